@@ -1,0 +1,265 @@
+//! The records the provider keeps. Plain data: no behaviour beyond parsing enum names.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Unix time in seconds.
+pub type UnixTime = i64;
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The wire / storage name.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownValue { kind: stringify!($name), value: s.to_owned() }),
+                }
+            }
+        }
+    };
+}
+
+/// A string that names no variant of an enum.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} {value:?}")]
+pub struct UnknownValue {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+string_enum!(
+    /// The kind of application, as Auth0 names them.
+    ApplicationType {
+        RegularWeb => "regular_web",
+        Spa => "spa",
+        Native => "native",
+        M2m => "non_interactive",
+    }
+);
+
+string_enum!(
+    /// How a client authenticates at the token endpoint (RFC 6749 §2.3, OIDC Core §9).
+    TokenEndpointAuthMethod {
+        ClientSecretBasic => "client_secret_basic",
+        ClientSecretPost => "client_secret_post",
+        None => "none",
+    }
+);
+
+string_enum!(
+    /// Grant types an application may use (RFC 6749 §4).
+    GrantType {
+        AuthorizationCode => "authorization_code",
+        RefreshToken => "refresh_token",
+        ClientCredentials => "client_credentials",
+    }
+);
+
+string_enum!(
+    /// Where a signing key is in its life. Exactly one key is `Current`.
+    KeyState {
+        /// Published in the JWKS, not yet signing (so verifiers can cache it before it is used).
+        Next => "next",
+        /// Signs every new token.
+        Current => "current",
+        /// Published until `retire_at`, so tokens it signed still verify.
+        Previous => "previous",
+        /// No longer published.
+        Retired => "retired",
+    }
+);
+
+/// An application (OAuth client).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub client_id: String,
+    pub name: String,
+    pub app_type: ApplicationType,
+    /// Keyed hash of the client secret; `None` for public clients.
+    pub secret_hash: Option<String>,
+    pub token_endpoint_auth_method: TokenEndpointAuthMethod,
+    /// Allowed callback URLs, matched exactly (RFC 9700 §4.1.3).
+    pub redirect_uris: Vec<String>,
+    /// Allowed logout URLs (`post_logout_redirect_uri`, `returnTo`).
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Allowed web origins: CORS on the token endpoints and `web_message` targets.
+    pub web_origins: Vec<String>,
+    pub grant_types: Vec<GrantType>,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+}
+
+/// An end user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// The stable subject identifier (`sub`).
+    pub user_id: String,
+    /// Lower-cased; unique.
+    pub email: String,
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub nickname: Option<String>,
+    pub picture: Option<String>,
+    /// argon2id PHC string; `None` when the user has no password.
+    pub password_hash: Option<String>,
+    pub blocked: bool,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+}
+
+/// A permission an API defines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiScope {
+    pub value: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// An API (resource server). Its `identifier` is the `audience` clients ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Api {
+    pub api_id: String,
+    pub identifier: String,
+    pub name: String,
+    pub scopes: Vec<ApiScope>,
+    /// Access-token lifetime in seconds.
+    pub token_lifetime: i64,
+    /// Whether refresh tokens may be issued for this audience.
+    pub allow_offline_access: bool,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+}
+
+/// Permission for an M2M application to get tokens for an API (client_credentials).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientGrant {
+    pub grant_id: String,
+    pub client_id: String,
+    /// The API identifier.
+    pub audience: String,
+    pub scopes: Vec<String>,
+    pub created_at: UnixTime,
+}
+
+/// An issued authorization code, bound to everything the token request must repeat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationCode {
+    pub code_hash: String,
+    /// The grant the redemption creates; a replay revokes it.
+    pub grant_id: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub user_id: String,
+    /// The IdP session (`sid`) the code was issued in.
+    pub session_id: String,
+    /// Granted scopes, space-separated.
+    pub scope: String,
+    pub audience: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub auth_time: UnixTime,
+    /// Whether `max_age` was requested (then `auth_time` is a required claim).
+    pub max_age_requested: bool,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+}
+
+/// A grant: what one authorization (or one code redemption) issued. Refresh tokens and access
+/// tokens belong to it; revoking it revokes them all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub grant_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    /// IdP session it came from; logout revokes the non-offline grants of a session.
+    pub session_id: Option<String>,
+    pub scope: String,
+    pub audience: Option<String>,
+    pub nonce: Option<String>,
+    pub auth_time: UnixTime,
+    /// Whether `offline_access` was granted (survives logout).
+    pub offline: bool,
+    pub revoked: bool,
+    pub created_at: UnixTime,
+    /// Absolute expiry of the grant's refresh tokens.
+    pub expires_at: UnixTime,
+}
+
+/// A refresh token (stored as a hash) in the rotation chain of a grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTokenRecord {
+    pub token_hash: String,
+    pub grant_id: String,
+    pub client_id: String,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+    /// Set when it was exchanged for its successor.
+    pub used_at: Option<UnixTime>,
+    pub revoked: bool,
+}
+
+/// An issued JWT access token, remembered by `jti` so it can be revoked and introspected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessTokenRecord {
+    pub jti: String,
+    /// `None` for client_credentials tokens.
+    pub grant_id: Option<String>,
+    pub client_id: String,
+    pub subject: String,
+    pub expires_at: UnixTime,
+    pub revoked: bool,
+}
+
+/// A signed-in browser at the provider (the IdP session behind SSO).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Public identifier, used as the `sid` claim.
+    pub session_id: String,
+    /// Keyed hash of the cookie value.
+    pub secret_hash: String,
+    pub user_id: String,
+    pub auth_time: UnixTime,
+    pub created_at: UnixTime,
+    /// Slides forward while the session is used (inactivity timeout).
+    pub idle_expires_at: UnixTime,
+    /// Absolute end of the session.
+    pub expires_at: UnixTime,
+}
+
+/// A token-signing key. The private key is encrypted at rest by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    /// JWS algorithm, e.g. `RS256`.
+    pub alg: String,
+    /// Encrypted PKCS#8 private key (nonce ‖ ciphertext ‖ tag).
+    pub private_key_encrypted: Vec<u8>,
+    /// The public JWK, as JSON.
+    pub public_jwk: String,
+    pub state: KeyState,
+    pub created_at: UnixTime,
+    /// When a `Previous` key leaves the JWKS.
+    pub retire_at: Option<UnixTime>,
+}

@@ -1,0 +1,167 @@
+//! The storage traits. One per aggregate, each sized to what its callers need.
+
+use crate::error::StoreResult;
+use crate::model::*;
+use async_trait::async_trait;
+
+/// Applications.
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    /// Fails with `Conflict` when the client id exists.
+    async fn create_client(&self, client: &Client) -> StoreResult<()>;
+    async fn get_client(&self, client_id: &str) -> StoreResult<Option<Client>>;
+    /// Ordered by creation time, then id.
+    async fn list_clients(&self) -> StoreResult<Vec<Client>>;
+    /// Replaces every field but `client_id` and `created_at`. `NotFound` when absent.
+    async fn update_client(&self, client: &Client) -> StoreResult<()>;
+    /// Also deletes its client grants, grants, codes and tokens. `NotFound` when absent.
+    async fn delete_client(&self, client_id: &str) -> StoreResult<()>;
+}
+
+/// End users.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Fails with `Conflict` when the id or the (lower-cased) email exists.
+    async fn create_user(&self, user: &User) -> StoreResult<()>;
+    async fn get_user(&self, user_id: &str) -> StoreResult<Option<User>>;
+    /// `email` is compared lower-cased.
+    async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    /// Ordered by creation time, then id.
+    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// Replaces every field but `user_id` and `created_at`. `NotFound` when absent,
+    /// `Conflict` when the new email is taken.
+    async fn update_user(&self, user: &User) -> StoreResult<()>;
+    /// Also deletes the user's sessions, grants, codes and tokens. `NotFound` when absent.
+    async fn delete_user(&self, user_id: &str) -> StoreResult<()>;
+}
+
+/// APIs (resource servers) and the M2M grants to them.
+#[async_trait]
+pub trait ApiStore: Send + Sync {
+    /// Fails with `Conflict` when the id or the identifier exists.
+    async fn create_api(&self, api: &Api) -> StoreResult<()>;
+    async fn get_api(&self, api_id: &str) -> StoreResult<Option<Api>>;
+    async fn get_api_by_identifier(&self, identifier: &str) -> StoreResult<Option<Api>>;
+    /// Ordered by creation time, then id.
+    async fn list_apis(&self) -> StoreResult<Vec<Api>>;
+    /// Replaces every field but `api_id` and `created_at`. `NotFound` when absent.
+    async fn update_api(&self, api: &Api) -> StoreResult<()>;
+    /// Also deletes its client grants. `NotFound` when absent.
+    async fn delete_api(&self, api_id: &str) -> StoreResult<()>;
+
+    /// Fails with `Conflict` when the (client, audience) pair exists.
+    async fn create_client_grant(&self, grant: &ClientGrant) -> StoreResult<()>;
+    async fn find_client_grant(
+        &self,
+        client_id: &str,
+        audience: &str,
+    ) -> StoreResult<Option<ClientGrant>>;
+    /// Ordered by creation time, then id.
+    async fn list_client_grants(&self) -> StoreResult<Vec<ClientGrant>>;
+    /// Replaces the scopes. `NotFound` when absent.
+    async fn update_client_grant(&self, grant: &ClientGrant) -> StoreResult<()>;
+    /// `NotFound` when absent.
+    async fn delete_client_grant(&self, grant_id: &str) -> StoreResult<()>;
+}
+
+/// Authorization codes, grants, refresh tokens and access-token records.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    async fn insert_code(&self, code: &AuthorizationCode) -> StoreResult<()>;
+    /// Atomically marks the code used and returns it. A second call for the same hash returns
+    /// `AlreadyConsumed { grant_id }`; an unknown hash returns `NotFound`. Expiry is the caller's
+    /// check (the record carries `expires_at`).
+    async fn consume_code(&self, code_hash: &str, now: UnixTime)
+    -> StoreResult<AuthorizationCode>;
+
+    /// Fails with `Conflict` when the id exists.
+    async fn create_grant(&self, grant: &Grant) -> StoreResult<()>;
+    async fn get_grant(&self, grant_id: &str) -> StoreResult<Option<Grant>>;
+    /// Marks the grant revoked, with all its refresh tokens and access-token records.
+    /// Revoking an unknown or already revoked grant is not an error.
+    async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()>;
+    /// Revokes the grants of an IdP session; with `include_offline = false` the grants that hold
+    /// `offline_access` survive. Returns how many grants were revoked.
+    async fn revoke_session_grants(
+        &self,
+        session_id: &str,
+        include_offline: bool,
+    ) -> StoreResult<u64>;
+
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()>;
+    async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
+    /// Atomically marks `old_hash` used (at `now`) and stores `new`. Exactly one of many
+    /// concurrent callers succeeds. When `old_hash` was already used, returns
+    /// `AlreadyConsumed { grant_id }` and changes nothing (the caller revokes the family); when
+    /// unknown or revoked, `NotFound`.
+    async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new: &RefreshTokenRecord,
+        now: UnixTime,
+    ) -> StoreResult<()>;
+
+    async fn insert_access_token(&self, token: &AccessTokenRecord) -> StoreResult<()>;
+    async fn get_access_token(&self, jti: &str) -> StoreResult<Option<AccessTokenRecord>>;
+    /// Marks one access token revoked. Unknown `jti` is not an error.
+    async fn revoke_access_token(&self, jti: &str) -> StoreResult<()>;
+
+    /// Deletes codes, refresh tokens and access-token records that expired before `now`, and
+    /// grants whose every token is gone and that expired. Returns how many rows went.
+    async fn purge_expired(&self, now: UnixTime) -> StoreResult<u64>;
+}
+
+/// IdP sessions (the SSO cookie).
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(&self, session: &Session) -> StoreResult<()>;
+    async fn get_session_by_secret_hash(&self, secret_hash: &str) -> StoreResult<Option<Session>>;
+    async fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>>;
+    /// Moves the inactivity deadline. Unknown session is not an error.
+    async fn touch_session(&self, session_id: &str, idle_expires_at: UnixTime) -> StoreResult<()>;
+    /// Unknown session is not an error.
+    async fn delete_session(&self, session_id: &str) -> StoreResult<()>;
+    /// Ends every session of a user (password change, block). Returns how many.
+    async fn delete_user_sessions(&self, user_id: &str) -> StoreResult<u64>;
+}
+
+/// Token-signing keys.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Fails with `Conflict` when the kid exists.
+    async fn insert_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
+    /// Every key, retired ones included, ordered by creation time.
+    async fn list_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
+    /// One atomic rotation: the `Current` key becomes `Previous` with `retire_at`, the `Next` key
+    /// (if any) becomes `Current`, and `new_next` is inserted as `Next`. If there was no `Next`,
+    /// `new_next` becomes `Current` instead and no `Next` remains. Previous keys whose
+    /// `retire_at` is before `now` become `Retired`.
+    async fn rotate_keys(
+        &self,
+        new_next: &SigningKeyRecord,
+        retire_at: UnixTime,
+        now: UnixTime,
+    ) -> StoreResult<()>;
+}
+
+/// Counters for throttling (failed logins, bad client secrets), shared by every replica.
+#[async_trait]
+pub trait RateLimitStore: Send + Sync {
+    /// Records one hit on `key` and returns the hits within the window that ends at `now`
+    /// (fixed window starting at the first hit; a hit after the window starts a new one).
+    async fn hit(&self, key: &str, window_secs: i64, now: UnixTime) -> StoreResult<u32>;
+    /// The hits in the current window without recording one.
+    async fn peek(&self, key: &str, window_secs: i64, now: UnixTime) -> StoreResult<u32>;
+    async fn reset(&self, key: &str) -> StoreResult<()>;
+}
+
+/// Everything a provider needs, in one object (`Arc<dyn Store>` in application state).
+pub trait Store:
+    ClientStore + UserStore + ApiStore + GrantStore + SessionStore + KeyStore + RateLimitStore
+{
+}
+
+impl<T> Store for T where
+    T: ClientStore + UserStore + ApiStore + GrantStore + SessionStore + KeyStore + RateLimitStore
+{
+}
