@@ -1,1 +1,25 @@
-//! placeholder
+//! The Portcullis protocol engine: OAuth 2.0 and OpenID Connect rules as plain Rust.
+//!
+//! Requests come in parsed, responses and [`error::OAuthError`]s go out; there is no HTTP and
+//! no SQL here. Storage is reached through the traits of `portcullis-store`, time through a
+//! [`clock::Clock`].
+
+pub mod clock;
+pub mod crypto;
+pub mod jwt;
+pub mod keys;
+pub mod config;
+pub mod error;
+pub mod provider;
+
+pub use config::{Issuer, ProviderConfig};
+pub use error::{ErrorCode, OAuthError, OAuthResult};
+pub use provider::Provider;
+pub mod authorize;
+pub mod params;
+pub mod pkce;
+pub mod redirect;
+pub mod scope;
+pub mod sessions;
+
+pub use params::Params;

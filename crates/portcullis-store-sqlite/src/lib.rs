@@ -1,1 +1,128 @@
-//! placeholder
+//! SQLite storage for Portcullis: every trait of `portcullis-store`, on [`sqlx`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), portcullis_store::StoreError> {
+//! use portcullis_store_sqlite::SqliteStore;
+//! use std::sync::Arc;
+//!
+//! let store = SqliteStore::connect("/var/lib/portcullis/portcullis.db").await?;
+//! let store: Arc<dyn portcullis_store::Store> = Arc::new(store);
+//! # Ok(()) }
+//! ```
+//!
+//! The database runs in WAL mode with foreign keys on and a busy timeout, and the embedded
+//! migrations (`migrations/`) run on connect. Queries are plain SQL with binds (no compile-time
+//! checked macros), kept close to what PostgreSQL accepts. Operations that must be atomic across
+//! replicas (`consume_code`, `rotate_refresh_token`, `rotate_keys`, `hit`) are single statements
+//! or `BEGIN IMMEDIATE` transactions, so concurrent writers queue on the write lock instead of
+//! failing.
+
+mod apis;
+mod clients;
+mod error;
+mod grants;
+mod keys;
+mod rate_limits;
+mod rows;
+mod sessions;
+mod users;
+
+use portcullis_store::{StoreError, StoreResult};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long a statement waits for another connection's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections in a file-backed pool. SQLite has one writer at a time; readers run in parallel.
+const MAX_CONNECTIONS: u32 = 8;
+
+/// A Portcullis store in one SQLite database. Cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating it if missing) the database at `url_or_path` and runs the migrations.
+    ///
+    /// `url_or_path` is either a `sqlite:` URL (`sqlite:///var/lib/portcullis.db`,
+    /// `sqlite://portcullis.db?mode=rwc`) or a plain file path. The file gets WAL journaling,
+    /// `synchronous = NORMAL`, foreign keys and a busy timeout. An in-memory URL
+    /// (`sqlite::memory:`) gets a single-connection pool, like [`SqliteStore::in_memory`].
+    pub async fn connect(url_or_path: &str) -> Result<SqliteStore, StoreError> {
+        let options = if url_or_path.starts_with("sqlite:") {
+            SqliteConnectOptions::from_str(url_or_path).map_err(StoreError::backend)?
+        } else {
+            SqliteConnectOptions::new().filename(url_or_path)
+        };
+        let memory = url_or_path.contains(":memory:") || url_or_path.contains("mode=memory");
+        let options = options
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        if memory {
+            return Self::open(single_connection(), options).await;
+        }
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal);
+        let pool = SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS);
+        Self::open(pool, options).await
+    }
+
+    /// A fresh, private, migrated in-memory database (for tests and throwaway runs).
+    ///
+    /// It lives in the pool's single connection, which is never recycled; it is gone when the
+    /// store (every clone of it) is dropped.
+    pub async fn in_memory() -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .in_memory(true)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        Self::open(single_connection(), options).await
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn open(
+        pool: SqlitePoolOptions,
+        options: SqliteConnectOptions,
+    ) -> Result<SqliteStore, StoreError> {
+        let pool = pool
+            .connect_with(options)
+            .await
+            .map_err(StoreError::backend)?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(StoreError::backend)?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// Starts a transaction that holds the write lock from its first statement
+    /// (`BEGIN IMMEDIATE`), so it never has to upgrade a read lock and cannot hit
+    /// `SQLITE_BUSY` mid-way; other writers wait up to the busy timeout.
+    async fn write_tx(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(error::db)
+    }
+}
+
+/// A pool of exactly one connection that is never closed for idleness or age, so an in-memory
+/// database (which lives as long as its connection) survives.
+fn single_connection() -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+}

@@ -21,15 +21,16 @@ pub trait ClientStore: Send + Sync {
 /// End users.
 #[async_trait]
 pub trait UserStore: Send + Sync {
-    /// Fails with `Conflict` when the id or the (lower-cased) email exists.
+    /// Stores the email lower-cased. Fails with `Conflict` when the id or the (lower-cased)
+    /// email exists.
     async fn create_user(&self, user: &User) -> StoreResult<()>;
     async fn get_user(&self, user_id: &str) -> StoreResult<Option<User>>;
     /// `email` is compared lower-cased.
     async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     /// Ordered by creation time, then id.
     async fn list_users(&self) -> StoreResult<Vec<User>>;
-    /// Replaces every field but `user_id` and `created_at`. `NotFound` when absent,
-    /// `Conflict` when the new email is taken.
+    /// Replaces every field but `user_id` and `created_at` (the email stored lower-cased).
+    /// `NotFound` when absent, `Conflict` when the new email is another user's.
     async fn update_user(&self, user: &User) -> StoreResult<()>;
     /// Also deletes the user's sessions, grants, codes and tokens. `NotFound` when absent.
     async fn delete_user(&self, user_id: &str) -> StoreResult<()>;
@@ -80,8 +81,9 @@ pub trait GrantStore: Send + Sync {
     /// Marks the grant revoked, with all its refresh tokens and access-token records.
     /// Revoking an unknown or already revoked grant is not an error.
     async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()>;
-    /// Revokes the grants of an IdP session; with `include_offline = false` the grants that hold
-    /// `offline_access` survive. Returns how many grants were revoked.
+    /// Revokes the grants of an IdP session, with their tokens, as [`Self::revoke_grant`] does;
+    /// with `include_offline = false` the grants that hold `offline_access` survive. Returns how
+    /// many grants this call revoked (grants already revoked are not counted).
     async fn revoke_session_grants(
         &self,
         session_id: &str,
@@ -93,7 +95,8 @@ pub trait GrantStore: Send + Sync {
     /// Atomically marks `old_hash` used (at `now`) and stores `new`. Exactly one of many
     /// concurrent callers succeeds. When `old_hash` was already used, returns
     /// `AlreadyConsumed { grant_id }` and changes nothing (the caller revokes the family); when
-    /// unknown or revoked, `NotFound`.
+    /// unknown or revoked (used or not), `NotFound`. When `new.token_hash` exists, `Conflict`
+    /// and nothing changes.
     async fn rotate_refresh_token(
         &self,
         old_hash: &str,
@@ -106,8 +109,9 @@ pub trait GrantStore: Send + Sync {
     /// Marks one access token revoked. Unknown `jti` is not an error.
     async fn revoke_access_token(&self, jti: &str) -> StoreResult<()>;
 
-    /// Deletes codes, refresh tokens and access-token records that expired before `now`, and
-    /// grants whose every token is gone and that expired. Returns how many rows went.
+    /// Deletes codes, refresh tokens and access-token records that expired before `now`
+    /// (`expires_at < now`), then grants that expired before `now` and have no refresh or access
+    /// token left. Returns how many rows went.
     async fn purge_expired(&self, now: UnixTime) -> StoreResult<u64>;
 }
 
@@ -128,14 +132,16 @@ pub trait SessionStore: Send + Sync {
 /// Token-signing keys.
 #[async_trait]
 pub trait KeyStore: Send + Sync {
-    /// Fails with `Conflict` when the kid exists.
+    /// Fails with `Conflict` when the kid exists, or when the key is `Current` (or `Next`) and a
+    /// `Current` (or `Next`) key exists: there is at most one of each, whatever the replicas do.
     async fn insert_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
     /// Every key, retired ones included, ordered by creation time.
     async fn list_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
     /// One atomic rotation: the `Current` key becomes `Previous` with `retire_at`, the `Next` key
     /// (if any) becomes `Current`, and `new_next` is inserted as `Next`. If there was no `Next`,
     /// `new_next` becomes `Current` instead and no `Next` remains. Previous keys whose
-    /// `retire_at` is before `now` become `Retired`.
+    /// `retire_at` is before `now` become `Retired` (checked before the `Current` key is demoted).
+    /// The `state` of `new_next` is ignored. When its kid exists, `Conflict` and nothing changes.
     async fn rotate_keys(
         &self,
         new_next: &SigningKeyRecord,
@@ -148,9 +154,10 @@ pub trait KeyStore: Send + Sync {
 #[async_trait]
 pub trait RateLimitStore: Send + Sync {
     /// Records one hit on `key` and returns the hits within the window that ends at `now`
-    /// (fixed window starting at the first hit; a hit after the window starts a new one).
+    /// (fixed window starting at the first hit and covering `[start, start + window_secs)`; a hit
+    /// at or after its end starts a new one). Atomic: concurrent hits are all counted.
     async fn hit(&self, key: &str, window_secs: i64, now: UnixTime) -> StoreResult<u32>;
-    /// The hits in the current window without recording one.
+    /// The hits in the current window without recording one (0 when it has ended).
     async fn peek(&self, key: &str, window_secs: i64, now: UnixTime) -> StoreResult<u32>;
     async fn reset(&self, key: &str) -> StoreResult<()>;
 }

@@ -1,0 +1,211 @@
+//! The authorization request checks, one small function each, run in order by `validate`.
+
+use super::{Prompt, ResponseMode};
+use crate::Provider;
+use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::params::{Params, printable};
+use crate::pkce;
+use crate::scope::{OIDC_SCOPES, OPENID, Scopes};
+use portcullis_store::{Api, Client, GrantType, TokenEndpointAuthMethod};
+
+/// The longest `state`, `nonce`, hint or challenge accepted.
+const MAX_VALUE_LEN: usize = 2048;
+
+/// RFC 6749 §4.1.2.1: an unknown or missing client is shown an error page, never redirected.
+pub(super) async fn client(p: &Provider, params: &Params) -> OAuthResult<Client> {
+    let id = params.get("client_id").ok_or_else(|| {
+        OAuthError::invalid_request("Missing required parameter: client_id.").not_redirectable()
+    })?;
+    match p.store.get_client(id).await {
+        Ok(Some(client)) => Ok(client),
+        Ok(None) => Err(
+            OAuthError::invalid_request(format!("Unknown client: {}.", printable(id)))
+                .not_redirectable(),
+        ),
+        Err(e) => Err(OAuthError::from(e).not_redirectable()),
+    }
+}
+
+/// RFC 6749 §3.1.2.3, RFC 9700 §4.1.3, OIDC Core §3.1.2.1: `redirect_uri` is required and must
+/// exactly equal a registered one. Loopback redirects of native apps may use any port
+/// (RFC 8252 §7.3). For `web_message` an allowed web origin also qualifies.
+pub(super) fn redirect_uri(client: &Client, params: &Params) -> OAuthResult<String> {
+    let uri = params.get("redirect_uri").ok_or_else(|| {
+        OAuthError::invalid_request("Missing required parameter: redirect_uri.").not_redirectable()
+    })?;
+    let web_message = params.get("response_mode") == Some("web_message");
+    if crate::redirect::is_registered(client, uri, web_message) {
+        Ok(uri.to_owned())
+    } else {
+        Err(OAuthError::invalid_request(format!(
+            "The redirect_uri {} is not registered for this application.",
+            printable(uri)
+        ))
+        .not_redirectable())
+    }
+}
+
+/// `response_mode`: `query` (default for code), `form_post`, or `web_message` (Auth0 silent
+/// authentication). An unknown mode cannot be answered safely, so it is an error page.
+pub(super) fn response_mode(params: &Params) -> OAuthResult<ResponseMode> {
+    match params.get("response_mode") {
+        None | Some("query") => Ok(ResponseMode::Query),
+        Some("form_post") => Ok(ResponseMode::FormPost),
+        Some("web_message") => Ok(ResponseMode::WebMessage),
+        Some(other) => Err(OAuthError::invalid_request(format!(
+            "Unsupported response_mode: {}.",
+            printable(other)
+        ))
+        .not_redirectable()),
+    }
+}
+
+/// Bounds on free-text values, so nothing unbounded is stored or echoed.
+pub(super) fn length_limits(params: &Params) -> OAuthResult<()> {
+    for (name, value) in params.iter() {
+        if value.len() > MAX_VALUE_LEN {
+            return Err(OAuthError::invalid_request(format!(
+                "Parameter {} is too long.",
+                printable(name)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// OIDC Core §6: request objects are not supported.
+pub(super) fn no_request_objects(params: &Params) -> OAuthResult<()> {
+    if params.contains("request") {
+        return Err(OAuthError::new(
+            ErrorCode::RequestNotSupported,
+            "The request parameter is not supported.",
+        ));
+    }
+    if params.contains("request_uri") {
+        return Err(OAuthError::new(
+            ErrorCode::RequestUriNotSupported,
+            "The request_uri parameter is not supported.",
+        ));
+    }
+    Ok(())
+}
+
+/// RFC 6749 §4.1.1: `response_type=code` only; the client must be allowed the code grant.
+pub(super) fn response_type(client: &Client, params: &Params) -> OAuthResult<()> {
+    match params.get("response_type") {
+        None => Err(OAuthError::invalid_request(
+            "Missing required parameter: response_type.",
+        )),
+        Some("code") if client.grant_types.contains(&GrantType::AuthorizationCode) => Ok(()),
+        Some("code") => Err(OAuthError::unauthorized_client(
+            "This application may not use the authorization code grant.",
+        )),
+        Some(other) => Err(OAuthError::new(
+            ErrorCode::UnsupportedResponseType,
+            format!("Unsupported response_type: {}.", printable(other)),
+        )),
+    }
+}
+
+/// OIDC Core §3.1.2.1: `none` must stand alone.
+pub(super) fn prompt(params: &Params) -> OAuthResult<Prompt> {
+    let mut prompt = Prompt::default();
+    let Some(text) = params.get("prompt") else {
+        return Ok(prompt);
+    };
+    for value in text.split(' ').filter(|v| !v.is_empty()) {
+        match value {
+            "none" => prompt.none = true,
+            "login" => prompt.login = true,
+            "consent" => prompt.consent = true,
+            "select_account" => prompt.select_account = true,
+            other => {
+                return Err(OAuthError::invalid_request(format!(
+                    "Unsupported prompt value: {}.",
+                    printable(other)
+                )));
+            }
+        }
+    }
+    if prompt.none && (prompt.login || prompt.consent || prompt.select_account) {
+        return Err(OAuthError::invalid_request(
+            "prompt=none cannot be combined with other values.",
+        ));
+    }
+    Ok(prompt)
+}
+
+/// OIDC Core §3.1.2.1: `max_age` is a non-negative number of seconds.
+pub(super) fn max_age(params: &Params) -> OAuthResult<Option<i64>> {
+    params
+        .get("max_age")
+        .map(|v| {
+            v.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| OAuthError::invalid_request("max_age must be a non-negative integer."))
+        })
+        .transpose()
+}
+
+/// `audience` names an API by its identifier (Auth0's parameter).
+pub(super) async fn audience(p: &Provider, params: &Params) -> OAuthResult<Option<Api>> {
+    let Some(audience) = params.get("audience") else {
+        return Ok(None);
+    };
+    match p.store.get_api_by_identifier(audience).await? {
+        Some(api) => Ok(Some(api)),
+        None => Err(OAuthError::new(
+            ErrorCode::AccessDenied,
+            format!("Service not found: {}", printable(audience)),
+        )),
+    }
+}
+
+/// RFC 6749 §3.3: every requested scope must be an OpenID Connect scope or one the requested
+/// API defines. Without `openid` the request is plain OAuth (no ID token, OIDC Core §3.1.2.2).
+pub(super) fn scopes(params: &Params, api: Option<&Api>) -> OAuthResult<Scopes> {
+    let requested = Scopes::parse(params.get("scope").unwrap_or(OPENID))?;
+    for scope in requested.iter() {
+        let known = OIDC_SCOPES.contains(&scope)
+            || api.is_some_and(|api| api.scopes.iter().any(|s| s.value == scope));
+        if !known {
+            return Err(OAuthError::invalid_scope(format!(
+                "Unknown scope: {}.",
+                printable(scope)
+            )));
+        }
+    }
+    Ok(requested)
+}
+
+/// RFC 7636 §4.3, RFC 9700 §2.1.1: S256 only (`plain` refused); required for public clients.
+pub(super) fn pkce(
+    client: &Client,
+    params: &Params,
+) -> OAuthResult<(Option<String>, Option<String>)> {
+    let challenge = params.get("code_challenge");
+    let method = params.get("code_challenge_method");
+    match (challenge, method) {
+        (None, None) if client.token_endpoint_auth_method == TokenEndpointAuthMethod::None => Err(
+            OAuthError::invalid_request("PKCE is required: send code_challenge with method S256."),
+        ),
+        (None, None) => Ok((None, None)),
+        (None, Some(_)) => Err(OAuthError::invalid_request(
+            "code_challenge_method was sent without code_challenge.",
+        )),
+        (Some(_), None | Some("plain")) => Err(OAuthError::invalid_request(
+            "code_challenge_method must be S256; plain is not allowed.",
+        )),
+        (Some(c), Some(pkce::S256)) if pkce::is_valid_challenge(c) => {
+            Ok((Some(c.to_owned()), Some(pkce::S256.to_owned())))
+        }
+        (Some(_), Some(pkce::S256)) => Err(OAuthError::invalid_request(
+            "code_challenge must be 43 base64url characters (RFC 7636 section 4.2).",
+        )),
+        (Some(_), Some(other)) => Err(OAuthError::invalid_request(format!(
+            "Unsupported code_challenge_method: {}.",
+            printable(other)
+        ))),
+    }
+}

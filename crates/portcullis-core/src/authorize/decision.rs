@@ -1,0 +1,105 @@
+//! What to do with a valid request given the browser's session: sign the user in, fail
+//! (`prompt=none`), or issue a code.
+
+use super::{AuthorizationResponse, AuthorizeRequest};
+use crate::Provider;
+use crate::crypto::{new_id, random_token};
+use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use portcullis_store::{AuthorizationCode, Session, User};
+
+/// The outcome of an authorization request.
+#[derive(Debug)]
+pub enum Decision {
+    /// Show the sign-in page.
+    Login,
+    /// Answer the client now (a code, or an error such as `login_required`).
+    Respond(AuthorizationResponse),
+}
+
+/// OIDC Core §3.1.2.3: decides whether the user must authenticate. `just_signed_in` is true when
+/// the request resumes after the sign-in page, which satisfies `prompt=login` and `max_age`.
+pub async fn decide(
+    p: &Provider,
+    req: &AuthorizeRequest,
+    session: Option<(&Session, &User)>,
+    just_signed_in: bool,
+) -> OAuthResult<Decision> {
+    let now = p.now();
+    let needs_login = match session {
+        None => true,
+        Some((session, _)) if !just_signed_in => {
+            req.prompt.login || req.max_age.is_some_and(|max| now - session.auth_time > max)
+        }
+        Some(_) => false,
+    };
+    if needs_login {
+        if req.prompt.none {
+            return Ok(Decision::Respond(error(
+                p,
+                req,
+                OAuthError::new(ErrorCode::LoginRequired, "Login required"),
+            )));
+        }
+        return Ok(Decision::Login);
+    }
+    let Some((session, user)) = session else {
+        return Ok(Decision::Login);
+    };
+    if user.blocked {
+        return Ok(Decision::Respond(error(
+            p,
+            req,
+            OAuthError::new(ErrorCode::AccessDenied, "user is blocked"),
+        )));
+    }
+    issue_code(p, req, session, user).await.map(Decision::Respond)
+}
+
+/// An error response for a validated request.
+pub fn error(p: &Provider, req: &AuthorizeRequest, err: OAuthError) -> AuthorizationResponse {
+    AuthorizationResponse::error(
+        p,
+        &req.redirect_uri,
+        req.response_mode,
+        req.state.as_deref(),
+        err,
+    )
+}
+
+/// RFC 6749 §4.1.2: issues a single-use code (256 bits, stored as a keyed hash, valid for
+/// `code_lifetime` ≤ 60 s) bound to the client, redirect URI, PKCE challenge, nonce and session.
+pub async fn issue_code(
+    p: &Provider,
+    req: &AuthorizeRequest,
+    session: &Session,
+    user: &User,
+) -> OAuthResult<AuthorizationResponse> {
+    let now = p.now();
+    let code = random_token(32);
+    p.store
+        .insert_code(&AuthorizationCode {
+            code_hash: p.hasher.hash(&code),
+            grant_id: new_id("grt"),
+            client_id: req.client.client_id.clone(),
+            redirect_uri: req.redirect_uri.clone(),
+            user_id: user.user_id.clone(),
+            session_id: session.session_id.clone(),
+            scope: req.scopes.to_string(),
+            audience: req.api.as_ref().map(|a| a.identifier.clone()),
+            nonce: req.nonce.clone(),
+            code_challenge: req.code_challenge.clone(),
+            code_challenge_method: req.code_challenge_method.clone(),
+            auth_time: session.auth_time,
+            max_age_requested: req.max_age.is_some(),
+            created_at: now,
+            expires_at: now + p.config.code_lifetime,
+        })
+        .await?;
+    Ok(AuthorizationResponse::success(
+        p,
+        &req.redirect_uri,
+        req.response_mode,
+        code,
+        req.state.as_deref(),
+    ))
+}

@@ -1,0 +1,56 @@
+//! The provider: everything a protocol operation needs, in one cheap-to-clone value.
+
+use crate::clock::Clock;
+use crate::config::ProviderConfig;
+use crate::crypto::{MasterKey, PasswordHasher, Sealer, TokenHasher};
+use crate::keys::{KeyError, KeyManager};
+use portcullis_store::Store;
+use std::sync::Arc;
+
+/// The protocol engine's context. Clone it freely: every field is shared.
+#[derive(Clone)]
+pub struct Provider {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<ProviderConfig>,
+    pub clock: Arc<dyn Clock>,
+    pub keys: Arc<KeyManager>,
+    /// Keyed hash for tokens, codes, session cookies and client secrets.
+    pub hasher: TokenHasher,
+    /// Authenticated encryption for short-lived state handed to the browser.
+    pub sealer: Sealer,
+    pub passwords: PasswordHasher,
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provider")
+            .field("issuer", &self.config.issuer.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Provider {
+    /// Loads (or, on first start, creates) the signing keys and assembles the provider.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        config: ProviderConfig,
+        clock: Arc<dyn Clock>,
+        master_key: &MasterKey,
+    ) -> Result<Self, KeyError> {
+        let keys = KeyManager::load(store.as_ref(), master_key.key_encryptor(), clock.now()).await?;
+        Ok(Provider {
+            store,
+            config: Arc::new(config),
+            clock,
+            keys: Arc::new(keys),
+            hasher: master_key.token_hasher(),
+            sealer: master_key.sealer(),
+            passwords: PasswordHasher::default(),
+        })
+    }
+
+    /// Now, in Unix seconds.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,114 @@
+//! Scopes (RFC 6749 §3.3): space-delimited, case-sensitive tokens of NQCHAR.
+
+use crate::error::{OAuthError, OAuthResult};
+use crate::params::printable;
+
+pub const OPENID: &str = "openid";
+pub const PROFILE: &str = "profile";
+pub const EMAIL: &str = "email";
+pub const OFFLINE_ACCESS: &str = "offline_access";
+
+/// The OpenID Connect scopes Portcullis understands (OIDC Core §5.4, §11).
+pub const OIDC_SCOPES: &[&str] = &[OPENID, PROFILE, EMAIL, OFFLINE_ACCESS];
+
+/// An ordered set of scope tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scopes(Vec<String>);
+
+impl Scopes {
+    /// Parses a scope string. Order is irrelevant and repeats collapse (RFC 6749 §3.3); any
+    /// character outside NQCHAR is `invalid_scope`.
+    pub fn parse(text: &str) -> OAuthResult<Self> {
+        let mut out: Vec<String> = Vec::new();
+        for token in text.split(' ').filter(|t| !t.is_empty()) {
+            if !token.chars().all(is_nqchar) {
+                return Err(OAuthError::invalid_scope(format!(
+                    "Scope `{}` contains characters that are not allowed.",
+                    printable(token)
+                )));
+            }
+            if token.len() > 256 {
+                return Err(OAuthError::invalid_scope("A scope value is too long."));
+            }
+            if !out.iter().any(|t| t == token) {
+                out.push(token.to_owned());
+            }
+        }
+        if out.len() > 100 {
+            return Err(OAuthError::invalid_scope("Too many scopes."));
+        }
+        Ok(Scopes(out))
+    }
+
+    pub fn from_vec(values: Vec<String>) -> Self {
+        let mut s = Scopes::default();
+        for v in values {
+            s.push(&v);
+        }
+        s
+    }
+
+    pub fn contains(&self, scope: &str) -> bool {
+        self.0.iter().any(|s| s == scope)
+    }
+
+    pub fn push(&mut self, scope: &str) {
+        if !self.contains(scope) {
+            self.0.push(scope.to_owned());
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether every scope here is also in `other`.
+    pub fn is_subset_of(&self, other: &Scopes) -> bool {
+        self.iter().all(|s| other.contains(s))
+    }
+
+    /// The first scope not in `other`.
+    pub fn first_not_in<'a>(&'a self, other: &Scopes) -> Option<&'a str> {
+        self.iter().find(|s| !other.contains(s))
+    }
+}
+
+impl std::fmt::Display for Scopes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join(" "))
+    }
+}
+
+/// NQCHAR = %x21 / %x23-5B / %x5D-7E (RFC 6749 Appendix A.4).
+fn is_nqchar(c: char) -> bool {
+    matches!(c, '\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_dedupes_and_ignores_extra_spaces() {
+        let s = Scopes::parse("openid  email openid read:shows").unwrap();
+        assert_eq!(s.to_string(), "openid email read:shows");
+    }
+
+    #[test]
+    fn refuses_characters_outside_nqchar() {
+        assert!(Scopes::parse("openid \"x\"").is_err());
+        assert!(Scopes::parse("openid é").is_err());
+    }
+
+    #[test]
+    fn subset() {
+        let a = Scopes::parse("a b").unwrap();
+        let b = Scopes::parse("b a c").unwrap();
+        assert!(a.is_subset_of(&b));
+        assert_eq!(b.first_not_in(&a), Some("c"));
+    }
+}

@@ -1,0 +1,228 @@
+//! `GrantStore`: grants, revocation, access-token records and purging.
+
+use super::sample::{self, T0};
+use super::{assert_conflict, assert_not_found};
+use crate::*;
+
+/// Creates `grant_id` with refresh token `rt-{grant_id}` and access token `at-{grant_id}`.
+async fn grant_with_tokens(store: &dyn Store, grant: &Grant) {
+    store.create_grant(grant).await.expect("create_grant");
+    let id = &grant.grant_id;
+    store
+        .insert_refresh_token(&sample::refresh(&format!("rt-{id}"), id, &grant.client_id))
+        .await
+        .expect("insert_refresh_token");
+    let at = sample::access(&format!("at-{id}"), Some(id), &grant.client_id, &grant.user_id);
+    store.insert_access_token(&at).await.expect("insert_access_token");
+}
+
+async fn is_revoked(store: &dyn Store, grant_id: &str) -> (bool, bool, bool) {
+    let grant = store.get_grant(grant_id).await.expect("get_grant");
+    let rt = store.get_refresh_token(&format!("rt-{grant_id}")).await;
+    let at = store.get_access_token(&format!("at-{grant_id}")).await;
+    (
+        grant.expect("grant exists").revoked,
+        rt.expect("get_refresh_token").expect("refresh token exists").revoked,
+        at.expect("get_access_token").expect("access token exists").revoked,
+    )
+}
+
+/// `create_grant` then `get_grant` returns the record unchanged; an unknown id is `None`.
+pub async fn grant_create_get_roundtrip(store: &dyn Store) {
+    let full = sample::grant("g-1", "app", "u", Some("s"), true);
+    let bare = Grant {
+        session_id: None,
+        audience: None,
+        nonce: None,
+        offline: false,
+        ..sample::grant("g-2", "app", "u", None, false)
+    };
+    for grant in [&full, &bare] {
+        store.create_grant(grant).await.expect("create_grant");
+        let got = store.get_grant(&grant.grant_id).await.expect("get_grant");
+        assert_eq!(got.as_ref(), Some(grant));
+    }
+    assert_eq!(store.get_grant("nope").await.expect("get_grant"), None);
+}
+
+/// A second grant with the same id is a `Conflict`.
+pub async fn grant_duplicate_id_conflicts(store: &dyn Store) {
+    let first = sample::grant("g-1", "app", "u", Some("s"), false);
+    store.create_grant(&first).await.expect("create_grant");
+    let dup = sample::grant("g-1", "other", "u2", None, true);
+    assert_conflict(store.create_grant(&dup).await, "duplicate grant id");
+    assert_eq!(store.get_grant("g-1").await.expect("get_grant"), Some(first));
+}
+
+/// `revoke_grant` marks the grant, all its refresh tokens and all its access-token records
+/// revoked, and nothing else; a revoked refresh token no longer rotates.
+pub async fn grant_revoke_revokes_its_tokens(store: &dyn Store) {
+    let gone = sample::grant("g-gone", "app", "u", Some("s"), false);
+    grant_with_tokens(store, &gone).await;
+    store
+        .insert_refresh_token(&sample::refresh("rt-g-gone-2", "g-gone", "app"))
+        .await
+        .expect("insert_refresh_token");
+    grant_with_tokens(store, &sample::grant("g-kept", "app", "u", Some("s"), false)).await;
+    let m2m = sample::access("m2m", None, "app", "app");
+    store.insert_access_token(&m2m).await.expect("insert_access_token");
+
+    store.revoke_grant("g-gone").await.expect("revoke_grant");
+
+    assert_eq!(is_revoked(store, "g-gone").await, (true, true, true));
+    let second = store.get_refresh_token("rt-g-gone-2").await;
+    assert!(second.expect("get_refresh_token").expect("exists").revoked);
+    assert_eq!(is_revoked(store, "g-kept").await, (false, false, false));
+    let m2m = store.get_access_token("m2m").await.expect("get_access_token");
+    assert!(!m2m.expect("exists").revoked);
+    assert_not_found(
+        store
+            .rotate_refresh_token("rt-g-gone", &sample::refresh("next", "g-gone", "app"), T0 + 1)
+            .await,
+        "rotating a revoked grant's refresh token",
+    );
+}
+
+/// Revoking an unknown grant, or one already revoked, is not an error.
+pub async fn grant_revoke_unknown_or_twice_is_ok(store: &dyn Store) {
+    store
+        .revoke_grant("nope")
+        .await
+        .expect("revoking an unknown grant");
+    grant_with_tokens(store, &sample::grant("g-1", "app", "u", None, false)).await;
+    store.revoke_grant("g-1").await.expect("revoke_grant");
+    store.revoke_grant("g-1").await.expect("revoke_grant again");
+    assert_eq!(is_revoked(store, "g-1").await, (true, true, true));
+}
+
+/// `revoke_session_grants(sid, false)` revokes the session's grants and their tokens but spares
+/// those with `offline_access` and other sessions' grants; it returns how many it revoked.
+pub async fn session_grants_revoke_spares_offline(store: &dyn Store) {
+    grant_with_tokens(store, &sample::grant("online-1", "app", "u", Some("s1"), false)).await;
+    grant_with_tokens(store, &sample::grant("online-2", "app2", "u", Some("s1"), false)).await;
+    grant_with_tokens(store, &sample::grant("offline", "app", "u", Some("s1"), true)).await;
+    grant_with_tokens(store, &sample::grant("other", "app", "u", Some("s2"), false)).await;
+    grant_with_tokens(store, &sample::grant("no-session", "app", "u", None, false)).await;
+
+    let revoked = store.revoke_session_grants("s1", false).await;
+    assert_eq!(revoked.expect("revoke_session_grants"), 2);
+
+    for g in ["online-1", "online-2"] {
+        assert_eq!(is_revoked(store, g).await, (true, true, true), "{g}");
+    }
+    for g in ["offline", "other", "no-session"] {
+        assert_eq!(is_revoked(store, g).await, (false, false, false), "{g}");
+    }
+    let unknown = store.revoke_session_grants("nope", false).await;
+    assert_eq!(unknown.expect("revoke_session_grants"), 0);
+}
+
+/// `revoke_session_grants(sid, true)` revokes the offline grants too; grants already revoked are
+/// not counted again.
+pub async fn session_grants_revoke_including_offline(store: &dyn Store) {
+    grant_with_tokens(store, &sample::grant("online", "app", "u", Some("s1"), false)).await;
+    grant_with_tokens(store, &sample::grant("offline", "app", "u", Some("s1"), true)).await;
+    grant_with_tokens(store, &sample::grant("other", "app", "u", Some("s2"), true)).await;
+
+    let first = store.revoke_session_grants("s1", false).await;
+    assert_eq!(first.expect("revoke_session_grants"), 1);
+    let second = store.revoke_session_grants("s1", true).await;
+    assert_eq!(second.expect("revoke_session_grants"), 1, "only the offline grant is new");
+    for g in ["online", "offline"] {
+        assert_eq!(is_revoked(store, g).await, (true, true, true), "{g}");
+    }
+    assert_eq!(is_revoked(store, "other").await, (false, false, false));
+    let third = store.revoke_session_grants("s1", true).await;
+    assert_eq!(third.expect("revoke_session_grants"), 0);
+}
+
+/// Access-token records round-trip; `revoke_access_token` revokes one, and an unknown `jti` is
+/// not an error.
+pub async fn access_token_insert_get_revoke(store: &dyn Store) {
+    let user_token = sample::access("jti-1", Some("g-1"), "app", "u");
+    let m2m_token = sample::access("jti-2", None, "m2m", "m2m");
+    for token in [&user_token, &m2m_token] {
+        store.insert_access_token(token).await.expect("insert_access_token");
+        let got = store.get_access_token(&token.jti).await;
+        assert_eq!(got.expect("get_access_token").as_ref(), Some(token));
+    }
+    assert_eq!(store.get_access_token("nope").await.expect("get_access_token"), None);
+
+    store
+        .revoke_access_token("jti-1")
+        .await
+        .expect("revoke_access_token");
+    let got = store.get_access_token("jti-1").await.expect("get_access_token");
+    assert_eq!(
+        got,
+        Some(AccessTokenRecord {
+            revoked: true,
+            ..user_token
+        })
+    );
+    let other = store.get_access_token("jti-2").await.expect("get_access_token");
+    assert_eq!(other, Some(m2m_token));
+    store
+        .revoke_access_token("nope")
+        .await
+        .expect("revoking an unknown jti");
+}
+
+/// `purge_expired(now)` deletes codes, refresh tokens and access-token records that expired
+/// before `now` (not at `now`), and expired grants left with no tokens; it returns the count.
+pub async fn purge_expired_removes_only_expired(store: &dyn Store) {
+    let now = T0 + 10_000;
+    for (hash, expires_at) in [("c-old", now - 1), ("c-now", now), ("c-new", now + 1)] {
+        let mut code = sample::code(hash, "g-x", "app", "u", "s");
+        code.expires_at = expires_at;
+        store.insert_code(&code).await.expect("insert_code");
+    }
+    // An expired grant whose tokens all expired: goes, with its tokens.
+    let mut dead = sample::grant("g-dead", "app", "u", None, false);
+    dead.expires_at = now - 1;
+    store.create_grant(&dead).await.expect("create_grant");
+    let mut rt = sample::refresh("rt-dead", "g-dead", "app");
+    rt.expires_at = now - 1;
+    store.insert_refresh_token(&rt).await.expect("insert_refresh_token");
+    let mut at = sample::access("at-dead", Some("g-dead"), "app", "u");
+    at.expires_at = now - 100;
+    store.insert_access_token(&at).await.expect("insert_access_token");
+    // An expired grant that still has a live access token: stays.
+    let mut busy = sample::grant("g-busy", "app", "u", None, false);
+    busy.expires_at = now - 1;
+    store.create_grant(&busy).await.expect("create_grant");
+    let mut at = sample::access("at-busy", Some("g-busy"), "app", "u");
+    at.expires_at = now + 1;
+    store.insert_access_token(&at).await.expect("insert_access_token");
+    // A live grant with no tokens: stays.
+    let mut live = sample::grant("g-live", "app", "u", None, false);
+    live.expires_at = now + 1;
+    store.create_grant(&live).await.expect("create_grant");
+    // A refresh token expiring exactly now: stays.
+    let mut rt = sample::refresh("rt-now", "g-live", "app");
+    rt.expires_at = now;
+    store.insert_refresh_token(&rt).await.expect("insert_refresh_token");
+
+    let purged = store.purge_expired(now).await.expect("purge_expired");
+    // c-old, rt-dead, at-dead, g-dead
+    assert_eq!(purged, 4);
+
+    assert_not_found(store.consume_code("c-old", now).await, "purged code");
+    for hash in ["c-now", "c-new"] {
+        store.consume_code(hash, now).await.expect("unexpired code kept");
+    }
+    assert_eq!(store.get_grant("g-dead").await.expect("get_grant"), None);
+    let rt = store.get_refresh_token("rt-dead").await;
+    assert_eq!(rt.expect("get_refresh_token"), None);
+    let at = store.get_access_token("at-dead").await;
+    assert_eq!(at.expect("get_access_token"), None);
+    for g in ["g-busy", "g-live"] {
+        assert!(store.get_grant(g).await.expect("get_grant").is_some(), "{g} kept");
+    }
+    let at = store.get_access_token("at-busy").await;
+    assert!(at.expect("get_access_token").is_some());
+    let rt = store.get_refresh_token("rt-now").await;
+    assert!(rt.expect("get_refresh_token").is_some());
+
+    assert_eq!(store.purge_expired(now).await.expect("purge_expired"), 0);
+}

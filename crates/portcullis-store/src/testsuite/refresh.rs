@@ -1,0 +1,197 @@
+//! `GrantStore`: refresh tokens and their rotation.
+
+use super::sample::{self, T0};
+use super::{assert_already_consumed, assert_conflict, assert_not_found, race};
+use crate::*;
+use std::sync::Arc;
+
+async fn get(store: &dyn Store, hash: &str) -> Option<RefreshTokenRecord> {
+    store
+        .get_refresh_token(hash)
+        .await
+        .expect("get_refresh_token")
+}
+
+/// `insert_refresh_token` then `get_refresh_token` returns the record unchanged.
+pub async fn refresh_token_insert_get_roundtrip(store: &dyn Store) {
+    let fresh = sample::refresh("rt-1", "g-1", "app");
+    let used = RefreshTokenRecord {
+        used_at: Some(T0 + 5),
+        revoked: true,
+        ..sample::refresh("rt-2", "g-1", "app")
+    };
+    for token in [&fresh, &used] {
+        store
+            .insert_refresh_token(token)
+            .await
+            .expect("insert_refresh_token");
+        assert_eq!(get(store, &token.token_hash).await.as_ref(), Some(token));
+    }
+    assert_eq!(get(store, "nope").await, None);
+}
+
+/// `rotate_refresh_token` marks the old token used at `now` and stores the new one.
+pub async fn refresh_rotate_marks_old_used_and_stores_new(store: &dyn Store) {
+    store
+        .create_grant(&sample::grant("g-1", "app", "u", Some("s"), true))
+        .await
+        .expect("create_grant");
+    let old = sample::refresh("rt-1", "g-1", "app");
+    store.insert_refresh_token(&old).await.expect("insert_refresh_token");
+    let new = RefreshTokenRecord {
+        created_at: T0 + 100,
+        ..sample::refresh("rt-2", "g-1", "app")
+    };
+    store
+        .rotate_refresh_token("rt-1", &new, T0 + 100)
+        .await
+        .expect("rotate_refresh_token");
+    let old_after = RefreshTokenRecord {
+        used_at: Some(T0 + 100),
+        ..old
+    };
+    assert_eq!(get(store, "rt-1").await, Some(old_after));
+    assert_eq!(get(store, "rt-2").await, Some(new.clone()));
+
+    let newer = sample::refresh("rt-3", "g-1", "app");
+    store
+        .rotate_refresh_token("rt-2", &newer, T0 + 200)
+        .await
+        .expect("the successor rotates in turn");
+    assert_eq!(get(store, "rt-2").await.and_then(|t| t.used_at), Some(T0 + 200));
+}
+
+/// Rotating a used token again is `AlreadyConsumed { grant_id }` and changes nothing.
+pub async fn refresh_rotate_reuse_is_already_consumed(store: &dyn Store) {
+    store
+        .create_grant(&sample::grant("g-1", "app", "u", Some("s"), true))
+        .await
+        .expect("create_grant");
+    store
+        .insert_refresh_token(&sample::refresh("rt-1", "g-1", "app"))
+        .await
+        .expect("insert_refresh_token");
+    store
+        .rotate_refresh_token("rt-1", &sample::refresh("rt-2", "g-1", "app"), T0 + 10)
+        .await
+        .expect("first rotation");
+    let before = get(store, "rt-1").await;
+
+    let replay = sample::refresh("rt-3", "g-1", "app");
+    assert_already_consumed(
+        store.rotate_refresh_token("rt-1", &replay, T0 + 20).await,
+        "g-1",
+        "reuse of a rotated token",
+    );
+    assert_eq!(get(store, "rt-3").await, None, "the replay stored nothing");
+    assert_eq!(get(store, "rt-1").await, before, "used_at unchanged");
+    assert_eq!(get(store, "rt-2").await.and_then(|t| t.used_at), None);
+}
+
+/// Rotating an unknown or a revoked token is `NotFound` and stores nothing. A revoked token is
+/// `NotFound` even if it was also used (the family is already revoked).
+pub async fn refresh_rotate_unknown_or_revoked_is_not_found(store: &dyn Store) {
+    let next = sample::refresh("next", "g-1", "app");
+    assert_not_found(
+        store.rotate_refresh_token("nope", &next, T0).await,
+        "unknown token",
+    );
+    let revoked = RefreshTokenRecord {
+        revoked: true,
+        ..sample::refresh("rt-revoked", "g-1", "app")
+    };
+    store
+        .insert_refresh_token(&revoked)
+        .await
+        .expect("insert_refresh_token");
+    assert_not_found(
+        store.rotate_refresh_token("rt-revoked", &next, T0).await,
+        "revoked token",
+    );
+    assert_eq!(get(store, "rt-revoked").await, Some(revoked));
+
+    store
+        .create_grant(&sample::grant("g-2", "app", "u", None, false))
+        .await
+        .expect("create_grant");
+    store
+        .insert_refresh_token(&sample::refresh("rt-a", "g-2", "app"))
+        .await
+        .expect("insert_refresh_token");
+    store
+        .rotate_refresh_token("rt-a", &sample::refresh("rt-b", "g-2", "app"), T0 + 1)
+        .await
+        .expect("rotate_refresh_token");
+    store.revoke_grant("g-2").await.expect("revoke_grant");
+    assert_not_found(
+        store.rotate_refresh_token("rt-a", &next, T0 + 2).await,
+        "used and revoked token",
+    );
+    assert_not_found(
+        store.rotate_refresh_token("rt-b", &next, T0 + 2).await,
+        "unused token of a revoked grant",
+    );
+    assert_eq!(get(store, "next").await, None);
+}
+
+/// Rotating into a hash that already exists is a `Conflict` and leaves the old token unused.
+pub async fn refresh_rotate_to_taken_hash_conflicts_and_changes_nothing(store: &dyn Store) {
+    let old = sample::refresh("rt-1", "g-1", "app");
+    let taken = sample::refresh("rt-taken", "g-1", "app");
+    for token in [&old, &taken] {
+        store
+            .insert_refresh_token(token)
+            .await
+            .expect("insert_refresh_token");
+    }
+    let colliding = RefreshTokenRecord {
+        created_at: T0 + 50,
+        ..sample::refresh("rt-taken", "g-1", "app")
+    };
+    assert_conflict(
+        store.rotate_refresh_token("rt-1", &colliding, T0 + 50).await,
+        "rotation into an existing hash",
+    );
+    assert_eq!(get(store, "rt-1").await, Some(old), "old token still unused");
+    assert_eq!(get(store, "rt-taken").await, Some(taken));
+    store
+        .rotate_refresh_token("rt-1", &sample::refresh("rt-2", "g-1", "app"), T0 + 60)
+        .await
+        .expect("the old token still rotates");
+}
+
+/// Sixteen tasks rotate the same token at once, each to its own successor: exactly one wins,
+/// the others get `AlreadyConsumed { grant_id }`, and only the winner's successor is stored.
+pub async fn refresh_rotate_concurrently_exactly_one_wins(store: Arc<dyn Store>) {
+    store
+        .create_grant(&sample::grant("g-race", "app", "u", Some("s"), true))
+        .await
+        .expect("create_grant");
+    store
+        .insert_refresh_token(&sample::refresh("rt-race", "g-race", "app"))
+        .await
+        .expect("insert_refresh_token");
+    let results = race(16, |i| {
+        let store = Arc::clone(&store);
+        async move {
+            let new = sample::refresh(&format!("rt-next-{i}"), "g-race", "app");
+            store.rotate_refresh_token("rt-race", &new, T0 + 1).await
+        }
+    })
+    .await;
+
+    let mut winners = Vec::new();
+    for (i, result) in results.into_iter().enumerate() {
+        match result {
+            Ok(()) => winners.push(i),
+            other => assert_already_consumed(other, "g-race", "losing rotation"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one rotation wins: {winners:?}");
+    for i in 0..16 {
+        let stored = get(&*store, &format!("rt-next-{i}")).await.is_some();
+        assert_eq!(stored, winners.contains(&i), "successor {i} stored iff it won");
+    }
+    let old = get(&*store, "rt-race").await.expect("old token kept");
+    assert_eq!(old.used_at, Some(T0 + 1));
+}
