@@ -23,3 +23,13 @@ pub mod scope;
 pub mod sessions;
 
 pub use params::Params;
+pub mod client_auth;
+pub mod token;
+pub mod access_token;
+pub mod introspect;
+pub mod revoke;
+pub mod userinfo;
+pub mod discovery;
+pub mod login;
+pub mod logout;
+pub mod maintenance;

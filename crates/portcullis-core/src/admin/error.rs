@@ -1,0 +1,97 @@
+//! The one error type of tenant management, with messages written for the person at the CLI.
+
+use crate::crypto::PasswordError;
+use crate::keys::KeyError;
+use crate::redirect::RegistrationError;
+use portcullis_store::StoreError;
+
+/// Why a tenant-management operation was refused or failed.
+///
+/// Every message is meant to be shown as is: it names the value at fault and, where it helps,
+/// what would be accepted instead.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdminError {
+    /// A value does not have the required form (`field` names it, e.g. `email`, `identifier`).
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    /// A callback, logout URL or web origin that cannot be registered.
+    #[error("{field} {source}")]
+    Uri {
+        /// `callback`, `logout URL` or `web origin`.
+        field: &'static str,
+        #[source]
+        source: RegistrationError,
+    },
+    /// No such record (`what` is e.g. `user`, `application`).
+    #[error("no {what} {key:?}")]
+    NotFound { what: &'static str, key: String },
+    /// A unique value is already taken.
+    #[error("{what} {key:?} already exists")]
+    AlreadyExists { what: &'static str, key: String },
+    /// An entry of a tenant file was refused; `entry` names it (`applications[2] (demo-web)`).
+    #[error("{entry}: {source}")]
+    Entry {
+        entry: String,
+        #[source]
+        source: Box<AdminError>,
+    },
+    /// An environment variable a tenant file names is not set.
+    #[error("environment variable {0} is not set (or is not valid UTF-8)")]
+    MissingEnv(String),
+    #[error("password hashing failed: {0}")]
+    Password(#[from] PasswordError),
+    #[error("signing keys: {0}")]
+    Key(#[from] KeyError),
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl AdminError {
+    /// An [`AdminError::Invalid`].
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        AdminError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// An [`AdminError::NotFound`].
+    pub fn not_found(what: &'static str, key: impl Into<String>) -> Self {
+        AdminError::NotFound {
+            what,
+            key: key.into(),
+        }
+    }
+
+    /// An [`AdminError::AlreadyExists`].
+    pub fn exists(what: &'static str, key: impl Into<String>) -> Self {
+        AdminError::AlreadyExists {
+            what,
+            key: key.into(),
+        }
+    }
+
+    /// Wraps the error with the tenant-file entry it is about.
+    pub fn in_entry(self, entry: impl Into<String>) -> Self {
+        AdminError::Entry {
+            entry: entry.into(),
+            source: Box::new(self),
+        }
+    }
+
+    /// A `NotFound` from the store becomes "no {what} {key}"; anything else passes through.
+    pub(crate) fn from_store(err: StoreError, what: &'static str, key: &str) -> Self {
+        match err {
+            StoreError::NotFound => AdminError::not_found(what, key),
+            StoreError::Conflict(_) => AdminError::exists(what, key),
+            other => AdminError::Store(other),
+        }
+    }
+}
+
+/// Result of a tenant-management operation.
+pub type AdminResult<T> = Result<T, AdminError>;

@@ -1,0 +1,147 @@
+//! Users: create, look up, set password, block, delete.
+
+use super::error::{AdminError, AdminResult};
+use super::secret::Secret;
+use super::validate::{check_identifier, check_password, normalize_email};
+use crate::crypto::{PasswordHasher, new_id};
+use portcullis_store::{Store, UnixTime, User};
+
+/// What a new user is made of. Only `email` is required.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub email: String,
+    /// `None` creates a user who cannot sign in with a password.
+    pub password: Option<Secret>,
+    /// Defaults to a fresh `usr_…` id.
+    pub user_id: Option<String>,
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub nickname: Option<String>,
+    pub picture: Option<String>,
+    pub blocked: bool,
+}
+
+/// Creates a user: the email is lower-cased and checked, the password checked against the policy
+/// and hashed with argon2id.
+pub async fn create_user(
+    store: &dyn Store,
+    passwords: &PasswordHasher,
+    new: NewUser,
+    now: UnixTime,
+) -> AdminResult<User> {
+    let email = normalize_email(&new.email)?;
+    let user_id = match new.user_id {
+        Some(id) => {
+            check_identifier("user_id", &id, &['|', ':', '@'])?;
+            id
+        }
+        None => new_id("usr"),
+    };
+    if store.get_user_by_email(&email).await?.is_some() {
+        return Err(AdminError::exists("user with email", email));
+    }
+    if store.get_user(&user_id).await?.is_some() {
+        return Err(AdminError::exists("user", user_id));
+    }
+    let password_hash = match &new.password {
+        Some(p) => {
+            check_password(p.expose())?;
+            Some(passwords.hash(p.expose()).await?)
+        }
+        None => None,
+    };
+    let user = User {
+        user_id,
+        email,
+        email_verified: new.email_verified,
+        name: new.name,
+        given_name: new.given_name,
+        family_name: new.family_name,
+        nickname: new.nickname,
+        picture: new.picture,
+        password_hash,
+        blocked: new.blocked,
+        created_at: now,
+        updated_at: now,
+    };
+    store
+        .create_user(&user)
+        .await
+        .map_err(|e| AdminError::from_store(e, "user", &user.email))?;
+    Ok(user)
+}
+
+/// Every user, oldest first.
+pub async fn list_users(store: &dyn Store) -> AdminResult<Vec<User>> {
+    Ok(store.list_users().await?)
+}
+
+/// A user by id, or by email when `key` contains an `@` (compared lower-cased).
+pub async fn find_user(store: &dyn Store, key: &str) -> AdminResult<User> {
+    let key = key.trim();
+    let found = if key.contains('@') {
+        match store.get_user_by_email(key).await? {
+            Some(u) => Some(u),
+            None => store.get_user(key).await?,
+        }
+    } else {
+        store.get_user(key).await?
+    };
+    found.ok_or_else(|| AdminError::not_found("user", key))
+}
+
+/// Sets a user's password (checked against the policy) and ends their sessions. Returns how many
+/// sessions were ended.
+pub async fn set_password(
+    store: &dyn Store,
+    passwords: &PasswordHasher,
+    key: &str,
+    password: &Secret,
+    now: UnixTime,
+) -> AdminResult<u64> {
+    check_password(password.expose())?;
+    let mut user = find_user(store, key).await?;
+    user.password_hash = Some(passwords.hash(password.expose()).await?);
+    user.updated_at = now;
+    save(store, &user).await?;
+    Ok(store.delete_user_sessions(&user.user_id).await?)
+}
+
+/// Blocks (ending the user's sessions) or unblocks a user.
+pub async fn set_blocked(
+    store: &dyn Store,
+    key: &str,
+    blocked: bool,
+    now: UnixTime,
+) -> AdminResult<User> {
+    let mut user = find_user(store, key).await?;
+    if user.blocked != blocked {
+        user.blocked = blocked;
+        user.updated_at = now;
+        save(store, &user).await?;
+    }
+    if blocked {
+        store.delete_user_sessions(&user.user_id).await?;
+    }
+    Ok(user)
+}
+
+/// Deletes a user with their sessions, grants and tokens.
+pub async fn delete_user(store: &dyn Store, key: &str) -> AdminResult<User> {
+    let user = find_user(store, key).await?;
+    store
+        .delete_user(&user.user_id)
+        .await
+        .map_err(|e| AdminError::from_store(e, "user", key))?;
+    Ok(user)
+}
+
+/// Writes a changed user back.
+pub(crate) async fn save(store: &dyn Store, user: &User) -> AdminResult<()> {
+    store
+        .update_user(user)
+        .await
+        .map_err(|e| AdminError::from_store(e, "user", &user.email))
+}

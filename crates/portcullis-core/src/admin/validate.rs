@@ -1,0 +1,110 @@
+//! Shape checks shared by the admin operations and the tenant file.
+
+use super::error::{AdminError, AdminResult};
+
+/// Lower-cases and checks an email address: one `@`, a non-empty local part, a domain of
+/// non-empty dot-separated labels, no whitespace or control characters, at most 254 bytes
+/// (RFC 5321 §4.5.3.1.3).
+pub fn normalize_email(email: &str) -> AdminResult<String> {
+    let email = email.trim().to_lowercase();
+    let bad = |why: &str| AdminError::invalid("email", format!("{email:?} {why}"));
+    if email.is_empty() {
+        return Err(AdminError::invalid("email", "must not be empty"));
+    }
+    if email.len() > 254 {
+        return Err(bad("is longer than 254 characters"));
+    }
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("contains whitespace"));
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return Err(bad("is not an email address (no @)"));
+    };
+    if local.is_empty() || domain.contains('@') {
+        return Err(bad("is not an email address"));
+    }
+    if domain.is_empty() || domain.split('.').any(str::is_empty) {
+        return Err(bad("has an invalid domain"));
+    }
+    Ok(email)
+}
+
+/// The password policy: at least 8 characters (NIST SP 800-63B §5.1.1.2), at most 1024 bytes.
+pub fn check_password(password: &str) -> AdminResult<()> {
+    if password.chars().count() < 8 {
+        return Err(AdminError::invalid(
+            "password",
+            "must be at least 8 characters long",
+        ));
+    }
+    if password.len() > 1024 {
+        return Err(AdminError::invalid(
+            "password",
+            "must be at most 1024 bytes long",
+        ));
+    }
+    Ok(())
+}
+
+/// An identifier chosen by a person (client id, user id): 1–128 characters from the URL-safe
+/// set `A-Z a-z 0-9 - . _ ~` plus `|` and `:` (Auth0 user ids look like `auth0|abc`).
+pub fn check_identifier(field: &'static str, value: &str, extra: &[char]) -> AdminResult<()> {
+    if value.is_empty() || value.len() > 128 {
+        return Err(AdminError::invalid(field, "must be 1 to 128 characters long"));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-._~".contains(*c) || extra.contains(c)))
+    {
+        return Err(AdminError::invalid(
+            field,
+            format!("{value:?} contains {c:?}; use letters, digits, '-', '.', '_' and '~'"),
+        ));
+    }
+    Ok(())
+}
+
+/// A display name: non-empty after trimming, at most 200 characters, no control characters.
+pub fn check_name(field: &'static str, name: &str) -> AdminResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AdminError::invalid(field, "must not be empty"));
+    }
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(AdminError::invalid(
+            field,
+            "must be at most 200 characters, without control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_lower_cased_and_checked() {
+        assert_eq!(normalize_email(" Ana@Example.COM ").unwrap(), "ana@example.com");
+        for bad in ["", "ana", "ana@", "@example.com", "a b@example.com", "a@b@c", "a@.com", "a@x..y"] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn password_policy_counts_characters() {
+        assert!(check_password("1234567").is_err());
+        assert!(check_password("12345678").is_ok());
+        assert!(check_password("ééééééé").is_err());
+        assert!(check_password(&"x".repeat(1025)).is_err());
+    }
+
+    #[test]
+    fn identifiers_are_url_safe() {
+        assert!(check_identifier("client_id", "demo-web", &[]).is_ok());
+        assert!(check_identifier("client_id", "a b", &[]).is_err());
+        assert!(check_identifier("client_id", "", &[]).is_err());
+        assert!(check_identifier("user_id", "auth0|42", &['|', ':']).is_ok());
+        assert!(check_identifier("client_id", "auth0|42", &[]).is_err());
+    }
+}

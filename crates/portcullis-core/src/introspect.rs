@@ -1,0 +1,66 @@
+//! Token introspection (RFC 7662).
+
+use crate::Provider;
+use crate::access_token;
+use crate::client_auth::{self, AuthMethod};
+use crate::error::{OAuthError, OAuthResult};
+use crate::params::Params;
+use serde_json::{Map, Value, json};
+
+/// RFC 7662 §2.1–2.2: only authenticated confidential clients may ask. An active token gives
+/// `active: true` with its details; anything expired, revoked, unknown or not the caller's
+/// business gives only `{"active": false}` (§2.2, §4).
+pub async fn introspect(
+    p: &Provider,
+    authorization: Option<&str>,
+    params: &Params,
+) -> OAuthResult<Map<String, Value>> {
+    let (client, method) = client_auth::authenticate(p, authorization, params).await?;
+    if method == AuthMethod::None {
+        return Err(OAuthError::invalid_client(
+            "Introspection requires a confidential client.",
+        ));
+    }
+    let token = params.require("token")?;
+    let inactive = || {
+        let mut m = Map::new();
+        m.insert("active".into(), json!(false));
+        m
+    };
+    if let Some(record) = p.store.get_refresh_token(&p.hasher.hash(token)).await? {
+        let now = p.now();
+        let grant = p.store.get_grant(&record.grant_id).await?;
+        let live = record.client_id == client.client_id
+            && record.used_at.is_none()
+            && !record.revoked
+            && record.expires_at > now
+            && grant.as_ref().is_some_and(|g| !g.revoked);
+        let Some(grant) = grant.filter(|_| live) else {
+            return Ok(inactive());
+        };
+        let mut m = Map::new();
+        m.insert("active".into(), json!(true));
+        m.insert("token_type".into(), json!("refresh_token"));
+        m.insert("client_id".into(), json!(record.client_id));
+        m.insert("sub".into(), json!(grant.user_id));
+        m.insert("scope".into(), json!(grant.scope));
+        m.insert("iat".into(), json!(record.created_at));
+        m.insert("exp".into(), json!(record.expires_at));
+        m.insert("iss".into(), json!(p.config.issuer.as_str()));
+        return Ok(m);
+    }
+    let Some(live) = access_token::check(p, token).await? else {
+        return Ok(inactive());
+    };
+    let mut m = Map::new();
+    m.insert("active".into(), json!(true));
+    m.insert("token_type".into(), json!("access_token"));
+    for claim in [
+        "scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "gty",
+    ] {
+        if let Some(v) = live.claims.get(claim) {
+            m.insert(claim.into(), v.clone());
+        }
+    }
+    Ok(m)
+}

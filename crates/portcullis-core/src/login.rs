@@ -1,0 +1,70 @@
+//! Password sign-in with brute-force protection: failures are counted per (user, IP) in the
+//! shared store (so limits hold across replicas), checked before the expensive hash, and an
+//! unknown email costs the same hash as a known one (no enumeration by timing).
+
+use crate::Provider;
+use crate::error::OAuthError;
+use portcullis_store::User;
+
+/// Why a sign-in failed. The messages are what the sign-in page shows.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoginError {
+    #[error("Wrong email or password.")]
+    InvalidCredentials,
+    #[error("This account is blocked. Contact your administrator.")]
+    Blocked,
+    #[error("Too many failed attempts. Try again later.")]
+    TooManyAttempts,
+    #[error("Something went wrong on our side. Try again.")]
+    Internal(#[from] OAuthError),
+}
+
+impl From<portcullis_store::StoreError> for LoginError {
+    fn from(e: portcullis_store::StoreError) -> Self {
+        LoginError::Internal(e.into())
+    }
+}
+
+/// Checks an email and password. `client_ip` keys the throttle (Auth0: 10 failures per user
+/// and IP, then that pair is blocked for the window).
+pub async fn authenticate(
+    p: &Provider,
+    email: &str,
+    password: &str,
+    client_ip: &str,
+) -> Result<User, LoginError> {
+    let email = email.trim().to_lowercase();
+    if email.is_empty() || email.len() > 320 || password.is_empty() || password.len() > 1024 {
+        return Err(LoginError::InvalidCredentials);
+    }
+    let key = format!("login:{client_ip}:{email}");
+    let now = p.now();
+    let window = p.config.failed_login_window;
+    if p.store.peek(&key, window, now).await? >= p.config.max_failed_logins {
+        return Err(LoginError::TooManyAttempts);
+    }
+    let user = p.store.get_user_by_email(&email).await?;
+    let ok = p
+        .passwords
+        .verify(
+            password,
+            user.as_ref().and_then(|u| u.password_hash.as_deref()),
+        )
+        .await
+        .map_err(OAuthError::server_error)?;
+    match user {
+        Some(user) if ok => {
+            p.store.reset(&key).await?;
+            if user.blocked {
+                Err(LoginError::Blocked)
+            } else {
+                Ok(user)
+            }
+        }
+        _ => {
+            p.store.hit(&key, window, now).await?;
+            Err(LoginError::InvalidCredentials)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Token revocation (RFC 7009).
+
+use crate::Provider;
+use crate::access_token;
+use crate::client_auth;
+use crate::error::{OAuthError, OAuthResult};
+use crate::params::Params;
+
+/// RFC 7009 §2.1–2.2: authenticates the client, then revokes. Revoking a refresh token revokes
+/// its grant, access tokens included (§2.1 SHOULD). An unknown or already invalid token is a
+/// success (§2.2); a token of another client is refused and left alone (§2.1). The
+/// `token_type_hint` only orders the search (§2.1: the server extends its search).
+pub async fn revoke(p: &Provider, authorization: Option<&str>, params: &Params) -> OAuthResult<()> {
+    let (client, _) = client_auth::authenticate(p, authorization, params).await?;
+    let token = params.require("token")?;
+    if token.len() > 8192 {
+        return Ok(());
+    }
+    if let Some(record) = p.store.get_refresh_token(&p.hasher.hash(token)).await? {
+        if record.client_id != client.client_id {
+            return Err(foreign());
+        }
+        p.store.revoke_grant(&record.grant_id).await?;
+        return Ok(());
+    }
+    if let Some(live) = access_token::check(p, token).await? {
+        if live.record.client_id != client.client_id {
+            return Err(foreign());
+        }
+        p.store.revoke_access_token(&live.record.jti).await?;
+    }
+    Ok(())
+}
+
+fn foreign() -> OAuthError {
+    OAuthError::unauthorized_client("The token was issued to another client.")
+}

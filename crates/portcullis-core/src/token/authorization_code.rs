@@ -1,0 +1,144 @@
+//! `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.5–4.6, OIDC Core §3.1.3).
+
+use super::issue::{self, AccessTokenSpec, TokenResponse};
+use crate::Provider;
+use crate::error::{OAuthError, OAuthResult};
+use crate::params::Params;
+use crate::pkce;
+use crate::scope::{OFFLINE_ACCESS, OPENID, Scopes};
+use portcullis_store::{AuthorizationCode, Client, Grant, GrantType, StoreError};
+use serde_json::Map;
+
+pub(super) async fn exchange(
+    p: &Provider,
+    client: &Client,
+    params: &Params,
+) -> OAuthResult<TokenResponse> {
+    let code = params.require("code")?;
+    let redirect_uri = params.require("redirect_uri")?;
+    let now = p.now();
+    let record = match p.store.consume_code(&p.hasher.hash(code), now).await {
+        Ok(record) => record,
+        Err(StoreError::NotFound) => return Err(invalid_code()),
+        // RFC 6749 §4.1.2: a code used twice revokes the tokens its first use issued.
+        Err(StoreError::AlreadyConsumed { grant_id }) => {
+            p.store.revoke_grant(&grant_id).await?;
+            tracing::warn!(client_id = %client.client_id, grant_id, "authorization code replayed; grant revoked");
+            return Err(invalid_code());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    check_binding(&record, client, redirect_uri, params, now)?;
+    let Some(user) = p.store.get_user(&record.user_id).await? else {
+        return Err(OAuthError::invalid_grant("The user no longer exists."));
+    };
+    if user.blocked {
+        return Err(OAuthError::invalid_grant("user is blocked"));
+    }
+    let scopes = Scopes::parse(&record.scope)?;
+    let api = match &record.audience {
+        Some(identifier) => p.store.get_api_by_identifier(identifier).await?,
+        None => None,
+    };
+    // Refresh tokens need offline_access, the refresh grant, and an API that allows them.
+    let offline = scopes.contains(OFFLINE_ACCESS)
+        && client.grant_types.contains(&GrantType::RefreshToken)
+        && api.as_ref().is_none_or(|a| a.allow_offline_access);
+    let grant = Grant {
+        grant_id: record.grant_id.clone(),
+        client_id: client.client_id.clone(),
+        user_id: user.user_id.clone(),
+        session_id: Some(record.session_id.clone()),
+        scope: record.scope.clone(),
+        audience: record.audience.clone(),
+        nonce: record.nonce.clone(),
+        auth_time: record.auth_time,
+        offline,
+        revoked: false,
+        created_at: now,
+        expires_at: now + p.config.refresh_token_lifetime,
+    };
+    p.store.create_grant(&grant).await?;
+    let lifetime = api
+        .as_ref()
+        .map_or(p.config.userinfo_token_lifetime, |a| a.token_lifetime);
+    let access_token = issue::access_token(
+        p,
+        AccessTokenSpec {
+            subject: &user.user_id,
+            client_id: &client.client_id,
+            audience: record.audience.as_deref(),
+            scopes: &scopes,
+            lifetime,
+            grant_id: Some(&grant.grant_id),
+            extra: Map::new(),
+        },
+    )
+    .await?;
+    let id_token = if scopes.contains(OPENID) {
+        Some(issue::id_token(p, &grant, &user, &scopes, record.nonce.as_deref())?)
+    } else {
+        None
+    };
+    let refresh_token = if offline {
+        let (token, stored) = issue::new_refresh_token(p, &grant);
+        p.store.insert_refresh_token(&stored).await?;
+        Some(token)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: lifetime,
+        refresh_token,
+        id_token,
+        scope: scopes.to_string(),
+    })
+}
+
+fn invalid_code() -> OAuthError {
+    OAuthError::invalid_grant("Invalid authorization code.")
+}
+
+/// RFC 6749 §4.1.3 and RFC 7636 §4.6: the code is unexpired and bound to this client, this
+/// redirect URI and this PKCE verifier. A verifier without a challenge is a downgrade attempt
+/// (RFC 9700 §4.8.2) and is refused too.
+fn check_binding(
+    code: &AuthorizationCode,
+    client: &Client,
+    redirect_uri: &str,
+    params: &Params,
+    now: i64,
+) -> OAuthResult<()> {
+    if code.expires_at <= now {
+        return Err(OAuthError::invalid_grant("The authorization code has expired."));
+    }
+    if code.client_id != client.client_id {
+        return Err(OAuthError::invalid_grant(
+            "The authorization code was issued to another client.",
+        ));
+    }
+    if code.redirect_uri != redirect_uri {
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri does not match the authorization request.",
+        ));
+    }
+    match (&code.code_challenge, params.get("code_verifier")) {
+        (Some(challenge), Some(verifier)) => {
+            if !pkce::is_valid_verifier(verifier) || !pkce::verify_s256(verifier, challenge) {
+                return Err(OAuthError::invalid_grant("Invalid code_verifier."));
+            }
+        }
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_grant("Missing code_verifier."));
+        }
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_grant(
+                "code_verifier was sent but the authorization request had no code_challenge.",
+            ));
+        }
+        (None, None) => {}
+    }
+    Ok(())
+}

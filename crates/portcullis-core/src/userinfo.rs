@@ -1,0 +1,34 @@
+//! The UserInfo endpoint (OIDC Core §5.3): the claims the token's scopes release.
+
+use crate::Provider;
+use crate::access_token;
+use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::scope::{OPENID, Scopes};
+use crate::token::issue::user_claims;
+use serde_json::{Map, Value};
+
+/// Returns the claims for a Bearer token, or an RFC 6750 §3.1 error: `invalid_token` for
+/// anything not live, `insufficient_scope` without `openid`.
+pub async fn userinfo(p: &Provider, token: &str) -> OAuthResult<Map<String, Value>> {
+    let invalid = || OAuthError::invalid_token("The access token is invalid or has expired.");
+    let Some(live) = access_token::check(p, token).await? else {
+        return Err(invalid());
+    };
+    if !live.has_audience(&p.config.issuer.endpoint("userinfo")) {
+        return Err(invalid());
+    }
+    let scopes = Scopes::parse(live.scope())?;
+    if !scopes.contains(OPENID) {
+        return Err(OAuthError::new(
+            ErrorCode::InsufficientScope,
+            "The access token was not granted the openid scope.",
+        ));
+    }
+    let Some(user) = p.store.get_user(&live.record.subject).await? else {
+        return Err(invalid());
+    };
+    if user.blocked {
+        return Err(invalid());
+    }
+    Ok(user_claims(&user, &scopes))
+}
