@@ -258,6 +258,8 @@ fn assert_not_found<T: Debug>(result: StoreResult<T>, what: &str) {
 fn assert_already_consumed<T: Debug>(result: StoreResult<T>, grant_id: &str, what: &str) {
     match result {
         Err(StoreError::AlreadyConsumed { grant_id: got }) if got == grant_id => {}
-        other => panic!("{what}: expected AlreadyConsumed {{ grant_id: {grant_id:?} }}, got {other:?}"),
+        other => {
+            panic!("{what}: expected AlreadyConsumed {{ grant_id: {grant_id:?} }}, got {other:?}")
+        }
     }
 }

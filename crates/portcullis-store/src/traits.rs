@@ -72,8 +72,7 @@ pub trait GrantStore: Send + Sync {
     /// Atomically marks the code used and returns it. A second call for the same hash returns
     /// `AlreadyConsumed { grant_id }`; an unknown hash returns `NotFound`. Expiry is the caller's
     /// check (the record carries `expires_at`).
-    async fn consume_code(&self, code_hash: &str, now: UnixTime)
-    -> StoreResult<AuthorizationCode>;
+    async fn consume_code(&self, code_hash: &str, now: UnixTime) -> StoreResult<AuthorizationCode>;
 
     /// Fails with `Conflict` when the id exists.
     async fn create_grant(&self, grant: &Grant) -> StoreResult<()>;

@@ -21,9 +21,15 @@ pub async fn api_create_get_roundtrip(store: &dyn Store) {
     };
     for api in [&full, &bare] {
         store.create_api(api).await.expect("create_api");
-        assert_eq!(store.get_api(&api.api_id).await.expect("get_api").as_ref(), Some(api));
+        assert_eq!(
+            store.get_api(&api.api_id).await.expect("get_api").as_ref(),
+            Some(api)
+        );
         let by_identifier = store.get_api_by_identifier(&api.identifier).await;
-        assert_eq!(by_identifier.expect("get_api_by_identifier").as_ref(), Some(api));
+        assert_eq!(
+            by_identifier.expect("get_api_by_identifier").as_ref(),
+            Some(api)
+        );
     }
     assert_eq!(store.get_api("nope").await.expect("get_api"), None);
     let none = store.get_api_by_identifier("urn:nope").await;
@@ -52,7 +58,12 @@ pub async fn api_duplicate_identifier_conflicts(store: &dyn Store) {
 
 /// `list_apis` is ordered by `created_at`, then `api_id`.
 pub async fn api_list_ordered_by_creation_then_id(store: &dyn Store) {
-    for (id, at) in [("a-b", T0 + 10), ("a-a", T0 + 20), ("a-c", T0 + 10), ("a-d", T0)] {
+    for (id, at) in [
+        ("a-b", T0 + 10),
+        ("a-a", T0 + 20),
+        ("a-c", T0 + 10),
+        ("a-d", T0),
+    ] {
         let api = sample::api(id, &format!("urn:{id}"), at);
         store.create_api(&api).await.expect("create_api");
     }
@@ -95,9 +106,15 @@ pub async fn api_update_replaces_fields(store: &dyn Store) {
         created_at: T0,
         ..updated.clone()
     };
-    assert_eq!(store.get_api("api-1").await.expect("get_api").as_ref(), Some(&expected));
+    assert_eq!(
+        store.get_api("api-1").await.expect("get_api").as_ref(),
+        Some(&expected)
+    );
     let by_new = store.get_api_by_identifier("urn:one").await;
-    assert_eq!(by_new.expect("get_api_by_identifier").as_ref(), Some(&expected));
+    assert_eq!(
+        by_new.expect("get_api_by_identifier").as_ref(),
+        Some(&expected)
+    );
     let by_old = store.get_api_by_identifier(AUD).await;
     assert_eq!(by_old.expect("get_api_by_identifier"), None);
 
@@ -105,8 +122,14 @@ pub async fn api_update_replaces_fields(store: &dyn Store) {
         identifier: "urn:two".to_owned(),
         ..updated
     };
-    assert_conflict(store.update_api(&taken).await, "update to a taken identifier");
-    assert_eq!(store.get_api("api-1").await.expect("get_api"), Some(expected));
+    assert_conflict(
+        store.update_api(&taken).await,
+        "update to a taken identifier",
+    );
+    assert_eq!(
+        store.get_api("api-1").await.expect("get_api"),
+        Some(expected)
+    );
 }
 
 /// Updating an absent API is `NotFound` and creates nothing.
@@ -120,7 +143,10 @@ pub async fn api_update_absent_is_not_found(store: &dyn Store) {
 
 /// Deleting an absent API is `NotFound`.
 pub async fn api_delete_absent_is_not_found(store: &dyn Store) {
-    assert_not_found(store.delete_api("ghost").await, "delete_api of an absent API");
+    assert_not_found(
+        store.delete_api("ghost").await,
+        "delete_api of an absent API",
+    );
 }
 
 /// `delete_api` also deletes the client grants to its identifier, and no others.
@@ -139,7 +165,10 @@ pub async fn api_delete_cascades_client_grants(store: &dyn Store) {
         ("cg-3", "m2m-1", "urn:kept"),
     ] {
         let grant = sample::client_grant(gid, client, aud, T0);
-        store.create_client_grant(&grant).await.expect("create_client_grant");
+        store
+            .create_client_grant(&grant)
+            .await
+            .expect("create_client_grant");
     }
 
     store.delete_api("gone").await.expect("delete_api");
@@ -160,7 +189,10 @@ pub async fn api_delete_cascades_client_grants(store: &dyn Store) {
 pub async fn client_grant_create_find_roundtrip(store: &dyn Store) {
     let mut grant = sample::client_grant("cg-1", "m2m", AUD, T0);
     grant.scopes = vec!["read:things".to_owned(), "write:things".to_owned()];
-    store.create_client_grant(&grant).await.expect("create_client_grant");
+    store
+        .create_client_grant(&grant)
+        .await
+        .expect("create_client_grant");
     let found = store.find_client_grant("m2m", AUD).await;
     assert_eq!(found.expect("find_client_grant"), Some(grant));
     for (client, aud) in [("other", AUD), ("m2m", "urn:other")] {
@@ -172,7 +204,10 @@ pub async fn client_grant_create_find_roundtrip(store: &dyn Store) {
 /// A second grant for the same (client, audience), or with the same id, is a `Conflict`.
 pub async fn client_grant_duplicate_pair_conflicts(store: &dyn Store) {
     let first = sample::client_grant("cg-1", "m2m", AUD, T0);
-    store.create_client_grant(&first).await.expect("create_client_grant");
+    store
+        .create_client_grant(&first)
+        .await
+        .expect("create_client_grant");
     let same_pair = sample::client_grant("cg-2", "m2m", AUD, T0 + 1);
     assert_conflict(
         store.create_client_grant(&same_pair).await,
@@ -183,15 +218,26 @@ pub async fn client_grant_duplicate_pair_conflicts(store: &dyn Store) {
         store.create_client_grant(&same_id).await,
         "duplicate client grant id",
     );
-    let all = store.list_client_grants().await.expect("list_client_grants");
+    let all = store
+        .list_client_grants()
+        .await
+        .expect("list_client_grants");
     assert_eq!(all, [first]);
 }
 
 /// `list_client_grants` is ordered by `created_at`, then `grant_id`.
 pub async fn client_grant_list_ordered_by_creation_then_id(store: &dyn Store) {
-    for (id, at) in [("g-b", T0 + 10), ("g-a", T0 + 20), ("g-c", T0 + 10), ("g-d", T0)] {
+    for (id, at) in [
+        ("g-b", T0 + 10),
+        ("g-a", T0 + 20),
+        ("g-c", T0 + 10),
+        ("g-d", T0),
+    ] {
         let grant = sample::client_grant(id, &format!("client-{id}"), AUD, at);
-        store.create_client_grant(&grant).await.expect("create_client_grant");
+        store
+            .create_client_grant(&grant)
+            .await
+            .expect("create_client_grant");
     }
     let ids: Vec<_> = store
         .list_client_grants()
@@ -206,7 +252,10 @@ pub async fn client_grant_list_ordered_by_creation_then_id(store: &dyn Store) {
 /// `update_client_grant` replaces the scopes.
 pub async fn client_grant_update_replaces_scopes(store: &dyn Store) {
     let grant = sample::client_grant("cg-1", "m2m", AUD, T0);
-    store.create_client_grant(&grant).await.expect("create_client_grant");
+    store
+        .create_client_grant(&grant)
+        .await
+        .expect("create_client_grant");
     for scopes in [vec!["a".to_owned(), "b".to_owned()], vec![]] {
         let updated = ClientGrant {
             scopes: scopes.clone(),
@@ -228,7 +277,10 @@ pub async fn client_grant_update_absent_is_not_found(store: &dyn Store) {
         store.update_client_grant(&ghost).await,
         "update_client_grant of an absent grant",
     );
-    let all = store.list_client_grants().await.expect("list_client_grants");
+    let all = store
+        .list_client_grants()
+        .await
+        .expect("list_client_grants");
     assert!(all.is_empty());
 }
 
@@ -236,7 +288,10 @@ pub async fn client_grant_update_absent_is_not_found(store: &dyn Store) {
 pub async fn client_grant_delete(store: &dyn Store) {
     for (gid, aud) in [("cg-1", AUD), ("cg-2", "urn:other")] {
         let grant = sample::client_grant(gid, "m2m", aud, T0);
-        store.create_client_grant(&grant).await.expect("create_client_grant");
+        store
+            .create_client_grant(&grant)
+            .await
+            .expect("create_client_grant");
     }
     store
         .delete_client_grant("cg-1")

@@ -15,7 +15,10 @@ pub async fn client_create_get_roundtrip(store: &dyn Store) {
     let confidential = sample::client("web-1", T0 + 1);
     for client in [&public, &confidential] {
         store.create_client(client).await.expect("create_client");
-        let got = store.get_client(&client.client_id).await.expect("get_client");
+        let got = store
+            .get_client(&client.client_id)
+            .await
+            .expect("get_client");
         assert_eq!(got.as_ref(), Some(client));
     }
     assert_eq!(store.get_client("nope").await.expect("get_client"), None);
@@ -34,7 +37,12 @@ pub async fn client_duplicate_id_conflicts(store: &dyn Store) {
 
 /// `list_clients` is ordered by `created_at`, then `client_id`.
 pub async fn client_list_ordered_by_creation_then_id(store: &dyn Store) {
-    for (id, at) in [("c-b", T0 + 10), ("c-a", T0 + 20), ("c-c", T0 + 10), ("c-d", T0)] {
+    for (id, at) in [
+        ("c-b", T0 + 10),
+        ("c-a", T0 + 20),
+        ("c-c", T0 + 10),
+        ("c-d", T0),
+    ] {
         store
             .create_client(&sample::client(id, at))
             .await
@@ -68,7 +76,10 @@ pub async fn client_update_replaces_fields(store: &dyn Store) {
         token_endpoint_auth_method: TokenEndpointAuthMethod::None,
         redirect_uris: vec!["com.example.app:/callback".to_owned()],
         post_logout_redirect_uris: vec![],
-        web_origins: vec!["https://a.example".to_owned(), "https://b.example".to_owned()],
+        web_origins: vec![
+            "https://a.example".to_owned(),
+            "https://b.example".to_owned(),
+        ],
         grant_types: vec![GrantType::RefreshToken],
         created_at: T0 + 999,
         updated_at: T0 + 50,
@@ -83,7 +94,11 @@ pub async fn client_update_replaces_fields(store: &dyn Store) {
         })
     );
     let other = store.get_client("app-2").await.expect("get_client");
-    assert_eq!(other, Some(sample::client("app-2", T0)), "other client untouched");
+    assert_eq!(
+        other,
+        Some(sample::client("app-2", T0)),
+        "other client untouched"
+    );
 }
 
 /// Updating an absent client is `NotFound` and creates nothing.
@@ -156,7 +171,9 @@ pub async fn client_delete_cascades(store: &dyn Store) {
     store.delete_client("gone").await.expect("delete_client");
 
     assert_eq!(store.get_client("gone").await.expect("get_client"), None);
-    let find = store.find_client_grant("gone", "https://api.example/").await;
+    let find = store
+        .find_client_grant("gone", "https://api.example/")
+        .await;
     assert_eq!(find.expect("find_client_grant"), None);
     assert_not_found(
         store.consume_code("code-gone", T0 + 1).await,
@@ -170,14 +187,28 @@ pub async fn client_delete_cascades(store: &dyn Store) {
         assert_eq!(at, None, "{jti} deleted");
     }
 
-    assert!(store.get_client("kept").await.expect("get_client").is_some());
-    let find = store.find_client_grant("kept", "https://api.example/").await;
+    assert!(
+        store
+            .get_client("kept")
+            .await
+            .expect("get_client")
+            .is_some()
+    );
+    let find = store
+        .find_client_grant("kept", "https://api.example/")
+        .await;
     assert!(find.expect("find_client_grant").is_some());
     store
         .consume_code("code-kept", T0 + 1)
         .await
         .expect("other client's code still there");
-    assert!(store.get_grant("g-kept").await.expect("get_grant").is_some());
+    assert!(
+        store
+            .get_grant("g-kept")
+            .await
+            .expect("get_grant")
+            .is_some()
+    );
     let rt = store.get_refresh_token("rt-kept").await;
     assert!(rt.expect("get_refresh_token").is_some());
     for jti in ["at-kept", "m2m-kept"] {

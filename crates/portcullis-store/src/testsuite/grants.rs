@@ -12,8 +12,16 @@ async fn grant_with_tokens(store: &dyn Store, grant: &Grant) {
         .insert_refresh_token(&sample::refresh(&format!("rt-{id}"), id, &grant.client_id))
         .await
         .expect("insert_refresh_token");
-    let at = sample::access(&format!("at-{id}"), Some(id), &grant.client_id, &grant.user_id);
-    store.insert_access_token(&at).await.expect("insert_access_token");
+    let at = sample::access(
+        &format!("at-{id}"),
+        Some(id),
+        &grant.client_id,
+        &grant.user_id,
+    );
+    store
+        .insert_access_token(&at)
+        .await
+        .expect("insert_access_token");
 }
 
 async fn is_revoked(store: &dyn Store, grant_id: &str) -> (bool, bool, bool) {
@@ -22,8 +30,12 @@ async fn is_revoked(store: &dyn Store, grant_id: &str) -> (bool, bool, bool) {
     let at = store.get_access_token(&format!("at-{grant_id}")).await;
     (
         grant.expect("grant exists").revoked,
-        rt.expect("get_refresh_token").expect("refresh token exists").revoked,
-        at.expect("get_access_token").expect("access token exists").revoked,
+        rt.expect("get_refresh_token")
+            .expect("refresh token exists")
+            .revoked,
+        at.expect("get_access_token")
+            .expect("access token exists")
+            .revoked,
     )
 }
 
@@ -51,7 +63,10 @@ pub async fn grant_duplicate_id_conflicts(store: &dyn Store) {
     store.create_grant(&first).await.expect("create_grant");
     let dup = sample::grant("g-1", "other", "u2", None, true);
     assert_conflict(store.create_grant(&dup).await, "duplicate grant id");
-    assert_eq!(store.get_grant("g-1").await.expect("get_grant"), Some(first));
+    assert_eq!(
+        store.get_grant("g-1").await.expect("get_grant"),
+        Some(first)
+    );
 }
 
 /// `revoke_grant` marks the grant, all its refresh tokens and all its access-token records
@@ -63,9 +78,16 @@ pub async fn grant_revoke_revokes_its_tokens(store: &dyn Store) {
         .insert_refresh_token(&sample::refresh("rt-g-gone-2", "g-gone", "app"))
         .await
         .expect("insert_refresh_token");
-    grant_with_tokens(store, &sample::grant("g-kept", "app", "u", Some("s"), false)).await;
+    grant_with_tokens(
+        store,
+        &sample::grant("g-kept", "app", "u", Some("s"), false),
+    )
+    .await;
     let m2m = sample::access("m2m", None, "app", "app");
-    store.insert_access_token(&m2m).await.expect("insert_access_token");
+    store
+        .insert_access_token(&m2m)
+        .await
+        .expect("insert_access_token");
 
     store.revoke_grant("g-gone").await.expect("revoke_grant");
 
@@ -73,11 +95,18 @@ pub async fn grant_revoke_revokes_its_tokens(store: &dyn Store) {
     let second = store.get_refresh_token("rt-g-gone-2").await;
     assert!(second.expect("get_refresh_token").expect("exists").revoked);
     assert_eq!(is_revoked(store, "g-kept").await, (false, false, false));
-    let m2m = store.get_access_token("m2m").await.expect("get_access_token");
+    let m2m = store
+        .get_access_token("m2m")
+        .await
+        .expect("get_access_token");
     assert!(!m2m.expect("exists").revoked);
     assert_not_found(
         store
-            .rotate_refresh_token("rt-g-gone", &sample::refresh("next", "g-gone", "app"), T0 + 1)
+            .rotate_refresh_token(
+                "rt-g-gone",
+                &sample::refresh("next", "g-gone", "app"),
+                T0 + 1,
+            )
             .await,
         "rotating a revoked grant's refresh token",
     );
@@ -98,10 +127,26 @@ pub async fn grant_revoke_unknown_or_twice_is_ok(store: &dyn Store) {
 /// `revoke_session_grants(sid, false)` revokes the session's grants and their tokens but spares
 /// those with `offline_access` and other sessions' grants; it returns how many it revoked.
 pub async fn session_grants_revoke_spares_offline(store: &dyn Store) {
-    grant_with_tokens(store, &sample::grant("online-1", "app", "u", Some("s1"), false)).await;
-    grant_with_tokens(store, &sample::grant("online-2", "app2", "u", Some("s1"), false)).await;
-    grant_with_tokens(store, &sample::grant("offline", "app", "u", Some("s1"), true)).await;
-    grant_with_tokens(store, &sample::grant("other", "app", "u", Some("s2"), false)).await;
+    grant_with_tokens(
+        store,
+        &sample::grant("online-1", "app", "u", Some("s1"), false),
+    )
+    .await;
+    grant_with_tokens(
+        store,
+        &sample::grant("online-2", "app2", "u", Some("s1"), false),
+    )
+    .await;
+    grant_with_tokens(
+        store,
+        &sample::grant("offline", "app", "u", Some("s1"), true),
+    )
+    .await;
+    grant_with_tokens(
+        store,
+        &sample::grant("other", "app", "u", Some("s2"), false),
+    )
+    .await;
     grant_with_tokens(store, &sample::grant("no-session", "app", "u", None, false)).await;
 
     let revoked = store.revoke_session_grants("s1", false).await;
@@ -120,14 +165,26 @@ pub async fn session_grants_revoke_spares_offline(store: &dyn Store) {
 /// `revoke_session_grants(sid, true)` revokes the offline grants too; grants already revoked are
 /// not counted again.
 pub async fn session_grants_revoke_including_offline(store: &dyn Store) {
-    grant_with_tokens(store, &sample::grant("online", "app", "u", Some("s1"), false)).await;
-    grant_with_tokens(store, &sample::grant("offline", "app", "u", Some("s1"), true)).await;
+    grant_with_tokens(
+        store,
+        &sample::grant("online", "app", "u", Some("s1"), false),
+    )
+    .await;
+    grant_with_tokens(
+        store,
+        &sample::grant("offline", "app", "u", Some("s1"), true),
+    )
+    .await;
     grant_with_tokens(store, &sample::grant("other", "app", "u", Some("s2"), true)).await;
 
     let first = store.revoke_session_grants("s1", false).await;
     assert_eq!(first.expect("revoke_session_grants"), 1);
     let second = store.revoke_session_grants("s1", true).await;
-    assert_eq!(second.expect("revoke_session_grants"), 1, "only the offline grant is new");
+    assert_eq!(
+        second.expect("revoke_session_grants"),
+        1,
+        "only the offline grant is new"
+    );
     for g in ["online", "offline"] {
         assert_eq!(is_revoked(store, g).await, (true, true, true), "{g}");
     }
@@ -142,17 +199,29 @@ pub async fn access_token_insert_get_revoke(store: &dyn Store) {
     let user_token = sample::access("jti-1", Some("g-1"), "app", "u");
     let m2m_token = sample::access("jti-2", None, "m2m", "m2m");
     for token in [&user_token, &m2m_token] {
-        store.insert_access_token(token).await.expect("insert_access_token");
+        store
+            .insert_access_token(token)
+            .await
+            .expect("insert_access_token");
         let got = store.get_access_token(&token.jti).await;
         assert_eq!(got.expect("get_access_token").as_ref(), Some(token));
     }
-    assert_eq!(store.get_access_token("nope").await.expect("get_access_token"), None);
+    assert_eq!(
+        store
+            .get_access_token("nope")
+            .await
+            .expect("get_access_token"),
+        None
+    );
 
     store
         .revoke_access_token("jti-1")
         .await
         .expect("revoke_access_token");
-    let got = store.get_access_token("jti-1").await.expect("get_access_token");
+    let got = store
+        .get_access_token("jti-1")
+        .await
+        .expect("get_access_token");
     assert_eq!(
         got,
         Some(AccessTokenRecord {
@@ -160,7 +229,10 @@ pub async fn access_token_insert_get_revoke(store: &dyn Store) {
             ..user_token
         })
     );
-    let other = store.get_access_token("jti-2").await.expect("get_access_token");
+    let other = store
+        .get_access_token("jti-2")
+        .await
+        .expect("get_access_token");
     assert_eq!(other, Some(m2m_token));
     store
         .revoke_access_token("nope")
@@ -183,17 +255,26 @@ pub async fn purge_expired_removes_only_expired(store: &dyn Store) {
     store.create_grant(&dead).await.expect("create_grant");
     let mut rt = sample::refresh("rt-dead", "g-dead", "app");
     rt.expires_at = now - 1;
-    store.insert_refresh_token(&rt).await.expect("insert_refresh_token");
+    store
+        .insert_refresh_token(&rt)
+        .await
+        .expect("insert_refresh_token");
     let mut at = sample::access("at-dead", Some("g-dead"), "app", "u");
     at.expires_at = now - 100;
-    store.insert_access_token(&at).await.expect("insert_access_token");
+    store
+        .insert_access_token(&at)
+        .await
+        .expect("insert_access_token");
     // An expired grant that still has a live access token: stays.
     let mut busy = sample::grant("g-busy", "app", "u", None, false);
     busy.expires_at = now - 1;
     store.create_grant(&busy).await.expect("create_grant");
     let mut at = sample::access("at-busy", Some("g-busy"), "app", "u");
     at.expires_at = now + 1;
-    store.insert_access_token(&at).await.expect("insert_access_token");
+    store
+        .insert_access_token(&at)
+        .await
+        .expect("insert_access_token");
     // A live grant with no tokens: stays.
     let mut live = sample::grant("g-live", "app", "u", None, false);
     live.expires_at = now + 1;
@@ -201,7 +282,10 @@ pub async fn purge_expired_removes_only_expired(store: &dyn Store) {
     // A refresh token expiring exactly now: stays.
     let mut rt = sample::refresh("rt-now", "g-live", "app");
     rt.expires_at = now;
-    store.insert_refresh_token(&rt).await.expect("insert_refresh_token");
+    store
+        .insert_refresh_token(&rt)
+        .await
+        .expect("insert_refresh_token");
 
     let purged = store.purge_expired(now).await.expect("purge_expired");
     // c-old, rt-dead, at-dead, g-dead
@@ -209,7 +293,10 @@ pub async fn purge_expired_removes_only_expired(store: &dyn Store) {
 
     assert_not_found(store.consume_code("c-old", now).await, "purged code");
     for hash in ["c-now", "c-new"] {
-        store.consume_code(hash, now).await.expect("unexpired code kept");
+        store
+            .consume_code(hash, now)
+            .await
+            .expect("unexpired code kept");
     }
     assert_eq!(store.get_grant("g-dead").await.expect("get_grant"), None);
     let rt = store.get_refresh_token("rt-dead").await;
@@ -217,7 +304,10 @@ pub async fn purge_expired_removes_only_expired(store: &dyn Store) {
     let at = store.get_access_token("at-dead").await;
     assert_eq!(at.expect("get_access_token"), None);
     for g in ["g-busy", "g-live"] {
-        assert!(store.get_grant(g).await.expect("get_grant").is_some(), "{g} kept");
+        assert!(
+            store.get_grant(g).await.expect("get_grant").is_some(),
+            "{g} kept"
+        );
     }
     let at = store.get_access_token("at-busy").await;
     assert!(at.expect("get_access_token").is_some());

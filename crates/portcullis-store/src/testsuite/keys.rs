@@ -16,7 +16,11 @@ async fn states(store: &dyn Store) -> Vec<(String, KeyState, Option<UnixTime>)> 
         .collect()
 }
 
-fn row(kid: &str, state: KeyState, retire_at: Option<UnixTime>) -> (String, KeyState, Option<UnixTime>) {
+fn row(
+    kid: &str,
+    state: KeyState,
+    retire_at: Option<UnixTime>,
+) -> (String, KeyState, Option<UnixTime>) {
     (kid.to_owned(), state, retire_at)
 }
 
@@ -158,7 +162,11 @@ pub async fn key_rotate_retires_expired_previous_keys(store: &dyn Store) {
         store.insert_key(&key).await.expect("insert_key");
     }
     store
-        .rotate_keys(&sample::key("k-new", KeyState::Next, T0), T0 + 500, T0 + 100)
+        .rotate_keys(
+            &sample::key("k-new", KeyState::Next, T0),
+            T0 + 500,
+            T0 + 100,
+        )
         .await
         .expect("rotate_keys");
     assert_eq!(
@@ -193,8 +201,16 @@ pub async fn key_rotate_keeps_exactly_one_current(store: &dyn Store) {
             .await
             .expect("rotate_keys");
         let keys = states(store).await;
-        assert_eq!(count(&keys, KeyState::Current), 1, "after rotation {i}: {keys:?}");
-        assert_eq!(count(&keys, KeyState::Next), 1, "after rotation {i}: {keys:?}");
+        assert_eq!(
+            count(&keys, KeyState::Current),
+            1,
+            "after rotation {i}: {keys:?}"
+        );
+        assert_eq!(
+            count(&keys, KeyState::Next),
+            1,
+            "after rotation {i}: {keys:?}"
+        );
         let current = keys.iter().find(|k| k.1 == KeyState::Current);
         assert_eq!(current.map(|k| k.0.clone()), Some(format!("k-{}", i - 1)));
         // retire_at is 1.5 rotations away: a demoted key stays Previous for one more rotation.

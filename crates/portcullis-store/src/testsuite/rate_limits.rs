@@ -28,10 +28,18 @@ pub async fn rate_limit_hits_count_within_window(store: &dyn Store) {
 pub async fn rate_limit_hit_after_window_starts_new_one(store: &dyn Store) {
     assert_eq!(hit(store, "k", T0).await, 1);
     assert_eq!(hit(store, "k", T0 + 59).await, 2);
-    assert_eq!(hit(store, "k", T0 + WINDOW).await, 1, "a new window at T0+60");
+    assert_eq!(
+        hit(store, "k", T0 + WINDOW).await,
+        1,
+        "a new window at T0+60"
+    );
     assert_eq!(hit(store, "k", T0 + 100).await, 2, "within [T0+60, T0+120)");
     assert_eq!(hit(store, "k", T0 + 119).await, 3);
-    assert_eq!(hit(store, "k", T0 + 1000).await, 1, "long after: a new window");
+    assert_eq!(
+        hit(store, "k", T0 + 1000).await,
+        1,
+        "long after: a new window"
+    );
 }
 
 /// `peek` reports the hits of the current window without recording one; an unknown key or an
@@ -62,7 +70,11 @@ pub async fn rate_limit_reset(store: &dyn Store) {
     store.reset("k").await.expect("reset");
     assert_eq!(peek(store, "k", T0 + 1).await, 0);
     assert_eq!(hit(store, "k", T0 + 1).await, 1);
-    assert_eq!(peek(store, "other", T0 + 1).await, 1, "other keys untouched");
+    assert_eq!(
+        peek(store, "other", T0 + 1).await,
+        1,
+        "other keys untouched"
+    );
     store.reset("nope").await.expect("resetting an unknown key");
 }
 
@@ -72,7 +84,11 @@ pub async fn rate_limit_keys_are_independent(store: &dyn Store) {
     assert_eq!(hit(store, "a", T0 + 1).await, 2);
     assert_eq!(hit(store, "b", T0 + 30).await, 1);
     assert_eq!(hit(store, "a", T0 + WINDOW).await, 1, "a's window ended");
-    assert_eq!(hit(store, "b", T0 + WINDOW).await, 2, "b's window runs to T0+90");
+    assert_eq!(
+        hit(store, "b", T0 + WINDOW).await,
+        2,
+        "b's window runs to T0+90"
+    );
 }
 
 /// Sixteen concurrent hits are all counted: each sees a distinct count from 1 to 16.

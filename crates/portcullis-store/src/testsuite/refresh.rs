@@ -37,7 +37,10 @@ pub async fn refresh_rotate_marks_old_used_and_stores_new(store: &dyn Store) {
         .await
         .expect("create_grant");
     let old = sample::refresh("rt-1", "g-1", "app");
-    store.insert_refresh_token(&old).await.expect("insert_refresh_token");
+    store
+        .insert_refresh_token(&old)
+        .await
+        .expect("insert_refresh_token");
     let new = RefreshTokenRecord {
         created_at: T0 + 100,
         ..sample::refresh("rt-2", "g-1", "app")
@@ -58,7 +61,10 @@ pub async fn refresh_rotate_marks_old_used_and_stores_new(store: &dyn Store) {
         .rotate_refresh_token("rt-2", &newer, T0 + 200)
         .await
         .expect("the successor rotates in turn");
-    assert_eq!(get(store, "rt-2").await.and_then(|t| t.used_at), Some(T0 + 200));
+    assert_eq!(
+        get(store, "rt-2").await.and_then(|t| t.used_at),
+        Some(T0 + 200)
+    );
 }
 
 /// Rotating a used token again is `AlreadyConsumed { grant_id }` and changes nothing.
@@ -149,10 +155,16 @@ pub async fn refresh_rotate_to_taken_hash_conflicts_and_changes_nothing(store: &
         ..sample::refresh("rt-taken", "g-1", "app")
     };
     assert_conflict(
-        store.rotate_refresh_token("rt-1", &colliding, T0 + 50).await,
+        store
+            .rotate_refresh_token("rt-1", &colliding, T0 + 50)
+            .await,
         "rotation into an existing hash",
     );
-    assert_eq!(get(store, "rt-1").await, Some(old), "old token still unused");
+    assert_eq!(
+        get(store, "rt-1").await,
+        Some(old),
+        "old token still unused"
+    );
     assert_eq!(get(store, "rt-taken").await, Some(taken));
     store
         .rotate_refresh_token("rt-1", &sample::refresh("rt-2", "g-1", "app"), T0 + 60)
@@ -190,7 +202,11 @@ pub async fn refresh_rotate_concurrently_exactly_one_wins(store: Arc<dyn Store>)
     assert_eq!(winners.len(), 1, "exactly one rotation wins: {winners:?}");
     for i in 0..16 {
         let stored = get(&*store, &format!("rt-next-{i}")).await.is_some();
-        assert_eq!(stored, winners.contains(&i), "successor {i} stored iff it won");
+        assert_eq!(
+            stored,
+            winners.contains(&i),
+            "successor {i} stored iff it won"
+        );
     }
     let old = get(&*store, "rt-race").await.expect("old token kept");
     assert_eq!(old.used_at, Some(T0 + 1));

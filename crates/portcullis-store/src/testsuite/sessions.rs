@@ -17,7 +17,10 @@ pub async fn session_create_get_roundtrip(store: &dyn Store) {
         let by_id = store.get_session(&session.session_id).await;
         assert_eq!(by_id.expect("get_session").as_ref(), Some(session));
         let by_secret = store.get_session_by_secret_hash(&session.secret_hash).await;
-        assert_eq!(by_secret.expect("get_session_by_secret_hash").as_ref(), Some(session));
+        assert_eq!(
+            by_secret.expect("get_session_by_secret_hash").as_ref(),
+            Some(session)
+        );
     }
     assert_eq!(store.get_session("nope").await.expect("get_session"), None);
     let none = store.get_session_by_secret_hash("s-1").await;
@@ -44,7 +47,10 @@ pub async fn session_touch_moves_idle_deadline(store: &dyn Store) {
         ..s1
     };
     assert_eq!(got, Some(expected));
-    assert_eq!(store.get_session("s-2").await.expect("get_session"), Some(s2));
+    assert_eq!(
+        store.get_session("s-2").await.expect("get_session"),
+        Some(s2)
+    );
     store
         .touch_session("nope", T0)
         .await
@@ -61,7 +67,10 @@ pub async fn session_delete(store: &dyn Store) {
     assert_eq!(store.get_session("s-1").await.expect("get_session"), None);
     let by_secret = store.get_session_by_secret_hash("secret-1").await;
     assert_eq!(by_secret.expect("get_session_by_secret_hash"), None);
-    assert_eq!(store.get_session("s-2").await.expect("get_session"), Some(s2));
+    assert_eq!(
+        store.get_session("s-2").await.expect("get_session"),
+        Some(s2)
+    );
     store
         .delete_session("s-1")
         .await
@@ -72,14 +81,23 @@ pub async fn session_delete(store: &dyn Store) {
 pub async fn session_delete_user_sessions(store: &dyn Store) {
     for (sid, user) in [("s-1", "u-1"), ("s-2", "u-1"), ("s-3", "u-2")] {
         let session = sample::session(sid, &format!("secret-{sid}"), user);
-        store.create_session(&session).await.expect("create_session");
+        store
+            .create_session(&session)
+            .await
+            .expect("create_session");
     }
     let ended = store.delete_user_sessions("u-1").await;
     assert_eq!(ended.expect("delete_user_sessions"), 2);
     for sid in ["s-1", "s-2"] {
         assert_eq!(store.get_session(sid).await.expect("get_session"), None);
     }
-    assert!(store.get_session("s-3").await.expect("get_session").is_some());
+    assert!(
+        store
+            .get_session("s-3")
+            .await
+            .expect("get_session")
+            .is_some()
+    );
     let again = store.delete_user_sessions("u-1").await;
     assert_eq!(again.expect("delete_user_sessions"), 0);
 }

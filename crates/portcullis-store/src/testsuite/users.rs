@@ -34,7 +34,10 @@ pub async fn user_email_is_stored_lower_cased(store: &dyn Store) {
     let user = sample::user("u-1", "Ada.Lovelace@Example.COM", T0);
     store.create_user(&user).await.expect("create_user");
     let got = store.get_user("u-1").await.expect("get_user");
-    assert_eq!(got.map(|u| u.email).as_deref(), Some("ada.lovelace@example.com"));
+    assert_eq!(
+        got.map(|u| u.email).as_deref(),
+        Some("ada.lovelace@example.com")
+    );
 
     let mut renamed = sample::user("u-1", "ADA@EXAMPLE.ORG", T0);
     renamed.updated_at = T0 + 1;
@@ -48,7 +51,10 @@ pub async fn user_get_by_email_ignores_case(store: &dyn Store) {
     let user = sample::user("u-1", "ada@example.com", T0);
     store.create_user(&user).await.expect("create_user");
     for email in ["ada@example.com", "ADA@example.com", "Ada@Example.Com"] {
-        let got = store.get_user_by_email(email).await.expect("get_user_by_email");
+        let got = store
+            .get_user_by_email(email)
+            .await
+            .expect("get_user_by_email");
         assert_eq!(got.as_ref(), Some(&user), "lookup by {email}");
     }
     let none = store.get_user_by_email("bob@example.com").await;
@@ -79,7 +85,12 @@ pub async fn user_duplicate_email_conflicts_ignoring_case(store: &dyn Store) {
 
 /// `list_users` is ordered by `created_at`, then `user_id`.
 pub async fn user_list_ordered_by_creation_then_id(store: &dyn Store) {
-    for (id, at) in [("u-b", T0 + 10), ("u-a", T0 + 20), ("u-c", T0 + 10), ("u-d", T0)] {
+    for (id, at) in [
+        ("u-b", T0 + 10),
+        ("u-a", T0 + 20),
+        ("u-c", T0 + 10),
+        ("u-d", T0),
+    ] {
         let user = sample::user(id, &format!("{id}@example.com"), at);
         store.create_user(&user).await.expect("create_user");
     }
@@ -160,7 +171,10 @@ pub async fn user_update_to_taken_email_conflicts(store: &dyn Store) {
 
 /// Deleting an absent user is `NotFound`.
 pub async fn user_delete_absent_is_not_found(store: &dyn Store) {
-    assert_not_found(store.delete_user("ghost").await, "delete_user of an absent user");
+    assert_not_found(
+        store.delete_user("ghost").await,
+        "delete_user of an absent user",
+    );
 }
 
 /// `delete_user` also deletes the user's sessions, grants, codes and tokens, and nothing of
@@ -201,7 +215,10 @@ pub async fn user_delete_cascades(store: &dyn Store) {
     store.delete_user("gone").await.expect("delete_user");
 
     assert_eq!(store.get_user("gone").await.expect("get_user"), None);
-    assert_eq!(store.get_session("s-gone").await.expect("get_session"), None);
+    assert_eq!(
+        store.get_session("s-gone").await.expect("get_session"),
+        None
+    );
     let by_secret = store.get_session_by_secret_hash("secret-gone").await;
     assert_eq!(by_secret.expect("get_session_by_secret_hash"), None);
     assert_not_found(
@@ -215,12 +232,24 @@ pub async fn user_delete_cascades(store: &dyn Store) {
     assert_eq!(at.expect("get_access_token"), None);
 
     assert!(store.get_user("kept").await.expect("get_user").is_some());
-    assert!(store.get_session("s-kept").await.expect("get_session").is_some());
+    assert!(
+        store
+            .get_session("s-kept")
+            .await
+            .expect("get_session")
+            .is_some()
+    );
     store
         .consume_code("code-kept", T0 + 1)
         .await
         .expect("other user's code still there");
-    assert!(store.get_grant("g-kept").await.expect("get_grant").is_some());
+    assert!(
+        store
+            .get_grant("g-kept")
+            .await
+            .expect("get_grant")
+            .is_some()
+    );
     let rt = store.get_refresh_token("rt-kept").await;
     assert!(rt.expect("get_refresh_token").is_some());
     let at = store.get_access_token("at-kept").await;
