@@ -67,8 +67,8 @@ macro_rules! key_columns {
     };
 }
 pub(crate) use {
-    access_columns, api_columns, client_columns, client_grant_columns, code_columns,
-    grant_columns, key_columns, refresh_columns, session_columns, user_columns,
+    access_columns, api_columns, client_columns, client_grant_columns, code_columns, grant_columns,
+    key_columns, refresh_columns, session_columns, user_columns,
 };
 
 /// A list as JSON text.

@@ -1,0 +1,297 @@
+//! `GrantStore`: codes, grants, refresh tokens, access-token records.
+//!
+//! Statements with `RETURNING` are read with `fetch_all` (they return at most one row), so the
+//! statement always runs to completion and its write commits before the connection is reused.
+
+use crate::SqliteStore;
+use crate::error::db;
+use crate::rows::{self, access_columns, code_columns, grant_columns, refresh_columns};
+use async_trait::async_trait;
+use portcullis_store::*;
+
+#[async_trait]
+impl GrantStore for SqliteStore {
+    async fn insert_code(&self, code: &AuthorizationCode) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "INSERT INTO authorization_codes (",
+            code_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&code.code_hash)
+        .bind(&code.grant_id)
+        .bind(&code.client_id)
+        .bind(&code.redirect_uri)
+        .bind(&code.user_id)
+        .bind(&code.session_id)
+        .bind(&code.scope)
+        .bind(&code.audience)
+        .bind(&code.nonce)
+        .bind(&code.code_challenge)
+        .bind(&code.code_challenge_method)
+        .bind(code.auth_time)
+        .bind(code.max_age_requested)
+        .bind(code.created_at)
+        .bind(code.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn consume_code(&self, code_hash: &str, now: UnixTime) -> StoreResult<AuthorizationCode> {
+        // One statement: of many concurrent callers, exactly one sees `used_at IS NULL`.
+        let claimed = sqlx::query(concat!(
+            "UPDATE authorization_codes SET used_at = ? \
+             WHERE code_hash = ? AND used_at IS NULL RETURNING ",
+            code_columns!()
+        ))
+        .bind(now)
+        .bind(code_hash)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        if let Some(row) = claimed.first() {
+            return rows::code(row);
+        }
+        // Not claimed: either it was used (used_at never goes back to NULL) or it does not exist.
+        let grant_id: Option<String> =
+            sqlx::query_scalar("SELECT grant_id FROM authorization_codes WHERE code_hash = ?")
+                .bind(code_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Err(match grant_id {
+            Some(grant_id) => StoreError::AlreadyConsumed { grant_id },
+            None => StoreError::NotFound,
+        })
+    }
+
+    async fn create_grant(&self, grant: &Grant) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "INSERT INTO grants (",
+            grant_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&grant.grant_id)
+        .bind(&grant.client_id)
+        .bind(&grant.user_id)
+        .bind(&grant.session_id)
+        .bind(&grant.scope)
+        .bind(&grant.audience)
+        .bind(&grant.nonce)
+        .bind(grant.auth_time)
+        .bind(grant.offline)
+        .bind(grant.revoked)
+        .bind(grant.created_at)
+        .bind(grant.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn get_grant(&self, grant_id: &str) -> StoreResult<Option<Grant>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            grant_columns!(),
+            " FROM grants WHERE grant_id = ?"
+        ))
+        .bind(grant_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::grant)
+        .transpose()
+    }
+
+    async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        for statement in [
+            "UPDATE grants SET revoked = TRUE WHERE grant_id = ?",
+            "UPDATE refresh_tokens SET revoked = TRUE WHERE grant_id = ?",
+            "UPDATE access_tokens SET revoked = TRUE WHERE grant_id = ?",
+        ] {
+            sqlx::query(statement)
+                .bind(grant_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn revoke_session_grants(
+        &self,
+        session_id: &str,
+        include_offline: bool,
+    ) -> StoreResult<u64> {
+        let mut tx = self.write_tx().await?;
+        for statement in [
+            "UPDATE refresh_tokens SET revoked = TRUE WHERE grant_id IN (SELECT grant_id \
+             FROM grants WHERE session_id = ? AND (? OR offline = FALSE))",
+            "UPDATE access_tokens SET revoked = TRUE WHERE grant_id IN (SELECT grant_id \
+             FROM grants WHERE session_id = ? AND (? OR offline = FALSE))",
+        ] {
+            sqlx::query(statement)
+                .bind(session_id)
+                .bind(include_offline)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        let revoked = sqlx::query(
+            "UPDATE grants SET revoked = TRUE \
+             WHERE session_id = ? AND (? OR offline = FALSE) AND revoked = FALSE",
+        )
+        .bind(session_id)
+        .bind(include_offline)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        tx.commit().await.map_err(db)?;
+        Ok(revoked)
+    }
+
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
+        insert_refresh_token(&mut *self.pool.acquire().await.map_err(db)?, token).await
+    }
+
+    async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            refresh_columns!(),
+            " FROM refresh_tokens WHERE token_hash = ?"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::refresh_token)
+        .transpose()
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new: &RefreshTokenRecord,
+        now: UnixTime,
+    ) -> StoreResult<()> {
+        // Holding the write lock from the start: the claim and the insert commit together, and
+        // any early return drops (rolls back) the transaction.
+        let mut tx = self.write_tx().await?;
+        let claimed = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = ? \
+             WHERE token_hash = ? AND used_at IS NULL AND revoked = FALSE",
+        )
+        .bind(now)
+        .bind(old_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if claimed == 0 {
+            let old: Option<(String, bool)> =
+                sqlx::query_as("SELECT grant_id, revoked FROM refresh_tokens WHERE token_hash = ?")
+                    .bind(old_hash)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            return Err(match old {
+                Some((grant_id, false)) => StoreError::AlreadyConsumed { grant_id },
+                _ => StoreError::NotFound,
+            });
+        }
+        insert_refresh_token(&mut tx, new).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn insert_access_token(&self, token: &AccessTokenRecord) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "INSERT INTO access_tokens (",
+            access_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&token.jti)
+        .bind(&token.grant_id)
+        .bind(&token.client_id)
+        .bind(&token.subject)
+        .bind(token.expires_at)
+        .bind(token.revoked)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn get_access_token(&self, jti: &str) -> StoreResult<Option<AccessTokenRecord>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            access_columns!(),
+            " FROM access_tokens WHERE jti = ?"
+        ))
+        .bind(jti)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::access_token)
+        .transpose()
+    }
+
+    async fn revoke_access_token(&self, jti: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE access_tokens SET revoked = TRUE WHERE jti = ?")
+            .bind(jti)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn purge_expired(&self, now: UnixTime) -> StoreResult<u64> {
+        let mut tx = self.write_tx().await?;
+        let mut purged = 0;
+        // Tokens before grants: a grant goes only once none of its tokens is left.
+        for statement in [
+            "DELETE FROM authorization_codes WHERE expires_at < ?",
+            "DELETE FROM refresh_tokens WHERE expires_at < ?",
+            "DELETE FROM access_tokens WHERE expires_at < ?",
+            "DELETE FROM grants WHERE expires_at < ? \
+             AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.grant_id) \
+             AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.grant_id)",
+        ] {
+            purged += sqlx::query(statement)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(purged)
+    }
+}
+
+async fn insert_refresh_token(
+    conn: &mut sqlx::SqliteConnection,
+    token: &RefreshTokenRecord,
+) -> StoreResult<()> {
+    sqlx::query(concat!(
+        "INSERT INTO refresh_tokens (",
+        refresh_columns!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&token.token_hash)
+    .bind(&token.grant_id)
+    .bind(&token.client_id)
+    .bind(token.created_at)
+    .bind(token.expires_at)
+    .bind(token.used_at)
+    .bind(token.revoked)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! `SessionStore`.
+
+use crate::SqliteStore;
+use crate::error::db;
+use crate::rows::{self, session_columns};
+use async_trait::async_trait;
+use portcullis_store::{Session, SessionStore, StoreResult, UnixTime};
+
+#[async_trait]
+impl SessionStore for SqliteStore {
+    async fn create_session(&self, session: &Session) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "INSERT INTO sessions (",
+            session_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&session.session_id)
+        .bind(&session.secret_hash)
+        .bind(&session.user_id)
+        .bind(session.auth_time)
+        .bind(session.created_at)
+        .bind(session.idle_expires_at)
+        .bind(session.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn get_session_by_secret_hash(&self, secret_hash: &str) -> StoreResult<Option<Session>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM sessions WHERE secret_hash = ?"
+        ))
+        .bind(secret_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::session)
+        .transpose()
+    }
+
+    async fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM sessions WHERE session_id = ?"
+        ))
+        .bind(session_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::session)
+        .transpose()
+    }
+
+    async fn touch_session(&self, session_id: &str, idle_expires_at: UnixTime) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET idle_expires_at = ? WHERE session_id = ?")
+            .bind(idle_expires_at)
+            .bind(session_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, session_id: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE session_id = ?")
+            .bind(session_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn delete_user_sessions(&self, user_id: &str) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+}
