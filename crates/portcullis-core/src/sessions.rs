@@ -65,3 +65,21 @@ pub async fn end(p: &Provider, session: &Session) -> OAuthResult<()> {
     p.store.delete_session(&session.session_id).await?;
     Ok(())
 }
+
+/// Ends whatever session a cookie names (blocked users included). Returns whether there was one.
+pub async fn end_by_cookie(p: &Provider, cookie: Option<&str>) -> OAuthResult<bool> {
+    let Some(cookie) = cookie.filter(|c| !c.is_empty() && c.len() <= 128) else {
+        return Ok(false);
+    };
+    match p
+        .store
+        .get_session_by_secret_hash(&p.hasher.hash(cookie))
+        .await?
+    {
+        Some(session) => {
+            end(p, &session).await?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}

@@ -1,11 +1,74 @@
 //! The Portcullis HTTP layer: axum routes for the protocol endpoints and the hosted pages.
-//! Thin by design: extract, call `portcullis-core`, map the result to HTTP.
+//! Thin by design: extract, call `portcullis-core`, map the result to HTTP. Status codes,
+//! `WWW-Authenticate`, `Cache-Control` and security headers are decided here and nowhere else.
+
+mod body;
+mod cookies;
+mod cors;
+mod errors;
+mod html;
+mod routes;
+mod state;
 
 use axum::Router;
+use axum::routing::{get, post};
 use portcullis_core::Provider;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
-/// The whole provider as one router, ready for `axum::serve`.
+pub use state::AppState;
+
+/// The largest request body accepted anywhere (forms and JSON are small).
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The whole provider as one router. Serve it with connect info so sign-in throttling can key on
+/// the client address:
+/// `axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())`.
 pub fn router(provider: Provider) -> Router {
-    let _ = provider;
+    let state = AppState::new(provider);
+    let cors_endpoints = Router::new()
+        .route("/oauth/token", post(routes::token::token))
+        .route("/oauth/revoke", post(routes::token::revoke))
+        .route(
+            "/userinfo",
+            get(routes::userinfo::userinfo_get).post(routes::userinfo::userinfo_post),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cors::cors,
+        ));
     Router::new()
+        .route("/", get(routes::home::home))
+        .route("/healthz", get(routes::home::healthz))
+        .route("/assets/portcullis.css", get(routes::home::stylesheet))
+        .route(
+            "/.well-known/openid-configuration",
+            get(routes::discovery::openid_configuration),
+        )
+        .route("/.well-known/jwks.json", get(routes::discovery::jwks))
+        .route(
+            "/authorize",
+            get(routes::authorize::authorize_get).post(routes::authorize::authorize_post),
+        )
+        .route(
+            "/u/login",
+            get(routes::login::login_page).post(routes::login::login_submit),
+        )
+        .route("/oauth/introspect", post(routes::token::introspect))
+        .route(
+            "/oidc/logout",
+            get(routes::logout::oidc_logout_get).post(routes::logout::oidc_logout_post),
+        )
+        .route("/oidc/logout/confirm", post(routes::logout::confirm))
+        .route("/v2/logout", get(routes::logout::v2_logout))
+        .merge(cors_endpoints)
+        .fallback(routes::home::not_found)
+        .method_not_allowed_fallback(routes::home::method_not_allowed)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .with_state(state)
 }

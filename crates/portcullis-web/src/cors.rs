@@ -1,0 +1,89 @@
+//! CORS for the endpoints browsers call directly (token, revocation, userinfo), only for
+//! origins some application lists as an allowed web origin. `/authorize` never gets CORS
+//! headers (RFC 9700 §2.6, checklist #34).
+
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long the set of allowed origins is reused before it is read again.
+const TTL: Duration = Duration::from_secs(10);
+
+/// The union of every application's allowed web origins, read from the store at most every
+/// [`TTL`].
+#[derive(Default)]
+pub struct OriginCache {
+    inner: Mutex<Option<(Instant, HashSet<String>)>>,
+}
+
+impl OriginCache {
+    async fn allows(&self, state: &AppState, origin: &str) -> bool {
+        if let Ok(guard) = self.inner.lock()
+            && let Some((at, set)) = guard.as_ref()
+            && at.elapsed() < TTL
+        {
+            return set.contains(origin);
+        }
+        let Ok(clients) = state.provider.store.list_clients().await else {
+            return false;
+        };
+        let set: HashSet<String> = clients.into_iter().flat_map(|c| c.web_origins).collect();
+        let allowed = set.contains(origin);
+        if let Ok(mut guard) = self.inner.lock() {
+            *guard = Some((Instant::now(), set));
+        }
+        allowed
+    }
+}
+
+pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let Some(origin) = origin else {
+        return next.run(request).await;
+    };
+    let allowed = state.origins.allows(&state, &origin).await;
+    if request.method() == Method::OPTIONS {
+        if !allowed {
+            return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+        }
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        let h = response.headers_mut();
+        add_origin(h, &origin);
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("auth0-client, content-type, authorization, dpop"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("86400"),
+        );
+        return response;
+    }
+    let mut response = next.run(request).await;
+    if allowed {
+        add_origin(response.headers_mut(), &origin);
+    }
+    response
+}
+
+fn add_origin(h: &mut axum::http::HeaderMap, origin: &str) {
+    if let Ok(v) = HeaderValue::from_str(origin) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+    }
+    h.append(header::VARY, HeaderValue::from_static("Origin"));
+}

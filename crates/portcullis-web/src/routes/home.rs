@@ -1,0 +1,70 @@
+use crate::cookies;
+use crate::html::{self, HomePage};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use portcullis_core::sessions;
+
+const STYLESHEET: &str = include_str!("../../assets/portcullis.css");
+
+/// A landing page: what this server is, and who is signed in.
+pub async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let p = &s.provider;
+    let cookie = cookies::get(&headers, cookies::session_name(p));
+    let session = sessions::find(p, cookie).await.ok().flatten();
+    let email = session.as_ref().map(|(_, u)| u.email.as_str());
+    html::render(
+        StatusCode::OK,
+        &HomePage {
+            issuer: p.config.issuer.as_str(),
+            user: email,
+        },
+    )
+}
+
+pub async fn healthz(State(s): State<AppState>) -> Response {
+    match s.provider.store.list_keys().await {
+        Ok(_) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: store unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
+        }
+    }
+}
+
+pub async fn stylesheet() -> Response {
+    let mut r = STYLESHEET.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    r
+}
+
+pub async fn not_found(State(s): State<AppState>) -> Response {
+    html::error_page(
+        &s.provider,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "There is nothing at this address.",
+    )
+}
+
+pub async fn method_not_allowed() -> Response {
+    crate::errors::no_store(
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            axum::Json(serde_json::json!({
+                "error": "invalid_request",
+                "error_description": "This HTTP method is not allowed here."
+            })),
+        )
+            .into_response(),
+    )
+}

@@ -1,0 +1,208 @@
+//! The hosted sign-in page (`/u/login`): a server-rendered form that works without JavaScript,
+//! protected against CSRF by a cookie-bound token plus an `Origin`/`Sec-Fetch-Site` check.
+
+use super::authorize::{LOGIN_PURPOSE, LoginTransaction, redirect, respond};
+use crate::html::{self, LoginPage};
+use crate::state::AppState;
+use crate::{cookies, errors};
+use axum::Form;
+use axum::extract::{FromRequest, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use portcullis_core::authorize::{self, AuthorizeFailure, Decision};
+use portcullis_core::crypto::random_token;
+use portcullis_core::login::{self, LoginError};
+use portcullis_core::{OAuthError, Provider, sessions};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    state: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn login_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    let p = &s.provider;
+    let Some((state, tx)) = q.state.and_then(|st| open(p, &st).map(|tx| (st, tx))) else {
+        return expired(p);
+    };
+    let (csrf_cookie, fresh) = csrf_cookie(p, &headers);
+    let app_name = app_name(p, &tx).await;
+    let mut r = html::render(
+        StatusCode::OK,
+        &LoginPage {
+            app_name: &app_name,
+            state: &state,
+            csrf: &csrf_token(p, &csrf_cookie, &state),
+            email: tx.params.get("login_hint").unwrap_or(""),
+            error: None,
+        },
+    );
+    if fresh {
+        set_cookie(&mut r, &cookies::set(p, cookies::csrf_name(p), &csrf_cookie, None));
+    }
+    r
+}
+
+pub async fn login_submit(State(s): State<AppState>, request: Request) -> Response {
+    let p = &s.provider;
+    let ip = super::client_ip(&request);
+    let headers = request.headers().clone();
+    let Ok(Form(form)) = Form::<LoginForm>::from_request(request, &()).await else {
+        return errors::page(p, OAuthError::invalid_request("The sign-in form was malformed."));
+    };
+    if !same_origin(p, &headers) {
+        return forbidden(p);
+    }
+    let Some(tx) = open(p, &form.state) else {
+        return expired(p);
+    };
+    let Some(cookie) = cookies::get(&headers, cookies::csrf_name(p)) else {
+        return forbidden(p);
+    };
+    if !p.hasher.verify(&format!("csrf:{cookie}:{}", form.state), &form.csrf) {
+        return forbidden(p);
+    }
+    let user = match login::authenticate(p, &form.email, &form.password, &ip).await {
+        Ok(user) => user,
+        Err(e) => {
+            let status = match &e {
+                LoginError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+                LoginError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            if let LoginError::Internal(inner) = &e {
+                tracing::error!(error = %inner, "sign-in failed");
+            }
+            let app_name = app_name(p, &tx).await;
+            let message = e.to_string();
+            return html::render(
+                status,
+                &LoginPage {
+                    app_name: &app_name,
+                    state: &form.state,
+                    csrf: &form.csrf,
+                    email: &form.email,
+                    error: Some(&message),
+                },
+            );
+        }
+    };
+    let (secret, session) = match sessions::create(p, &user).await {
+        Ok(v) => v,
+        Err(e) => return errors::page(p, e),
+    };
+    tracing::info!(user_id = %user.user_id, session_id = %session.session_id, "signed in");
+    let mut response = resume(p, tx, &session, &user).await;
+    set_cookie(
+        &mut response,
+        &cookies::set(
+            p,
+            cookies::session_name(p),
+            &secret,
+            Some(p.config.session_lifetime),
+        ),
+    );
+    response
+}
+
+/// Continues the authorization request now that the user has signed in.
+async fn resume(
+    p: &Provider,
+    tx: LoginTransaction,
+    session: &portcullis_store::Session,
+    user: &portcullis_store::User,
+) -> Response {
+    let request = match authorize::validate(p, tx.params).await {
+        Ok(r) => r,
+        Err(AuthorizeFailure::ErrorPage(e)) => return errors::page(p, e),
+        Err(AuthorizeFailure::Respond(r)) => return respond(p, r, StatusCode::SEE_OTHER),
+    };
+    match authorize::decide(p, &request, Some((session, user)), true).await {
+        Ok(Decision::Respond(r)) => respond(p, r, StatusCode::SEE_OTHER),
+        Ok(Decision::Login) => redirect(StatusCode::SEE_OTHER, "/"),
+        Err(e) => errors::page(p, e),
+    }
+}
+
+fn open(p: &Provider, sealed: &str) -> Option<LoginTransaction> {
+    p.sealer
+        .unseal::<LoginTransaction>(sealed, LOGIN_PURPOSE)
+        .filter(|tx| tx.exp > p.now())
+}
+
+async fn app_name(p: &Provider, tx: &LoginTransaction) -> String {
+    match tx.params.get("client_id") {
+        Some(id) => match p.store.get_client(id).await {
+            Ok(Some(c)) => c.name,
+            _ => "the application".to_owned(),
+        },
+        None => "the application".to_owned(),
+    }
+}
+
+/// The browser's anti-CSRF cookie, or a new one (`true` when it must be set).
+pub fn csrf_cookie(p: &Provider, headers: &HeaderMap) -> (String, bool) {
+    match cookies::get(headers, cookies::csrf_name(p)).filter(|c| c.len() == 43) {
+        Some(c) => (c.to_owned(), false),
+        None => (random_token(32), true),
+    }
+}
+
+/// The form token: bound to the browser's cookie and to this one transaction.
+pub fn csrf_token(p: &Provider, cookie: &str, bound_to: &str) -> String {
+    p.hasher.hash(&format!("csrf:{cookie}:{bound_to}"))
+}
+
+/// RFC 6749 §10.12: refuse cross-site form posts (`Sec-Fetch-Site`, `Origin`).
+pub fn same_origin(p: &Provider, headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return false;
+    }
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => origin == p.config.issuer.origin(),
+        None => true,
+    }
+}
+
+pub fn set_cookie(r: &mut Response, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+pub fn forbidden(p: &Provider) -> Response {
+    html::error_page(
+        p,
+        StatusCode::FORBIDDEN,
+        "invalid_request",
+        "This form was submitted from another site or its security token is missing. Go back to the application and sign in again.",
+    )
+}
+
+fn expired(p: &Provider) -> Response {
+    html::error_page(
+        p,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "This sign-in link has expired or is not valid. Go back to the application and start again.",
+    )
+}
+

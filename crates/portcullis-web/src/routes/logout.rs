@@ -1,0 +1,156 @@
+//! Logout endpoints: `/oidc/logout` (RP-Initiated Logout 1.0, GET and POST, with a confirmation
+//! step when the request carries no valid `id_token_hint`) and Auth0's `/v2/logout`.
+
+use super::authorize::redirect;
+use super::login::{csrf_cookie, csrf_token, forbidden, same_origin, set_cookie};
+use crate::html::{self, LogoutConfirmPage, SignedOutPage};
+use crate::state::AppState;
+use crate::{body, cookies, errors};
+use axum::Form;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use portcullis_core::logout::{self, LogoutPlan};
+use portcullis_core::{OAuthError, Params, Provider, sessions};
+use serde::{Deserialize, Serialize};
+
+const PLAN_PURPOSE: &str = "logout-plan";
+
+#[derive(Serialize, Deserialize)]
+struct SealedPlan {
+    redirect: Option<String>,
+    exp: i64,
+}
+
+pub async fn oidc_logout_get(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    match body::query(query.as_deref()) {
+        Ok(params) => oidc_logout(&s, &headers, params).await,
+        Err(e) => errors::page(&s.provider, e.not_redirectable()),
+    }
+}
+
+pub async fn oidc_logout_post(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match body::params(&headers, &body) {
+        Ok(params) => oidc_logout(&s, &headers, params).await,
+        Err(e) => errors::page(&s.provider, e.not_redirectable()),
+    }
+}
+
+async fn oidc_logout(s: &AppState, headers: &HeaderMap, params: Params) -> Response {
+    let p = &s.provider;
+    let plan = match logout::plan_oidc_logout(p, &params).await {
+        Ok(plan) => plan,
+        Err(e) => return errors::page(p, e),
+    };
+    let session_cookie = cookies::get(headers, cookies::session_name(p));
+    let signed_in = matches!(sessions::find(p, session_cookie).await, Ok(Some(_)));
+    if plan.needs_confirmation && signed_in {
+        return confirm_page(p, headers, &plan);
+    }
+    finish(p, session_cookie, plan.redirect.as_deref()).await
+}
+
+fn confirm_page(p: &Provider, headers: &HeaderMap, plan: &LogoutPlan) -> Response {
+    let sealed = match p.sealer.seal(
+        &SealedPlan {
+            redirect: plan.redirect.clone(),
+            exp: p.now() + 600,
+        },
+        PLAN_PURPOSE,
+    ) {
+        Ok(s) => s,
+        Err(e) => return errors::page(p, OAuthError::server_error(e)),
+    };
+    let (cookie, fresh) = csrf_cookie(p, headers);
+    let mut r = html::render(
+        StatusCode::OK,
+        &LogoutConfirmPage {
+            app_name: plan.client_name.as_deref(),
+            plan: &sealed,
+            csrf: &csrf_token(p, &cookie, &sealed),
+        },
+    );
+    if fresh {
+        set_cookie(&mut r, &cookies::set(p, cookies::csrf_name(p), &cookie, None));
+    }
+    r
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    plan: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The confirmation form's POST: CSRF-checked, then the session ends.
+pub async fn confirm(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<ConfirmForm>,
+) -> Response {
+    let p = &s.provider;
+    if !same_origin(p, &headers) {
+        return forbidden(p);
+    }
+    let Some(cookie) = cookies::get(&headers, cookies::csrf_name(p)) else {
+        return forbidden(p);
+    };
+    if !p
+        .hasher
+        .verify(&format!("csrf:{cookie}:{}", form.plan), &form.csrf)
+    {
+        return forbidden(p);
+    }
+    let Some(plan) = p
+        .sealer
+        .unseal::<SealedPlan>(&form.plan, PLAN_PURPOSE)
+        .filter(|plan| plan.exp > p.now())
+    else {
+        return errors::page(
+            p,
+            OAuthError::invalid_request("This sign-out request has expired. Try again."),
+        );
+    };
+    let session_cookie = cookies::get(&headers, cookies::session_name(p));
+    finish(p, session_cookie, plan.redirect.as_deref()).await
+}
+
+/// Auth0's `/v2/logout?client_id&returnTo`.
+pub async fn v2_logout(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let p = &s.provider;
+    let params = match body::query(query.as_deref()) {
+        Ok(params) => params,
+        Err(e) => return errors::page(p, e.not_redirectable()),
+    };
+    let plan = match logout::plan_v2_logout(p, &params).await {
+        Ok(plan) => plan,
+        Err(e) => return errors::page(p, e),
+    };
+    let session_cookie = cookies::get(&headers, cookies::session_name(p));
+    finish(p, session_cookie, plan.redirect.as_deref()).await
+}
+
+/// Ends the session, clears the cookie, and redirects to the validated URL or shows the
+/// signed-out page.
+async fn finish(p: &Provider, session_cookie: Option<&str>, redirect_to: Option<&str>) -> Response {
+    if let Err(e) = sessions::end_by_cookie(p, session_cookie).await {
+        return errors::page(p, e);
+    }
+    let mut r = match redirect_to {
+        Some(url) => redirect(StatusCode::FOUND, url),
+        None => html::render(StatusCode::OK, &SignedOutPage),
+    };
+    set_cookie(&mut r, &cookies::clear(p, cookies::session_name(p)));
+    r
+}
