@@ -4,6 +4,7 @@
 //! no SQL here. Storage is reached through the traits of `portcullis-store`, time through a
 //! [`clock::Clock`].
 
+pub mod admin;
 pub mod clock;
 pub mod crypto;
 pub mod jwt;

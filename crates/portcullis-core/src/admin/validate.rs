@@ -50,7 +50,10 @@ pub fn check_password(password: &str) -> AdminResult<()> {
 /// set `A-Z a-z 0-9 - . _ ~` plus `|` and `:` (Auth0 user ids look like `auth0|abc`).
 pub fn check_identifier(field: &'static str, value: &str, extra: &[char]) -> AdminResult<()> {
     if value.is_empty() || value.len() > 128 {
-        return Err(AdminError::invalid(field, "must be 1 to 128 characters long"));
+        return Err(AdminError::invalid(
+            field,
+            "must be 1 to 128 characters long",
+        ));
     }
     if let Some(c) = value
         .chars()
@@ -85,8 +88,20 @@ mod tests {
 
     #[test]
     fn emails_are_lower_cased_and_checked() {
-        assert_eq!(normalize_email(" Ana@Example.COM ").unwrap(), "ana@example.com");
-        for bad in ["", "ana", "ana@", "@example.com", "a b@example.com", "a@b@c", "a@.com", "a@x..y"] {
+        assert_eq!(
+            normalize_email(" Ana@Example.COM ").unwrap(),
+            "ana@example.com"
+        );
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.com",
+            "a b@example.com",
+            "a@b@c",
+            "a@.com",
+            "a@x..y",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }
     }

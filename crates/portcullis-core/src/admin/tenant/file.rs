@@ -1,0 +1,122 @@
+//! The tenant file schema ("tenant as code"): applications, APIs, client grants and users,
+//! declared in TOML and applied idempotently. The binary parses the TOML; this module only
+//! describes its shape (serde). The format is documented in `docs/tenant-file.md`.
+
+use portcullis_store::{ApiScope, GrantType, TokenEndpointAuthMethod};
+use serde::{Deserialize, Serialize};
+
+/// The only version of the format so far.
+pub const TENANT_FILE_VERSION: u32 = 1;
+
+/// A whole tenant file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantFile {
+    /// Format version; `1` (the default).
+    #[serde(default = "default_version")]
+    pub version: u32,
+    #[serde(default)]
+    pub applications: Vec<AppEntry>,
+    #[serde(default)]
+    pub apis: Vec<ApiEntry>,
+    #[serde(default)]
+    pub client_grants: Vec<GrantEntry>,
+    #[serde(default)]
+    pub users: Vec<UserEntry>,
+}
+
+fn default_version() -> u32 {
+    TENANT_FILE_VERSION
+}
+
+/// An application. The entry describes the whole application: a field left out takes its
+/// default, so removing a callback from the file removes it from the application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppEntry {
+    /// The application's id; matches the entry with the stored application.
+    pub client_id: String,
+    pub name: String,
+    /// `regular_web`, `spa`, `native` or `non_interactive` (also `regular-web`, `m2m`).
+    pub app_type: String,
+    #[serde(default)]
+    pub callbacks: Vec<String>,
+    #[serde(default)]
+    pub allowed_logout_urls: Vec<String>,
+    #[serde(default)]
+    pub web_origins: Vec<String>,
+    /// Defaults per type (Auth0's).
+    #[serde(default)]
+    pub grant_types: Option<Vec<GrantType>>,
+    /// Defaults per type: `none` for SPA and native, `client_secret_post` otherwise.
+    #[serde(default)]
+    pub token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
+    /// The secret itself (for development tenants; prefer `client_secret_env`).
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// The name of an environment variable holding the secret.
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+}
+
+/// An API (resource server), matched by `identifier`. Like applications, the entry describes
+/// the whole API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiEntry {
+    /// The audience.
+    pub identifier: String,
+    /// Defaults to the identifier.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub scopes: Vec<ApiScope>,
+    /// Seconds; default 86400, at most 2592000 (30 days).
+    #[serde(default)]
+    pub token_lifetime: Option<i64>,
+    /// Default `true`.
+    #[serde(default)]
+    pub allow_offline_access: Option<bool>,
+}
+
+/// An M2M grant, matched by `(client_id, audience)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantEntry {
+    pub client_id: String,
+    /// The API identifier.
+    pub audience: String,
+    #[serde(default, alias = "scope")]
+    pub scopes: Vec<String>,
+}
+
+/// A user, matched by `email`. Unlike applications, a field left out leaves the stored value
+/// alone (users change at run time); a field given is enforced on every apply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserEntry {
+    pub email: String,
+    /// Used only when the user is created; defaults to a fresh `usr_…` id.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// The password itself (for development tenants; prefer `password_env`).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The name of an environment variable holding the password.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub email_verified: Option<bool>,
+    #[serde(default)]
+    pub blocked: Option<bool>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub given_name: Option<String>,
+    #[serde(default)]
+    pub family_name: Option<String>,
+    #[serde(default)]
+    pub nickname: Option<String>,
+    #[serde(default)]
+    pub picture: Option<String>,
+}

@@ -1,0 +1,12 @@
+//! Tenant as code: a TOML file declaring applications, APIs, client grants and users, applied
+//! idempotently by `portcullis apply` and at start-up. See `docs/tenant-file.md`.
+
+mod apply;
+mod file;
+mod plan;
+mod report;
+
+pub use apply::apply;
+pub use file::{ApiEntry, AppEntry, GrantEntry, TENANT_FILE_VERSION, TenantFile, UserEntry};
+pub use plan::EnvLookup;
+pub use report::{Action, ApplyReport, Change, EntryKind};

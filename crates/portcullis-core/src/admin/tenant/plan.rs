@@ -1,0 +1,199 @@
+//! Validation of a whole tenant file before anything is written: every entry is checked, every
+//! reference resolved and every environment variable read, so a bad file changes nothing.
+
+use super::file::{TENANT_FILE_VERSION, TenantFile, UserEntry};
+use crate::admin::apis::{NewApi, build_api};
+use crate::admin::apps::{NewApp, build_client, parse_app_type};
+use crate::admin::error::{AdminError, AdminResult};
+use crate::admin::grants::check_grant;
+use crate::admin::secret::Secret;
+use crate::admin::validate::{check_identifier, check_password, normalize_email};
+use portcullis_store::{Api, Client, Store, UnixTime};
+
+/// Looks up an environment variable (injected, so tests and callers decide where values come
+/// from).
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The desired state a valid tenant file describes.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub apis: Vec<Api>,
+    /// Each application with the secret the file gives for it (if any).
+    pub apps: Vec<(Client, Option<Secret>)>,
+    /// `(client_id, audience, scopes)`.
+    pub grants: Vec<(String, String, Vec<String>)>,
+    pub users: Vec<PlannedUser>,
+}
+
+/// A user entry with its email normalised and its password resolved.
+#[derive(Debug)]
+pub(crate) struct PlannedUser {
+    pub entry: UserEntry,
+    pub password: Option<Secret>,
+}
+
+/// Reads a value given either literally or through an environment variable.
+fn literal_or_env(
+    field: &'static str,
+    literal: &Option<String>,
+    env_name: &Option<String>,
+    env: EnvLookup<'_>,
+) -> AdminResult<Option<Secret>> {
+    match (literal, env_name) {
+        (Some(_), Some(_)) => Err(AdminError::invalid(
+            field,
+            format!("give either {field} or {field}_env, not both"),
+        )),
+        (Some(v), None) => Ok(Some(Secret::new(v.clone()))),
+        (None, Some(name)) => env(name)
+            .map(|v| Some(Secret::new(v)))
+            .ok_or_else(|| AdminError::MissingEnv(name.clone())),
+        (None, None) => Ok(None),
+    }
+}
+
+fn duplicate(what: &'static str, key: &str, first: usize) -> AdminError {
+    AdminError::invalid(
+        "entry",
+        format!("{what} {key:?} is already declared at index {first}"),
+    )
+}
+
+/// Checks the whole file against itself and the store.
+pub(crate) async fn plan(
+    store: &dyn Store,
+    tenant: &TenantFile,
+    env: EnvLookup<'_>,
+    now: UnixTime,
+) -> AdminResult<Plan> {
+    if tenant.version != TENANT_FILE_VERSION {
+        return Err(AdminError::invalid(
+            "version",
+            format!(
+                "this Portcullis reads tenant files of version {TENANT_FILE_VERSION}, not {}",
+                tenant.version
+            ),
+        ));
+    }
+    let mut apis: Vec<Api> = Vec::new();
+    for (i, e) in tenant.apis.iter().enumerate() {
+        let name = format!("apis[{i}] ({})", e.identifier);
+        if let Some(first) = apis.iter().position(|a| a.identifier == e.identifier) {
+            return Err(duplicate("API", &e.identifier, first).in_entry(name));
+        }
+        let new = NewApi {
+            identifier: e.identifier.clone(),
+            name: e.name.clone(),
+            scopes: e.scopes.clone(),
+            token_lifetime: e.token_lifetime,
+            allow_offline_access: e.allow_offline_access,
+        };
+        apis.push(build_api(new, now).map_err(|err| err.in_entry(name))?);
+    }
+
+    let mut apps: Vec<(Client, Option<Secret>)> = Vec::new();
+    for (i, e) in tenant.applications.iter().enumerate() {
+        let name = format!("applications[{i}] ({})", e.client_id);
+        let build = || -> AdminResult<(Client, Option<Secret>)> {
+            if let Some(first) = apps.iter().position(|(c, _)| c.client_id == e.client_id) {
+                return Err(duplicate("client_id", &e.client_id, first));
+            }
+            let secret =
+                literal_or_env("client_secret", &e.client_secret, &e.client_secret_env, env)?;
+            let new = NewApp {
+                client_id: Some(e.client_id.clone()),
+                name: e.name.clone(),
+                app_type: parse_app_type(&e.app_type)?,
+                callbacks: e.callbacks.clone(),
+                logout_urls: e.allowed_logout_urls.clone(),
+                web_origins: e.web_origins.clone(),
+                grant_types: e.grant_types.clone(),
+                auth_method: e.token_endpoint_auth_method,
+                secret: secret.clone(),
+            };
+            Ok((build_client(&new, now)?, secret))
+        };
+        let app = build().map_err(|err| err.in_entry(name))?;
+        apps.push(app);
+    }
+
+    let mut grants: Vec<(String, String, Vec<String>)> = Vec::new();
+    for (i, e) in tenant.client_grants.iter().enumerate() {
+        let name = format!("client_grants[{i}] ({} → {})", e.client_id, e.audience);
+        let check = async {
+            if let Some(first) = grants
+                .iter()
+                .position(|(c, a, _)| *c == e.client_id && *a == e.audience)
+            {
+                return Err(duplicate(
+                    "grant",
+                    &format!("{} → {}", e.client_id, e.audience),
+                    first,
+                ));
+            }
+            let client = match apps.iter().find(|(c, _)| c.client_id == e.client_id) {
+                Some((c, _)) => c.clone(),
+                None => store
+                    .get_client(&e.client_id)
+                    .await?
+                    .ok_or_else(|| AdminError::not_found("application", &e.client_id))?,
+            };
+            let api = match apis.iter().find(|a| a.identifier == e.audience) {
+                Some(a) => a.clone(),
+                None => store
+                    .get_api_by_identifier(&e.audience)
+                    .await?
+                    .ok_or_else(|| AdminError::not_found("API", &e.audience))?,
+            };
+            let scopes = crate::admin::apps::dedup(e.scopes.clone());
+            check_grant(&client, &api, &scopes)?;
+            Ok((e.client_id.clone(), e.audience.clone(), scopes))
+        };
+        grants.push(check.await.map_err(|err: AdminError| err.in_entry(name))?);
+    }
+
+    let mut users: Vec<PlannedUser> = Vec::new();
+    for (i, e) in tenant.users.iter().enumerate() {
+        let name = format!("users[{i}] ({})", e.email);
+        let check = async {
+            let email = normalize_email(&e.email)?;
+            if let Some(first) = users.iter().position(|u| u.entry.email == email) {
+                return Err(duplicate("email", &email, first));
+            }
+            let password = literal_or_env("password", &e.password, &e.password_env, env)?;
+            if let Some(p) = &password {
+                check_password(p.expose())?;
+            }
+            let existing = store.get_user_by_email(&email).await?;
+            if let Some(id) = &e.user_id {
+                check_identifier("user_id", id, &['|', ':', '@'])?;
+                match &existing {
+                    Some(u) if &u.user_id != id => {
+                        return Err(AdminError::invalid(
+                            "user_id",
+                            format!(
+                                "the user with this email has id {:?}; ids cannot change",
+                                u.user_id
+                            ),
+                        ));
+                    }
+                    None if store.get_user(id).await?.is_some() => {
+                        return Err(AdminError::exists("user", id));
+                    }
+                    _ => {}
+                }
+            }
+            let mut entry = e.clone();
+            entry.email = email;
+            entry.password = None;
+            Ok(PlannedUser { entry, password })
+        };
+        users.push(check.await.map_err(|err: AdminError| err.in_entry(name))?);
+    }
+    Ok(Plan {
+        apis,
+        apps,
+        grants,
+        users,
+    })
+}

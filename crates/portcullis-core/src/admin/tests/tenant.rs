@@ -1,0 +1,266 @@
+use super::{Env, NOW};
+use crate::admin::dev::*;
+use crate::admin::tenant::*;
+use crate::admin::{apps, users};
+use std::collections::HashMap;
+
+fn parse(text: &str) -> TenantFile {
+    toml::from_str(text).unwrap()
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+async fn apply_text(env: &Env, text: &str) -> Result<ApplyReport, crate::admin::AdminError> {
+    apply(
+        env.s(),
+        &env.hasher,
+        &env.passwords,
+        &parse(text),
+        &no_env,
+        NOW,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn dev_tenant_applies_then_reapplies_without_changes() {
+    let env = Env::new().await;
+    let report = apply_text(&env, DEV_TENANT_TOML).await.unwrap();
+    assert_eq!(report.counts(), (7, 0, 0), "{report}");
+    assert!(report.generated_secrets.is_empty(), "dev secrets are fixed");
+
+    let web = apps::get_app(env.s(), DEV_WEB_CLIENT_ID).await.unwrap();
+    assert!(
+        env.hasher
+            .verify(DEV_WEB_CLIENT_SECRET, web.secret_hash.as_deref().unwrap())
+    );
+    assert_eq!(web.redirect_uris.len(), 3);
+    let m2m = apps::get_app(env.s(), DEV_M2M_CLIENT_ID).await.unwrap();
+    assert!(
+        env.hasher
+            .verify(DEV_M2M_CLIENT_SECRET, m2m.secret_hash.as_deref().unwrap())
+    );
+    assert!(
+        apps::get_app(env.s(), DEV_SPA_CLIENT_ID)
+            .await
+            .unwrap()
+            .secret_hash
+            .is_none()
+    );
+    let user = users::find_user(env.s(), DEV_USER_EMAIL).await.unwrap();
+    assert!(
+        env.passwords
+            .verify(DEV_USER_PASSWORD, user.password_hash.as_deref())
+            .await
+            .unwrap()
+    );
+    for (identifier, _) in DEV_APIS {
+        crate::admin::apis::get_api(env.s(), identifier)
+            .await
+            .unwrap();
+    }
+
+    let again = apply_text(&env, DEV_TENANT_TOML).await.unwrap();
+    assert!(!again.changed_anything(), "{again}");
+    assert_eq!(again.counts(), (0, 0, 7));
+    assert!(again.to_string().starts_with("no changes"), "{again}");
+}
+
+const BASE: &str = r#"
+[[applications]]
+client_id = "web"
+name = "Web"
+app_type = "regular-web"
+callbacks = ["https://app.example/cb"]
+client_secret_env = "WEB_SECRET"
+
+[[applications]]
+client_id = "m2m"
+name = "Worker"
+app_type = "m2m"
+
+[[apis]]
+identifier = "https://api.example"
+scopes = [{ value = "read" }, { value = "write" }]
+
+[[client_grants]]
+client_id = "m2m"
+audience = "https://api.example"
+scopes = ["read", "write"]
+
+[[users]]
+email = "Ana@Example.com"
+password_env = "ANA_PASSWORD"
+name = "Ana"
+"#;
+
+#[tokio::test]
+async fn updates_only_what_differs_and_keeps_secrets_unless_changed() {
+    let env = Env::new().await;
+    let vars: HashMap<&str, &str> = HashMap::from([
+        ("WEB_SECRET", "web-secret-0123456789-0123456789-abc"),
+        ("ANA_PASSWORD", "ana's password"),
+    ]);
+    let lookup = |name: &str| vars.get(name).map(|v| v.to_string());
+    let file = parse(BASE);
+    let first = apply(env.s(), &env.hasher, &env.passwords, &file, &lookup, NOW)
+        .await
+        .unwrap();
+    assert_eq!(first.counts(), (5, 0, 0));
+    assert_eq!(
+        first.generated_secrets.len(),
+        1,
+        "m2m had no secret in the file"
+    );
+    assert_eq!(first.generated_secrets[0].0, "m2m");
+    let m2m_hash = apps::get_app(env.s(), "m2m").await.unwrap().secret_hash;
+
+    let second = apply(env.s(), &env.hasher, &env.passwords, &file, &lookup, NOW)
+        .await
+        .unwrap();
+    assert!(!second.changed_anything(), "{second}");
+    assert!(second.generated_secrets.is_empty());
+    assert_eq!(
+        apps::get_app(env.s(), "m2m").await.unwrap().secret_hash,
+        m2m_hash
+    );
+
+    // Change the web secret, a callback, an API scope and the password.
+    let changed_vars: HashMap<&str, &str> = HashMap::from([
+        ("WEB_SECRET", "another-secret-0123456789-0123456789"),
+        ("ANA_PASSWORD", "a new password"),
+    ]);
+    let lookup2 = |name: &str| changed_vars.get(name).map(|v| v.to_string());
+    let edited = BASE
+        .replace(
+            "https://app.example/cb\"]",
+            "https://app.example/cb\", \"https://app.example/cb2\"]",
+        )
+        .replace(
+            "{ value = \"read\" }, { value = \"write\" }",
+            "{ value = \"read\" }",
+        )
+        .replace("scopes = [\"read\", \"write\"]", "scopes = [\"read\"]");
+    let third = apply(
+        env.s(),
+        &env.hasher,
+        &env.passwords,
+        &parse(&edited),
+        &lookup2,
+        NOW,
+    )
+    .await
+    .unwrap();
+    let (created, updated, unchanged) = third.counts();
+    assert_eq!((created, updated, unchanged), (0, 4, 1), "{third}");
+    let text = third.to_string();
+    assert!(
+        text.contains("updated application web (callbacks, client_secret)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("updated user ana@example.com (password)"),
+        "{text}"
+    );
+    assert!(!text.contains("another-secret"), "never prints secrets");
+    let web = apps::get_app(env.s(), "web").await.unwrap();
+    assert!(env.hasher.verify(
+        "another-secret-0123456789-0123456789",
+        web.secret_hash.as_deref().unwrap()
+    ));
+
+    // Entries the file no longer mentions are kept.
+    let only_api =
+        "[[apis]]\nidentifier = \"https://api.example\"\nscopes = [{ value = \"read\" }]\n";
+    let fourth = apply_text(&env, only_api).await.unwrap();
+    assert!(!fourth.changed_anything(), "{fourth}");
+    assert_eq!(apps::list_apps(env.s()).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn errors_name_the_entry_and_a_bad_file_changes_nothing() {
+    let env = Env::new().await;
+    let text = r#"
+[[apis]]
+identifier = "https://api.example"
+
+[[applications]]
+client_id = "ok"
+name = "OK"
+app_type = "spa"
+
+[[applications]]
+client_id = "also-ok"
+name = "Also OK"
+app_type = "spa"
+
+[[applications]]
+client_id = "demo-web"
+name = "Web"
+app_type = "regular_web"
+callbacks = ["http://evil.example/cb"]
+"#;
+    let err = apply_text(&env, text).await.unwrap_err().to_string();
+    assert!(
+        err.starts_with(
+            "applications[2] (demo-web): callback \"http://evil.example/cb\" uses http"
+        ),
+        "{err}"
+    );
+    assert!(
+        crate::admin::apis::list_apis(env.s())
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing written"
+    );
+
+    let cases = [
+        (
+            "[[applications]]\nclient_id = \"x\"\nname = \"X\"\napp_type = \"spa\"\nclient_secret = \"0123456789012345678901234567890123\"\n",
+            "applications[0] (x): client_secret: a single-page application is public",
+        ),
+        (
+            "[[applications]]\nclient_id = \"x\"\nname = \"X\"\napp_type = \"m2m\"\nclient_secret_env = \"NOPE\"\n",
+            "applications[0] (x): environment variable NOPE is not set",
+        ),
+        (
+            "[[applications]]\nclient_id = \"x\"\nname = \"X\"\napp_type = \"m2m\"\nclient_secret = \"short\"\n",
+            "applications[0] (x): client_secret: must be at least 32 characters",
+        ),
+        (
+            "[[client_grants]]\nclient_id = \"x\"\naudience = \"https://api.example\"\n",
+            "client_grants[0] (x → https://api.example): no application \"x\"",
+        ),
+        (
+            "[[users]]\nemail = \"a@example.com\"\npassword = \"short\"\n",
+            "users[0] (a@example.com): password: must be at least 8 characters long",
+        ),
+        (
+            "[[users]]\nemail = \"a@example.com\"\n[[users]]\nemail = \"A@example.com\"\n",
+            "users[1] (A@example.com): entry: email \"a@example.com\" is already declared at index 0",
+        ),
+        (
+            "version = 2\n",
+            "version: this Portcullis reads tenant files of version 1, not 2",
+        ),
+    ];
+    for (text, expected) in cases {
+        let err = apply_text(&env, text).await.unwrap_err().to_string();
+        assert!(err.starts_with(expected), "{err}\nexpected: {expected}");
+    }
+}
+
+#[test]
+fn unknown_fields_are_refused() {
+    let err = toml::from_str::<TenantFile>(
+        "[[applications]]\nclient_id = \"x\"\nname = \"X\"\napp_type = \"spa\"\ncallback = []\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("unknown field `callback`"),
+        "{err}"
+    );
+}
