@@ -1,0 +1,139 @@
+//! The session data (nextjs-auth0 v4's `SessionData` shape) and the per-request handle.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The ID-token claims kept in the session, as nextjs-auth0's `DEFAULT_ID_TOKEN_CLAIMS`.
+pub(crate) const USER_CLAIMS: &[&str] = &[
+    "sub",
+    "name",
+    "nickname",
+    "given_name",
+    "family_name",
+    "picture",
+    "email",
+    "email_verified",
+    "org_id",
+];
+
+/// The signed-in user: the ID-token profile claims.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct User(pub Map<String, Value>);
+
+impl User {
+    fn str(&self, k: &str) -> Option<&str> {
+        self.0.get(k).and_then(Value::as_str)
+    }
+    /// `sub`.
+    pub fn sub(&self) -> &str {
+        self.str("sub").unwrap_or_default()
+    }
+    /// `name`.
+    pub fn name(&self) -> Option<&str> {
+        self.str("name")
+    }
+    /// `email`.
+    pub fn email(&self) -> Option<&str> {
+        self.str("email")
+    }
+    /// `picture`.
+    pub fn picture(&self) -> Option<&str> {
+        self.str("picture")
+    }
+    /// Any claim.
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+}
+
+/// The tokens in a session (`tokenSet`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct TokenSet {
+    /// The access token.
+    pub access_token: String,
+    /// The ID token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// Granted scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Requested scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_scope: Option<String>,
+    /// Requested audience.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// Refresh token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// Access-token expiry, seconds since the epoch.
+    pub expires_at: u64,
+    /// Token type (`Bearer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+}
+
+/// Bookkeeping (`internal`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Internal {
+    /// The provider's session id (`sid` claim), used as `logout_hint`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// When the session was created (absolute lifetime starts here).
+    pub created_at: u64,
+}
+
+/// Everything in the session cookie.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SessionData {
+    /// The user profile.
+    pub user: User,
+    /// The tokens.
+    pub token_set: TokenSet,
+    /// Bookkeeping.
+    pub internal: Internal,
+    /// Other fields written by nextjs-auth0 or your code, preserved as they are.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl SessionData {
+    pub(crate) fn to_claims(&self) -> Map<String, Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(mut m)) => {
+                m.remove("exp");
+                m
+            }
+            _ => Map::new(),
+        }
+    }
+
+    pub(crate) fn from_claims(mut claims: Map<String, Value>) -> Option<Self> {
+        claims.remove("exp");
+        claims.remove("iat");
+        serde_json::from_value(Value::Object(claims)).ok()
+    }
+}
+
+/// What the session layer tracks for one request.
+#[derive(Debug, Default)]
+pub(crate) struct SessionState {
+    pub(crate) data: Option<SessionData>,
+    /// The request carried a session cookie (valid or not).
+    pub(crate) had_cookie: bool,
+    /// Write nothing back (e.g. a handler wrote its own cookies).
+    pub(crate) untouched: bool,
+}
+
+/// Shared between the layer and the extractors of one request.
+#[derive(Clone, Debug)]
+pub(crate) struct SessionHandle(pub(crate) Arc<tokio::sync::Mutex<SessionState>>);
