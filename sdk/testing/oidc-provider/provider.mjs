@@ -24,7 +24,7 @@ const { port } = server.address();
 const issuer = `http://127.0.0.1:${port}`;
 
 const accounts = {
-  'alice@example.com': { sub: 'alice', name: 'Alice Example', email: 'alice@example.com', email_verified: true },
+  alice: { sub: 'alice', name: 'Alice Example', email: 'alice@example.com', email_verified: true },
 };
 
 const provider = new Provider(issuer, {
@@ -49,7 +49,7 @@ const provider = new Provider(issuer, {
   ],
   async findAccount(ctx, id) {
     const account = accounts[id] ?? { sub: id, name: id, email: id, email_verified: false };
-    return { accountId: account.sub, async claims() { return account; } };
+    return { accountId: id, async claims() { return account; } };
   },
   claims: {
     openid: ['sub'],
@@ -81,6 +81,7 @@ const provider = new Provider(issuer, {
 });
 provider.proxy = false;
 
+provider.on('server_error', (ctx, err) => console.error('server_error', err));
 server.on('request', provider.callback());
 process.stdout.write(`${JSON.stringify({ issuer, port })}\n`);
 process.on('SIGTERM', () => process.exit(0));
