@@ -84,9 +84,7 @@ pub async fn authenticate(
         (None, None) => (
             params
                 .get("client_id")
-                .ok_or_else(|| {
-                    OAuthError::invalid_client("Client authentication is required.")
-                })?
+                .ok_or_else(|| OAuthError::invalid_client("Client authentication is required."))?
                 .to_owned(),
             None,
             AuthMethod::None,
@@ -110,7 +108,11 @@ pub async fn authenticate(
         p.store.hit(&throttle_key, window, now).await?;
         return Err(fail("Client authentication failed."));
     };
-    match (&client.secret_hash, client.token_endpoint_auth_method, secret) {
+    match (
+        &client.secret_hash,
+        client.token_endpoint_auth_method,
+        secret,
+    ) {
         (Some(hash), registered, Some(secret)) if registered != TokenEndpointAuthMethod::None => {
             if p.hasher.verify(&secret, hash) {
                 Ok((client, method))
@@ -143,6 +145,10 @@ mod tests {
     fn non_basic_schemes_are_ignored_and_garbage_is_refused() {
         assert!(parse_basic("Bearer abc").is_none());
         assert!(parse_basic("Basic !!!").unwrap().is_err());
-        assert!(parse_basic(&format!("Basic {}", STANDARD.encode("nocolon"))).unwrap().is_err());
+        assert!(
+            parse_basic(&format!("Basic {}", STANDARD.encode("nocolon")))
+                .unwrap()
+                .is_err()
+        );
     }
 }

@@ -145,7 +145,9 @@ mod tests {
             "http://localhost:3000/"
         );
         assert_eq!(
-            Issuer::parse("http://127.0.0.1:3000/").unwrap().endpoint("/oauth/token"),
+            Issuer::parse("http://127.0.0.1:3000/")
+                .unwrap()
+                .endpoint("/oauth/token"),
             "http://127.0.0.1:3000/oauth/token"
         );
         assert_eq!(

@@ -102,7 +102,10 @@ impl OAuthError {
     }
     /// An internal failure; the detail is logged, the client sees a generic message.
     pub fn server_error(detail: impl fmt::Display) -> Self {
-        let mut e = Self::new(ErrorCode::ServerError, "The server could not complete the request.");
+        let mut e = Self::new(
+            ErrorCode::ServerError,
+            "The server could not complete the request.",
+        );
         e.detail = Some(detail.to_string());
         e
     }

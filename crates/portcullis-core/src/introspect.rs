@@ -56,7 +56,15 @@ pub async fn introspect(
     m.insert("active".into(), json!(true));
     m.insert("token_type".into(), json!("access_token"));
     for claim in [
-        "scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "gty",
+        "scope",
+        "client_id",
+        "sub",
+        "aud",
+        "iss",
+        "exp",
+        "iat",
+        "jti",
+        "gty",
     ] {
         if let Some(v) = live.claims.get(claim) {
             m.insert(claim.into(), v.clone());

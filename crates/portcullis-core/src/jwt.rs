@@ -51,7 +51,8 @@ pub struct Verified {
 /// to check.
 pub fn verify(ring: &KeyRing, token: &str) -> Result<Verified, VerifyError> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(VerifyError::Malformed);
     };
@@ -69,14 +70,16 @@ pub fn verify(ring: &KeyRing, token: &str) -> Result<Verified, VerifyError> {
     let signed_len = h.len() + 1 + p.len();
     let message = token.get(..signed_len).ok_or(VerifyError::Malformed)?;
     if !ring.verify(kid, message.as_bytes(), &sig) {
-        return Err(if ring.jwks()["keys"]
-            .as_array()
-            .is_some_and(|keys| keys.iter().any(|k| k["kid"] == kid))
-        {
-            VerifyError::Signature
-        } else {
-            VerifyError::UnknownKey
-        });
+        return Err(
+            if ring.jwks()["keys"]
+                .as_array()
+                .is_some_and(|keys| keys.iter().any(|k| k["kid"] == kid))
+            {
+                VerifyError::Signature
+            } else {
+                VerifyError::UnknownKey
+            },
+        );
     }
     Ok(Verified {
         header,

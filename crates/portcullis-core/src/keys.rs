@@ -144,12 +144,11 @@ impl KeyRing {
             if !live {
                 continue;
             }
-            let jwk: Value = serde_json::from_str(&record.public_jwk).map_err(|e| {
-                KeyError::Corrupt {
+            let jwk: Value =
+                serde_json::from_str(&record.public_jwk).map_err(|e| KeyError::Corrupt {
                     kid: record.kid.clone(),
                     reason: e.to_string(),
-                }
-            })?;
+                })?;
             let component = |name: &str| {
                 jwk.get(name)
                     .and_then(Value::as_str)
@@ -252,7 +251,9 @@ impl KeyManager {
     }
 }
 
-/// Creates a `Current` and a `Next` key when the store has no current key.
+/// Creates a `Current` and a `Next` key when the store has no current key. Replicas starting
+/// together may race here: the store allows one `Current` and one `Next`, so a losing insert
+/// fails with `Conflict`, which means another replica already did the work.
 pub async fn ensure_keys(
     store: &dyn Store,
     encryptor: &KeyEncryptor,
@@ -262,13 +263,18 @@ pub async fn ensure_keys(
     if keys.iter().any(|k| k.state == KeyState::Current) {
         return Ok(());
     }
-    store
-        .insert_key(&generate_key(encryptor, KeyState::Current, now)?)
-        .await?;
+    let mut wanted = vec![KeyState::Current];
     if !keys.iter().any(|k| k.state == KeyState::Next) {
-        store
-            .insert_key(&generate_key(encryptor, KeyState::Next, now)?)
-            .await?;
+        wanted.push(KeyState::Next);
+    }
+    for state in wanted {
+        match store
+            .insert_key(&generate_key(encryptor, state, now)?)
+            .await
+        {
+            Ok(()) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(())
 }

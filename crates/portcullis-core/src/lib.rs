@@ -6,11 +6,11 @@
 
 pub mod admin;
 pub mod clock;
+pub mod config;
 pub mod crypto;
+pub mod error;
 pub mod jwt;
 pub mod keys;
-pub mod config;
-pub mod error;
 pub mod provider;
 
 pub use config::{Issuer, ProviderConfig};
@@ -24,13 +24,13 @@ pub mod scope;
 pub mod sessions;
 
 pub use params::Params;
-pub mod client_auth;
-pub mod token;
 pub mod access_token;
-pub mod introspect;
-pub mod revoke;
-pub mod userinfo;
+pub mod client_auth;
 pub mod discovery;
+pub mod introspect;
 pub mod login;
 pub mod logout;
 pub mod maintenance;
+pub mod revoke;
+pub mod token;
+pub mod userinfo;

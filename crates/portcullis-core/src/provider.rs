@@ -37,7 +37,8 @@ impl Provider {
         clock: Arc<dyn Clock>,
         master_key: &MasterKey,
     ) -> Result<Self, KeyError> {
-        let keys = KeyManager::load(store.as_ref(), master_key.key_encryptor(), clock.now()).await?;
+        let keys =
+            KeyManager::load(store.as_ref(), master_key.key_encryptor(), clock.now()).await?;
         Ok(Provider {
             store,
             config: Arc::new(config),

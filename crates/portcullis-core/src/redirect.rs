@@ -117,7 +117,10 @@ mod tests {
 
     #[test]
     fn matching_is_exact_rfc9700_4_1_3() {
-        let c = client(ApplicationType::RegularWeb, &["https://app.example.com/callback"]);
+        let c = client(
+            ApplicationType::RegularWeb,
+            &["https://app.example.com/callback"],
+        );
         assert!(is_registered(&c, "https://app.example.com/callback", false));
         for bad in [
             "https://app.example.com/callback?x=1",

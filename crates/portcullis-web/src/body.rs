@@ -28,7 +28,9 @@ pub fn params(headers: &HeaderMap, body: &Bytes) -> Result<Params, OAuthError> {
             let value: Value = serde_json::from_slice(body)
                 .map_err(|_| OAuthError::invalid_request("The body is not valid JSON."))?;
             let Value::Object(map) = value else {
-                return Err(OAuthError::invalid_request("The JSON body must be an object."));
+                return Err(OAuthError::invalid_request(
+                    "The JSON body must be an object.",
+                ));
             };
             let mut pairs = Vec::with_capacity(map.len());
             for (k, v) in map {

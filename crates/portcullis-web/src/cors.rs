@@ -87,3 +87,8 @@ fn add_origin(h: &mut axum::http::HeaderMap, origin: &str) {
     }
     h.append(header::VARY, HeaderValue::from_static("Origin"));
 }
+
+/// `OPTIONS` that the CORS middleware did not answer: no `Origin`, so not a preflight.
+pub async fn preflight_refused() -> StatusCode {
+    StatusCode::FORBIDDEN
+}

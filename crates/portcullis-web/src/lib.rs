@@ -28,11 +28,19 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 pub fn router(provider: Provider) -> Router {
     let state = AppState::new(provider);
     let cors_endpoints = Router::new()
-        .route("/oauth/token", post(routes::token::token))
-        .route("/oauth/revoke", post(routes::token::revoke))
+        .route(
+            "/oauth/token",
+            post(routes::token::token).options(cors::preflight_refused),
+        )
+        .route(
+            "/oauth/revoke",
+            post(routes::token::revoke).options(cors::preflight_refused),
+        )
         .route(
             "/userinfo",
-            get(routes::userinfo::userinfo_get).post(routes::userinfo::userinfo_post),
+            get(routes::userinfo::userinfo_get)
+                .post(routes::userinfo::userinfo_post)
+                .options(cors::preflight_refused),
         )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

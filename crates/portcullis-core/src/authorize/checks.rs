@@ -140,10 +140,9 @@ pub(super) fn max_age(params: &Params) -> OAuthResult<Option<i64>> {
     params
         .get("max_age")
         .map(|v| {
-            v.parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| OAuthError::invalid_request("max_age must be a non-negative integer."))
+            v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                OAuthError::invalid_request("max_age must be a non-negative integer.")
+            })
         })
         .transpose()
 }

@@ -52,7 +52,9 @@ pub async fn decide(
             OAuthError::new(ErrorCode::AccessDenied, "user is blocked"),
         )));
     }
-    issue_code(p, req, session, user).await.map(Decision::Respond)
+    issue_code(p, req, session, user)
+        .await
+        .map(Decision::Respond)
 }
 
 /// An error response for a validated request.

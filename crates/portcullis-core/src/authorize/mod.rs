@@ -70,7 +70,8 @@ pub async fn validate(p: &Provider, params: Params) -> Result<AuthorizeRequest, 
     let client = checks::client(p, &params)
         .await
         .map_err(AuthorizeFailure::ErrorPage)?;
-    let redirect_uri = checks::redirect_uri(&client, &params).map_err(AuthorizeFailure::ErrorPage)?;
+    let redirect_uri =
+        checks::redirect_uri(&client, &params).map_err(AuthorizeFailure::ErrorPage)?;
     let response_mode = checks::response_mode(&params).map_err(AuthorizeFailure::ErrorPage)?;
     let state = params.get("state").map(str::to_owned);
     let fail = |error: OAuthError| {

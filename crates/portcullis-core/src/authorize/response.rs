@@ -59,7 +59,10 @@ impl AuthorizationResponse {
     ) -> Self {
         let mut params = vec![
             ("error".to_owned(), error.code.as_str().to_owned()),
-            ("error_description".to_owned(), error.description.to_string()),
+            (
+                "error_description".to_owned(),
+                error.description.to_string(),
+            ),
         ];
         if let Some(state) = state {
             params.push(("state".to_owned(), state.to_owned()));

@@ -188,7 +188,11 @@ impl fmt::Debug for Sealer {
 }
 
 impl Sealer {
-    pub fn seal<T: serde::Serialize>(&self, value: &T, purpose: &str) -> Result<String, MasterKeyError> {
+    pub fn seal<T: serde::Serialize>(
+        &self,
+        value: &T,
+        purpose: &str,
+    ) -> Result<String, MasterKeyError> {
         let json = serde_json::to_vec(value).map_err(|_| MasterKeyError::Encrypt)?;
         Ok(URL_SAFE_NO_PAD.encode(self.0.encrypt(&json, purpose)?))
     }
@@ -223,7 +227,12 @@ mod tests {
         let sealed = enc.encrypt(b"private key", "kid-1").unwrap();
         assert_eq!(enc.decrypt(&sealed, "kid-1").unwrap(), b"private key");
         assert!(enc.decrypt(&sealed, "kid-2").is_err());
-        assert!(MasterKey::generate().key_encryptor().decrypt(&sealed, "kid-1").is_err());
+        assert!(
+            MasterKey::generate()
+                .key_encryptor()
+                .decrypt(&sealed, "kid-1")
+                .is_err()
+        );
         let mut tampered = sealed.clone();
         let last = tampered.len() - 1;
         tampered[last] ^= 1;
@@ -235,7 +244,10 @@ mod tests {
     fn sealed_values_round_trip_only_for_their_purpose() {
         let sealer = MasterKey::generate().sealer();
         let sealed = sealer.seal(&vec!["a", "b"], "login").unwrap();
-        assert_eq!(sealer.unseal::<Vec<String>>(&sealed, "login").unwrap(), ["a", "b"]);
+        assert_eq!(
+            sealer.unseal::<Vec<String>>(&sealed, "login").unwrap(),
+            ["a", "b"]
+        );
         assert!(sealer.unseal::<Vec<String>>(&sealed, "consent").is_none());
         assert!(sealer.unseal::<Vec<String>>("garbage", "login").is_none());
     }
@@ -249,7 +261,10 @@ mod tests {
             MasterKey::from_base64("c2hvcnQ="),
             Err(MasterKeyError::WrongLength(5))
         ));
-        assert!(matches!(MasterKey::from_base64("!!"), Err(MasterKeyError::NotBase64)));
+        assert!(matches!(
+            MasterKey::from_base64("!!"),
+            Err(MasterKeyError::NotBase64)
+        ));
         assert!(!format!("{key:?}").contains(&key.to_base64()));
     }
 }

@@ -56,7 +56,11 @@ impl PasswordHasher {
     /// Whether `password` matches `stored`. With `stored = None` (unknown user, or a user without
     /// a password) a dummy hash is checked anyway so the answer takes as long either way
     /// (no user enumeration by timing), and the result is `false`.
-    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<bool, PasswordError> {
+    pub async fn verify(
+        &self,
+        password: &str,
+        stored: Option<&str>,
+    ) -> Result<bool, PasswordError> {
         let password = password.to_owned();
         let (stored, real) = match stored {
             Some(s) => (s.to_owned(), true),
@@ -109,10 +113,18 @@ mod tests {
     async fn hashes_with_argon2id_owasp_parameters_and_verifies() {
         let hasher = PasswordHasher::default();
         let hash = hasher.hash("correct horse").await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(hasher.verify("correct horse", Some(&hash)).await.unwrap());
         assert!(!hasher.verify("wrong horse", Some(&hash)).await.unwrap());
-        assert!(!hasher.verify("correct horse", Some("not a phc string")).await.unwrap());
+        assert!(
+            !hasher
+                .verify("correct horse", Some("not a phc string"))
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]

@@ -47,7 +47,10 @@ mod tests {
     fn tokens_have_requested_entropy_and_url_safe_characters() {
         let t = random_token(32);
         assert_eq!(t.len(), 43);
-        assert!(t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
         assert_ne!(t, random_token(32));
     }
 

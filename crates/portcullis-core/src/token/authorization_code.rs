@@ -76,7 +76,13 @@ pub(super) async fn exchange(
     )
     .await?;
     let id_token = if scopes.contains(OPENID) {
-        Some(issue::id_token(p, &grant, &user, &scopes, record.nonce.as_deref())?)
+        Some(issue::id_token(
+            p,
+            &grant,
+            &user,
+            &scopes,
+            record.nonce.as_deref(),
+        )?)
     } else {
         None
     };
@@ -112,7 +118,9 @@ fn check_binding(
     now: i64,
 ) -> OAuthResult<()> {
     if code.expires_at <= now {
-        return Err(OAuthError::invalid_grant("The authorization code has expired."));
+        return Err(OAuthError::invalid_grant(
+            "The authorization code has expired.",
+        ));
     }
     if code.client_id != client.client_id {
         return Err(OAuthError::invalid_grant(

@@ -38,7 +38,11 @@ pub async fn authorize_get(
 }
 
 /// OIDC Core §3.1.2.1: POST with a form body is the same request.
-pub async fn authorize_post(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn authorize_post(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let params = std::str::from_utf8(&body)
         .map_err(|_| OAuthError::invalid_request("The body is not valid UTF-8."))
         .and_then(Params::from_urlencoded);
@@ -132,6 +136,9 @@ pub fn redirect(status: StatusCode, location: &str) -> Response {
         Err(_) => return (StatusCode::BAD_REQUEST, "bad redirect").into_response(),
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     r
 }

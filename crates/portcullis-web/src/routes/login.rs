@@ -54,7 +54,10 @@ pub async fn login_page(
         },
     );
     if fresh {
-        set_cookie(&mut r, &cookies::set(p, cookies::csrf_name(p), &csrf_cookie, None));
+        set_cookie(
+            &mut r,
+            &cookies::set(p, cookies::csrf_name(p), &csrf_cookie, None),
+        );
     }
     r
 }
@@ -64,7 +67,10 @@ pub async fn login_submit(State(s): State<AppState>, request: Request) -> Respon
     let ip = super::client_ip(&request);
     let headers = request.headers().clone();
     let Ok(Form(form)) = Form::<LoginForm>::from_request(request, &()).await else {
-        return errors::page(p, OAuthError::invalid_request("The sign-in form was malformed."));
+        return errors::page(
+            p,
+            OAuthError::invalid_request("The sign-in form was malformed."),
+        );
     };
     if !same_origin(p, &headers) {
         return forbidden(p);
@@ -75,7 +81,10 @@ pub async fn login_submit(State(s): State<AppState>, request: Request) -> Respon
     let Some(cookie) = cookies::get(&headers, cookies::csrf_name(p)) else {
         return forbidden(p);
     };
-    if !p.hasher.verify(&format!("csrf:{cookie}:{}", form.state), &form.csrf) {
+    if !p
+        .hasher
+        .verify(&format!("csrf:{cookie}:{}", form.state), &form.csrf)
+    {
         return forbidden(p);
     }
     let user = match login::authenticate(p, &form.email, &form.password, &ip).await {
@@ -205,4 +214,3 @@ fn expired(p: &Provider) -> Response {
         "This sign-in link has expired or is not valid. Go back to the application and start again.",
     )
 }
-

@@ -34,7 +34,11 @@ pub async fn oidc_logout_get(
     }
 }
 
-pub async fn oidc_logout_post(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn oidc_logout_post(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     match body::params(&headers, &body) {
         Ok(params) => oidc_logout(&s, &headers, params).await,
         Err(e) => errors::page(&s.provider, e.not_redirectable()),
@@ -76,7 +80,10 @@ fn confirm_page(p: &Provider, headers: &HeaderMap, plan: &LogoutPlan) -> Respons
         },
     );
     if fresh {
-        set_cookie(&mut r, &cookies::set(p, cookies::csrf_name(p), &cookie, None));
+        set_cookie(
+            &mut r,
+            &cookies::set(p, cookies::csrf_name(p), &cookie, None),
+        );
     }
     r
 }

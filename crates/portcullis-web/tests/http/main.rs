@@ -1,0 +1,17 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+//! Integration tests: the real router served on 127.0.0.1:0 with a fresh SQLite database, driven
+//! over HTTP. One binary, one module per feature.
+
+mod support;
+
+mod authorize;
+mod client_credentials;
+mod discovery;
+mod login;
+mod logout;
+mod oidc_client;
+mod refresh;
+mod revoke_introspect;
+mod token;
+mod userinfo;

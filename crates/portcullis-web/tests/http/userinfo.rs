@@ -1,0 +1,172 @@
+//! Checklist D: /userinfo and RFC 6750 errors.
+
+use crate::support::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+#[tokio::test]
+async fn userinfo_with_bearer_header_get_and_post() {
+    let s = TestServer::start().await;
+    let t = tokens(&s).await;
+    let at = t["access_token"].as_str().unwrap();
+    let id = claims(t["id_token"].as_str().unwrap());
+    let http = reqwest::Client::new();
+    for r in [
+        http.get(s.url("userinfo"))
+            .bearer_auth(at)
+            .send()
+            .await
+            .unwrap(),
+        http.post(s.url("userinfo"))
+            .bearer_auth(at)
+            .send()
+            .await
+            .unwrap(),
+        http.post(s.url("userinfo"))
+            .form(&[("access_token", at)])
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["sub"], id["sub"]);
+        assert_eq!(body["email"], "jane@example.com");
+        assert_eq!(body["name"], "Jane Doe");
+    }
+}
+
+#[tokio::test]
+async fn userinfo_token_in_the_query_is_private() {
+    let s = TestServer::start().await;
+    let t = tokens(&s).await;
+    let r = reqwest::Client::new()
+        .get(s.url("userinfo"))
+        .query(&[("access_token", t["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "private");
+}
+
+#[tokio::test]
+async fn userinfo_without_token_is_a_bare_challenge() {
+    let s = TestServer::start().await;
+    let r = reqwest::get(s.url("userinfo")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let challenge = r.headers()["www-authenticate"].to_str().unwrap();
+    assert!(challenge.starts_with("Bearer"));
+    assert!(!challenge.contains("error="));
+}
+
+#[tokio::test]
+async fn userinfo_with_bad_or_expired_token_is_invalid_token() {
+    let s = TestServer::start().await;
+    let t = tokens(&s).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .get(s.url("userinfo"))
+        .bearer_auth("not.a.jwt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("error=\"invalid_token\"")
+    );
+    // A token with its signature replaced.
+    let at = t["access_token"].as_str().unwrap();
+    let forged = format!("{}.AAAA", at.rsplit_once('.').unwrap().0);
+    let r = http
+        .get(s.url("userinfo"))
+        .bearer_auth(forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // alg=none.
+    let none = format!("eyJhbGciOiJub25lIn0.{}.", at.split('.').nth(1).unwrap());
+    let r = http
+        .get(s.url("userinfo"))
+        .bearer_auth(none)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // Expired.
+    s.clock.advance(86_401);
+    let r = http
+        .get(s.url("userinfo"))
+        .bearer_auth(at)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn userinfo_token_sent_two_ways_is_invalid_request() {
+    let s = TestServer::start().await;
+    let t = tokens(&s).await;
+    let at = t["access_token"].as_str().unwrap();
+    let r = reqwest::Client::new()
+        .get(s.url("userinfo"))
+        .bearer_auth(at)
+        .query(&[("access_token", at)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_request")
+    );
+}
+
+#[tokio::test]
+async fn userinfo_releases_claims_by_scope_only() {
+    let s = TestServer::start().await;
+    let cb = sign_in(&s, &browser(), &with(web_params(&s), "scope", "openid")).await;
+    let t: Value = redeem(&s, &cb["code"]).await.json().await.unwrap();
+    let body: Value = reqwest::Client::new()
+        .get(s.url("userinfo"))
+        .bearer_auth(t["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["sub"]
+    );
+}
+
+#[tokio::test]
+async fn m2m_tokens_are_not_good_for_userinfo() {
+    let s = TestServer::start().await;
+    let (_, _, body) = post_token(
+        &s,
+        &[
+            ("grant_type", "client_credentials"),
+            ("audience", API),
+            ("client_id", &s.m2m.client_id),
+            ("client_secret", s.m2m.secret.as_deref().unwrap()),
+        ],
+    )
+    .await;
+    let r = reqwest::Client::new()
+        .get(s.url("userinfo"))
+        .bearer_auth(body["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
