@@ -1,1 +1,77 @@
-fn main() {}
+//! The `portcullis` binary: the provider (`serve`, `dev`) and the tenant-management CLI.
+
+mod cli;
+mod commands;
+mod config;
+mod context;
+mod dev;
+mod master_key;
+mod output;
+mod server;
+mod telemetry;
+mod tenant_file;
+mod views;
+
+use clap::Parser as _;
+use cli::{Cli, Command};
+use context::Tenant;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config_path = cli.config.as_deref();
+    if let Command::Dev(args) = cli.command {
+        return dev::run(config_path, args).await;
+    }
+    let config = config::load(config_path).map_err(anyhow::Error::msg)?;
+    let as_json = cli.json;
+    match cli.command {
+        Command::Serve => serve(config).await,
+        Command::Dev(_) => Ok(()),
+        command => {
+            let tenant = Tenant::open(config).await?;
+            let result = match command {
+                Command::Apply { file } => commands::apply::run(&tenant, &file, as_json).await,
+                Command::Users(c) => commands::users::run(&tenant, c, as_json).await,
+                Command::Apps(c) => commands::apps::run(&tenant, c, as_json).await,
+                Command::Apis(c) => commands::apis::run(&tenant, c, as_json).await,
+                Command::Grants(c) => commands::grants::run(&tenant, c, as_json).await,
+                Command::Keys(c) => commands::keys::run(&tenant, c, as_json).await,
+                Command::Serve | Command::Dev(_) => Ok(()),
+            };
+            tenant.store.close().await;
+            result
+        }
+    }
+}
+
+/// `portcullis serve`.
+async fn serve(config: config::Config) -> anyhow::Result<()> {
+    telemetry::init(config.log_format, &config.log_level);
+    let listener = server::bind(config.listen).await?;
+    let tenant = Tenant::open(config).await?;
+    if let Some(path) = &tenant.config.tenant_file {
+        let file = tenant_file::read(path)?;
+        let report = tenant_file::apply_file(&tenant, &file).await?;
+        tenant_file::log_report(&report, &path.display().to_string());
+        tenant_file::print_generated_secrets(&report);
+    }
+    let provider = server::provider(&tenant).await?;
+    let addr = listener.local_addr()?;
+    println!(
+        "listening on http://{addr} issuer {}",
+        tenant.config.provider.issuer
+    );
+    server::run(provider, vec![listener]).await
+}

@@ -114,19 +114,19 @@ pub fn check_app(client: &Client) -> AdminResult<()> {
     for uri in &client.redirect_uris {
         check_registrable(uri, t).map_err(|source| AdminError::Uri {
             field: "callback",
-            source,
+            error: source,
         })?;
     }
     for uri in &client.post_logout_redirect_uris {
         check_registrable(uri, t).map_err(|source| AdminError::Uri {
             field: "logout URL",
-            source,
+            error: source,
         })?;
     }
     for origin in &client.web_origins {
         check_web_origin(origin).map_err(|source| AdminError::Uri {
             field: "web origin",
-            source,
+            error: source,
         })?;
     }
     if t == ApplicationType::M2m

@@ -8,7 +8,8 @@ use portcullis_store::StoreError;
 /// Why a tenant-management operation was refused or failed.
 ///
 /// Every message is meant to be shown as is: it names the value at fault and, where it helps,
-/// what would be accepted instead.
+/// what would be accepted instead. Wrapped errors are part of the message rather than a
+/// `source`, so printing the chain never repeats them.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AdminError {
@@ -19,12 +20,11 @@ pub enum AdminError {
         message: String,
     },
     /// A callback, logout URL or web origin that cannot be registered.
-    #[error("{field} {source}")]
+    #[error("{field} {error}")]
     Uri {
         /// `callback`, `logout URL` or `web origin`.
         field: &'static str,
-        #[source]
-        source: RegistrationError,
+        error: RegistrationError,
     },
     /// No such record (`what` is e.g. `user`, `application`).
     #[error("no {what} {key:?}")]
@@ -33,21 +33,40 @@ pub enum AdminError {
     #[error("{what} {key:?} already exists")]
     AlreadyExists { what: &'static str, key: String },
     /// An entry of a tenant file was refused; `entry` names it (`applications[2] (demo-web)`).
-    #[error("{entry}: {source}")]
+    #[error("{entry}: {error}")]
     Entry {
         entry: String,
-        #[source]
-        source: Box<AdminError>,
+        error: Box<AdminError>,
     },
     /// An environment variable a tenant file names is not set.
     #[error("environment variable {0} is not set (or is not valid UTF-8)")]
     MissingEnv(String),
-    #[error("password hashing failed: {0}")]
-    Password(#[from] PasswordError),
+    // The wrapped errors below are part of the message, not a `source`, so that printing the
+    // error chain (anyhow's `{:#}`) does not repeat them.
+    #[error("{0}")]
+    Password(PasswordError),
     #[error("signing keys: {0}")]
-    Key(#[from] KeyError),
+    Key(KeyError),
     #[error("database: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<PasswordError> for AdminError {
+    fn from(e: PasswordError) -> Self {
+        AdminError::Password(e)
+    }
+}
+
+impl From<KeyError> for AdminError {
+    fn from(e: KeyError) -> Self {
+        AdminError::Key(e)
+    }
+}
+
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> Self {
+        AdminError::Store(e)
+    }
 }
 
 impl AdminError {
@@ -79,7 +98,7 @@ impl AdminError {
     pub fn in_entry(self, entry: impl Into<String>) -> Self {
         AdminError::Entry {
             entry: entry.into(),
-            source: Box::new(self),
+            error: Box::new(self),
         }
     }
 

@@ -1,0 +1,97 @@
+//! `portcullis users …`
+
+use super::read_password;
+use crate::cli::UsersCommand;
+use crate::context::Tenant;
+use crate::output::{json, table, time};
+use crate::views;
+use anyhow::bail;
+use portcullis_core::admin::users::{self, NewUser};
+use portcullis_store::User;
+
+pub async fn run(t: &Tenant, cmd: UsersCommand, as_json: bool) -> anyhow::Result<()> {
+    let store = t.store();
+    match cmd {
+        UsersCommand::Create {
+            email,
+            password,
+            name,
+            user_id,
+            email_verified,
+        } => {
+            let Some(password) = read_password(&password)? else {
+                bail!("give the password with --password-stdin or --password-env VAR");
+            };
+            let new = NewUser {
+                email,
+                password: Some(password),
+                user_id,
+                email_verified,
+                name,
+                ..NewUser::default()
+            };
+            let user = users::create_user(store, &t.passwords, new, t.now()).await?;
+            show(&user, as_json, "created user");
+        }
+        UsersCommand::List => {
+            let all = users::list_users(store).await?;
+            if as_json {
+                json(&all.iter().map(views::user).collect());
+            } else {
+                let rows = all
+                    .iter()
+                    .map(|u| {
+                        vec![
+                            u.user_id.clone(),
+                            u.email.clone(),
+                            u.name.clone().unwrap_or_else(|| "-".into()),
+                            if u.blocked { "blocked" } else { "active" }.into(),
+                            time(u.created_at),
+                        ]
+                    })
+                    .collect::<Vec<_>>();
+                table(&["USER ID", "EMAIL", "NAME", "STATUS", "CREATED"], &rows);
+            }
+        }
+        UsersCommand::Show { user } => {
+            let user = users::find_user(store, &user).await?;
+            show(&user, as_json, "user");
+        }
+        UsersCommand::SetPassword { user, password } => {
+            let Some(password) = read_password(&password)? else {
+                bail!("give the new password with --password-stdin or --password-env VAR");
+            };
+            let ended = users::set_password(store, &t.passwords, &user, &password, t.now()).await?;
+            done(as_json, &user, "password set", ended);
+        }
+        UsersCommand::Block { user } => {
+            let u = users::set_blocked(store, &user, true, t.now()).await?;
+            show(&u, as_json, "blocked user");
+        }
+        UsersCommand::Unblock { user } => {
+            let u = users::set_blocked(store, &user, false, t.now()).await?;
+            show(&u, as_json, "unblocked user");
+        }
+        UsersCommand::Delete { user } => {
+            let u = users::delete_user(store, &user).await?;
+            show(&u, as_json, "deleted user");
+        }
+    }
+    Ok(())
+}
+
+fn show(user: &User, as_json: bool, what: &str) {
+    if as_json {
+        json(&views::user(user));
+    } else {
+        println!("{what} {} ({})", user.email, user.user_id);
+    }
+}
+
+fn done(as_json: bool, user: &str, what: &str, sessions_ended: u64) {
+    if as_json {
+        json(&serde_json::json!({ "user": user, "sessions_ended": sessions_ended }));
+    } else {
+        println!("{what} for {user}; {sessions_ended} session(s) ended");
+    }
+}

@@ -1,0 +1,87 @@
+//! The configuration file schema: what `portcullis.toml` and the `PORTCULLIS_*` environment
+//! variables may set. Every key is optional; [`super::Config::from_file`] fills in defaults and
+//! validates. `docs/configuration.md` documents each key.
+
+use serde::Deserialize;
+use std::fmt;
+
+/// The raw settings, merged from the file and the environment.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Format version; only `1` exists.
+    pub version: Option<u32>,
+    /// The issuer URL (`https://id.example.com/`). Default: `http://localhost:<listen port>/`.
+    pub issuer: Option<String>,
+    /// The socket address to listen on. Default `127.0.0.1:4000`.
+    pub listen: Option<String>,
+    /// Where the database and the master key live. Default `./portcullis-data`.
+    pub data_dir: Option<String>,
+    /// Default `sqlite://<data_dir>/portcullis.db`.
+    pub database_url: Option<String>,
+    /// The master key (base64 of 32 bytes). Prefer the environment or the key file.
+    pub master_key: Option<SecretString>,
+    /// Where the master key is kept when `master_key` is not set. Default `<data_dir>/master.key`.
+    pub master_key_file: Option<String>,
+    /// A tenant file applied at start-up.
+    pub tenant_file: Option<String>,
+    /// `pretty` (default) or `json`.
+    pub log_format: Option<String>,
+    /// A tracing filter, e.g. `info` or `portcullis=debug,info`. Default `info`.
+    pub log_level: Option<String>,
+
+    pub code_lifetime: Option<i64>,
+    pub id_token_lifetime: Option<i64>,
+    pub userinfo_token_lifetime: Option<i64>,
+    pub refresh_token_lifetime: Option<i64>,
+    pub refresh_token_idle_lifetime: Option<i64>,
+    pub session_lifetime: Option<i64>,
+    pub session_idle_lifetime: Option<i64>,
+    pub previous_key_lifetime: Option<i64>,
+    pub max_failed_logins: Option<u32>,
+    pub failed_login_window: Option<i64>,
+    pub max_failed_client_auth: Option<u32>,
+}
+
+/// Every key of [`FileConfig`], i.e. every `PORTCULLIS_<KEY>` environment variable read.
+pub const KEYS: &[&str] = &[
+    "version",
+    "issuer",
+    "listen",
+    "data_dir",
+    "database_url",
+    "master_key",
+    "master_key_file",
+    "tenant_file",
+    "log_format",
+    "log_level",
+    "code_lifetime",
+    "id_token_lifetime",
+    "userinfo_token_lifetime",
+    "refresh_token_lifetime",
+    "refresh_token_idle_lifetime",
+    "session_lifetime",
+    "session_idle_lifetime",
+    "previous_key_lifetime",
+    "max_failed_logins",
+    "failed_login_window",
+    "max_failed_client_auth",
+];
+
+/// A string that is never printed: `Debug` shows `<redacted>`.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct SecretString(String);
+
+impl SecretString {
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}

@@ -1,0 +1,221 @@
+//! The validated configuration, built once at start-up from a [`FileConfig`].
+
+use super::file::{FileConfig, SecretString};
+use portcullis_core::{Issuer, ProviderConfig};
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4000";
+/// Default data directory.
+pub const DEFAULT_DATA_DIR: &str = "./portcullis-data";
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, for a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Where the master key comes from.
+#[derive(Debug, Clone)]
+pub enum MasterKeySource {
+    /// Given directly (`PORTCULLIS_MASTER_KEY` or `master_key`).
+    Inline(SecretString),
+    /// Read from, or created in, this file.
+    File(PathBuf),
+}
+
+/// Everything the server and the CLI need, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub master_key: MasterKeySource,
+    pub tenant_file: Option<PathBuf>,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    /// The issuer and every lifetime.
+    pub provider: ProviderConfig,
+}
+
+/// Collects every problem, so a person fixes them all in one go.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn add(&mut self, key: &str, message: impl std::fmt::Display) {
+        self.0.push(format!("{key}: {message}"));
+    }
+}
+
+impl Config {
+    /// Applies defaults and validates. The error lists every problem, one per line, each
+    /// starting with the setting's name.
+    pub fn from_file(file: FileConfig) -> Result<Config, String> {
+        let mut problems = Problems::default();
+        if let Some(v) = file.version.filter(|v| *v != 1) {
+            problems.add("version", format!("{v} is not supported (only 1 exists)"));
+        }
+        let listen_text = file.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+        let listen = listen_text
+            .trim()
+            .parse::<SocketAddr>()
+            .unwrap_or_else(|_| {
+                problems.add(
+                    "listen",
+                    format!(
+                        "{listen_text:?} is not a socket address like 127.0.0.1:4000 or 0.0.0.0:443"
+                    ),
+                );
+                SocketAddr::from(([127, 0, 0, 1], 4000))
+            });
+        let issuer_text = file
+            .issuer
+            .clone()
+            .unwrap_or_else(|| format!("http://localhost:{}/", listen.port()));
+        let issuer = Issuer::parse(&issuer_text)
+            .map_err(|e| problems.add("issuer", format!("{issuer_text:?}: {e}")))
+            .ok();
+        let data_dir = PathBuf::from(file.data_dir.as_deref().unwrap_or(DEFAULT_DATA_DIR));
+        let database_url = file
+            .database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("portcullis.db").display()));
+        if !database_url.starts_with("sqlite:") {
+            problems.add(
+                "database_url",
+                format!("{database_url:?}: only SQLite is supported so far; use sqlite://PATH"),
+            );
+        }
+        let master_key = match (&file.master_key, &file.master_key_file) {
+            (Some(key), _) => {
+                if let Err(e) = portcullis_core::crypto::MasterKey::from_base64(key.expose()) {
+                    problems.add("master_key", e);
+                }
+                MasterKeySource::Inline(key.clone())
+            }
+            (None, Some(path)) => MasterKeySource::File(PathBuf::from(path)),
+            (None, None) => MasterKeySource::File(data_dir.join("master.key")),
+        };
+        let log_format = match file.log_format.as_deref().unwrap_or("pretty") {
+            "pretty" | "text" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                problems.add("log_format", format!("{other:?}: use pretty or json"));
+                LogFormat::Pretty
+            }
+        };
+        let log_level = file.log_level.clone().unwrap_or_else(|| "info".to_owned());
+        if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
+            problems.add(
+                "log_level",
+                format!("{log_level:?} is not a filter like info or portcullis=debug"),
+            );
+        }
+        let provider =
+            issuer.map(|issuer| lifetimes(ProviderConfig::new(issuer), &file, &mut problems));
+        match provider {
+            Some(provider) if problems.0.is_empty() => Ok(Config {
+                listen,
+                data_dir,
+                database_url,
+                master_key,
+                tenant_file: file.tenant_file.map(PathBuf::from),
+                log_format,
+                log_level,
+                provider,
+            }),
+            _ => {
+                let mut text = String::new();
+                for p in &problems.0 {
+                    let _ = writeln!(text, "  {p}");
+                }
+                Err(format!("invalid configuration:\n{}", text.trim_end()))
+            }
+        }
+    }
+}
+
+/// Sets and checks the lifetimes: every one positive, codes at most 60 s, idle limits within
+/// their absolute limits.
+fn lifetimes(mut c: ProviderConfig, f: &FileConfig, problems: &mut Problems) -> ProviderConfig {
+    let mut set = |key: &str, slot: &mut i64, value: Option<i64>, max: i64| {
+        if let Some(v) = value {
+            if !(1..=max).contains(&v) {
+                problems.add(key, format!("{v} is out of range: use 1 to {max} seconds"));
+            }
+            *slot = v;
+        }
+    };
+    const YEAR: i64 = 365 * 86_400;
+    set("code_lifetime", &mut c.code_lifetime, f.code_lifetime, 60);
+    set(
+        "id_token_lifetime",
+        &mut c.id_token_lifetime,
+        f.id_token_lifetime,
+        30 * 86_400,
+    );
+    set(
+        "userinfo_token_lifetime",
+        &mut c.userinfo_token_lifetime,
+        f.userinfo_token_lifetime,
+        30 * 86_400,
+    );
+    set(
+        "refresh_token_lifetime",
+        &mut c.refresh_token_lifetime,
+        f.refresh_token_lifetime,
+        YEAR,
+    );
+    set(
+        "refresh_token_idle_lifetime",
+        &mut c.refresh_token_idle_lifetime,
+        f.refresh_token_idle_lifetime,
+        YEAR,
+    );
+    set(
+        "session_lifetime",
+        &mut c.session_lifetime,
+        f.session_lifetime,
+        YEAR,
+    );
+    set(
+        "session_idle_lifetime",
+        &mut c.session_idle_lifetime,
+        f.session_idle_lifetime,
+        YEAR,
+    );
+    set(
+        "previous_key_lifetime",
+        &mut c.previous_key_lifetime,
+        f.previous_key_lifetime,
+        YEAR,
+    );
+    set(
+        "failed_login_window",
+        &mut c.failed_login_window,
+        f.failed_login_window,
+        86_400,
+    );
+    if let Some(n) = f.max_failed_logins {
+        c.max_failed_logins = n;
+    }
+    if let Some(n) = f.max_failed_client_auth {
+        c.max_failed_client_auth = n;
+    }
+    if c.refresh_token_idle_lifetime > c.refresh_token_lifetime {
+        problems.add(
+            "refresh_token_idle_lifetime",
+            "must not exceed refresh_token_lifetime",
+        );
+    }
+    if c.session_idle_lifetime > c.session_lifetime {
+        problems.add("session_idle_lifetime", "must not exceed session_lifetime");
+    }
+    c
+}
