@@ -1,0 +1,15 @@
+//! Black-box tests of the `portcullis` binary: each runs the built binary in a fresh temporary
+//! directory, as a person would.
+
+// Test helpers outside `#[test]` functions may unwrap too.
+#![allow(clippy::unwrap_used)]
+
+mod cli {
+    pub mod apps_apis_grants;
+    pub mod config;
+    pub mod keys;
+    pub mod serve;
+    pub mod support;
+    pub mod tenant_file;
+    pub mod users;
+}

@@ -1,0 +1,136 @@
+use super::support::Sandbox;
+
+const EXAMPLE: &str = include_str!("../../../../examples/tenant.example.toml");
+const EXAMPLE_ENV: &[(&str, &str)] = &[
+    (
+        "ACME_WEB_CLIENT_SECRET",
+        "acme-web-secret-0123456789-0123456789-x",
+    ),
+    (
+        "ACME_WORKER_CLIENT_SECRET",
+        "acme-worker-secret-0123456789-0123456789",
+    ),
+    ("ACME_ADMIN_PASSWORD", "correct horse battery"),
+];
+
+#[test]
+fn example_tenant_file_applies_and_reapplying_changes_nothing() {
+    let sb = Sandbox::new();
+    let file = sb.write("tenant.toml", EXAMPLE);
+    let file = file.to_str().unwrap();
+    let first = sb.run_with(&["apply", file], EXAMPLE_ENV, "").success();
+    assert!(first.contains("created application acme-web"), "{first}");
+    assert!(
+        first.contains("created client grant acme-billing-worker → urn:acme:billing"),
+        "{first}"
+    );
+    assert!(
+        first.contains("9 created, 0 updated, 0 unchanged"),
+        "{first}"
+    );
+    assert!(
+        !first.contains("acme-web-secret"),
+        "secrets are never printed: {first}"
+    );
+
+    let second = sb.run_with(&["apply", file], EXAMPLE_ENV, "").success();
+    assert!(second.starts_with("no changes"), "{second}");
+
+    let json = sb
+        .run_with(&["apply", file, "--json"], EXAMPLE_ENV, "")
+        .json();
+    assert_eq!(json["changed"], false);
+    assert_eq!(json["changes"].as_array().unwrap().len(), 9);
+
+    let apps = sb.run(&["apps", "list", "--json"]).json();
+    let ids: Vec<&str> = apps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["client_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 4);
+    for id in ["acme-web", "acme-spa", "acme-mobile", "acme-billing-worker"] {
+        assert!(ids.contains(&id), "{ids:?}");
+    }
+}
+
+#[test]
+fn a_changed_secret_is_updated_and_a_generated_one_printed_once() {
+    let sb = Sandbox::new();
+    let text = "[[applications]]\nclient_id = \"worker\"\nname = \"Worker\"\napp_type = \"m2m\"\n";
+    let file = sb.write("t.toml", text);
+    let out = sb.run(&["apply", file.to_str().unwrap()]).success();
+    assert!(
+        out.contains("generated client secret for worker: "),
+        "{out}"
+    );
+    let again = sb.run(&["apply", file.to_str().unwrap()]).success();
+    assert!(again.starts_with("no changes"), "secret kept: {again}");
+    assert!(!again.contains("generated"), "{again}");
+
+    let pinned = format!("{text}client_secret_env = \"WORKER_SECRET\"\n");
+    let file = sb.write("t.toml", &pinned);
+    let env = [("WORKER_SECRET", "worker-secret-0123456789-0123456789-xyz")];
+    let out = sb
+        .run_with(&["apply", file.to_str().unwrap()], &env, "")
+        .success();
+    assert!(
+        out.contains("updated application worker (client_secret)"),
+        "{out}"
+    );
+    let out = sb
+        .run_with(&["apply", file.to_str().unwrap()], &env, "")
+        .success();
+    assert!(out.starts_with("no changes"), "{out}");
+}
+
+#[test]
+fn invalid_tenant_files_are_refused_with_the_entry_named() {
+    let sb = Sandbox::new();
+    let bad = sb.write(
+        "bad.toml",
+        "[[applications]]\nclient_id = \"ok\"\nname = \"OK\"\napp_type = \"spa\"\n\n\
+         [[applications]]\nclient_id = \"demo-web\"\nname = \"Web\"\napp_type = \"regular_web\"\n\
+         callbacks = [\"http://evil.example/cb\"]\n",
+    );
+    let err = sb.run(&["apply", bad.to_str().unwrap()]).failure();
+    assert!(
+        err.starts_with(
+            "error: applications[1] (demo-web): callback \"http://evil.example/cb\" uses http"
+        ),
+        "{err}"
+    );
+    let listed = sb.run(&["apps", "list", "--json"]).json();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        0,
+        "a bad file changes nothing"
+    );
+
+    let typo = sb.write(
+        "typo.toml",
+        "[[apis]]\nidentifer = \"https://api.example\"\n",
+    );
+    let err = sb.run(&["apply", typo.to_str().unwrap()]).failure();
+    assert!(err.contains("unknown field `identifer`"), "{err}");
+    assert!(err.contains("line 2"), "{err}");
+
+    let missing = sb.run(&["apply", "nope.toml"]).failure();
+    assert!(
+        missing.contains("reading the tenant file nope.toml"),
+        "{missing}"
+    );
+
+    let env = sb.write(
+        "env.toml",
+        "[[users]]\nemail = \"a@example.com\"\npassword_env = \"UNSET_PASSWORD_VAR\"\n",
+    );
+    let err = sb.run(&["apply", env.to_str().unwrap()]).failure();
+    assert!(
+        err.contains(
+            "users[0] (a@example.com): environment variable UNSET_PASSWORD_VAR is not set"
+        ),
+        "{err}"
+    );
+}
