@@ -46,13 +46,13 @@ pub fn print_generated_secrets(report: &ApplyReport) {
     }
 }
 
-/// Logs each created or updated record, then a summary.
+/// Logs a summary, and each created or updated record at debug level (`RUST_LOG=debug`).
 pub fn log_report(report: &ApplyReport, source: &str) {
     for c in &report.changes {
         match &c.action {
-            Action::Created => tracing::info!(kind = %c.kind, key = %c.key, "created"),
+            Action::Created => tracing::debug!(kind = %c.kind, key = %c.key, "created"),
             Action::Updated(fields) => {
-                tracing::info!(kind = %c.kind, key = %c.key, fields = %fields.join(", "), "updated")
+                tracing::debug!(kind = %c.kind, key = %c.key, fields = %fields.join(", "), "updated")
             }
             Action::Unchanged => {}
         }
