@@ -34,3 +34,6 @@ pub mod maintenance;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;
+
+#[cfg(test)]
+mod testing;

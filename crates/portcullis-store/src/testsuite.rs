@@ -4,7 +4,7 @@
 //! asserts, against a fresh and empty store. A backend runs all of them, each as its own named
 //! test, with [`conformance_tests!`](crate::conformance_tests):
 //!
-//! ```ignore
+//! ```text
 //! // crates/portcullis-store-sqlite/tests/conformance.rs
 //! portcullis_store::conformance_tests!(async {
 //!     portcullis_store_sqlite::SqliteStore::in_memory().await.expect("in-memory store")

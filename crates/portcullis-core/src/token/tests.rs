@@ -1,1 +1,212 @@
+//! Token endpoint rules, without HTTP, on a fixed clock.
 
+use super::*;
+use crate::authorize::{self, Decision};
+use crate::testing::*;
+use crate::{ErrorCode, Params};
+
+async fn issue_code(f: &Fixture, extra: &[(&str, &str)]) -> String {
+    let req = authorize::validate(&f.p, authorize_params(extra))
+        .await
+        .unwrap();
+    match authorize::decide(&f.p, &req, Some((&f.session, &f.user)), false)
+        .await
+        .unwrap()
+    {
+        Decision::Respond(r) => r
+            .params
+            .iter()
+            .find(|(k, _)| k == "code")
+            .unwrap()
+            .1
+            .clone(),
+        Decision::Login => panic!(),
+    }
+}
+
+fn form(pairs: &[(&str, &str)]) -> Params {
+    Params::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap()
+}
+
+fn code_form(code: &str, client: &str) -> Params {
+    form(&[
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", CALLBACK),
+        ("code_verifier", VERIFIER),
+        ("client_id", client),
+        ("client_secret", SECRET),
+    ])
+}
+
+fn refresh_form(token: &str) -> Params {
+    form(&[
+        ("grant_type", "refresh_token"),
+        ("refresh_token", token),
+        ("client_id", "web"),
+        ("client_secret", SECRET),
+    ])
+}
+
+#[tokio::test]
+async fn code_exchange_issues_id_access_and_refresh_tokens() {
+    let f = fixture().await;
+    let code = issue_code(&f, &[]).await;
+    let t = exchange(&f.p, None, &code_form(&code, "web"))
+        .await
+        .unwrap();
+    assert_eq!(t.token_type, "Bearer");
+    assert!(t.refresh_token.is_some());
+    assert!(t.id_token.is_some());
+    assert_eq!(t.scope, "openid profile email offline_access");
+}
+
+#[tokio::test]
+async fn rfc6749_4_1_2_codes_expire_after_60_seconds() {
+    let f = fixture().await;
+    let code = issue_code(&f, &[]).await;
+    f.clock.advance(60);
+    let err = exchange(&f.p, None, &code_form(&code, "web"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidGrant);
+}
+
+#[tokio::test]
+async fn rfc6749_10_5_replayed_code_revokes_the_first_grant() {
+    let f = fixture().await;
+    let code = issue_code(&f, &[]).await;
+    let first = exchange(&f.p, None, &code_form(&code, "web"))
+        .await
+        .unwrap();
+    let err = exchange(&f.p, None, &code_form(&code, "web"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidGrant);
+    let rt = first.refresh_token.unwrap();
+    let err = exchange(&f.p, None, &refresh_form(&rt)).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidGrant);
+    assert!(
+        crate::access_token::check(&f.p, &first.access_token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn rfc6749_4_1_3_code_is_bound_to_client_and_redirect_uri() {
+    let f = fixture().await;
+    let code = issue_code(&f, &[]).await;
+    let err = exchange(&f.p, None, &code_form(&code, "other"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidGrant);
+    let code = issue_code(&f, &[]).await;
+    let mut params = code_form(&code, "web");
+    params.insert("redirect_uri", "https://app.example.com/other");
+    let err = exchange(&f.p, None, &params).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidGrant);
+}
+
+#[tokio::test]
+async fn rfc7636_4_6_verifier_must_match_and_rfc9700_4_8_2_no_downgrade() {
+    let f = fixture().await;
+    let code = issue_code(&f, &[]).await;
+    let mut params = code_form(&code, "web");
+    params.remove("code_verifier");
+    assert_eq!(
+        exchange(&f.p, None, &params).await.unwrap_err().code,
+        ErrorCode::InvalidGrant
+    );
+    let code = issue_code(&f, &[("code_challenge", ""), ("code_challenge_method", "")]).await;
+    let err = exchange(&f.p, None, &code_form(&code, "web"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidGrant);
+}
+
+#[tokio::test]
+async fn rfc9700_4_14_2_refresh_rotation_and_reuse_detection() {
+    let f = fixture().await;
+    let code = issue_code(&f, &[]).await;
+    let t0 = exchange(&f.p, None, &code_form(&code, "web"))
+        .await
+        .unwrap();
+    let rt0 = t0.refresh_token.unwrap();
+    let t1 = exchange(&f.p, None, &refresh_form(&rt0)).await.unwrap();
+    let rt1 = t1.refresh_token.clone().unwrap();
+    assert_ne!(rt0, rt1);
+    // Reusing rt0 fails and revokes the family, rt1 included.
+    assert_eq!(
+        exchange(&f.p, None, &refresh_form(&rt0))
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidGrant
+    );
+    assert_eq!(
+        exchange(&f.p, None, &refresh_form(&rt1))
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidGrant
+    );
+}
+
+#[tokio::test]
+async fn refresh_tokens_expire_after_the_inactivity_lifetime() {
+    let f = fixture().await;
+    let code = issue_code(&f, &[]).await;
+    let t = exchange(&f.p, None, &code_form(&code, "web"))
+        .await
+        .unwrap();
+    f.clock.advance(f.p.config.refresh_token_idle_lifetime);
+    let err = exchange(&f.p, None, &refresh_form(&t.refresh_token.unwrap()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidGrant);
+}
+
+#[tokio::test]
+async fn no_refresh_token_without_offline_access() {
+    let f = fixture().await;
+    let code = issue_code(&f, &[("scope", "openid")]).await;
+    let t = exchange(&f.p, None, &code_form(&code, "web"))
+        .await
+        .unwrap();
+    assert!(t.refresh_token.is_none());
+}
+
+#[tokio::test]
+async fn api_access_tokens_use_the_api_lifetime() {
+    let f = fixture().await;
+    let code = issue_code(&f, &[("audience", API), ("scope", "openid read:things")]).await;
+    let t = exchange(&f.p, None, &code_form(&code, "web"))
+        .await
+        .unwrap();
+    assert_eq!(t.expires_in, 600);
+    let live = crate::access_token::check(&f.p, &t.access_token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(live.has_audience(API));
+    assert_eq!(live.scope(), "openid read:things");
+    f.clock.advance(600);
+    assert!(
+        crate::access_token::check(&f.p, &t.access_token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn rfc6749_2_3_bad_secret_is_invalid_client() {
+    let f = fixture().await;
+    let mut params = code_form("x", "web");
+    params.insert("client_secret", "wrong");
+    let err = exchange(&f.p, None, &params).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidClient);
+    assert!(!err.basic_auth_failed);
+}
