@@ -49,7 +49,7 @@ impl Fixture {
             Config::builder()
                 .issuer(op.issuer.clone())
                 .client_id(op.web.client_id.clone())
-                .client_secret(op.web.secret.clone())
+                .client_secret(op.web.secret().to_owned())
                 .secret("a-test-secret-that-is-at-least-32-characters")
                 .app_base_url(app_base.clone())
                 .scope(SCOPE)

@@ -195,7 +195,7 @@ async fn portcullis_user_token_from_the_hosted_sign_in_page_carries_read_shows()
             ("redirect_uri", redirect_uri.as_str()),
             ("code_verifier", VERIFIER),
             ("client_id", op.web.client_id.as_str()),
-            ("client_secret", op.web.secret.as_str()),
+            ("client_secret", op.web.secret()),
         ])
         .send()
         .await

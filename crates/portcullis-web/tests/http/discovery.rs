@@ -108,16 +108,7 @@ async fn key_rotation_signs_with_the_next_key_and_keeps_the_old_one_published() 
         .as_str()
         .unwrap()
         .to_owned();
-    let p = &s.provider;
-    portcullis_core::keys::rotate_keys(
-        p.store.as_ref(),
-        &s.master.key_encryptor(),
-        86_400,
-        p.now(),
-    )
-    .await
-    .unwrap();
-    p.keys.reload(p.store.as_ref(), p.now()).await.unwrap();
+    s.rotate_keys().await;
     let after = tokens(&s).await;
     let new_kid = header(after["id_token"].as_str().unwrap())["kid"]
         .as_str()
