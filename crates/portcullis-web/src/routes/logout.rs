@@ -6,7 +6,6 @@ use super::login::{csrf_cookie, csrf_token, forbidden, same_origin, set_cookie};
 use crate::html::{self, LogoutConfirmPage, SignedOutPage};
 use crate::state::AppState;
 use crate::{body, cookies, errors};
-use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -97,12 +96,14 @@ pub struct ConfirmForm {
 }
 
 /// The confirmation form's POST: CSRF-checked, then the session ends.
-pub async fn confirm(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<ConfirmForm>,
-) -> Response {
+pub async fn confirm(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let p = &s.provider;
+    let Ok(form) = serde_urlencoded::from_bytes::<ConfirmForm>(&body) else {
+        return errors::page(
+            p,
+            OAuthError::invalid_request("The sign-out form was malformed."),
+        );
+    };
     if !same_origin(p, &headers) {
         return forbidden(p);
     }

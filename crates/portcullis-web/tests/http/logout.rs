@@ -203,3 +203,31 @@ async fn v2_logout_redirects_only_to_allowed_logout_urls() {
     assert_eq!(location(r.headers()), RETURN);
     assert_signed_out(&s, &b).await;
 }
+
+#[tokio::test]
+async fn garbage_confirmation_posts_get_a_page_not_a_500() {
+    let s = TestServer::start().await;
+    for (ctype, body) in [
+        ("application/json", b"{\"plan\": 1}".to_vec()),
+        (
+            "application/x-www-form-urlencoded",
+            vec![0xff, 0xfe, b'=', 0x00],
+        ),
+        ("text/plain", b"plan=x&plan=y".to_vec()),
+    ] {
+        let r = browser()
+            .post(s.url("oidc/logout/confirm"))
+            .header("content-type", ctype)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error(), "{}", r.status());
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+    }
+}
