@@ -8,6 +8,7 @@ mod support;
 mod authorize;
 mod client_credentials;
 mod discovery;
+mod hostile_input;
 mod login;
 mod logout;
 mod oidc_client;
