@@ -178,7 +178,11 @@ pub fn csrf_token(p: &Provider, cookie: &str, bound_to: &str) -> String {
     p.hasher.hash(&format!("csrf:{cookie}:{bound_to}"))
 }
 
-/// RFC 6749 §10.12: refuse cross-site form posts (`Sec-Fetch-Site`, `Origin`).
+/// RFC 6749 §10.12: refuse cross-site form posts. `Sec-Fetch-Site`, when the browser sends it,
+/// must say the form came from our own pages; an `Origin` must be ours. `Origin: null` is let
+/// through: our pages are served with `Referrer-Policy: no-referrer`, under which browsers send
+/// `null` even for same-origin POSTs (Fetch, "serializing a request origin"). The cookie-bound
+/// CSRF token is checked in every case.
 pub fn same_origin(p: &Provider, headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
         && !matches!(site, "same-origin" | "none")
@@ -186,8 +190,8 @@ pub fn same_origin(p: &Provider, headers: &HeaderMap) -> bool {
         return false;
     }
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some("null") | None => true,
         Some(origin) => origin == p.config.issuer.origin(),
-        None => true,
     }
 }
 

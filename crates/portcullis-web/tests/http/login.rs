@@ -235,3 +235,28 @@ async fn max_age_exceeded_requires_a_new_sign_in() {
         .unwrap();
     assert_eq!(query_of(&location(r.headers()))["error"], "login_required");
 }
+
+/// Browsers send `Origin: null` on same-origin POSTs from a `Referrer-Policy: no-referrer`
+/// page; with `Sec-Fetch-Site: same-origin` and a valid token that is our own form.
+#[tokio::test]
+async fn same_origin_post_with_null_origin_from_a_no_referrer_page_signs_in() {
+    let s = TestServer::start().await;
+    let b = browser();
+    let login = start_login(&s, &b, &web_params(&s)).await;
+    let html = b.get(&login).send().await.unwrap().text().await.unwrap();
+    let form = [
+        ("state", hidden(&html, "state")),
+        ("csrf", hidden(&html, "csrf")),
+        ("email", s.user.email.clone()),
+        ("password", PASSWORD.to_owned()),
+    ];
+    let r = b
+        .post(s.url("u/login"))
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
