@@ -131,6 +131,16 @@ async function screenshot(name) {
 
 const text = (selector) => page.locator(selector).innerText();
 
+/** page.waitForURL, failing with where the browser is and what it shows instead. */
+async function waitForURL(url, what) {
+  try {
+    await page.waitForURL(url);
+  } catch (e) {
+    const body = await page.locator('body').innerText().catch(() => '');
+    throw new Error(`waiting for ${what}: the browser is at ${page.url()} showing:\n${body.slice(0, 1500)}`, { cause: e });
+  }
+}
+
 // ---------------------------------------------------------------- setup
 
 before(async () => {
@@ -205,10 +215,10 @@ after(async () => {
 test('signs in through the hosted sign-in page and shows the profile', async () => {
   await page.goto(`${app.origin}/profile`);
   // requiresAuth-style redirect: /profile → /login → the provider's hosted page.
-  await page.waitForURL((u) => u.origin === provider.origin && u.pathname === '/u/login');
+  await waitForURL((u) => u.origin === provider.origin && u.pathname === '/u/login', "the provider's sign-in page");
   await screenshot('sdk-express-passport-1-hosted-sign-in.png');
   await signIn(page, DEMO.user.email, DEMO.user.password);
-  await page.waitForURL(`${app.origin}/profile`);
+  await waitForURL(`${app.origin}/profile`, "the app's profile page");
   assert.equal(await text('#name'), DEMO.user.name);
   assert.equal(await text('#email'), DEMO.user.email);
   userSub = await text('#user-id');
@@ -275,12 +285,12 @@ test('logout ends the session at the provider too: the next login shows the sign
   await page.goto(`${app.origin}/profile`);
   await page.click('#logout');
   // /logout → the provider's /v2/logout → back to the app's home page.
-  await page.waitForURL(`${app.origin}/`);
+  await waitForURL(`${app.origin}/`, "the app's home page after logout");
   assert.match(await text('#status'), /signed out/);
   await screenshot('sdk-express-passport-6-signed-out.png');
 
   await page.goto(`${app.origin}/profile`);
-  await page.waitForURL((u) => u.origin === provider.origin && u.pathname === '/u/login');
+  await waitForURL((u) => u.origin === provider.origin && u.pathname === '/u/login', "the provider's sign-in page");
   await page.locator('form[action="/u/login"] input[name="password"]').waitFor();
   await screenshot('sdk-express-passport-7-sign-in-again.png');
 });

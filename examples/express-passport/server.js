@@ -27,7 +27,7 @@ const AUTH0_CLIENT_ID = required('AUTH0_CLIENT_ID');
 const AUTH0_CLIENT_SECRET = required('AUTH0_CLIENT_SECRET');
 const AUTH0_CALLBACK_URL = process.env.AUTH0_CALLBACK_URL ?? `${BASE_URL}/callback`;
 const SESSION_SECRET = required('SESSION_SECRET');
-const BILLING_API_URL = process.env.BILLING_API_URL ?? 'http://localhost:3001/api/billing-info';
+const BILLING_API_URL = process.env.BILLING_API_URL ?? 'http://localhost:4002/api/billing-info';
 const BILLING_API_AUDIENCE = process.env.BILLING_API_AUDIENCE ?? 'https://api.billing.example';
 // openid: ID token (checked by passport-auth0); offline_access: a refresh token; read:billing: the API.
 const SCOPE = process.env.AUTH0_SCOPE ?? 'openid profile email offline_access read:billing';
