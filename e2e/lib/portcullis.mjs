@@ -238,7 +238,7 @@ export async function signIn(page, email, password) {
 
 /**
  * A tiny HTTP server standing in for an application's callback on localhost: every request is
- * recorded and answered with a small HTML page showing the query. Register `url(path)` as a
+ * recorded (except /favicon.ico) and answered with a small HTML page showing the query. Register `url(path)` as a
  * callback or logout URL in a tenant file. Returns `{ port, origin, url(path), requests,
  * nextRequest(pathname), close() }`.
  */
@@ -247,6 +247,11 @@ export async function startCallbackServer() {
   const waiters = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, `http://localhost:${server.address().port}`);
+    if (url.pathname === '/favicon.ico') {
+      // Browsers ask on their own schedule: not an application request.
+      res.writeHead(204).end();
+      return;
+    }
     requests.push(url);
     for (const w of waiters.splice(0)) {
       if (w.pathname && w.pathname !== url.pathname) waiters.push(w);
