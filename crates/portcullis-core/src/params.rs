@@ -71,10 +71,11 @@ impl Params {
     }
 }
 
-/// A parameter name or value cut to something safe to echo in a description.
+/// A parameter name or value cut to something safe to echo in a description: printable ASCII
+/// and spaces, without `"` and `\\` (RFC 6749 Appendix A.7), at most 64 characters.
 pub fn printable(s: &str) -> String {
     s.chars()
-        .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\')
+        .filter(|c| (c.is_ascii_graphic() || *c == ' ') && *c != '"' && *c != '\\')
         .take(64)
         .collect()
 }

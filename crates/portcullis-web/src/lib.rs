@@ -50,6 +50,7 @@ pub fn router(provider: Provider) -> Router {
         .route("/", get(routes::home::home))
         .route("/healthz", get(routes::home::healthz))
         .route("/assets/portcullis.css", get(routes::home::stylesheet))
+        .route("/favicon.ico", get(routes::home::favicon))
         .route(
             "/.well-known/openid-configuration",
             get(routes::discovery::openid_configuration),

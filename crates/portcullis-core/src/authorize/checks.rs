@@ -18,10 +18,11 @@ pub(super) async fn client(p: &Provider, params: &Params) -> OAuthResult<Client>
     })?;
     match p.store.get_client(id).await {
         Ok(Some(client)) => Ok(client),
-        Ok(None) => Err(
-            OAuthError::invalid_request(format!("Unknown client: {}.", printable(id)))
-                .not_redirectable(),
-        ),
+        Ok(None) => Err(OAuthError::invalid_request(format!(
+            "The application that sent you here is not registered (unknown client_id {}).",
+            printable(id)
+        ))
+        .not_redirectable()),
         Err(e) => Err(OAuthError::from(e).not_redirectable()),
     }
 }
@@ -38,7 +39,7 @@ pub(super) fn redirect_uri(client: &Client, params: &Params) -> OAuthResult<Stri
         Ok(uri.to_owned())
     } else {
         Err(OAuthError::invalid_request(format!(
-            "The redirect_uri {} is not registered for this application.",
+            "The application asked to return to an address it has not registered (redirect_uri {}).",
             printable(uri)
         ))
         .not_redirectable())

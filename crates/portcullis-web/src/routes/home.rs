@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use portcullis_core::sessions;
 
 const STYLESHEET: &str = include_str!("../../assets/portcullis.css");
+const FAVICON: &str = include_str!("../../assets/favicon.svg");
 
 /// A landing page: what this server is, and who is signed in.
 pub async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
@@ -34,15 +35,25 @@ pub async fn healthz(State(s): State<AppState>) -> Response {
 }
 
 pub async fn stylesheet() -> Response {
-    let mut r = STYLESHEET.into_response();
+    asset(STYLESHEET, "text/css; charset=utf-8")
+}
+
+/// The icon browsers ask for on every page (`/favicon.ico`), as SVG.
+pub async fn favicon() -> Response {
+    asset(FAVICON, "image/svg+xml")
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut r = body.into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
     );
     r
 }

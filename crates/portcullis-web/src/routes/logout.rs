@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::{body, cookies, errors};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use portcullis_core::logout::{self, LogoutPlan};
 use portcullis_core::{OAuthError, Params, Provider, sessions};
@@ -28,7 +28,7 @@ pub async fn oidc_logout_get(
     RawQuery(query): RawQuery,
 ) -> Response {
     match body::query(query.as_deref()) {
-        Ok(params) => oidc_logout(&s, &headers, params).await,
+        Ok(params) => oidc_logout(&s, &Method::GET, &headers, params).await,
         Err(e) => errors::page(&s.provider, e.not_redirectable()),
     }
 }
@@ -39,12 +39,17 @@ pub async fn oidc_logout_post(
     body: Bytes,
 ) -> Response {
     match body::params(&headers, &body) {
-        Ok(params) => oidc_logout(&s, &headers, params).await,
+        Ok(params) => oidc_logout(&s, &Method::POST, &headers, params).await,
         Err(e) => errors::page(&s.provider, e.not_redirectable()),
     }
 }
 
-async fn oidc_logout(s: &AppState, headers: &HeaderMap, params: Params) -> Response {
+async fn oidc_logout(
+    s: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+    params: Params,
+) -> Response {
     let p = &s.provider;
     let plan = match logout::plan_oidc_logout(p, &params).await {
         Ok(plan) => plan,
@@ -55,7 +60,7 @@ async fn oidc_logout(s: &AppState, headers: &HeaderMap, params: Params) -> Respo
     if plan.needs_confirmation && signed_in {
         return confirm_page(p, headers, &plan);
     }
-    finish(p, session_cookie, plan.redirect.as_deref()).await
+    finish(p, method, session_cookie, plan.redirect.as_deref()).await
 }
 
 fn confirm_page(p: &Provider, headers: &HeaderMap, plan: &LogoutPlan) -> Response {
@@ -127,7 +132,7 @@ pub async fn confirm(State(s): State<AppState>, headers: HeaderMap, body: Bytes)
         );
     };
     let session_cookie = cookies::get(&headers, cookies::session_name(p));
-    finish(p, session_cookie, plan.redirect.as_deref()).await
+    finish(p, &Method::POST, session_cookie, plan.redirect.as_deref()).await
 }
 
 /// Auth0's `/v2/logout?client_id&returnTo`.
@@ -146,17 +151,27 @@ pub async fn v2_logout(
         Err(e) => return errors::page(p, e),
     };
     let session_cookie = cookies::get(&headers, cookies::session_name(p));
-    finish(p, session_cookie, plan.redirect.as_deref()).await
+    finish(p, &Method::GET, session_cookie, plan.redirect.as_deref()).await
 }
 
 /// Ends the session, clears the cookie, and redirects to the validated URL or shows the
-/// signed-out page.
-async fn finish(p: &Provider, session_cookie: Option<&str>, redirect_to: Option<&str>) -> Response {
+/// signed-out page. The redirect answers a POST with 303 (RFC 9700 §4.12), a GET with 302.
+async fn finish(
+    p: &Provider,
+    method: &Method,
+    session_cookie: Option<&str>,
+    redirect_to: Option<&str>,
+) -> Response {
     if let Err(e) = sessions::end_by_cookie(p, session_cookie).await {
         return errors::page(p, e);
     }
+    let status = if method == Method::POST {
+        StatusCode::SEE_OTHER
+    } else {
+        StatusCode::FOUND
+    };
     let mut r = match redirect_to {
-        Some(url) => redirect(StatusCode::FOUND, url),
+        Some(url) => redirect(status, url),
         None => html::render(StatusCode::OK, &SignedOutPage),
     };
     set_cookie(&mut r, &cookies::clear(p, cookies::session_name(p)));

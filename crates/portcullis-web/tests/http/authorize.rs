@@ -41,7 +41,7 @@ fn assert_error_redirect(s: &TestServer, r: &reqwest::Response, error: &str) {
 async fn unknown_client_gets_an_error_page_not_a_redirect() {
     let s = TestServer::start().await;
     let r = get(&s, &with(web_params(&s), "client_id", "nobody")).await;
-    assert_error_page(r, "Unknown client").await;
+    assert_error_page(r, "unknown client_id nobody").await;
     let r = get(&s, &without(web_params(&s), "client_id")).await;
     assert_error_page(r, "client_id").await;
 }

@@ -260,3 +260,25 @@ async fn same_origin_post_with_null_origin_from_a_no_referrer_page_signs_in() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn favicon_is_served() {
+    let s = TestServer::start().await;
+    let r = reqwest::get(s.url("favicon.ico")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+}
+
+#[tokio::test]
+async fn after_a_wrong_password_the_email_is_kept_and_the_password_field_focused() {
+    let s = TestServer::start().await;
+    let b = browser();
+    let login = start_login(&s, &b, &web_params(&s)).await;
+    let html = submit_login(&b, &login, &s.user.email, "nope")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("value=\"{}\"", s.user.email)));
+    assert!(html.contains("autocomplete=\"current-password\" required autofocus"));
+}

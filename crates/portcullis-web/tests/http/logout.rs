@@ -56,7 +56,11 @@ async fn oidc_logout_accepts_post_and_an_expired_hint() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::FOUND);
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "303 after a POST (RFC 9700 section 4.12)"
+    );
 }
 
 #[tokio::test]
@@ -153,6 +157,35 @@ async fn logout_without_hint_asks_for_confirmation_then_signs_out() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("signed out"));
+    assert_signed_out(&s, &b).await;
+}
+
+#[tokio::test]
+async fn confirmed_logout_redirects_with_303_to_the_registered_uri() {
+    let s = TestServer::start().await;
+    let (b, _) = signed_in(&s).await;
+    let r = b
+        .get(s.url("oidc/logout"))
+        .query(&[
+            ("client_id", s.web.client_id.as_str()),
+            ("post_logout_redirect_uri", RETURN),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Stay signed in"));
+    let r = b
+        .post(s.url("oidc/logout/confirm"))
+        .form(&[
+            ("plan", hidden(&html, "plan")),
+            ("csrf", hidden(&html, "csrf")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(r.headers()), RETURN);
     assert_signed_out(&s, &b).await;
 }
 
