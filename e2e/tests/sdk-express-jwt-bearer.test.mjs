@@ -1,0 +1,309 @@
+// express-oauth2-jwt-bearer (examples/apis-express, unchanged but for ISSUER_BASE_URL and
+// AUDIENCE) against the portcullis binary: discovery over plain http on loopback, JWKS, issuer,
+// audience, expiry and scope checks, with M2M tokens and with a user's code-flow token. Every
+// refusal is checked for its status AND its WWW-Authenticate challenge (RFC 6750 §3).
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import * as oauth from 'oauth4webapi';
+import { DEMO, UserAgent, jwtPayload, startPortcullis } from '../lib/portcullis.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const APIS_DIR = path.resolve(here, '../../examples/apis-express');
+
+const SHOWS = 'https://api/tv-shows';
+const BILLING = 'https://api/billing';
+const SHORT = 'https://api/short-lived'; // access tokens live 1 s
+const WEB_CALLBACK = 'http://localhost:3000/callback'; // demo-web's; nothing needs to listen there
+
+// ---------------------------------------------------------------------------------------------
+// Helpers of this suite.
+
+/** `npm ci` when node_modules is missing or older than package-lock.json. */
+function ensureInstalled(dir) {
+  const mtime = (p) => fs.statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const installed = mtime(path.join(dir, 'node_modules/.package-lock.json'));
+  if (!installed || installed < mtime(path.join(dir, 'package-lock.json'))) {
+    const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+    if (r.status !== 0) throw new Error(`npm ci in ${dir} failed:\n${r.stdout}${r.stderr}`);
+  }
+}
+
+const apis = new Set();
+
+/** Starts one of examples/apis-express's APIs on a free port; resolves `{ url, output(), stop() }`. */
+function startApi(script, env) {
+  const child = spawn(process.execPath, [script], {
+    cwd: APIS_DIR,
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (s) => {
+      output += s;
+      const m = /listening on (http:\/\/localhost:\d+)/.exec(output);
+      if (!m) return;
+      child.stdout.off('data', onData);
+      const api = {
+        url: m[1],
+        output: () => output,
+        stop: () =>
+          new Promise((done) => {
+            apis.delete(api);
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            child.once('exit', done);
+            child.kill('SIGTERM');
+          }),
+      };
+      apis.add(api);
+      resolve(api);
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', (s) => (output += s));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}):\n${output}`)));
+  });
+}
+
+async function get(url, { token, headers = {}, method = 'GET' } = {}) {
+  const res = await fetch(url, { method, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, challenge: res.headers.get('www-authenticate') ?? '', json, text };
+}
+
+/** A client_credentials token from `provider` for `audience`. */
+async function m2mToken(provider, audience) {
+  const res = await fetch(new URL('oauth/token', provider.issuer), {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: DEMO.m2m.clientId,
+      client_secret: DEMO.m2m.clientSecret,
+      audience,
+    }),
+  });
+  const body = await res.json();
+  assert.equal(res.status, 200, `client_credentials for ${audience}: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** The demo user's access token for `audience`/`scope`: code flow + PKCE through the hosted sign-in. */
+async function userToken(provider, audience, scope) {
+  const verifier = oauth.generateRandomCodeVerifier();
+  const url = new URL('authorize', provider.issuer);
+  const state = oauth.generateRandomState();
+  for (const [k, v] of Object.entries({
+    client_id: DEMO.web.clientId,
+    redirect_uri: WEB_CALLBACK,
+    response_type: 'code',
+    scope,
+    audience,
+    state,
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  })) url.searchParams.set(k, v);
+  const back = await new UserAgent(provider.origin).authorize(url, DEMO.user);
+  assert.equal(back.searchParams.get('state'), state);
+  const res = await fetch(new URL('oauth/token', provider.issuer), {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: back.searchParams.get('code'),
+      redirect_uri: WEB_CALLBACK,
+      code_verifier: verifier,
+      client_id: DEMO.web.clientId,
+      client_secret: DEMO.web.clientSecret,
+    }),
+  });
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  return body.access_token;
+}
+
+/** Asserts an RFC 6750 refusal as express-oauth2-jwt-bearer words it. */
+function assertRefused(res, status, error, description) {
+  assert.equal(res.status, status, `${res.status} ${res.text}`);
+  assert.match(res.challenge, /^Bearer realm="api"/);
+  if (error === undefined) {
+    assert.doesNotMatch(res.challenge, /error=/, 'no error code when no token was sent (RFC 6750 §3.1)');
+    return;
+  }
+  assert.match(res.challenge, new RegExp(`error="${error}"`));
+  if (description) assert.ok(res.challenge.includes(`error_description="${description}`), `challenge: ${res.challenge}`);
+  assert.equal(res.json?.error, error, 'the example answers {error, error_description} too');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+let provider;
+let shows; // tv-shows.mjs, ISSUER_BASE_URL without the trailing slash
+let billing; // billing.mjs, ISSUER_BASE_URL = the exact issuer, with the trailing slash
+let short; // tv-shows.mjs for the short-lived audience
+
+before(async () => {
+  ensureInstalled(APIS_DIR);
+  provider = await startPortcullis({
+    tenant: `
+[[apis]]
+identifier = "${SHOWS}"
+name = "TV shows API"
+scopes = [{ value = "read:shows", description = "Read your TV shows" }]
+
+[[apis]]
+identifier = "${BILLING}"
+name = "Billing API"
+scopes = [{ value = "read:billing", description = "Read invoices" }]
+
+[[apis]]
+identifier = "${SHORT}"
+name = "Short-lived tokens"
+token_lifetime = 1
+scopes = [{ value = "read:shows", description = "Read your TV shows" }]
+
+[[client_grants]]
+client_id = "${DEMO.m2m.clientId}"
+audience = "${BILLING}"
+scopes = ["read:billing"]
+
+[[client_grants]]
+client_id = "${DEMO.m2m.clientId}"
+audience = "${SHOWS}"
+scopes = []
+
+[[client_grants]]
+client_id = "${DEMO.m2m.clientId}"
+audience = "${SHORT}"
+scopes = ["read:shows"]
+`,
+  });
+  [shows, billing, short] = await Promise.all([
+    startApi('tv-shows.mjs', { ISSUER_BASE_URL: provider.origin, AUDIENCE: SHOWS }),
+    startApi('billing.mjs', { ISSUER_BASE_URL: provider.issuer, AUDIENCE: BILLING }),
+    startApi('tv-shows.mjs', { ISSUER_BASE_URL: provider.origin, AUDIENCE: SHORT }),
+  ]);
+});
+
+after(async () => {
+  await Promise.all([...apis].map((a) => a.stop()));
+  await provider?.stop();
+});
+
+describe('express-oauth2-jwt-bearer APIs against Portcullis', () => {
+  test('an M2M token with read:billing is accepted (discovery, JWKS and issuer over http)', async () => {
+    const token = await m2mToken(provider, BILLING);
+    const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url'));
+    assert.equal(header.alg, 'RS256');
+    assert.ok(header.kid);
+    assert.equal(jwtPayload(token).iss, provider.issuer);
+    const res = await get(`${billing.url}/api/billing-info`, { token });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.customer, `${DEMO.m2m.clientId}@clients`);
+    assert.equal(res.json.invoices.length, 2);
+  });
+
+  test("a user's code-flow token with read:shows is accepted", async () => {
+    const token = await userToken(provider, SHOWS, 'openid profile email read:shows');
+    const claims = jwtPayload(token);
+    assert.ok(claims.scope.split(' ').includes('read:shows'));
+    assert.ok(claims.sub.length > 0);
+    const res = await get(`${shows.url}/api/my/shows`, { token });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json.map((s) => s.title), ['The Expanse', 'Severance', 'Halt and Catch Fire', 'Mr. Robot']);
+  });
+
+  test('no token: 401 with a bare Bearer challenge', async () => {
+    assertRefused(await get(`${shows.url}/api/my/shows`), 401);
+  });
+
+  test('a token for another audience: 401 invalid_token', async () => {
+    assertRefused(
+      await get(`${shows.url}/api/my/shows`, { token: await m2mToken(provider, BILLING) }),
+      401, 'invalid_token', "Unexpected 'aud' value",
+    );
+    assertRefused(
+      await get(`${billing.url}/api/billing-info`, { token: await userToken(provider, SHOWS, 'openid read:shows') }),
+      401, 'invalid_token', "Unexpected 'aud' value",
+    );
+  });
+
+  test('the right audience without the scope: 403 insufficient_scope', async () => {
+    const m2m = await m2mToken(provider, SHOWS); // granted no scope
+    assert.ok(!(jwtPayload(m2m).scope ?? '').split(' ').includes('read:shows'));
+    const res = await get(`${shows.url}/api/my/shows`, { token: m2m });
+    assertRefused(res, 403, 'insufficient_scope', 'Insufficient Scope');
+    assert.match(res.challenge, /scope="read:shows"/);
+
+    // A user who did not ask for read:shows does not get it.
+    const user = await userToken(provider, SHOWS, 'openid profile');
+    assert.ok(!(jwtPayload(user).scope ?? '').split(' ').includes('read:shows'), `scope ${jwtPayload(user).scope}`);
+    assertRefused(await get(`${shows.url}/api/my/shows`, { token: user }), 403, 'insufficient_scope');
+  });
+
+  test('an expired token: 401 invalid_token', async () => {
+    const token = await m2mToken(provider, SHORT);
+    const claims = jwtPayload(token);
+    assert.equal(claims.exp - claims.iat, 1, 'the API token_lifetime applies');
+    assert.equal((await get(`${short.url}/api/my/shows`, { token })).status, 200, 'valid while fresh');
+    // The SDK allows 5 s of clock skew: wait (polling) until it refuses the token.
+    let res;
+    for (;;) {
+      res = await get(`${short.url}/api/my/shows`, { token });
+      if (res.status !== 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 250)); // poll interval
+    }
+    assertRefused(res, 401, 'invalid_token', "'exp' claim timestamp check failed");
+    assert.ok(Date.now() / 1000 >= claims.exp + 5 - 1, 'refused only after exp + the 5 s tolerance');
+  });
+
+  test('a tampered token: 401 invalid_token (signature checked against the JWKS)', async () => {
+    const token = await m2mToken(provider, BILLING);
+    const [h, p, s] = token.split('.');
+    const payload = { ...jwtPayload(token), sub: 'someone-else@clients' };
+    const forged = `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`;
+    assertRefused(await get(`${billing.url}/api/billing-info`, { token: forged }), 401, 'invalid_token', 'signature verification failed');
+    assertRefused(await get(`${billing.url}/api/billing-info`, { token: 'not.a.jwt' }), 401, 'invalid_token');
+  });
+
+  test("another provider's token (same audience, other keys and issuer): 401 invalid_token", async () => {
+    const other = await startPortcullis({
+      tenant: `
+[[apis]]
+identifier = "${BILLING}"
+scopes = [{ value = "read:billing" }]
+
+[[client_grants]]
+client_id = "${DEMO.m2m.clientId}"
+audience = "${BILLING}"
+scopes = ["read:billing"]
+`,
+    });
+    try {
+      const token = await m2mToken(other, BILLING);
+      assertRefused(await get(`${billing.url}/api/billing-info`, { token }), 401, 'invalid_token');
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test('CORS: a browser on an allowed origin may call the API with a bearer token', async () => {
+    const preflight = await get(`${shows.url}/api/my/shows`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:5173');
+    assert.match(preflight.headers.get('access-control-allow-headers'), /authorization/);
+    const denied = await get(`${shows.url}/api/my/shows`, { headers: { origin: 'http://evil.example' } });
+    assert.equal(denied.headers.get('access-control-allow-origin'), null);
+  });
+});
