@@ -295,6 +295,29 @@ scopes = ["read:billing"]
     }
   });
 
+  test('strict mode (RFC 9068 access-token profile: typ at+jwt, iat, sub, client_id, jti) accepts the tokens', async () => {
+    // The same SDK, in process, with `strict: true` (not used by the example apps).
+    const lib = (m) => import(path.join(APIS_DIR, 'node_modules', m));
+    const { default: express } = await lib('express/index.js');
+    const { auth, requiredScopes } = await lib('express-oauth2-jwt-bearer/dist/index.js');
+    const app = express();
+    app.use(auth({ issuerBaseURL: provider.origin, audience: BILLING, strict: true }));
+    app.get('/strict', requiredScopes('read:billing'), (req, res) => res.json(req.auth));
+    app.use((err, req, res, next) => res.status(err.status ?? 500).set(err.headers ?? {}).json({ error: err.code, message: err.message }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const token = await m2mToken(provider, BILLING);
+      const res = await get(`http://localhost:${server.address().port}/strict`, { token });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json.header.typ, 'at+jwt');
+      for (const claim of ['iat', 'sub', 'client_id', 'jti']) assert.ok(res.json.payload[claim], claim);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   test('CORS: a browser on an allowed origin may call the API with a bearer token', async () => {
     const preflight = await get(`${shows.url}/api/my/shows`, {
       method: 'OPTIONS',
