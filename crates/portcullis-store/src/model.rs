@@ -71,6 +71,9 @@ string_enum!(
         AuthorizationCode => "authorization_code",
         RefreshToken => "refresh_token",
         ClientCredentials => "client_credentials",
+        /// OpenID Connect's implicit flow, limited to `response_type=id_token`: sign-in only,
+        /// no access token in the front channel (express-openid-connect's default).
+        Implicit => "implicit",
     }
 );
 

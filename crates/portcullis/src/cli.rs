@@ -132,6 +132,8 @@ pub enum GrantTypeArg {
     AuthorizationCode,
     RefreshToken,
     ClientCredentials,
+    /// `response_type=id_token` sign-in (regular web apps only).
+    Implicit,
 }
 
 /// URL lists and grant settings shared by `apps create` and `apps update`. Lists are

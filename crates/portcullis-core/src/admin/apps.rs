@@ -27,7 +27,7 @@ pub fn defaults(app_type: ApplicationType) -> (TokenEndpointAuthMethod, Vec<Gran
         ),
         ApplicationType::RegularWeb => (
             TokenEndpointAuthMethod::ClientSecretPost,
-            vec![AuthorizationCode, RefreshToken],
+            vec![AuthorizationCode, RefreshToken, Implicit],
         ),
         ApplicationType::M2m => (
             TokenEndpointAuthMethod::ClientSecretPost,
@@ -148,6 +148,9 @@ pub fn check_app(client: &Client) -> AdminResult<()> {
         let allowed = match g {
             GrantType::ClientCredentials => !public,
             GrantType::AuthorizationCode | GrantType::RefreshToken => t != ApplicationType::M2m,
+            // Front-channel ID tokens only for server-side apps (RFC 9700 §2.1.2 advises
+            // browser apps against the implicit grant).
+            GrantType::Implicit => t == ApplicationType::RegularWeb,
         };
         if !allowed {
             return Err(AdminError::invalid(

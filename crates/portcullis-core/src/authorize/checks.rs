@@ -1,6 +1,6 @@
 //! The authorization request checks, one small function each, run in order by `validate`.
 
-use super::{Prompt, ResponseMode};
+use super::{Prompt, ResponseMode, ResponseType};
 use crate::Provider;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::params::{Params, printable};
@@ -46,19 +46,33 @@ pub(super) fn redirect_uri(client: &Client, params: &Params) -> OAuthResult<Stri
     }
 }
 
-/// `response_mode`: `query` (default for code), `form_post`, or `web_message` (Auth0 silent
-/// authentication). An unknown mode cannot be answered safely, so it is an error page.
+/// `response_mode`: `query` (the default for `code`), `fragment` (the default for `id_token`,
+/// which must never travel in a query: OAuth 2.0 Multiple Response Type Encoding Practices §3),
+/// `form_post`, or `web_message` (Auth0 silent authentication). A mode that cannot be answered
+/// safely is an error page.
 pub(super) fn response_mode(params: &Params) -> OAuthResult<ResponseMode> {
-    match params.get("response_mode") {
-        None | Some("query") => Ok(ResponseMode::Query),
-        Some("form_post") => Ok(ResponseMode::FormPost),
-        Some("web_message") => Ok(ResponseMode::WebMessage),
-        Some(other) => Err(OAuthError::invalid_request(format!(
-            "Unsupported response_mode: {}.",
-            printable(other)
-        ))
-        .not_redirectable()),
+    let implicit = params.get("response_type") == Some("id_token");
+    let mode = match params.get("response_mode") {
+        None if implicit => ResponseMode::Fragment,
+        None | Some("query") => ResponseMode::Query,
+        Some("fragment") => ResponseMode::Fragment,
+        Some("form_post") => ResponseMode::FormPost,
+        Some("web_message") => ResponseMode::WebMessage,
+        Some(other) => {
+            return Err(OAuthError::invalid_request(format!(
+                "Unsupported response_mode: {}.",
+                printable(other)
+            ))
+            .not_redirectable());
+        }
+    };
+    if implicit && mode == ResponseMode::Query {
+        return Err(OAuthError::invalid_request(
+            "An ID token must not be returned in the query: use response_mode=form_post.",
+        )
+        .not_redirectable());
     }
+    Ok(mode)
 }
 
 /// Bounds on free-text values, so nothing unbounded is stored or echoed.
@@ -91,21 +105,47 @@ pub(super) fn no_request_objects(params: &Params) -> OAuthResult<()> {
     Ok(())
 }
 
-/// RFC 6749 §4.1.1: `response_type=code` only; the client must be allowed the code grant.
-pub(super) fn response_type(client: &Client, params: &Params) -> OAuthResult<()> {
-    match params.get("response_type") {
-        None => Err(OAuthError::invalid_request(
-            "Missing required parameter: response_type.",
-        )),
-        Some("code") if client.grant_types.contains(&GrantType::AuthorizationCode) => Ok(()),
-        Some("code") => Err(OAuthError::unauthorized_client(
-            "This application may not use the authorization code grant.",
-        )),
-        Some(other) => Err(OAuthError::new(
-            ErrorCode::UnsupportedResponseType,
-            format!("Unsupported response_type: {}.", printable(other)),
-        )),
+/// RFC 6749 §4.1.1 `response_type=code`, and OIDC Core §3.2 `response_type=id_token` (sign-in
+/// only, for applications allowed the implicit grant, with a required `nonce`, §3.2.2.1). The
+/// application must be allowed the matching grant.
+pub(super) fn response_type(client: &Client, params: &Params) -> OAuthResult<ResponseType> {
+    let (response_type, grant) = match params.get("response_type") {
+        None => {
+            return Err(OAuthError::invalid_request(
+                "Missing required parameter: response_type.",
+            ));
+        }
+        Some("code") => (ResponseType::Code, GrantType::AuthorizationCode),
+        Some("id_token") => (ResponseType::IdToken, GrantType::Implicit),
+        Some(other) => {
+            return Err(OAuthError::new(
+                ErrorCode::UnsupportedResponseType,
+                format!("Unsupported response_type: {}.", printable(other)),
+            ));
+        }
+    };
+    if !client.grant_types.contains(&grant) {
+        return Err(OAuthError::unauthorized_client(format!(
+            "This application may not use the {} grant.",
+            grant.as_str()
+        )));
     }
+    if response_type == ResponseType::IdToken {
+        if params.get("nonce").is_none() {
+            return Err(OAuthError::invalid_request(
+                "nonce is required with response_type=id_token.",
+            ));
+        }
+        if !params
+            .get("scope")
+            .is_some_and(|s| s.split(' ').any(|v| v == OPENID))
+        {
+            return Err(OAuthError::invalid_scope(
+                "response_type=id_token needs the openid scope.",
+            ));
+        }
+    }
+    Ok(response_type)
 }
 
 /// OIDC Core §3.1.2.1: `none` must stand alone.

@@ -1,11 +1,11 @@
 //! What to do with a valid request given the browser's session: sign the user in, fail
 //! (`prompt=none`), or issue a code.
 
-use super::{AuthorizationResponse, AuthorizeRequest};
+use super::{AuthorizationResponse, AuthorizeRequest, ResponseType};
 use crate::Provider;
 use crate::crypto::{new_id, random_token};
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
-use portcullis_store::{AuthorizationCode, Session, User};
+use portcullis_store::{AuthorizationCode, Grant, Session, User};
 
 /// The outcome of an authorization request.
 #[derive(Debug)]
@@ -52,9 +52,45 @@ pub async fn decide(
             OAuthError::new(ErrorCode::AccessDenied, "user is blocked"),
         )));
     }
-    issue_code(p, req, session, user)
-        .await
-        .map(Decision::Respond)
+    match req.response_type {
+        ResponseType::Code => issue_code(p, req, session, user).await,
+        ResponseType::IdToken => issue_id_token(p, req, session, user),
+    }
+    .map(Decision::Respond)
+}
+
+/// OIDC Core §3.2.2.5: an ID token straight from the authorization endpoint, with the request's
+/// `nonce`, for sign-in only (no access token, so the profile claims go in the ID token, §5.4).
+pub fn issue_id_token(
+    p: &Provider,
+    req: &AuthorizeRequest,
+    session: &Session,
+    user: &User,
+) -> OAuthResult<AuthorizationResponse> {
+    let now = p.now();
+    let grant = Grant {
+        grant_id: new_id("grt"),
+        client_id: req.client.client_id.clone(),
+        user_id: user.user_id.clone(),
+        session_id: Some(session.session_id.clone()),
+        scope: req.scopes.to_string(),
+        audience: None,
+        nonce: req.nonce.clone(),
+        auth_time: session.auth_time,
+        offline: false,
+        revoked: false,
+        created_at: now,
+        expires_at: now,
+    };
+    let id_token =
+        crate::token::issue::id_token(p, &grant, user, &req.scopes, req.nonce.as_deref())?;
+    Ok(AuthorizationResponse::success(
+        p,
+        &req.redirect_uri,
+        req.response_mode,
+        ("id_token", id_token),
+        req.state.as_deref(),
+    ))
 }
 
 /// An error response for a validated request.
@@ -101,7 +137,7 @@ pub async fn issue_code(
         p,
         &req.redirect_uri,
         req.response_mode,
-        code,
+        ("code", code),
         req.state.as_deref(),
     ))
 }

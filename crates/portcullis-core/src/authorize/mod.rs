@@ -23,11 +23,21 @@ pub struct Prompt {
     pub select_account: bool,
 }
 
+/// What the client asked to receive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseType {
+    /// An authorization code (RFC 6749 §4.1).
+    Code,
+    /// An ID token straight from the authorization endpoint (OIDC Core §3.2, sign-in only).
+    IdToken,
+}
+
 /// A validated authorization request.
 #[derive(Debug, Clone)]
 pub struct AuthorizeRequest {
     pub client: Client,
     pub redirect_uri: String,
+    pub response_type: ResponseType,
     pub response_mode: ResponseMode,
     pub state: Option<String>,
     pub nonce: Option<String>,
@@ -88,14 +98,18 @@ pub async fn validate(p: &Provider, params: Params) -> Result<AuthorizeRequest, 
     };
     checks::length_limits(&params).map_err(fail)?;
     checks::no_request_objects(&params).map_err(fail)?;
-    checks::response_type(&client, &params).map_err(fail)?;
+    let response_type = checks::response_type(&client, &params).map_err(fail)?;
     let prompt = checks::prompt(&params).map_err(fail)?;
     let max_age = checks::max_age(&params).map_err(fail)?;
     let api = checks::audience(p, &params).await.map_err(fail)?;
     let scopes = checks::scopes(&params, api.as_ref()).map_err(fail)?;
-    let (code_challenge, code_challenge_method) = checks::pkce(&client, &params).map_err(fail)?;
+    let (code_challenge, code_challenge_method) = match response_type {
+        ResponseType::Code => checks::pkce(&client, &params).map_err(fail)?,
+        ResponseType::IdToken => (None, None),
+    };
     Ok(AuthorizeRequest {
         redirect_uri: redirect_uri.clone(),
+        response_type,
         response_mode,
         state: state.clone(),
         nonce: params.get("nonce").map(str::to_owned),

@@ -10,6 +10,8 @@ use crate::error::OAuthError;
 pub enum ResponseMode {
     /// Redirect with the parameters in the query (RFC 6749 §4.1.2).
     Query,
+    /// Redirect with the parameters in the fragment (the default for `id_token`).
+    Fragment,
     /// An auto-submitting HTML form POSTed to the redirect URI (OAuth 2.0 Form Post Response Mode).
     FormPost,
     /// A page that `postMessage`s `{type: "authorization_response", response}` to the opener or
@@ -29,14 +31,15 @@ pub struct AuthorizationResponse {
 }
 
 impl AuthorizationResponse {
+    /// `code` or `id_token`, then `state` and `iss`.
     pub(crate) fn success(
         p: &Provider,
         redirect_uri: &str,
         mode: ResponseMode,
-        code: String,
+        credential: (&str, String),
         state: Option<&str>,
     ) -> Self {
-        let mut params = vec![("code".to_owned(), code)];
+        let mut params = vec![(credential.0.to_owned(), credential.1)];
         if let Some(state) = state {
             params.push(("state".to_owned(), state.to_owned()));
         }
@@ -82,6 +85,20 @@ impl AuthorizationResponse {
         match url::Url::parse(&self.redirect_uri) {
             Ok(mut url) => {
                 url.query_pairs_mut().extend_pairs(self.params.iter());
+                url.to_string()
+            }
+            Err(_) => self.redirect_uri.clone(),
+        }
+    }
+
+    /// The redirect URI with the parameters as its fragment.
+    pub fn fragment_url(&self) -> String {
+        match url::Url::parse(&self.redirect_uri) {
+            Ok(mut url) => {
+                let encoded = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(self.params.iter())
+                    .finish();
+                url.set_fragment(Some(&encoded));
                 url.to_string()
             }
             Err(_) => self.redirect_uri.clone(),

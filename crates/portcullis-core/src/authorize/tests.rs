@@ -41,7 +41,8 @@ async fn rfc6749_4_1_2_1_client_and_redirect_errors_are_never_redirected() {
         vec![("client_id", "")],
         vec![("redirect_uri", "https://app.example.com/callback?x")],
         vec![("redirect_uri", "")],
-        vec![("response_mode", "fragment")],
+        vec![("response_mode", "jwt")],
+        vec![("response_type", "id_token"), ("response_mode", "query")],
     ] {
         match validate(&f.p, authorize_params(&extra)).await {
             Err(AuthorizeFailure::ErrorPage(e)) => assert!(!e.redirectable, "{extra:?}"),

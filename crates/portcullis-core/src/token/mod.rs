@@ -38,6 +38,11 @@ pub async fn exchange(
         GrantType::AuthorizationCode => authorization_code::exchange(p, &client, params).await,
         GrantType::RefreshToken => refresh_token::exchange(p, &client, params).await,
         GrantType::ClientCredentials => client_credentials::exchange(p, &client, params).await,
+        // Not a token-endpoint grant: `exchange` never maps a grant_type to it.
+        GrantType::Implicit => Err(OAuthError::new(
+            ErrorCode::UnsupportedGrantType,
+            "Unsupported grant_type: implicit.",
+        )),
     }
 }
 

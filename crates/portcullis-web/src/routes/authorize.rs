@@ -86,6 +86,7 @@ pub fn respond(p: &Provider, r: AuthorizationResponse, redirect_status: StatusCo
     let _ = p;
     match r.mode {
         ResponseMode::Query => redirect(redirect_status, &r.query_url()),
+        ResponseMode::Fragment => redirect(redirect_status, &r.fragment_url()),
         ResponseMode::FormPost => {
             let nonce = html::nonce();
             html::render_with(

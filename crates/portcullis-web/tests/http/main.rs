@@ -9,6 +9,7 @@ mod authorize;
 mod client_credentials;
 mod discovery;
 mod hostile_input;
+mod implicit;
 mod login;
 mod logout;
 mod oidc_client;

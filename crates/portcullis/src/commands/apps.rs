@@ -173,6 +173,7 @@ impl From<GrantTypeArg> for GrantType {
             GrantTypeArg::AuthorizationCode => GrantType::AuthorizationCode,
             GrantTypeArg::RefreshToken => GrantType::RefreshToken,
             GrantTypeArg::ClientCredentials => GrantType::ClientCredentials,
+            GrantTypeArg::Implicit => GrantType::Implicit,
         }
     }
 }

@@ -9,7 +9,11 @@ async fn defaults_per_type_follow_auth0() {
         (
             ApplicationType::RegularWeb,
             TokenEndpointAuthMethod::ClientSecretPost,
-            vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            vec![
+                GrantType::AuthorizationCode,
+                GrantType::RefreshToken,
+                GrantType::Implicit,
+            ],
             true,
         ),
         (
