@@ -7,14 +7,14 @@ import { auth } from 'express-oauth2-jwt-bearer';
 /**
  * Builds an API. Configuration comes from the environment:
  * - ISSUER_BASE_URL: the authorization server (Auth0: https://YOUR_TENANT.auth0.com;
- *   Portcullis on a laptop: http://localhost:8080);
+ *   Portcullis on a laptop: http://localhost:4000);
  * - AUDIENCE: this API's identifier, the `aud` of the access tokens it accepts;
  * - CORS_ORIGINS: comma-separated origins allowed to call it from a browser (e.g. the SPA's);
  * - PORT.
  */
 export function createApi({ name, defaultAudience, defaultPort, routes }) {
   const issuerBaseURL = process.env.ISSUER_BASE_URL;
-  if (!issuerBaseURL) throw new Error('ISSUER_BASE_URL is required (e.g. http://localhost:8080)');
+  if (!issuerBaseURL) throw new Error('ISSUER_BASE_URL is required (e.g. http://localhost:4000)');
   const audience = process.env.AUDIENCE ?? defaultAudience;
   const port = Number(process.env.PORT ?? defaultPort);
   const origins = (process.env.CORS_ORIGINS ?? 'http://localhost:5173')
