@@ -152,6 +152,8 @@ async fn main() {
     })
     .await;
 
+    bearer_cost(&base, &http).await;
+
     run(
         "full sign-in + code exchange",
         duration,
@@ -385,4 +387,94 @@ async fn code_flow(base: &str) -> Option<Value> {
         .await
         .ok()?;
     r.json().await.ok()
+}
+
+/// What an API pays per request with `portcullis-bearer`, against the floor: one RS256
+/// verification of the same token with the same key (single thread, keys cached).
+async fn bearer_cost(base: &str, http: &reqwest::Client) {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let body: Value = http
+        .post(format!("{base}oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "bench-m2m"),
+            ("client_secret", SECRET),
+            ("audience", API),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let validator = portcullis_bearer::Validator::builder()
+        .issuer(base)
+        .audience(API)
+        .build()
+        .unwrap();
+    validator
+        .validate(&token)
+        .await
+        .expect("the token validates");
+    const N: u32 = 20_000;
+    let start = Instant::now();
+    for _ in 0..N {
+        validator.validate(&token).await.unwrap();
+    }
+    let full = start.elapsed() / N;
+
+    let jwks: Value = http
+        .get(format!("{base}.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (signed, sig) = token.rsplit_once('.').unwrap();
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(signed.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let key = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == header["kid"])
+        .unwrap();
+    let n = URL_SAFE_NO_PAD.decode(key["n"].as_str().unwrap()).unwrap();
+    let e = URL_SAFE_NO_PAD.decode(key["e"].as_str().unwrap()).unwrap();
+    let sig = URL_SAFE_NO_PAD.decode(sig).unwrap();
+    let public = aws_lc_rs::signature::RsaPublicKeyComponents { n: &n, e: &e };
+    let start = Instant::now();
+    for _ in 0..N {
+        public
+            .verify(
+                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+                signed.as_bytes(),
+                &sig,
+            )
+            .unwrap();
+    }
+    let floor = start.elapsed() / N;
+    println!(
+        "{:<34} {:>10.0} {:>10.3} {:>10} {:>10}",
+        "bearer validate (1 thread)",
+        1.0 / full.as_secs_f64(),
+        full.as_secs_f64() * 1000.0,
+        "-",
+        0
+    );
+    println!(
+        "{:<34} {:>10.0} {:>10.3} {:>10} {:>10}",
+        "  RS256 verify, key from n,e",
+        1.0 / floor.as_secs_f64(),
+        floor.as_secs_f64() * 1000.0,
+        "-",
+        0
+    );
 }
