@@ -1,6 +1,6 @@
 // Test harness: start the real `portcullis` binary, drive its hosted pages from a browser or
-// from fetch. Shared by every end-to-end suite (strict JS clients now, the Auth0 SDK apps later).
-// See ../README.md for the API.
+// from fetch. Shared by every end-to-end suite; apps.mjs runs the example applications and
+// tokens.mjs gets tokens without a browser. See ../README.md for the API.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -38,6 +38,29 @@ export const DEMO = Object.freeze({
   spa: { clientId: 'demo-spa', callback: 'http://localhost:5173/callback', origin: 'http://localhost:5173' },
   m2m: { clientId: 'demo-m2m', clientSecret: 'demo-m2m-secret-for-development-only-0000' },
   apis: { tvShows: 'https://api.tv-shows.example', billing: 'https://api.billing.example' },
+});
+
+/**
+ * A confidential application for a tenant file (`BASIC_APP.tenant`) that authenticates with
+ * client_secret_basic, its secret holding the characters clients percent-encode before base64
+ * (the server must decode them). Nothing listens on its callback.
+ */
+const basic = {
+  clientId: 'e2e-basic',
+  clientSecret: "e2e-basic-secret-_.!~*'()-0123456789abcdefghij",
+  callback: 'http://localhost:3999/callback',
+};
+export const BASIC_APP = Object.freeze({
+  ...basic,
+  tenant: `
+[[applications]]
+client_id = "${basic.clientId}"
+name = "E2E basic-auth app"
+app_type = "regular_web"
+callbacks = ["${basic.callback}"]
+token_endpoint_auth_method = "client_secret_basic"
+client_secret = "${basic.clientSecret}"
+`,
 });
 
 const WAIT_READY_MS = 30_000;
@@ -222,6 +245,36 @@ export async function launchBrowser(options = {}) {
     throw new Error(`${CHROMIUM_PATH} does not exist: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, ...options });
+}
+
+/**
+ * A fresh browser context (1024×720) and page in it, with `timeout` ms as the page's default for
+ * waits and actions. Returns `{ context, page }`.
+ */
+export async function openPage(browser, { timeout } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 720 } });
+  const page = await context.newPage();
+  if (timeout !== undefined) page.setDefaultTimeout(timeout);
+  return { context, page };
+}
+
+/** Saves a full-page screenshot of `page` as SCREENSHOT_DIR/`file` (e.g. 'sign-in.png'). */
+export async function screenshot(page, file) {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, file), fullPage: true });
+}
+
+/**
+ * `page.waitForURL(url, options)` that, when it times out, fails with `what` it waited for and
+ * where the browser is instead, with the text it shows.
+ */
+export async function waitForURL(page, url, what, options) {
+  try {
+    await page.waitForURL(url, options);
+  } catch (e) {
+    const body = await page.locator('body').innerText().catch(() => '');
+    throw new Error(`waiting for ${what}: the browser is at ${page.url()} showing:\n${body.slice(0, 1500)}`, { cause: e });
+  }
 }
 
 /**

@@ -3,14 +3,13 @@
 // go to e2e/screenshots/ (look at them: the pages are product).
 
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import {
   DEMO,
-  SCREENSHOT_DIR,
   launchBrowser,
+  openPage,
+  screenshot as saveScreenshot,
   signIn,
   startCallbackServer,
   startPortcullis,
@@ -19,7 +18,6 @@ import {
 let provider;
 let callbacks; // the applications' pages, on a local port registered in the tenant file
 let browser;
-let context;
 let page;
 const problems = []; // console errors, failed or 4xx/5xx subresource loads on provider pages
 const documents = new Set(); // navigations (an error page's own 4xx status is not a problem)
@@ -51,20 +49,16 @@ web_origins = ["${callbacks.origin}"]
     .join('');
   provider = await startPortcullis({ tenant });
   browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1024, height: 720 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  ({ page } = await openPage(browser, { timeout: 10_000 }));
   page.on('console', (m) => {
-    // Chromium asks for /favicon.ico on its own schedule, so its 404 is not checked here.
     const from = m.location().url;
-    if (m.type() === 'error' && !documents.has(from) && !from.endsWith('/favicon.ico')) problems.push(`console: ${m.text()} (${m.location().url})`);
+    if (m.type() === 'error' && !documents.has(from)) problems.push(`console: ${m.text()} (${m.location().url})`);
   });
   page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
   page.on('response', (r) => {
     if (r.request().isNavigationRequest()) documents.add(r.url());
     else if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`);
   });
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
 });
 
 after(async () => {
@@ -73,9 +67,7 @@ after(async () => {
   await callbacks?.close();
 });
 
-async function screenshot(name) {
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, name), fullPage: true });
-}
+const screenshot = (name) => saveScreenshot(page, name);
 
 /** An authorization request for `app` with PKCE; returns `{ url, state, codeVerifier }`. */
 async function authorizeUrl(app, extra = {}) {

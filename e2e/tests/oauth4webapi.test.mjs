@@ -5,24 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import * as jose from 'jose';
-import { DEMO, UserAgent, startPortcullis } from '../lib/portcullis.mjs';
-
-// An application registered through a tenant file: client_secret_basic, with a secret holding
-// the characters oauth4webapi percent-encodes before base64 (the server must decode them).
-const BASIC = {
-  clientId: 'e2e-basic',
-  clientSecret: "e2e-basic-secret-_.!~*'()-0123456789abcdefghij",
-  callback: 'http://localhost:3999/callback',
-};
-const TENANT = `
-[[applications]]
-client_id = "${BASIC.clientId}"
-name = "E2E basic-auth app"
-app_type = "regular_web"
-callbacks = ["${BASIC.callback}"]
-token_endpoint_auth_method = "client_secret_basic"
-client_secret = "${BASIC.clientSecret}"
-`;
+import { BASIC_APP as BASIC, DEMO, UserAgent, startPortcullis } from '../lib/portcullis.mjs';
+import { rejectsWith as rejectsWithError, verifyJwt as verifyJwtWith } from '../lib/tokens.mjs';
 
 const insecure = { [oauth.allowInsecureRequests]: true };
 
@@ -31,7 +15,7 @@ let as; // the authorization server metadata
 let jwks;
 
 before(async () => {
-  provider = await startPortcullis({ tenant: TENANT });
+  provider = await startPortcullis({ tenant: BASIC.tenant });
   const issuer = new URL(provider.issuer);
   as = await oauth.processDiscoveryResponse(
     issuer,
@@ -82,28 +66,10 @@ async function codeFlow({ client, clientAuth, redirectUri, scope, audience, maxA
 }
 
 /** Verifies a JWT's signature against the provider's JWKS (RS256, `kid`) and its iss/aud. */
-async function verifyJwt(jwt, audience) {
-  const { payload, protectedHeader } = await jose.jwtVerify(jwt, jwks, {
-    issuer: provider.issuer,
-    audience,
-    algorithms: ['RS256'],
-  });
-  assert.equal(protectedHeader.alg, 'RS256');
-  assert.ok(protectedHeader.kid, 'the JWT header names its key');
-  return payload;
-}
+const verifyJwt = (jwt, audience) => verifyJwtWith(jwt, { jwks, issuer: provider.issuer, audience });
 
 /** Awaits `promise`, expecting an OAuth error response with `error`. Returns the error. */
-async function rejectsWith(promise, error) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof oauth.ResponseBodyError, `expected a ResponseBodyError, got ${e?.name}: ${e?.message}`);
-    assert.equal(e.error, error);
-    return e;
-  }
-  assert.fail(`expected an ${error} error, but the request succeeded`);
-}
+const rejectsWith = (promise, error) => rejectsWithError(promise, error, oauth.ResponseBodyError);
 
 const web = { client_id: DEMO.web.clientId };
 const webAuth = oauth.ClientSecretPost(DEMO.web.clientSecret);

@@ -5,22 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import * as jose from 'jose';
-import { DEMO, UserAgent, startPortcullis } from '../lib/portcullis.mjs';
-
-const BASIC = {
-  clientId: 'e2e-basic',
-  clientSecret: "e2e-basic-secret-_.!~*'()-0123456789abcdefghij",
-  callback: 'http://localhost:3999/callback',
-};
-const TENANT = `
-[[applications]]
-client_id = "${BASIC.clientId}"
-name = "E2E basic-auth app"
-app_type = "regular_web"
-callbacks = ["${BASIC.callback}"]
-token_endpoint_auth_method = "client_secret_basic"
-client_secret = "${BASIC.clientSecret}"
-`;
+import { BASIC_APP as BASIC, DEMO, UserAgent, startPortcullis } from '../lib/portcullis.mjs';
+import { rejectsWith as rejectsWithError, verifyJwt as verifyJwtWith } from '../lib/tokens.mjs';
 
 const insecure = { execute: [client.allowInsecureRequests] };
 
@@ -29,7 +15,7 @@ let web; // demo-web, client_secret_post (openid-client's default when a secret 
 let jwks;
 
 before(async () => {
-  provider = await startPortcullis({ tenant: TENANT });
+  provider = await startPortcullis({ tenant: BASIC.tenant });
   web = await client.discovery(new URL(provider.issuer), DEMO.web.clientId, DEMO.web.clientSecret, undefined, insecure);
   jwks = jose.createRemoteJWKSet(new URL(web.serverMetadata().jwks_uri));
 });
@@ -62,26 +48,8 @@ async function codeFlow(config, { redirectUri, scope, extra = {}, agent = new Us
   return { tokens, claims: tokens.claims(), agent };
 }
 
-async function verifyJwt(jwt, audience) {
-  const { payload, protectedHeader } = await jose.jwtVerify(jwt, jwks, {
-    issuer: provider.issuer,
-    audience,
-    algorithms: ['RS256'],
-  });
-  assert.ok(protectedHeader.kid);
-  return payload;
-}
-
-async function rejectsWith(promise, error) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof client.ResponseBodyError, `expected a ResponseBodyError, got ${e?.name}: ${e?.message}`);
-    assert.equal(e.error, error);
-    return e;
-  }
-  assert.fail(`expected an ${error} error, but the request succeeded`);
-}
+const verifyJwt = (jwt, audience) => verifyJwtWith(jwt, { jwks, issuer: provider.issuer, audience });
+const rejectsWith = (promise, error) => rejectsWithError(promise, error, client.ResponseBodyError);
 
 describe('openid-client', () => {
   test('discovery: the issuer is byte-identical to the expected one', () => {

@@ -4,131 +4,29 @@
 // refusal is checked for its status AND its WWW-Authenticate challenge (RFC 6750 §3).
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import * as oauth from 'oauth4webapi';
-import { DEMO, UserAgent, jwtPayload, startPortcullis } from '../lib/portcullis.mjs';
+import { ensureInstalled, exampleDir, startApi, waitUntil } from '../lib/apps.mjs';
+import { DEMO, jwtPayload, startPortcullis } from '../lib/portcullis.mjs';
+import { callApi as get, clientCredentials, userAccessToken } from '../lib/tokens.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const APIS_DIR = path.resolve(here, '../../examples/apis-express');
+const APIS_DIR = exampleDir('apis-express');
 
 const SHOWS = 'https://api/tv-shows';
 const BILLING = 'https://api/billing';
 const SHORT = 'https://api/short-lived'; // access tokens live 1 s
-const WEB_CALLBACK = 'http://localhost:3000/callback'; // demo-web's; nothing needs to listen there
 
 // ---------------------------------------------------------------------------------------------
 // Helpers of this suite.
 
-/** `npm ci` when node_modules is missing or older than package-lock.json. */
-function ensureInstalled(dir) {
-  const mtime = (p) => fs.statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const installed = mtime(path.join(dir, 'node_modules/.package-lock.json'));
-  if (!installed || installed < mtime(path.join(dir, 'package-lock.json'))) {
-    const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
-    if (r.status !== 0) throw new Error(`npm ci in ${dir} failed:\n${r.stdout}${r.stderr}`);
-  }
-}
+/** A client_credentials token from `provider` for `audience` (the development tenant's M2M app). */
+const m2mToken = (provider, audience) => clientCredentials(provider, { audience });
 
-const apis = new Set();
-
-/** Starts one of examples/apis-express's APIs on a free port; resolves `{ url, output(), stop() }`. */
-function startApi(script, env) {
-  const child = spawn(process.execPath, [script], {
-    cwd: APIS_DIR,
-    env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (s) => {
-      output += s;
-      const m = /listening on (http:\/\/localhost:\d+)/.exec(output);
-      if (!m) return;
-      child.stdout.off('data', onData);
-      const api = {
-        url: m[1],
-        output: () => output,
-        stop: () =>
-          new Promise((done) => {
-            apis.delete(api);
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            child.once('exit', done);
-            child.kill('SIGTERM');
-          }),
-      };
-      apis.add(api);
-      resolve(api);
-    };
-    child.stdout.setEncoding('utf8').on('data', onData);
-    child.stderr.setEncoding('utf8').on('data', (s) => (output += s));
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code}):\n${output}`)));
-  });
-}
-
-async function get(url, { token, headers = {}, method = 'GET' } = {}) {
-  const res = await fetch(url, { method, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, challenge: res.headers.get('www-authenticate') ?? '', json, text };
-}
-
-/** A client_credentials token from `provider` for `audience`. */
-async function m2mToken(provider, audience) {
-  const res = await fetch(new URL('oauth/token', provider.issuer), {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: DEMO.m2m.clientId,
-      client_secret: DEMO.m2m.clientSecret,
-      audience,
-    }),
-  });
-  const body = await res.json();
-  assert.equal(res.status, 200, `client_credentials for ${audience}: ${JSON.stringify(body)}`);
-  return body.access_token;
-}
-
-/** The demo user's access token for `audience`/`scope`: code flow + PKCE through the hosted sign-in. */
-async function userToken(provider, audience, scope) {
-  const verifier = oauth.generateRandomCodeVerifier();
-  const url = new URL('authorize', provider.issuer);
-  const state = oauth.generateRandomState();
-  for (const [k, v] of Object.entries({
-    client_id: DEMO.web.clientId,
-    redirect_uri: WEB_CALLBACK,
-    response_type: 'code',
-    scope,
-    audience,
-    state,
-    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-  })) url.searchParams.set(k, v);
-  const back = await new UserAgent(provider.origin).authorize(url, DEMO.user);
-  assert.equal(back.searchParams.get('state'), state);
-  const res = await fetch(new URL('oauth/token', provider.issuer), {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code: back.searchParams.get('code'),
-      redirect_uri: WEB_CALLBACK,
-      code_verifier: verifier,
-      client_id: DEMO.web.clientId,
-      client_secret: DEMO.web.clientSecret,
-    }),
-  });
-  const body = await res.json();
-  assert.equal(res.status, 200, JSON.stringify(body));
-  return body.access_token;
-}
+/**
+ * The demo user's access token for `audience`/`scope`: demo-web's code flow + PKCE through the
+ * hosted sign-in (its callback, http://localhost:3000/callback: nothing needs to listen there).
+ */
+const userToken = (provider, audience, scope) => userAccessToken(provider, { audience, scope });
 
 /** Asserts an RFC 6750 refusal as express-oauth2-jwt-bearer words it. */
 function assertRefused(res, status, error, description) {
@@ -194,7 +92,7 @@ scopes = ["read:shows"]
 });
 
 after(async () => {
-  await Promise.all([...apis].map((a) => a.stop()));
+  await Promise.all([shows, billing, short].map((a) => a?.stop()));
   await provider?.stop();
 });
 
@@ -256,11 +154,11 @@ describe('express-oauth2-jwt-bearer APIs against Portcullis', () => {
     assert.equal((await get(`${short.url}/api/my/shows`, { token })).status, 200, 'valid while fresh');
     // The SDK allows 5 s of clock skew: wait (polling) until it refuses the token.
     let res;
-    for (;;) {
-      res = await get(`${short.url}/api/my/shows`, { token });
-      if (res.status !== 200) break;
-      await new Promise((resolve) => setTimeout(resolve, 250)); // poll interval
-    }
+    await waitUntil(
+      async () => (res = await get(`${short.url}/api/my/shows`, { token })).status !== 200,
+      'the API to refuse the expired token',
+      { interval: 250 },
+    );
     assertRefused(res, 401, 'invalid_token', "'exp' claim timestamp check failed");
     assert.ok(Date.now() / 1000 >= claims.exp + 5 - 1, 'refused only after exp + the 5 s tolerance');
   });

@@ -6,25 +6,22 @@
 // token, logout at the provider. Screenshots of each final state go to e2e/screenshots/.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { ensureInstalled, exampleDir, startApi, startProcess, waitUntil } from '../lib/apps.mjs';
 import {
   DEMO,
-  SCREENSHOT_DIR,
-  UserAgent,
   freePort,
   jwtPayload,
   launchBrowser,
+  openPage,
+  screenshot as saveScreenshot,
   signIn,
   startPortcullis,
+  waitForURL as waitForPageURL,
 } from '../lib/portcullis.mjs';
+import { userAccessToken as mintUserAccessToken } from '../lib/tokens.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const APP_DIR = path.join(root, 'examples/express-passport');
-const API_DIR = path.join(root, 'examples/apis-express');
+const APP_DIR = exampleDir('express-passport');
 
 const CLIENT_ID = 'e2e-express-passport';
 const CLIENT_SECRET = 'e2e-express-passport-secret-0123456789abcdef';
@@ -33,121 +30,39 @@ const BILLING_AUDIENCE = 'https://billing.express-passport.e2e.example';
 const TOKEN_LIFETIME = 8; // seconds
 
 let provider;
-let app; // { origin, child, output() }
-let api;
+let app; // { origin, child, output(), stop() }
+let api; // examples/apis-express's billing API
 let browser;
-let context;
 let page;
-const children = [];
 let userSub; // the signed-in user's id, as the profile page shows it
 
-// ---------------------------------------------------------------- helpers (this suite only)
-
-/** `npm ci` in `dir` when its node_modules is missing (CI checkouts). */
-function ensureInstalled(dir) {
-  if (fs.existsSync(path.join(dir, 'node_modules'))) return;
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'inherit', timeout: 300_000 });
-  assert.equal(r.status, 0, `npm ci in ${dir} failed`);
-}
-
-/** Starts `node script` in `dir` with `env`, and waits until `readyUrl` answers (any status). */
-async function startNode(dir, script, env, readyUrl) {
-  const child = spawn(process.execPath, [script], {
-    cwd: dir,
-    env: { ...process.env, NODE_ENV: 'development', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const output = [];
-  for (const s of [child.stdout, child.stderr]) {
-    s.setEncoding('utf8');
-    s.on('data', (d) => {
-      output.push(d);
-      if (process.env.PORTCULLIS_E2E_LOG) process.stderr.write(`[${script}] ${d}`);
-    });
-  }
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${script} exited (${child.exitCode}):\n${output.join('')}`);
-    try {
-      const res = await fetch(readyUrl, { redirect: 'manual', signal: AbortSignal.timeout(1_000) });
-      await res.arrayBuffer();
-      return { child, output: () => output.join('') };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${script} did not answer ${readyUrl}:\n${output.join('')}`);
-    await new Promise((r) => setTimeout(r, 100)); // poll interval
-  }
-}
-
-/** Polls `condition` every 100 ms until it is true (or throws after `timeout` ms). */
-async function waitUntil(condition, what, timeout = 30_000) {
-  const deadline = Date.now() + timeout;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100)); // poll interval
-  }
-}
+// ---------------------------------------------------------------- helpers
 
 /**
  * An access token for the same application, minted outside the browser the way the app does it
  * (code flow through the hosted sign-in page, client_secret_post): used to call the API with a
  * token for another audience or without the scope.
  */
-async function userAccessToken({ audience, scope }) {
-  const ua = new UserAgent(provider.origin);
-  const authorize = new URL('/authorize', provider.origin);
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: CLIENT_ID,
-    redirect_uri: `${app.origin}/callback`,
-    scope,
+const userAccessToken = ({ audience, scope }) =>
+  mintUserAccessToken(provider, {
     audience,
-    state: 'negative-case',
+    scope,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    redirectUri: `${app.origin}/callback`,
   });
-  const callback = await ua.authorize(authorize, { email: DEMO.user.email, password: DEMO.user.password });
-  const code = callback.searchParams.get('code');
-  assert.ok(code, `no code in ${callback}`);
-  const res = await fetch(new URL('/oauth/token', provider.origin), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: `${app.origin}/callback`,
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-    }),
-  });
-  const body = await res.json();
-  assert.equal(res.status, 200, JSON.stringify(body));
-  return body.access_token;
-}
 
-async function screenshot(name) {
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, name), fullPage: true });
-}
-
+const screenshot = (name) => saveScreenshot(page, name);
 const text = (selector) => page.locator(selector).innerText();
 
-/** page.waitForURL, failing with where the browser is and what it shows instead. */
-async function waitForURL(url, what) {
-  try {
-    await page.waitForURL(url);
-  } catch (e) {
-    const body = await page.locator('body').innerText().catch(() => '');
-    throw new Error(`waiting for ${what}: the browser is at ${page.url()} showing:\n${body.slice(0, 1500)}`, { cause: e });
-  }
-}
+const waitForURL = (url, what) => waitForPageURL(page, url, what);
 
 // ---------------------------------------------------------------- setup
 
 before(async () => {
   ensureInstalled(APP_DIR);
-  ensureInstalled(API_DIR);
+  ensureInstalled(exampleDir('apis-express'));
   const appPort = await freePort();
-  const apiPort = await freePort();
   const appOrigin = `http://localhost:${appPort}`;
 
   provider = await startPortcullis({
@@ -168,18 +83,13 @@ scopes = [{ value = "read:billing", description = "Read billing information" }]
 `,
   });
 
-  api = await startNode(
-    API_DIR,
-    'billing.mjs',
-    { ISSUER_BASE_URL: provider.origin, AUDIENCE: BILLING_AUDIENCE, PORT: String(apiPort) },
-    `http://localhost:${apiPort}/api/billing-info`,
-  );
-  api.url = `http://localhost:${apiPort}/api/billing-info`;
+  api = await startApi('billing.mjs', { ISSUER_BASE_URL: provider.origin, AUDIENCE: BILLING_AUDIENCE });
+  api.url = `${api.url}/api/billing-info`; // the endpoint the app and the tests call
 
-  app = await startNode(
-    APP_DIR,
-    'server.js',
-    {
+  app = await startProcess('server.js', ['server.js'], {
+    cwd: APP_DIR,
+    env: {
+      NODE_ENV: 'development',
       PORT: String(appPort),
       BASE_URL: appOrigin,
       // What changes between two Auth0 tenants…
@@ -192,20 +102,18 @@ scopes = [{ value = "read:billing", description = "Read billing information" }]
       SESSION_SECRET: 'e2e-express-passport-session-secret',
       BILLING_API_URL: api.url,
     },
-    `${appOrigin}/`,
-  );
+    readyUrl: `${appOrigin}/`,
+  });
   app.origin = appOrigin;
 
   browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1024, height: 720 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  ({ page } = await openPage(browser, { timeout: 15_000 }));
 });
 
 after(async () => {
   await browser?.close();
-  for (const child of children) child.kill('SIGTERM');
+  await app?.stop();
+  await api?.stop();
   await provider?.stop();
   if (process.env.PORTCULLIS_E2E_LOG) console.error(app?.output(), api?.output());
 });

@@ -8,26 +8,26 @@
 // Screenshots go to e2e/screenshots/nextjs-*.png: look at them.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import * as jose from 'jose';
+import { ensureBuilt, ensureInstalled, exampleDir, startApi, startProcess } from '../lib/apps.mjs';
 import {
   DEMO,
-  SCREENSHOT_DIR,
   freePort,
   jwtPayload,
   launchBrowser,
+  openPage,
+  screenshot as saveScreenshot,
   signIn,
   startPortcullis,
+  waitForURL,
 } from '../lib/portcullis.mjs';
+import { clientCredentials as mintClientCredentials, introspect as introspectAs } from '../lib/tokens.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const APP_DIR = path.resolve(here, '../../examples/nextjs');
-const BILLING_DIR = path.resolve(here, '../../examples/apis-express');
+const APP_DIR = exampleDir('nextjs');
+const BILLING_DIR = exampleDir('apis-express');
+const NEXT_ENV = { NEXT_TELEMETRY_DISABLED: '1' };
 
 const CLIENT_ID = 'e2e-nextjs';
 const CLIENT_SECRET = 'e2e-nextjs-secret-for-tests-only-000000000';
@@ -41,118 +41,15 @@ const TOKEN_LIFETIME = 5;
 const AUTH0_SECRET = crypto.randomBytes(32).toString('hex');
 
 let provider;
-let app; // { origin, process }
-let billing; // { origin, process }
+let app; // `next start`: { origin, output(), stop() }
+let billing; // examples/apis-express's billing.mjs: { url (its origin), output(), stop() }
 let browser;
 let context;
 let page;
 const problems = []; // 5xx answers and page errors seen in the browser
 
 // ---------------------------------------------------------------------------------------------
-// Helpers: install/build the app when needed, start and stop child processes, read the session.
-
-function newestMtime(p) {
-  if (!fs.existsSync(p)) return 0;
-  const st = fs.statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const entry of fs.readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, entry)));
-  return newest;
-}
-
-function run(cmd, args, cwd) {
-  const started = Date.now();
-  const r = spawnSync(cmd, args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-    timeout: 600_000,
-  });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${cwd} failed (${r.status}):\n${r.stdout}${r.stderr}`);
-  return Date.now() - started;
-}
-
-/** `npm ci` when node_modules is missing or older than package-lock.json. Returns ms or null. */
-function ensureInstalled(dir) {
-  const marker = path.join(dir, 'node_modules/.package-lock.json');
-  if (fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= fs.statSync(path.join(dir, 'package-lock.json')).mtimeMs) {
-    return null;
-  }
-  return run('npm', ['ci', '--no-audit', '--no-fund'], dir);
-}
-
-/** `next build` when .next is missing or older than any source of the app. Returns ms or null. */
-function ensureBuilt() {
-  const buildId = path.join(APP_DIR, '.next/BUILD_ID');
-  const sources = ['app', 'components', 'lib', 'proxy.ts', 'package-lock.json', 'tsconfig.json', 'node_modules/.package-lock.json']
-    .map((p) => newestMtime(path.join(APP_DIR, p)));
-  if (fs.existsSync(buildId) && fs.statSync(buildId).mtimeMs >= Math.max(...sources)) return null;
-  return run(process.execPath, ['node_modules/next/dist/bin/next', 'build'], APP_DIR);
-}
-
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
-
-/**
- * Starts a long-running child (in its own process group, so `next start`'s workers go with it)
- * and waits until `readyUrl` answers at all. Returns `{ child, output(), stop() }`.
- */
-async function startProcess(name, args, { cwd, env, readyUrl }) {
-  const child = spawn(process.execPath, args, {
-    cwd,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  children.add(child);
-  const output = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.setEncoding('utf8');
-    stream.on('data', (s) => output.push(s));
-  }
-  let exited = null;
-  child.once('exit', (code, signal) => {
-    exited = { code, signal };
-    children.delete(child);
-  });
-  const proc = {
-    child,
-    output: () => output.join(''),
-    async stop() {
-      if (exited) return;
-      const done = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(-child.pid, 'SIGTERM');
-      const timer = setTimeout(() => process.kill(-child.pid, 'SIGKILL'), 5_000);
-      await done;
-      clearTimeout(timer);
-    },
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited) throw new Error(`${name} exited (${exited.code ?? exited.signal}) before it was ready:\n${proc.output()}`);
-    try {
-      const res = await fetch(readyUrl, { redirect: 'manual', signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      return proc;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await proc.stop();
-      throw new Error(`${name} did not answer ${readyUrl} within 60 s:\n${proc.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100)); // poll interval
-  }
-}
+// Helpers: read the session, call the app and the API.
 
 /**
  * The nextjs-auth0 v4 session as the app stores it: the `__session` cookie (or its `__session__N`
@@ -187,33 +84,15 @@ function pageFetch(url) {
   }, url);
 }
 
-async function screenshot(name) {
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `nextjs-${name}.png`), fullPage: true });
-}
+const screenshot = (name) => saveScreenshot(page, `nextjs-${name}.png`);
 
-async function clientCredentials(clientId, clientSecret, audience) {
-  const res = await fetch(new URL('oauth/token', provider.issuer), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, audience }),
-  });
-  const body = await res.json();
-  assert.equal(res.status, 200, JSON.stringify(body));
-  return body.access_token;
-}
+const clientCredentials = (clientId, clientSecret, audience) =>
+  mintClientCredentials(provider, { clientId, clientSecret, audience });
 
-async function introspect(token) {
-  const res = await fetch(new URL('oauth/introspect', provider.issuer), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token, client_id: CLIENT_ID, client_secret: CLIENT_SECRET }),
-  });
-  assert.equal(res.status, 200);
-  return res.json();
-}
+const introspect = (token) => introspectAs(provider, token, { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
 
 function callBilling(token) {
-  return fetch(new URL('/api/billing-info', billing.origin), {
+  return fetch(new URL('/api/billing-info', billing.url), {
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
 }
@@ -223,7 +102,6 @@ function callBilling(token) {
 describe('nextjs-auth0 v4 (examples/nextjs) against Portcullis', () => {
   before(async () => {
     const appPort = await freePort();
-    const billingPort = await freePort();
     const appOrigin = `http://localhost:${appPort}`;
 
     // What a developer registers in the Auth0 dashboard for this app, as the SDK's README says:
@@ -261,34 +139,35 @@ scopes = ["read:plans"]
 `,
     });
 
-    const installedApp = ensureInstalled(APP_DIR);
+    const installedApp = ensureInstalled(APP_DIR, { env: NEXT_ENV });
     const installedBilling = ensureInstalled(BILLING_DIR);
-    const built = ensureBuilt();
+    const built = ensureBuilt(APP_DIR, {
+      output: '.next/BUILD_ID',
+      sources: ['app', 'components', 'lib', 'proxy.ts', 'package-lock.json', 'tsconfig.json', 'node_modules/.package-lock.json'],
+      command: [process.execPath, 'node_modules/next/dist/bin/next', 'build'],
+      env: NEXT_ENV,
+    });
     console.log(
       `npm ci (nextjs): ${installedApp === null ? 'up to date' : `${installedApp} ms`}; ` +
         `npm ci (apis-express): ${installedBilling === null ? 'up to date' : `${installedBilling} ms`}; ` +
         `next build: ${built === null ? 'up to date' : `${built} ms`}`,
     );
 
-    billing = await startProcess('billing API', ['billing.mjs'], {
-      cwd: BILLING_DIR,
-      env: { ISSUER_BASE_URL: provider.origin, AUDIENCE, PORT: String(billingPort) },
-      readyUrl: `http://localhost:${billingPort}/api/billing-info`,
-    });
-    billing.origin = `http://localhost:${billingPort}`;
+    billing = await startApi('billing.mjs', { ISSUER_BASE_URL: provider.origin, AUDIENCE });
 
     const startedAt = Date.now();
     app = await startProcess('next start', ['node_modules/next/dist/bin/next', 'start', '-p', String(appPort)], {
       cwd: APP_DIR,
       // The .env of examples/nextjs/README.md, with this run's ports.
       env: {
+        ...NEXT_ENV,
         AUTH0_DOMAIN: provider.origin, // http://localhost:PORT, never 127.0.0.1
         AUTH0_CLIENT_ID: CLIENT_ID,
         AUTH0_CLIENT_SECRET: CLIENT_SECRET,
         AUTH0_SECRET,
         APP_BASE_URL: appOrigin,
         AUTH0_AUDIENCE: AUDIENCE,
-        BILLING_API_URL: billing.origin,
+        BILLING_API_URL: billing.url,
       },
       readyUrl: `${appOrigin}/`,
     });
@@ -296,13 +175,11 @@ scopes = ["read:plans"]
     console.log(`next start ready in ${Date.now() - startedAt} ms`);
 
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1024, height: 720 } });
-    page = await context.newPage();
+    ({ context, page } = await openPage(browser));
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('response', (r) => {
       if (r.status() >= 500) problems.push(`${r.status()}: ${r.url()}`);
     });
-    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   });
 
   after(async () => {
@@ -335,9 +212,7 @@ scopes = ["read:plans"]
     await signIn(page, DEMO.user.email, DEMO.user.password);
 
     // Back through /auth/callback to the home page, where useUser() fetched /auth/profile.
-    await page.waitForURL(`${app.origin}/`, { timeout: 10_000 }).catch(async (e) => {
-      throw new Error(`${e.message}\nthe page is ${page.url()}:\n${(await page.content()).slice(0, 3000)}`);
-    });
+    await waitForURL(page, `${app.origin}/`, "the app's home page", { timeout: 10_000 });
     await assert.doesNotReject(page.locator('#user-name').getByText(DEMO.user.name).waitFor());
     assert.equal(await page.locator('#user-email').textContent(), DEMO.user.email);
 

@@ -9,24 +9,15 @@
 // answers /config.js (the app's runtime configuration) with this run's ports.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import {
-  DEMO,
-  SCREENSHOT_DIR,
-  jwtPayload,
-  launchBrowser,
-  signIn,
-  startPortcullis,
-} from '../lib/portcullis.mjs';
+import { ensureBuilt, ensureInstalled, exampleDir, startApi, waitUntil } from '../lib/apps.mjs';
+import { DEMO, jwtPayload, launchBrowser, openPage, screenshot, signIn, startPortcullis } from '../lib/portcullis.mjs';
+import { callApi as fetchApi, clientCredentials } from '../lib/tokens.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SPA_DIR = path.resolve(here, '../../examples/spa-react');
-const APIS_DIR = path.resolve(here, '../../examples/apis-express');
+const SPA_DIR = exampleDir('spa-react');
 
 const CLIENT_ID = 'e2e-spa-react';
 // The guide's audience. Access tokens for it live 5 s, so (a) auth0-spa-js, which never serves a
@@ -37,78 +28,7 @@ const BILLING_AUDIENCE = 'https://api/billing';
 const SHOWS_TOKEN_LIFETIME = 5;
 
 // ---------------------------------------------------------------------------------------------
-// Helpers of this suite (the shared harness does not build or serve apps).
-
-function mtimeMs(p) {
-  try {
-    return fs.statSync(p).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
-/** The newest modification time among files under `p` (a file or a directory). */
-function newestMtime(p) {
-  const st = fs.statSync(p, { throwIfNoEntry: false });
-  if (!st) return 0;
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(0, ...fs.readdirSync(p).map((e) => newestMtime(path.join(p, e))));
-}
-
-function run(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${cwd} failed (${r.status ?? r.error}):\n${r.stdout}${r.stderr}`);
-}
-
-/** `npm ci` when node_modules is missing or older than package-lock.json. */
-function ensureInstalled(dir) {
-  const installed = mtimeMs(path.join(dir, 'node_modules/.package-lock.json'));
-  if (!installed || installed < mtimeMs(path.join(dir, 'package-lock.json'))) {
-    run('npm', ['ci', '--no-audit', '--no-fund'], dir);
-  }
-}
-
-/** `vite build` when dist is missing or older than the app's sources. */
-function ensureBuilt(dir) {
-  ensureInstalled(dir);
-  const sources = ['index.html', 'vite.config.js', 'package-lock.json', 'src', 'public'].map((p) => path.join(dir, p));
-  const built = mtimeMs(path.join(dir, 'dist/index.html'));
-  if (!built || built < Math.max(...sources.map(newestMtime))) {
-    run(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], dir);
-  }
-}
-
-/** Starts one of examples/apis-express's APIs on a free port; resolves `{ url, stop() }`. */
-function startApi(script, env) {
-  const child = spawn(process.execPath, [script], {
-    cwd: APIS_DIR,
-    env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (s) => {
-      output += s;
-      const m = /listening on (http:\/\/localhost:\d+)/.exec(output);
-      if (m) {
-        child.stdout.off('data', onData);
-        resolve({
-          url: m[1],
-          output: () => output,
-          stop: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null || child.signalCode !== null) return done();
-              child.once('exit', done);
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', onData);
-    child.stderr.setEncoding('utf8').on('data', (s) => (output += s));
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code}):\n${output}`)));
-  });
-}
+// Helpers of this suite.
 
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon' };
 
@@ -140,24 +60,12 @@ async function startStaticServer(dist, configJs) {
 }
 
 /** A client_credentials token for `audience` (the development tenant's M2M app). */
-async function m2mToken(audience) {
-  const res = await fetch(new URL('oauth/token', provider.issuer), {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: DEMO.m2m.clientId,
-      client_secret: DEMO.m2m.clientSecret,
-      audience,
-    }),
-  });
-  const body = await res.json();
-  assert.equal(res.status, 200, `client_credentials for ${audience}: ${JSON.stringify(body)}`);
-  return body.access_token;
-}
+const m2mToken = (audience) => clientCredentials(provider, { audience });
 
+/** Calls an API with `token`; returns `{ status, challenge, body }` (the body as text). */
 async function callApi(url, token) {
-  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  return { status: res.status, challenge: res.headers.get('www-authenticate') ?? '', body: await res.text() };
+  const { status, challenge, text } = await fetchApi(url, { token });
+  return { status, challenge, body: text };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,8 +77,13 @@ let billingApi;
 let browser;
 
 before(async () => {
-  ensureBuilt(SPA_DIR);
-  ensureInstalled(APIS_DIR);
+  ensureInstalled(SPA_DIR);
+  ensureBuilt(SPA_DIR, {
+    output: 'dist/index.html',
+    sources: ['index.html', 'vite.config.js', 'package-lock.json', 'src', 'public'],
+    command: [process.execPath, 'node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'],
+  });
+  ensureInstalled(exampleDir('apis-express'));
   let runtimeConfig = {};
   app = await startStaticServer(path.join(SPA_DIR, 'dist'), () => `window.APP_CONFIG = ${JSON.stringify(runtimeConfig)};\n`);
 
@@ -217,7 +130,6 @@ scopes = []
   // Only what a user changes between Auth0 tenants: domain (no trailing slash), client id, audience.
   runtimeConfig = { domain: provider.origin, clientId: CLIENT_ID, audience: SHOWS_AUDIENCE, showsApiUrl: showsApi.url };
   browser = await launchBrowser();
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
 });
 
 after(async () => {
@@ -238,7 +150,7 @@ for (const mode of ['iframe', 'refresh']) {
     const authorizeRequests = []; // URLs of /authorize requests (top level and iframe)
     const tokenExchanges = []; // { params, status, body } of every POST /oauth/token
     let lastToken; // the access token of the latest successful API call
-    const shot = (name) => page.screenshot({ path: path.join(SCREENSHOT_DIR, `spa-react-${mode}-${name}.png`), fullPage: true });
+    const shot = (name) => screenshot(page, `spa-react-${mode}-${name}.png`);
 
     const showsList = () => page.locator('#my-shows li');
     /** Waits for the next successful TV-shows API call (after `action`), returns its token. */
@@ -257,14 +169,9 @@ for (const mode of ['iframe', 'refresh']) {
     }
 
     before(async () => {
-      context = await browser.newContext({ viewport: { width: 1024, height: 720 } });
-      page = await context.newPage();
-      page.setDefaultTimeout(15_000);
+      ({ context, page } = await openPage(browser, { timeout: 15_000 }));
       page.on('console', (m) => {
-        // Chromium asks every origin for /favicon.ico on its own: not the app's or the SDK's doing.
-        if (m.type() === 'error' && !m.location().url?.endsWith('/favicon.ico')) {
-          problems.push(`console: ${m.text()} (${m.location().url})`);
-        }
+        if (m.type() === 'error') problems.push(`console: ${m.text()} (${m.location().url})`);
       });
       page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
       page.on('requestfailed', (r) => {
@@ -426,11 +333,11 @@ for (const mode of ['iframe', 'refresh']) {
       assert.ok(expired);
       // Wait until the API itself refuses the token as expired (exp + its 5 s clock tolerance).
       let refused;
-      for (;;) {
-        refused = await callApi(`${showsApi.url}/api/my/shows`, expired);
-        if (refused.status !== 200) break;
-        await new Promise((resolve) => setTimeout(resolve, 250)); // poll interval
-      }
+      await waitUntil(
+        async () => (refused = await callApi(`${showsApi.url}/api/my/shows`, expired)).status !== 200,
+        'the API to refuse the expired token',
+        { interval: 250 },
+      );
       assert.equal(refused.status, 401, refused.body);
       assert.match(refused.challenge, /error="invalid_token", error_description="'exp' claim timestamp check failed"/);
 
