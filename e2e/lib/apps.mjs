@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PORTCULLIS_BIN } from './portcullis.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -88,9 +89,9 @@ process.on('exit', () => {
  * when it exits first or is not ready within `timeout` ms. `PORTCULLIS_E2E_LOG=1` echoes its
  * output, prefixed with `[name]`. Returns `{ child, url, output(), stop() }`.
  */
-export async function startProcess(name, args, { cwd, env = {}, readyUrl, readyPattern, timeout = 60_000 }) {
+export async function startProcess(name, args, { command = process.execPath, cwd, env = {}, readyUrl, readyPattern, timeout = 60_000 }) {
   if (!readyUrl === !readyPattern) throw new Error('startProcess: give readyUrl or readyPattern');
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, args, {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -163,6 +164,23 @@ export function startApi(script, env) {
     cwd: exampleDir('apis-express'),
     env: { PORT: '0', ...env },
     readyPattern: /listening on (http:\/\/localhost:\d+)/,
+  });
+}
+
+/**
+ * Starts one of the Rust SDK examples (`cargo run -p portcullis-bearer --example NAME`) from the
+ * workspace's build (next to PORTCULLIS_BIN), building it first if it is missing, on a port of its
+ * choosing (PORT=0). Returns startProcess's `{ url (its origin), output(), stop() }`.
+ */
+export function startRustExample(crate, example, env) {
+  const binary = path.join(path.dirname(PORTCULLIS_BIN), 'examples', example);
+  if (!fs.existsSync(binary)) {
+    run('cargo', ['build', '-p', crate, '--example', example], { cwd: path.resolve(EXAMPLES_DIR, '..') });
+  }
+  return startProcess(example, [], {
+    command: binary,
+    env: { PORT: '0', ...env },
+    readyPattern: /listening on (http:\/\/[\d.]+:\d+)/,
   });
 }
 
