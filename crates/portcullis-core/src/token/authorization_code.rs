@@ -1,13 +1,12 @@
 //! `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.5–4.6, OIDC Core §3.1.3).
 
-use super::issue::{self, AccessTokenSpec, TokenResponse};
+use super::issue::{self, TokenResponse};
 use crate::Provider;
 use crate::error::{OAuthError, OAuthResult};
 use crate::params::Params;
 use crate::pkce;
-use crate::scope::{OFFLINE_ACCESS, OPENID, Scopes};
+use crate::scope::{OFFLINE_ACCESS, Scopes};
 use portcullis_store::{AuthorizationCode, Client, Grant, GrantType, StoreError};
-use serde_json::Map;
 
 pub(super) async fn exchange(
     p: &Provider,
@@ -59,33 +58,6 @@ pub(super) async fn exchange(
         expires_at: now + p.config.refresh_token_lifetime,
     };
     p.store.create_grant(&grant).await?;
-    let lifetime = api
-        .as_ref()
-        .map_or(p.config.userinfo_token_lifetime, |a| a.token_lifetime);
-    let access_token = issue::access_token(
-        p,
-        AccessTokenSpec {
-            subject: &user.user_id,
-            client_id: &client.client_id,
-            audience: record.audience.as_deref(),
-            scopes: &scopes,
-            lifetime,
-            grant_id: Some(&grant.grant_id),
-            extra: Map::new(),
-        },
-    )
-    .await?;
-    let id_token = if scopes.contains(OPENID) {
-        Some(issue::id_token(
-            p,
-            &grant,
-            &user,
-            &scopes,
-            record.nonce.as_deref(),
-        )?)
-    } else {
-        None
-    };
     let refresh_token = if offline {
         let (token, stored) = issue::new_refresh_token(p, &grant);
         p.store.insert_refresh_token(&stored).await?;
@@ -93,14 +65,16 @@ pub(super) async fn exchange(
     } else {
         None
     };
-    Ok(TokenResponse {
-        access_token,
-        token_type: "Bearer",
-        expires_in: lifetime,
+    issue::user_token_response(
+        p,
+        &grant,
+        api.as_ref(),
+        &user,
+        &scopes,
+        record.nonce.as_deref(),
         refresh_token,
-        id_token,
-        scope: scopes.to_string(),
-    })
+    )
+    .await
 }
 
 fn invalid_code() -> OAuthError {

@@ -5,7 +5,7 @@ use crate::crypto::{new_id, random_token};
 use crate::error::OAuthResult;
 use crate::jwt::{self, TYP_ACCESS_TOKEN, TYP_JWT};
 use crate::scope::{EMAIL, OPENID, PROFILE, Scopes};
-use portcullis_store::{AccessTokenRecord, Grant, RefreshTokenRecord, User};
+use portcullis_store::{AccessTokenRecord, Api, Grant, RefreshTokenRecord, User};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -70,6 +70,48 @@ pub async fn access_token(p: &Provider, spec: AccessTokenSpec<'_>) -> OAuthResul
         })
         .await?;
     Ok(token)
+}
+
+/// A user's token response for `grant`: an access token for the grant's API (or for /userinfo
+/// alone), the ID token when `openid` was granted, and `refresh_token` as given. `nonce` only on
+/// code exchange (OIDC Core §12.2).
+pub async fn user_token_response(
+    p: &Provider,
+    grant: &Grant,
+    api: Option<&Api>,
+    user: &User,
+    scopes: &Scopes,
+    nonce: Option<&str>,
+    refresh_token: Option<String>,
+) -> OAuthResult<TokenResponse> {
+    let lifetime = api.map_or(p.config.userinfo_token_lifetime, |a| a.token_lifetime);
+    let access_token = access_token(
+        p,
+        AccessTokenSpec {
+            subject: &user.user_id,
+            client_id: &grant.client_id,
+            audience: grant.audience.as_deref(),
+            scopes,
+            lifetime,
+            grant_id: Some(&grant.grant_id),
+            extra: Map::new(),
+        },
+    )
+    .await?;
+    // auth0-spa-js requires an ID token on every response, refresh included.
+    let id_token = if scopes.contains(OPENID) {
+        Some(id_token(p, grant, user, scopes, nonce)?)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: lifetime,
+        refresh_token,
+        id_token,
+        scope: scopes.to_string(),
+    })
 }
 
 /// Signs an ID token (OIDC Core §2, §3.1.3.6). `nonce` only on code exchange (OIDC Core

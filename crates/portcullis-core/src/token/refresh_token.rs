@@ -2,13 +2,12 @@
 //! (RFC 9700 §4.14.2): each use returns a new refresh token; presenting a used one revokes the
 //! whole family.
 
-use super::issue::{self, AccessTokenSpec, TokenResponse};
+use super::issue::{self, TokenResponse};
 use crate::Provider;
 use crate::error::{OAuthError, OAuthResult};
 use crate::params::Params;
-use crate::scope::{OPENID, Scopes};
+use crate::scope::Scopes;
 use portcullis_store::{Client, StoreError};
-use serde_json::Map;
 
 /// The description auth0-spa-js looks for ("invalid refresh token") to fall back to the iframe.
 const UNKNOWN_TOKEN: &str = "Unknown or invalid refresh token.";
@@ -85,34 +84,14 @@ pub(super) async fn exchange(
         Some(identifier) => p.store.get_api_by_identifier(identifier).await?,
         None => None,
     };
-    let lifetime = api
-        .as_ref()
-        .map_or(p.config.userinfo_token_lifetime, |a| a.token_lifetime);
-    let access_token = issue::access_token(
+    issue::user_token_response(
         p,
-        AccessTokenSpec {
-            subject: &user.user_id,
-            client_id: &client.client_id,
-            audience: grant.audience.as_deref(),
-            scopes: &scopes,
-            lifetime,
-            grant_id: Some(&grant.grant_id),
-            extra: Map::new(),
-        },
+        &grant,
+        api.as_ref(),
+        &user,
+        &scopes,
+        None,
+        Some(new_token),
     )
-    .await?;
-    // auth0-spa-js requires an ID token on every response, refresh included.
-    let id_token = if scopes.contains(OPENID) {
-        Some(issue::id_token(p, &grant, &user, &scopes, None)?)
-    } else {
-        None
-    };
-    Ok(TokenResponse {
-        access_token,
-        token_type: "Bearer",
-        expires_in: lifetime,
-        refresh_token: Some(new_token),
-        id_token,
-        scope: scopes.to_string(),
-    })
+    .await
 }
