@@ -41,6 +41,9 @@ enum KeySource {
         min_refresh: Duration,
         max_age: Duration,
         resolved: tokio::sync::OnceCell<(ProviderMetadata, JwksCache)>,
+        /// When discovery last failed and why: within `min_refresh` of it the same error is
+        /// answered without asking the provider again (no request storm while it is down).
+        last_failure: std::sync::Mutex<Option<(u64, Error)>>,
     },
     SecretOnly,
 }
@@ -120,11 +123,22 @@ impl Validator {
             min_refresh,
             max_age,
             resolved,
+            last_failure,
         } = &self.inner.keys
         else {
             return Err(Error::Config("no discovery configured".into()));
         };
-        resolved
+        if let Some(done) = resolved.get() {
+            return Ok(done);
+        }
+        let now = (self.inner.clock)();
+        if let Ok(guard) = last_failure.lock()
+            && let Some((at, error)) = guard.as_ref()
+            && now < at.saturating_add(min_refresh.as_secs())
+        {
+            return Err(error.clone());
+        }
+        let result: Result<&(ProviderMetadata, JwksCache), Error> = resolved
             .get_or_try_init(|| async {
                 let metadata = fetch_metadata(client, &self.inner.issuer).await?;
                 if metadata.issuer != self.inner.issuer {
@@ -144,7 +158,11 @@ impl Validator {
                 .with_max_age(*max_age);
                 Ok((metadata, cache))
             })
-            .await
+            .await;
+        if let (Err(error), Ok(mut guard)) = (&result, last_failure.lock()) {
+            *guard = Some((now, error.clone()));
+        }
+        result
     }
 
     /// The issuer that tokens' `iss` must equal: the discovered one once discovery has run
@@ -371,6 +389,7 @@ impl ValidatorBuilder {
                 min_refresh: self.min_refresh,
                 max_age: self.max_age,
                 resolved: tokio::sync::OnceCell::new(),
+                last_failure: std::sync::Mutex::new(None),
             }
         };
         Ok(Validator {
