@@ -30,6 +30,10 @@ pub enum Error {
     /// The token endpoint refused the request or answered something unusable.
     #[error("token request failed: {0}")]
     Token(String),
+    /// At the callback, exchanging the authorization code failed (refused, or no usable ID
+    /// token in the answer).
+    #[error("exchanging the authorization code failed: {0}")]
+    CodeExchange(String),
     /// The ID token failed validation.
     #[error("invalid ID token: {0}")]
     IdToken(String),
@@ -49,7 +53,7 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Config(_) | Self::LayerMissing => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Provider(_) | Self::Token(_) => StatusCode::BAD_GATEWAY,
+            Self::Provider(_) | Self::Token(_) | Self::CodeExchange(_) => StatusCode::BAD_GATEWAY,
             Self::InvalidState
             | Self::InvalidCallback(_)
             | Self::Authorization { .. }
@@ -67,6 +71,7 @@ impl Error {
             Self::InvalidCallback(_) => "invalid_callback",
             Self::Authorization { .. } => "authorization_error",
             Self::Token(_) => "failed_to_refresh_token",
+            Self::CodeExchange(_) => "failed_to_exchange_code",
             Self::IdToken(_) => "invalid_id_token",
             Self::NotAuthenticated => "missing_session",
             Self::MissingRefreshToken => "missing_refresh_token",
@@ -115,7 +120,7 @@ impl IntoResponse for Error {
             Self::Config(_) | Self::LayerMissing => {
                 "The application's sign-in is misconfigured.".to_owned()
             }
-            Self::Provider(_) | Self::Token(_) => {
+            Self::Provider(_) | Self::Token(_) | Self::CodeExchange(_) => {
                 "The identity provider could not complete the sign-in. Please try again.".to_owned()
             }
             other => other.to_string(),

@@ -262,11 +262,15 @@ async fn callback_inner(
             ("redirect_uri", config.app_url("/auth/callback")),
             ("code_verifier", verifier.to_owned()),
         ])
-        .await?;
+        .await
+        .map_err(|e| match e {
+            Error::Token(detail) => Error::CodeExchange(detail),
+            other => other,
+        })?;
     let id_token = tokens
         .id_token
         .clone()
-        .ok_or_else(|| Error::Token("no id_token in the token response".into()))?;
+        .ok_or_else(|| Error::CodeExchange("no id_token in the token response".into()))?;
     let claims = auth
         .validate_id_token(
             &id_token,

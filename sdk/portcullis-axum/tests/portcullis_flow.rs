@@ -364,6 +364,7 @@ async fn tampered_state_at_the_callback_is_a_clean_error_page() {
     // The token endpoint's refusal (invalid_grant) is the provider's answer: 502.
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{html}");
     assert!(html.contains("Sign-in problem"), "{html}");
+    assert!(html.contains("failed_to_exchange_code"), "{html}");
 }
 
 /// Portcullis answers `invalid_scope` to `read:shows` without the API's audience, so every
