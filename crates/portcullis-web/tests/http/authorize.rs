@@ -323,3 +323,70 @@ async fn web_message_silent_auth_posts_to_the_app_origin_only() {
         "inline script must carry the CSP nonce"
     );
 }
+
+/// Checklist #28 (OIDC Core §15.1): these parameters are accepted without error; `login_hint`
+/// pre-fills the sign-in form.
+#[tokio::test]
+async fn display_locales_hints_and_acr_values_are_accepted() {
+    let s = TestServer::start().await;
+    let mut params = web_params(&s);
+    for (k, v) in [
+        ("display", "page"),
+        ("ui_locales", "fr-CA fr en"),
+        ("claims_locales", "fr"),
+        ("login_hint", "jane@example.com"),
+        ("acr_values", "urn:mace:incommon:iap:silver"),
+    ] {
+        params = with(params, k, v);
+    }
+    let b = browser();
+    let login = start_login(&s, &b, &params).await;
+    let html = b.get(&login).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("value=\"jane@example.com\""),
+        "login_hint pre-fills the email"
+    );
+    let r = submit_login(&b, &login, &s.user.email, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(query_of(&location(r.headers())).contains_key("code"));
+}
+
+/// Checklist #14 (RFC 8252 §7.3): a native app's loopback redirect may use any port, and nothing
+/// else may vary.
+#[tokio::test]
+async fn native_loopback_redirect_may_change_only_the_port() {
+    let s = TestServer::start().await;
+    let native = s
+        .add_app(portcullis_testkit::AppSpec {
+            name: "native",
+            app_type: portcullis_store::ApplicationType::Native,
+            redirect_uris: vec!["http://127.0.0.1/callback".into()],
+            post_logout_redirect_uris: vec![],
+            web_origins: vec![],
+        })
+        .await;
+    let params = |redirect: &str| {
+        with(
+            with(web_params(&s), "client_id", &native.client_id),
+            "redirect_uri",
+            redirect,
+        )
+    };
+    let b = browser();
+    let login = start_login(&s, &b, &params("http://127.0.0.1:53187/callback")).await;
+    let r = submit_login(&b, &login, &s.user.email, PASSWORD).await;
+    assert!(location(r.headers()).starts_with("http://127.0.0.1:53187/callback?code="));
+    for bad in [
+        "http://127.0.0.1:53187/other",
+        "http://localhost:53187/callback",
+        "https://127.0.0.1:53187/callback",
+    ] {
+        let r = b
+            .get(s.url("authorize"))
+            .query(&params(bad))
+            .send()
+            .await
+            .unwrap();
+        assert_error_page(r, "redirect_uri").await;
+    }
+}
