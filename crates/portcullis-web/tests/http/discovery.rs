@@ -142,3 +142,37 @@ async fn key_rotation_signs_with_the_next_key_and_keeps_the_old_one_published() 
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_previous_key_leaves_the_jwks_once_its_tokens_have_expired() {
+    let s = TestServer::start().await;
+    let before = tokens(&s).await;
+    let old_kid = header(before["id_token"].as_str().unwrap())["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.rotate_keys().await; // keeps the previous key published for 86,400 s
+    s.clock.advance(86_401);
+    s.provider
+        .keys
+        .reload(s.provider.store.as_ref(), s.provider.now())
+        .await
+        .unwrap();
+    let jwks: Value = reqwest::get(s.url(".well-known/jwks.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids.len(), 2, "current and next: {kids:?}");
+    assert!(
+        !kids.contains(&old_kid.as_str()),
+        "the retired key is no longer published"
+    );
+}
