@@ -59,7 +59,7 @@ async fn authorize(s: &AppState, headers: &HeaderMap, params: Params) -> Respons
         Err(AuthorizeFailure::ErrorPage(e)) => return errors::page(p, e),
         Err(AuthorizeFailure::Respond(r)) => return respond(p, r, StatusCode::FOUND),
     };
-    let cookie = cookies::get(headers, cookies::session_name(p));
+    let cookie = cookies::get(headers, cookies::session_name(&p.config.issuer));
     let session = match sessions::find(p, cookie).await {
         Ok(s) => s,
         Err(e) => return errors::page(p, e),

@@ -12,7 +12,7 @@ const FAVICON: &str = include_str!("../../assets/favicon.svg");
 /// A landing page: what this server is, and who is signed in.
 pub async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let p = &s.provider;
-    let cookie = cookies::get(&headers, cookies::session_name(p));
+    let cookie = cookies::get(&headers, cookies::session_name(&p.config.issuer));
     let session = sessions::find(p, cookie).await.ok().flatten();
     let email = session.as_ref().map(|(_, u)| u.email.as_str());
     html::render(

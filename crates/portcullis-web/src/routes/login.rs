@@ -54,10 +54,7 @@ pub async fn login_page(
         },
     );
     if fresh {
-        set_cookie(
-            &mut r,
-            &cookies::set(p, cookies::csrf_name(p), &csrf_cookie, None),
-        );
+        set_cookie(&mut r, &cookies::set_csrf(&p.config.issuer, &csrf_cookie));
     }
     r
 }
@@ -78,7 +75,7 @@ pub async fn login_submit(State(s): State<AppState>, request: Request) -> Respon
     let Some(tx) = open(p, &form.state) else {
         return expired(p);
     };
-    let Some(cookie) = cookies::get(&headers, cookies::csrf_name(p)) else {
+    let Some(cookie) = cookies::get(&headers, cookies::csrf_name(&p.config.issuer)) else {
         return forbidden(p);
     };
     if !p
@@ -121,8 +118,8 @@ pub async fn login_submit(State(s): State<AppState>, request: Request) -> Respon
     set_cookie(
         &mut response,
         &cookies::set(
-            p,
-            cookies::session_name(p),
+            &p.config.issuer,
+            cookies::session_name(&p.config.issuer),
             &secret,
             Some(p.config.session_lifetime),
         ),
@@ -167,7 +164,7 @@ async fn app_name(p: &Provider, tx: &LoginTransaction) -> String {
 
 /// The browser's anti-CSRF cookie, or a new one (`true` when it must be set).
 pub fn csrf_cookie(p: &Provider, headers: &HeaderMap) -> (String, bool) {
-    match cookies::get(headers, cookies::csrf_name(p)).filter(|c| c.len() == 43) {
+    match cookies::get(headers, cookies::csrf_name(&p.config.issuer)).filter(|c| c.len() == 43) {
         Some(c) => (c.to_owned(), false),
         None => (random_token(32), true),
     }

@@ -55,7 +55,7 @@ async fn oidc_logout(
         Ok(plan) => plan,
         Err(e) => return errors::page(p, e),
     };
-    let session_cookie = cookies::get(headers, cookies::session_name(p));
+    let session_cookie = cookies::get(headers, cookies::session_name(&p.config.issuer));
     let signed_in = matches!(sessions::find(p, session_cookie).await, Ok(Some(_)));
     if plan.needs_confirmation && signed_in {
         return confirm_page(p, headers, &plan);
@@ -84,10 +84,7 @@ fn confirm_page(p: &Provider, headers: &HeaderMap, plan: &LogoutPlan) -> Respons
         },
     );
     if fresh {
-        set_cookie(
-            &mut r,
-            &cookies::set(p, cookies::csrf_name(p), &cookie, None),
-        );
+        set_cookie(&mut r, &cookies::set_csrf(&p.config.issuer, &cookie));
     }
     r
 }
@@ -112,7 +109,7 @@ pub async fn confirm(State(s): State<AppState>, headers: HeaderMap, body: Bytes)
     if !same_origin(p, &headers) {
         return forbidden(p);
     }
-    let Some(cookie) = cookies::get(&headers, cookies::csrf_name(p)) else {
+    let Some(cookie) = cookies::get(&headers, cookies::csrf_name(&p.config.issuer)) else {
         return forbidden(p);
     };
     if !p
@@ -131,7 +128,7 @@ pub async fn confirm(State(s): State<AppState>, headers: HeaderMap, body: Bytes)
             OAuthError::invalid_request("This sign-out request has expired. Try again."),
         );
     };
-    let session_cookie = cookies::get(&headers, cookies::session_name(p));
+    let session_cookie = cookies::get(&headers, cookies::session_name(&p.config.issuer));
     finish(p, &Method::POST, session_cookie, plan.redirect.as_deref()).await
 }
 
@@ -150,7 +147,7 @@ pub async fn v2_logout(
         Ok(plan) => plan,
         Err(e) => return errors::page(p, e),
     };
-    let session_cookie = cookies::get(&headers, cookies::session_name(p));
+    let session_cookie = cookies::get(&headers, cookies::session_name(&p.config.issuer));
     finish(p, &Method::GET, session_cookie, plan.redirect.as_deref()).await
 }
 
@@ -174,6 +171,9 @@ async fn finish(
         Some(url) => redirect(status, url),
         None => html::render(StatusCode::OK, &SignedOutPage),
     };
-    set_cookie(&mut r, &cookies::clear(p, cookies::session_name(p)));
+    set_cookie(
+        &mut r,
+        &cookies::clear(&p.config.issuer, cookies::session_name(&p.config.issuer)),
+    );
     r
 }
