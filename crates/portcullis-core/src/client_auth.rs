@@ -47,10 +47,12 @@ pub fn parse_basic(header: &str) -> Option<OAuthResult<(String, String)>> {
 /// `Authorization` header, if any. Both secret methods are accepted for any confidential client
 /// (they are equally strong, and Auth0's SDKs differ in which they use); public clients send only
 /// `client_id` and never a secret. More than one method at once is `invalid_request`
-/// (RFC 6749 §2.3). Repeated failures are throttled per client.
+/// (RFC 6749 §2.3). Repeated failures are throttled per client and caller address (RFC 6749
+/// §2.3.1), so a stranger guessing cannot lock the real application out.
 pub async fn authenticate(
     p: &Provider,
     authorization: Option<&str>,
+    client_ip: &str,
     params: &Params,
 ) -> OAuthResult<(Client, AuthMethod)> {
     let basic = match authorization.and_then(parse_basic) {
@@ -95,7 +97,7 @@ pub async fn authenticate(
         e.basic_auth_failed = method == AuthMethod::Basic;
         e
     };
-    let throttle_key = format!("client_auth:{client_id}");
+    let throttle_key = format!("client_auth:{client_ip}:{client_id}");
     let now = p.now();
     let window = p.config.failed_login_window;
     if p.store.peek(&throttle_key, window, now).await? >= p.config.max_failed_client_auth {

@@ -13,9 +13,10 @@ use serde_json::{Map, Value, json};
 pub async fn introspect(
     p: &Provider,
     authorization: Option<&str>,
+    client_ip: &str,
     params: &Params,
 ) -> OAuthResult<Map<String, Value>> {
-    let (client, method) = client_auth::authenticate(p, authorization, params).await?;
+    let (client, method) = client_auth::authenticate(p, authorization, client_ip, params).await?;
     if method == AuthMethod::None {
         return Err(OAuthError::invalid_client(
             "Introspection requires a confidential client.",

@@ -10,8 +10,13 @@ use crate::params::Params;
 /// its grant, access tokens included (§2.1 SHOULD). An unknown or already invalid token is a
 /// success (§2.2); a token of another client is refused and left alone (§2.1). The
 /// `token_type_hint` only orders the search (§2.1: the server extends its search).
-pub async fn revoke(p: &Provider, authorization: Option<&str>, params: &Params) -> OAuthResult<()> {
-    let (client, _) = client_auth::authenticate(p, authorization, params).await?;
+pub async fn revoke(
+    p: &Provider,
+    authorization: Option<&str>,
+    client_ip: &str,
+    params: &Params,
+) -> OAuthResult<()> {
+    let (client, _) = client_auth::authenticate(p, authorization, client_ip, params).await?;
     let token = params.require("token")?;
     if token.len() > 8192 {
         return Ok(());

@@ -17,6 +17,7 @@ use portcullis_store::{Client, GrantType};
 pub async fn exchange(
     p: &Provider,
     authorization: Option<&str>,
+    client_ip: &str,
     params: &Params,
 ) -> OAuthResult<TokenResponse> {
     let grant_type = params.require("grant_type")?;
@@ -32,7 +33,7 @@ pub async fn exchange(
             ));
         }
     };
-    let (client, _) = client_auth::authenticate(p, authorization, params).await?;
+    let (client, _) = client_auth::authenticate(p, authorization, client_ip, params).await?;
     allowed(&client, handler)?;
     match handler {
         GrantType::AuthorizationCode => authorization_code::exchange(p, &client, params).await,

@@ -59,9 +59,12 @@ pub async fn login_page(
     r
 }
 
-pub async fn login_submit(State(s): State<AppState>, request: Request) -> Response {
+pub async fn login_submit(
+    State(s): State<AppState>,
+    super::ClientIp(ip): super::ClientIp,
+    request: Request,
+) -> Response {
     let p = &s.provider;
-    let ip = super::client_ip(&request);
     let headers = request.headers().clone();
     let Ok(Form(form)) = Form::<LoginForm>::from_request(request, &()).await else {
         return errors::page(
