@@ -63,6 +63,11 @@ pub struct AppSpec<'a> {
 impl Server {
     /// Boots the router on a fresh port with an empty tenant (signing keys only).
     pub async fn start() -> Server {
+        Self::start_with(portcullis_web::WebOptions::default()).await
+    }
+
+    /// [`Server::start`] with deployment settings of the HTTP layer.
+    pub async fn start_with(options: portcullis_web::WebOptions) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let issuer = Issuer::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
@@ -77,7 +82,7 @@ impl Server {
         )
         .await
         .unwrap();
-        let app = portcullis_web::router(provider.clone());
+        let app = portcullis_web::router_with(provider.clone(), options);
         tokio::spawn(async move {
             axum::serve(
                 listener,

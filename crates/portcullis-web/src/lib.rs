@@ -3,6 +3,7 @@
 //! `WWW-Authenticate`, `Cache-Control` and security headers are decided here and nowhere else.
 
 mod body;
+mod client_ip;
 mod cookies;
 mod cors;
 mod errors;
@@ -22,11 +23,24 @@ pub use state::AppState;
 /// The largest request body accepted anywhere (forms and JSON are small).
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The whole provider as one router. Serve it with connect info so sign-in throttling can key on
-/// the client address:
+/// Deployment settings of the HTTP layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebOptions {
+    /// Proxies (load balancers) whose `X-Forwarded-For` says who the client is. Empty: the
+    /// socket peer is the client, and the header is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// The whole provider as one router, with default [`WebOptions`]. Serve it with connect info so
+/// throttling can key on the client address:
 /// `axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())`.
 pub fn router(provider: Provider) -> Router {
-    let state = AppState::new(provider);
+    router_with(provider, WebOptions::default())
+}
+
+/// The whole provider as one router.
+pub fn router_with(provider: Provider, options: WebOptions) -> Router {
+    let state = AppState::new(provider, options);
     let cors_endpoints = Router::new()
         .route(
             "/oauth/token",

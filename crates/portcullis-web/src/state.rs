@@ -1,3 +1,4 @@
+use crate::client_ip::TrustedProxies;
 use portcullis_core::Provider;
 use std::sync::Arc;
 
@@ -6,13 +7,15 @@ use std::sync::Arc;
 pub struct AppState {
     pub provider: Provider,
     pub origins: Arc<crate::cors::OriginCache>,
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 impl AppState {
-    pub fn new(provider: Provider) -> Self {
+    pub fn new(provider: Provider, options: crate::WebOptions) -> Self {
         AppState {
             provider,
             origins: Arc::new(crate::cors::OriginCache::default()),
+            trusted_proxies: Arc::new(TrustedProxies::new(options.trusted_proxies)),
         }
     }
 }

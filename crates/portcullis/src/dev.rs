@@ -62,7 +62,7 @@ pub async fn run(config_path: Option<&Path>, args: DevArgs) -> anyhow::Result<()
     let provider = server::provider(&tenant).await?;
     print_banner(&tenant, port).await?;
     tracing::info!(issuer = %tenant.config.provider.issuer, "listening on http://localhost:{port}");
-    server::run(provider, listeners).await
+    server::run(provider, server::web_options(&tenant.config), listeners).await
 }
 
 async fn print_banner(tenant: &Tenant, port: u16) -> anyhow::Result<()> {

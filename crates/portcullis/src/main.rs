@@ -73,5 +73,10 @@ async fn serve(config: config::Config) -> anyhow::Result<()> {
         "listening on http://{addr} issuer {}",
         tenant.config.provider.issuer
     );
-    server::run(provider, vec![listener]).await
+    server::run(
+        provider,
+        server::web_options(&tenant.config),
+        vec![listener],
+    )
+    .await
 }

@@ -31,14 +31,25 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
         .with_context(|| format!("cannot listen on {addr} (is another process using the port?)"))
 }
 
+/// The HTTP layer's settings from the configuration.
+pub fn web_options(config: &crate::config::Config) -> portcullis_web::WebOptions {
+    portcullis_web::WebOptions {
+        trusted_proxies: config.trusted_proxies.clone(),
+    }
+}
+
 /// Serves `provider` on every listener until ctrl-c or SIGTERM, then finishes in-flight
 /// requests.
-pub async fn run(provider: Provider, listeners: Vec<TcpListener>) -> anyhow::Result<()> {
+pub async fn run(
+    provider: Provider,
+    options: portcullis_web::WebOptions,
+    listeners: Vec<TcpListener>,
+) -> anyhow::Result<()> {
     let maintenance = tokio::spawn(portcullis_core::maintenance::run(
         provider.clone(),
         MAINTENANCE_EVERY,
     ));
-    let app = portcullis_web::router(provider);
+    let app = portcullis_web::router_with(provider, options);
     // Install the signal handlers before accepting connections, so a SIGTERM that arrives as
     // soon as the server answers is never missed.
     let shutdown = shutdown_signal();

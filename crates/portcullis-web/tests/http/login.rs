@@ -282,3 +282,50 @@ async fn after_a_wrong_password_the_email_is_kept_and_the_password_field_focused
     assert!(html.contains(&format!("value=\"{}\"", s.user.email)));
     assert!(html.contains("autocomplete=\"current-password\" required autofocus"));
 }
+
+async fn failed_sign_ins_from(s: &TestServer, forwarded_for: &[&str]) -> Vec<StatusCode> {
+    let b = browser();
+    let login = start_login(s, &b, &web_params(s)).await;
+    let html = b.get(&login).send().await.unwrap().text().await.unwrap();
+    let mut statuses = Vec::new();
+    for xff in forwarded_for {
+        let form = [
+            ("state", hidden(&html, "state")),
+            ("csrf", hidden(&html, "csrf")),
+            ("email", s.user.email.clone()),
+            ("password", "wrong".to_owned()),
+        ];
+        let r = b
+            .post(s.url("u/login"))
+            .header("x-forwarded-for", *xff)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn x_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+    // Not trusted: a client rotating the header is still one address.
+    let s = TestServer::start().await;
+    let xffs: Vec<String> = (1..=11).map(|i| format!("198.51.100.{i}")).collect();
+    let xffs: Vec<&str> = xffs.iter().map(String::as_str).collect();
+    let statuses = failed_sign_ins_from(&s, &xffs).await;
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_client_address_is_throttled() {
+    let s = TestServer::start_with(portcullis_web::WebOptions {
+        trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],
+    })
+    .await;
+    let statuses = failed_sign_ins_from(&s, &["198.51.100.1"; 11]).await;
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    // Another client behind the same proxy is not blocked.
+    let statuses = failed_sign_ins_from(&s, &["198.51.100.2"]).await;
+    assert_eq!(statuses, [StatusCode::UNAUTHORIZED]);
+}

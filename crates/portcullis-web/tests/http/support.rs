@@ -42,7 +42,11 @@ impl std::ops::Deref for TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
-        let server = Server::start().await;
+        Self::start_with(portcullis_web::WebOptions::default()).await
+    }
+
+    pub async fn start_with(options: portcullis_web::WebOptions) -> TestServer {
+        let server = Server::start_with(options).await;
         server
             .add_api(API, "TV Shows", &["read:shows", "write:shows"])
             .await;

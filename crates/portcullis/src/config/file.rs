@@ -29,6 +29,9 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     /// A tracing filter, e.g. `info` or `portcullis=debug,info`. Default `info`.
     pub log_level: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client: comma-separated addresses or CIDR
+    /// ranges (`10.0.0.0/8, 192.168.1.5`). Default: none (the header is ignored).
+    pub trusted_proxies: Option<String>,
 
     pub code_lifetime: Option<i64>,
     pub id_token_lifetime: Option<i64>,
@@ -55,6 +58,7 @@ pub const KEYS: &[&str] = &[
     "tenant_file",
     "log_format",
     "log_level",
+    "trusted_proxies",
     "code_lifetime",
     "id_token_lifetime",
     "userinfo_token_lifetime",

@@ -39,6 +39,8 @@ pub struct Config {
     pub tenant_file: Option<PathBuf>,
     pub log_format: LogFormat,
     pub log_level: String,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The issuer and every lifetime.
     pub provider: ProviderConfig,
 }
@@ -117,6 +119,7 @@ impl Config {
                 format!("{log_level:?} is not a filter like info or portcullis=debug"),
             );
         }
+        let trusted_proxies = parse_proxies(file.trusted_proxies.as_deref(), &mut problems);
         let provider =
             issuer.map(|issuer| lifetimes(ProviderConfig::new(issuer), &file, &mut problems));
         match provider {
@@ -128,6 +131,7 @@ impl Config {
                 tenant_file: file.tenant_file.map(PathBuf::from),
                 log_format,
                 log_level,
+                trusted_proxies,
                 provider,
             }),
             _ => {
@@ -218,4 +222,29 @@ fn lifetimes(mut c: ProviderConfig, f: &FileConfig, problems: &mut Problems) -> 
         problems.add("session_idle_lifetime", "must not exceed session_lifetime");
     }
     c
+}
+
+/// `10.0.0.0/8, 192.168.1.5, ::1`: CIDR ranges or single addresses.
+fn parse_proxies(text: Option<&str>, problems: &mut Problems) -> Vec<ipnet::IpNet> {
+    let mut nets = Vec::new();
+    for item in text
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let net = item.parse::<ipnet::IpNet>().ok().or_else(|| {
+            item.parse::<std::net::IpAddr>()
+                .ok()
+                .map(ipnet::IpNet::from)
+        });
+        match net {
+            Some(net) => nets.push(net),
+            None => problems.add(
+                "trusted_proxies",
+                format!("{item:?} is not an address or CIDR range like 10.0.0.0/8"),
+            ),
+        }
+    }
+    nets
 }

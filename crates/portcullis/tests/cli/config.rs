@@ -9,6 +9,7 @@ fn invalid_settings_are_listed_with_their_names() {
             &[
                 ("PORTCULLIS_ISSUER", "http://id.example.com"),
                 ("PORTCULLIS_LISTEN", "nowhere"),
+                ("PORTCULLIS_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
             ],
             "",
         )
@@ -20,6 +21,10 @@ fn invalid_settings_are_listed_with_their_names() {
     );
     assert!(
         err.contains("listen: \"nowhere\" is not a socket address"),
+        "{err}"
+    );
+    assert!(
+        err.contains("trusted_proxies: \"proxy.internal\" is not an address or CIDR range"),
         "{err}"
     );
 
