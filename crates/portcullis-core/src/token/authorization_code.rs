@@ -21,7 +21,7 @@ pub(super) async fn exchange(
         Err(StoreError::NotFound) => return Err(invalid_code()),
         // RFC 6749 §4.1.2: a code used twice revokes the tokens its first use issued.
         Err(StoreError::AlreadyConsumed { grant_id }) => {
-            p.store.revoke_grant(&grant_id).await?;
+            revoke_replayed(p, &grant_id, client, now).await?;
             tracing::warn!(client_id = %client.client_id, grant_id, "authorization code replayed; grant revoked");
             return Err(invalid_code());
         }
@@ -57,7 +57,13 @@ pub(super) async fn exchange(
         created_at: now,
         expires_at: now + p.config.refresh_token_lifetime,
     };
-    p.store.create_grant(&grant).await?;
+    match p.store.create_grant(&grant).await {
+        Ok(()) => {}
+        // A replay of this code got here first and left its grant revoked (see
+        // `revoke_replayed`): this redemption must not issue anything either.
+        Err(StoreError::Conflict(_)) => return Err(invalid_code()),
+        Err(e) => return Err(e.into()),
+    }
     let refresh_token = if offline {
         let (token, stored) = issue::new_refresh_token(p, &grant);
         p.store.insert_refresh_token(&stored).await?;
@@ -75,6 +81,37 @@ pub(super) async fn exchange(
         refresh_token,
     )
     .await
+}
+
+/// Revokes what the first redemption of a replayed code issued. The first redemption may still
+/// be running (it has claimed the code but not yet stored its grant), so when the grant does not
+/// exist yet a revoked one is stored under its id: the first redemption's insert then conflicts
+/// and it issues nothing. Exactly one of the two inserts wins, whatever the interleaving.
+async fn revoke_replayed(
+    p: &Provider,
+    grant_id: &str,
+    client: &Client,
+    now: i64,
+) -> OAuthResult<()> {
+    let tombstone = Grant {
+        grant_id: grant_id.to_owned(),
+        client_id: client.client_id.clone(),
+        user_id: String::new(),
+        session_id: None,
+        scope: String::new(),
+        audience: None,
+        nonce: None,
+        auth_time: now,
+        offline: false,
+        revoked: true,
+        created_at: now,
+        expires_at: now + p.config.code_lifetime,
+    };
+    match p.store.create_grant(&tombstone).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::Conflict(_)) => Ok(p.store.revoke_grant(grant_id).await?),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn invalid_code() -> OAuthError {

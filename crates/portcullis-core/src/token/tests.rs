@@ -250,3 +250,37 @@ async fn rfc6749_2_3_1_bad_secrets_are_throttled_per_client_and_caller() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn a_replay_racing_the_first_redemption_leaves_nothing_issued() {
+    let f = fixture().await;
+    let code = issue_code(&f, &[]).await;
+    // The first redemption has claimed the code but not yet stored its grant...
+    let first =
+        f.p.store
+            .consume_code(&f.p.hasher.hash(&code), f.p.now())
+            .await
+            .unwrap();
+    // ...when the replay arrives.
+    let err = exchange(&f.p, None, "203.0.113.7", &code_form(&code, "web"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidGrant);
+    let grant =
+        f.p.store
+            .get_grant(&first.grant_id)
+            .await
+            .unwrap()
+            .expect("a revoked grant");
+    assert!(
+        grant.revoked,
+        "the first redemption's grant id is taken by a revoked grant"
+    );
+    // So the first redemption, storing its grant now, conflicts and issues nothing.
+    let mut g = grant.clone();
+    g.revoked = false;
+    assert!(matches!(
+        f.p.store.create_grant(&g).await,
+        Err(portcullis_store::StoreError::Conflict(_))
+    ));
+}
