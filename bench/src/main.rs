@@ -258,6 +258,7 @@ async fn seed(p: &Provider) {
         post_logout_redirect_uris: vec![],
         web_origins: vec![],
         grant_types: grants,
+        backchannel_logout_uri: None,
         created_at: 0,
         updated_at: 0,
     };

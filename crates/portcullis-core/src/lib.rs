@@ -17,6 +17,7 @@ pub use config::{Issuer, ProviderConfig};
 pub use error::{ErrorCode, OAuthError, OAuthResult};
 pub use provider::Provider;
 pub mod authorize;
+pub mod backchannel;
 pub mod params;
 pub mod pkce;
 pub mod redirect;

@@ -1,5 +1,6 @@
 //! The provider: everything a protocol operation needs, in one cheap-to-clone value.
 
+use crate::backchannel::{LogoutNotifier, NoNotifier, SharedNotifier};
 use crate::clock::Clock;
 use crate::config::ProviderConfig;
 use crate::crypto::{MasterKey, PasswordHasher, Sealer, TokenHasher};
@@ -19,6 +20,8 @@ pub struct Provider {
     /// Authenticated encryption for short-lived state handed to the browser.
     pub sealer: Sealer,
     pub passwords: PasswordHasher,
+    /// Delivers back-channel logout tokens (see [`crate::backchannel`]).
+    pub notifier: SharedNotifier,
 }
 
 impl std::fmt::Debug for Provider {
@@ -47,7 +50,14 @@ impl Provider {
             hasher: master_key.token_hasher(),
             sealer: master_key.sealer(),
             passwords: PasswordHasher::default(),
+            notifier: Arc::new(NoNotifier),
         })
+    }
+
+    /// The same provider, delivering back-channel logout tokens with `notifier`.
+    pub fn with_logout_notifier(mut self, notifier: Arc<dyn LogoutNotifier>) -> Self {
+        self.notifier = notifier;
+        self
     }
 
     /// Now, in Unix seconds.

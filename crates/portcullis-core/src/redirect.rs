@@ -110,6 +110,7 @@ mod tests {
             post_logout_redirect_uris: vec![],
             web_origins: vec!["http://localhost:3000".into()],
             grant_types: vec![GrantType::AuthorizationCode],
+            backchannel_logout_uri: None,
             created_at: 0,
             updated_at: 0,
         }

@@ -56,9 +56,11 @@ pub async fn create(p: &Provider, user: &User) -> OAuthResult<(String, Session)>
     Ok((secret, session))
 }
 
-/// Ends a session and revokes the refresh tokens it issued, except `offline_access` ones
-/// (OIDC Back-Channel Logout §2.7, RFC 9700 §4.14.2).
+/// Ends a session: tells the applications that took part in it (back-channel logout), and
+/// revokes the refresh tokens it issued, except `offline_access` ones (OIDC Back-Channel Logout
+/// §2.7, RFC 9700 §4.14.2).
 pub async fn end(p: &Provider, session: &Session) -> OAuthResult<()> {
+    crate::backchannel::notify_session_end(p, session).await?;
     p.store
         .revoke_session_grants(&session.session_id, false)
         .await?;

@@ -62,6 +62,7 @@ pub async fn fixture() -> Fixture {
                 post_logout_redirect_uris: vec![],
                 web_origins: vec![],
                 grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+                backchannel_logout_uri: None,
                 created_at: T0,
                 updated_at: T0,
             })

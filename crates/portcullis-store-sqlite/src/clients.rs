@@ -12,7 +12,7 @@ impl ClientStore for SqliteStore {
         sqlx::query(concat!(
             "INSERT INTO clients (",
             client_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&client.client_id)
         .bind(&client.name)
@@ -25,6 +25,7 @@ impl ClientStore for SqliteStore {
         .bind(to_json(&client.grant_types)?)
         .bind(client.created_at)
         .bind(client.updated_at)
+        .bind(&client.backchannel_logout_uri)
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -62,7 +63,8 @@ impl ClientStore for SqliteStore {
         let done = sqlx::query(
             "UPDATE clients SET name = ?, app_type = ?, secret_hash = ?, \
              token_endpoint_auth_method = ?, redirect_uris = ?, post_logout_redirect_uris = ?, \
-             web_origins = ?, grant_types = ?, updated_at = ? WHERE client_id = ?",
+             web_origins = ?, grant_types = ?, updated_at = ?, backchannel_logout_uri = ? \
+             WHERE client_id = ?",
         )
         .bind(&client.name)
         .bind(client.app_type.as_str())
@@ -73,6 +75,7 @@ impl ClientStore for SqliteStore {
         .bind(to_json(&client.web_origins)?)
         .bind(to_json(&client.grant_types)?)
         .bind(client.updated_at)
+        .bind(&client.backchannel_logout_uri)
         .bind(&client.client_id)
         .execute(&self.pool)
         .await

@@ -66,6 +66,17 @@ impl GrantStore for SqliteStore {
         })
     }
 
+    async fn session_client_ids(&self, session_id: &str) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar(
+            "SELECT client_id FROM grants WHERE session_id = ? \
+             GROUP BY client_id ORDER BY MIN(created_at), client_id",
+        )
+        .bind(session_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)
+    }
+
     async fn create_grant(&self, grant: &Grant) -> StoreResult<()> {
         sqlx::query(concat!(
             "INSERT INTO grants (",

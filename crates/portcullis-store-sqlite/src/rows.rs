@@ -13,7 +13,8 @@ use std::str::FromStr;
 macro_rules! client_columns {
     () => {
         "client_id, name, app_type, secret_hash, token_endpoint_auth_method, redirect_uris, \
-         post_logout_redirect_uris, web_origins, grant_types, created_at, updated_at"
+         post_logout_redirect_uris, web_origins, grant_types, created_at, updated_at, \
+         backchannel_logout_uri"
     };
 }
 macro_rules! user_columns {
@@ -107,6 +108,7 @@ pub(crate) fn client(row: &SqliteRow) -> StoreResult<Client> {
         post_logout_redirect_uris: get_json(row, "post_logout_redirect_uris")?,
         web_origins: get_json(row, "web_origins")?,
         grant_types: get_json(row, "grant_types")?,
+        backchannel_logout_uri: get(row, "backchannel_logout_uri")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })

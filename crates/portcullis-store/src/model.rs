@@ -107,6 +107,9 @@ pub struct Client {
     /// Allowed web origins: CORS on the token endpoints and `web_message` targets.
     pub web_origins: Vec<String>,
     pub grant_types: Vec<GrantType>,
+    /// Where the provider POSTs a logout token when a session the application took part in
+    /// ends (OpenID Connect Back-Channel Logout 1.0).
+    pub backchannel_logout_uri: Option<String>,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }

@@ -154,6 +154,7 @@ macro_rules! conformance_tests {
             grant_revoke_unknown_or_twice_is_ok,
             session_grants_revoke_spares_offline,
             session_grants_revoke_including_offline,
+            session_client_ids_lists_each_application_once,
             access_token_insert_get_revoke,
             purge_expired_removes_only_expired,
             refresh_token_insert_get_roundtrip,

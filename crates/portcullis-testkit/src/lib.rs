@@ -159,12 +159,21 @@ impl Server {
                 post_logout_redirect_uris: spec.post_logout_redirect_uris,
                 web_origins: spec.web_origins,
                 grant_types,
+                backchannel_logout_uri: None,
                 created_at: 0,
                 updated_at: 0,
             })
             .await
             .unwrap();
         App { client_id, secret }
+    }
+
+    /// Registers where an application receives back-channel logout tokens.
+    pub async fn set_backchannel_logout_uri(&self, client_id: &str, uri: &str) {
+        let store = &self.provider.store;
+        let mut client = store.get_client(client_id).await.unwrap().unwrap();
+        client.backchannel_logout_uri = Some(uri.to_owned());
+        store.update_client(&client).await.unwrap();
     }
 
     /// Lets an M2M application get tokens for `audience` with `scopes`.

@@ -2,6 +2,7 @@
 //! Thin by design: extract, call `portcullis-core`, map the result to HTTP. Status codes,
 //! `WWW-Authenticate`, `Cache-Control` and security headers are decided here and nowhere else.
 
+mod backchannel;
 mod body;
 mod client_ip;
 mod cookies;
@@ -40,6 +41,8 @@ pub fn router(provider: Provider) -> Router {
 
 /// The whole provider as one router.
 pub fn router_with(provider: Provider, options: WebOptions) -> Router {
+    let provider =
+        provider.with_logout_notifier(std::sync::Arc::new(backchannel::HttpLogoutNotifier::new()));
     let state = AppState::new(provider, options);
     let cors_endpoints = Router::new()
         .route(

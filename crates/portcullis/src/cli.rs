@@ -149,6 +149,9 @@ pub struct AppSettings {
     /// Allowed web origins (CORS, web_message), e.g. http://localhost:3000.
     #[arg(long, value_delimiter = ',', num_args = 1.., value_name = "ORIGIN")]
     pub web_origins: Option<Vec<String>>,
+    /// Where logout tokens are POSTed when a session ends (back-channel logout); "" removes it.
+    #[arg(long, value_name = "URL")]
+    pub backchannel_logout_uri: Option<String>,
     /// Grant types (default per type).
     #[arg(long, value_delimiter = ',', num_args = 1.., value_name = "GRANT")]
     pub grant_types: Option<Vec<GrantTypeArg>>,

@@ -61,6 +61,8 @@ pub struct NewApp {
     pub callbacks: Vec<String>,
     pub logout_urls: Vec<String>,
     pub web_origins: Vec<String>,
+    /// Where logout tokens are POSTed when a session ends (back-channel logout).
+    pub backchannel_logout_uri: Option<String>,
     pub grant_types: Option<Vec<GrantType>>,
     pub auth_method: Option<TokenEndpointAuthMethod>,
     /// For a confidential client: a secret chosen by the caller (≥ [`MIN_SECRET_LEN`]
@@ -78,6 +80,7 @@ impl NewApp {
             callbacks: vec![],
             logout_urls: vec![],
             web_origins: vec![],
+            backchannel_logout_uri: None,
             grant_types: None,
             auth_method: None,
             secret: None,
@@ -100,6 +103,8 @@ pub struct AppUpdate {
     pub callbacks: Option<Vec<String>>,
     pub logout_urls: Option<Vec<String>>,
     pub web_origins: Option<Vec<String>>,
+    /// `Some(None)` removes it.
+    pub backchannel_logout_uri: Option<Option<String>>,
     pub grant_types: Option<Vec<GrantType>>,
     pub auth_method: Option<TokenEndpointAuthMethod>,
 }
@@ -120,6 +125,18 @@ pub fn check_app(client: &Client) -> AdminResult<()> {
     for uri in &client.post_logout_redirect_uris {
         check_registrable(uri, t).map_err(|source| AdminError::Uri {
             field: "logout URL",
+            error: source,
+        })?;
+    }
+    if let Some(uri) = &client.backchannel_logout_uri {
+        if t == ApplicationType::M2m {
+            return Err(AdminError::invalid(
+                "backchannel_logout_uri",
+                "a machine-to-machine application has no user sessions to end",
+            ));
+        }
+        check_registrable(uri, ApplicationType::RegularWeb).map_err(|source| AdminError::Uri {
+            field: "back-channel logout URL",
             error: source,
         })?;
     }
@@ -235,6 +252,7 @@ pub(crate) fn build_client(new: &NewApp, now: UnixTime) -> AdminResult<Client> {
         post_logout_redirect_uris: dedup(new.logout_urls.clone()),
         web_origins: dedup(new.web_origins.clone()),
         grant_types: dedup(new.grant_types.clone().unwrap_or(default_grants)),
+        backchannel_logout_uri: new.backchannel_logout_uri.clone(),
         created_at: now,
         updated_at: now,
     };
@@ -318,6 +336,9 @@ pub async fn update_app(
     }
     if let Some(v) = update.grant_types {
         client.grant_types = dedup(v);
+    }
+    if let Some(v) = update.backchannel_logout_uri {
+        client.backchannel_logout_uri = v;
     }
     if let Some(m) = update.auth_method {
         client.token_endpoint_auth_method = m;

@@ -54,14 +54,16 @@ pub async fn decide(
     }
     match req.response_type {
         ResponseType::Code => issue_code(p, req, session, user).await,
-        ResponseType::IdToken => issue_id_token(p, req, session, user),
+        ResponseType::IdToken => issue_id_token(p, req, session, user).await,
     }
     .map(Decision::Respond)
 }
 
 /// OIDC Core §3.2.2.5: an ID token straight from the authorization endpoint, with the request's
 /// `nonce`, for sign-in only (no access token, so the profile claims go in the ID token, §5.4).
-pub fn issue_id_token(
+/// The grant is stored (with nothing to refresh) so the application is told when the session
+/// ends (back-channel logout).
+pub async fn issue_id_token(
     p: &Provider,
     req: &AuthorizeRequest,
     session: &Session,
@@ -80,8 +82,9 @@ pub fn issue_id_token(
         offline: false,
         revoked: false,
         created_at: now,
-        expires_at: now,
+        expires_at: now + p.config.id_token_lifetime,
     };
+    p.store.create_grant(&grant).await?;
     let id_token =
         crate::token::issue::id_token(p, &grant, user, &req.scopes, req.nonce.as_deref())?;
     Ok(AuthorizationResponse::success(

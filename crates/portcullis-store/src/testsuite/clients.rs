@@ -81,6 +81,7 @@ pub async fn client_update_replaces_fields(store: &dyn Store) {
             "https://b.example".to_owned(),
         ],
         grant_types: vec![GrantType::RefreshToken],
+        backchannel_logout_uri: None,
         created_at: T0 + 999,
         updated_at: T0 + 50,
     };

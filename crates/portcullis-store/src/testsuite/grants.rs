@@ -162,6 +162,32 @@ pub async fn session_grants_revoke_spares_offline(store: &dyn Store) {
     assert_eq!(unknown.expect("revoke_session_grants"), 0);
 }
 
+/// `session_client_ids` lists the applications with a grant in the session, each once, in order
+/// of first grant, revoked grants included.
+pub async fn session_client_ids_lists_each_application_once(store: &dyn Store) {
+    let mut first = sample::grant("g1", "app-b", "u", Some("s1"), false);
+    first.created_at = T0;
+    let mut second = sample::grant("g2", "app-a", "u", Some("s1"), false);
+    second.created_at = T0 + 1;
+    let mut third = sample::grant("g3", "app-b", "u", Some("s1"), true);
+    third.created_at = T0 + 2;
+    for g in [&first, &second, &third] {
+        grant_with_tokens(store, g).await;
+    }
+    grant_with_tokens(store, &sample::grant("g4", "app-c", "u", Some("s2"), false)).await;
+    store.revoke_grant("g2").await.expect("revoke_grant");
+    let ids = store
+        .session_client_ids("s1")
+        .await
+        .expect("session_client_ids");
+    assert_eq!(ids, ["app-b", "app-a"]);
+    let none = store
+        .session_client_ids("nope")
+        .await
+        .expect("session_client_ids");
+    assert!(none.is_empty());
+}
+
 /// `revoke_session_grants(sid, true)` revokes the offline grants too; grants already revoked are
 /// not counted again.
 pub async fn session_grants_revoke_including_offline(store: &dyn Store) {

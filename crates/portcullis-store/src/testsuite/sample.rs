@@ -20,6 +20,7 @@ pub fn client(client_id: &str, created_at: UnixTime) -> Client {
         post_logout_redirect_uris: vec![format!("https://{client_id}.example/")],
         web_origins: vec![format!("https://{client_id}.example")],
         grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+        backchannel_logout_uri: Some(format!("https://{client_id}.example/backchannel-logout")),
         created_at,
         updated_at: created_at,
     }

@@ -6,6 +6,7 @@
 mod support;
 
 mod authorize;
+mod backchannel;
 mod client_credentials;
 mod discovery;
 mod hostile_input;

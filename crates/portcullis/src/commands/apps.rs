@@ -22,6 +22,10 @@ pub async fn run(t: &Tenant, cmd: AppsCommand, as_json: bool) -> anyhow::Result<
             new.callbacks = urls(settings.callbacks.clone()).unwrap_or_default();
             new.logout_urls = urls(settings.logout_urls.clone()).unwrap_or_default();
             new.web_origins = urls(settings.web_origins.clone()).unwrap_or_default();
+            new.backchannel_logout_uri = settings
+                .backchannel_logout_uri
+                .clone()
+                .filter(|u| !u.is_empty());
             new.grant_types = grants(&settings);
             new.auth_method = settings.auth_method.map(Into::into);
             let created = apps::create_app(store, &t.hasher, new, t.now()).await?;
@@ -68,6 +72,10 @@ pub async fn run(t: &Tenant, cmd: AppsCommand, as_json: bool) -> anyhow::Result<
                 callbacks: urls(settings.callbacks.clone()),
                 logout_urls: urls(settings.logout_urls.clone()),
                 web_origins: urls(settings.web_origins.clone()),
+                backchannel_logout_uri: settings
+                    .backchannel_logout_uri
+                    .clone()
+                    .map(|u| Some(u).filter(|u| !u.is_empty())),
                 grant_types: grants(&settings),
                 auth_method: settings.auth_method.map(Into::into),
             };
@@ -140,6 +148,12 @@ fn details(c: &Client) {
         ("callbacks", list(&c.redirect_uris)),
         ("logout URLs", list(&c.post_logout_redirect_uris)),
         ("web origins", list(&c.web_origins)),
+        (
+            "back-channel",
+            c.backchannel_logout_uri
+                .clone()
+                .unwrap_or_else(|| "-".into()),
+        ),
     ];
     for (k, v) in rows {
         println!("  {k:<12} {v}");

@@ -136,6 +136,7 @@ async fn apply_app(
     sync!(post_logout_redirect_uris, "allowed_logout_urls");
     sync!(web_origins, "web_origins");
     sync!(grant_types, "grant_types");
+    sync!(backchannel_logout_uri, "backchannel_logout_uri");
     if !apps::is_confidential(&have) {
         if have.secret_hash.take().is_some() {
             changed.push("client_secret (removed)");

@@ -45,6 +45,10 @@ pub struct AppEntry {
     pub allowed_logout_urls: Vec<String>,
     #[serde(default)]
     pub web_origins: Vec<String>,
+    /// Where logout tokens are POSTed when a session the application took part in ends
+    /// (OpenID Connect Back-Channel Logout).
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
     /// Defaults per type (Auth0's).
     #[serde(default)]
     pub grant_types: Option<Vec<GrantType>>,

@@ -189,3 +189,38 @@ fn app_types_parse_with_friendly_aliases() {
     );
     assert!(parse_app_type("desktop").is_err());
 }
+
+#[tokio::test]
+async fn backchannel_logout_uri_is_checked_set_and_cleared() {
+    let env = Env::new().await;
+    let mut web = NewApp::new("Web", ApplicationType::RegularWeb);
+    web.backchannel_logout_uri = Some("http://evil.example/logout".into());
+    let err = create_app(env.s(), &env.hasher, web.clone(), NOW)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("back-channel logout URL"),
+        "{err}"
+    );
+    web.backchannel_logout_uri = Some("https://app.example/backchannel".into());
+    let created = create_app(env.s(), &env.hasher, web, NOW).await.unwrap();
+    assert_eq!(
+        created.client.backchannel_logout_uri.as_deref(),
+        Some("https://app.example/backchannel")
+    );
+    let update = AppUpdate {
+        backchannel_logout_uri: Some(None),
+        ..AppUpdate::default()
+    };
+    let updated = update_app(env.s(), &env.hasher, &created.client.client_id, update, NOW)
+        .await
+        .unwrap();
+    assert_eq!(updated.client.backchannel_logout_uri, None);
+
+    let mut m2m = NewApp::new("M2M", ApplicationType::M2m);
+    m2m.backchannel_logout_uri = Some("https://app.example/backchannel".into());
+    let err = create_app(env.s(), &env.hasher, m2m, NOW)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("backchannel_logout_uri"), "{err}");
+}
