@@ -66,6 +66,31 @@ impl GrantStore for SqliteStore {
         })
     }
 
+    async fn revoke_user_grants(&self, user_id: &str) -> StoreResult<u64> {
+        let mut tx = self.write_tx().await?;
+        for statement in [
+            "UPDATE refresh_tokens SET revoked = TRUE WHERE grant_id IN \
+             (SELECT grant_id FROM grants WHERE user_id = ?)",
+            "UPDATE access_tokens SET revoked = TRUE WHERE grant_id IN \
+             (SELECT grant_id FROM grants WHERE user_id = ?)",
+        ] {
+            sqlx::query(statement)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        let revoked =
+            sqlx::query("UPDATE grants SET revoked = TRUE WHERE user_id = ? AND revoked = FALSE")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        tx.commit().await.map_err(db)?;
+        Ok(revoked)
+    }
+
     async fn session_client_ids(&self, session_id: &str) -> StoreResult<Vec<String>> {
         sqlx::query_scalar(
             "SELECT client_id FROM grants WHERE session_id = ? \

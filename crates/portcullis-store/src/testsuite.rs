@@ -155,6 +155,7 @@ macro_rules! conformance_tests {
             session_grants_revoke_spares_offline,
             session_grants_revoke_including_offline,
             session_client_ids_lists_each_application_once,
+            user_grants_revoke_includes_offline_and_spares_others,
             access_token_insert_get_revoke,
             purge_expired_removes_only_expired,
             refresh_token_insert_get_roundtrip,

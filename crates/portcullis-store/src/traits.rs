@@ -83,6 +83,10 @@ pub trait GrantStore: Send + Sync {
     /// Revokes the grants of an IdP session, with their tokens, as [`Self::revoke_grant`] does;
     /// with `include_offline = false` the grants that hold `offline_access` survive. Returns how
     /// many grants this call revoked (grants already revoked are not counted).
+    /// Revokes every grant of a user, `offline_access` ones included, with their tokens (a
+    /// password change or a block). Returns how many grants this call revoked.
+    async fn revoke_user_grants(&self, user_id: &str) -> StoreResult<u64>;
+
     /// The applications that took part in an IdP session: the distinct client ids of the grants
     /// created in it (revoked ones included), in order of first grant.
     async fn session_client_ids(&self, session_id: &str) -> StoreResult<Vec<String>>;

@@ -92,8 +92,9 @@ pub async fn find_user(store: &dyn Store, key: &str) -> AdminResult<User> {
     found.ok_or_else(|| AdminError::not_found("user", key))
 }
 
-/// Sets a user's password (checked against the policy) and ends their sessions. Returns how many
-/// sessions were ended.
+/// Sets a user's password (checked against the policy), ends their sessions and revokes their
+/// refresh and access tokens (a stolen token must not outlive a password reset). Returns how
+/// many sessions were ended.
 pub async fn set_password(
     store: &dyn Store,
     passwords: &PasswordHasher,
@@ -106,10 +107,11 @@ pub async fn set_password(
     user.password_hash = Some(passwords.hash(password.expose()).await?);
     user.updated_at = now;
     save(store, &user).await?;
+    store.revoke_user_grants(&user.user_id).await?;
     Ok(store.delete_user_sessions(&user.user_id).await?)
 }
 
-/// Blocks (ending the user's sessions) or unblocks a user.
+/// Blocks (ending the user's sessions and revoking their tokens) or unblocks a user.
 pub async fn set_blocked(
     store: &dyn Store,
     key: &str,
@@ -123,6 +125,7 @@ pub async fn set_blocked(
         save(store, &user).await?;
     }
     if blocked {
+        store.revoke_user_grants(&user.user_id).await?;
         store.delete_user_sessions(&user.user_id).await?;
     }
     Ok(user)

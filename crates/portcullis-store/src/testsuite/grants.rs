@@ -162,6 +162,36 @@ pub async fn session_grants_revoke_spares_offline(store: &dyn Store) {
     assert_eq!(unknown.expect("revoke_session_grants"), 0);
 }
 
+/// `revoke_user_grants` revokes every grant of the user (offline ones too) with their tokens,
+/// and nothing of other users.
+pub async fn user_grants_revoke_includes_offline_and_spares_others(store: &dyn Store) {
+    grant_with_tokens(
+        store,
+        &sample::grant("online", "app", "u1", Some("s1"), false),
+    )
+    .await;
+    grant_with_tokens(store, &sample::grant("offline", "app", "u1", None, true)).await;
+    grant_with_tokens(
+        store,
+        &sample::grant("theirs", "app", "u2", Some("s2"), true),
+    )
+    .await;
+    let revoked = store
+        .revoke_user_grants("u1")
+        .await
+        .expect("revoke_user_grants");
+    assert_eq!(revoked, 2);
+    for g in ["online", "offline"] {
+        assert_eq!(is_revoked(store, g).await, (true, true, true), "{g}");
+    }
+    assert_eq!(is_revoked(store, "theirs").await, (false, false, false));
+    let again = store
+        .revoke_user_grants("u1")
+        .await
+        .expect("revoke_user_grants");
+    assert_eq!(again, 0, "already revoked grants are not counted");
+}
+
 /// `session_client_ids` lists the applications with a grant in the session, each once, in order
 /// of first grant, revoked grants included.
 pub async fn session_client_ids_lists_each_application_once(store: &dyn Store) {

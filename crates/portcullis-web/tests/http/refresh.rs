@@ -197,3 +197,52 @@ async fn sign_in_again(
     assert_eq!(r.status(), StatusCode::FOUND);
     query_of(&location(r.headers()))
 }
+
+#[tokio::test]
+async fn a_password_reset_or_a_block_revokes_the_users_tokens_offline_included() {
+    use portcullis_core::admin::{Secret, users};
+    let s = TestServer::start().await;
+    let t = tokens(&s).await;
+    let p = &s.provider;
+    users::set_password(
+        p.store.as_ref(),
+        &p.passwords,
+        &s.user.email,
+        &Secret::new("a brand new password"),
+        p.now(),
+    )
+    .await
+    .unwrap();
+    let (status, body) = refresh(&s, &s.web, t["refresh_token"].as_str().unwrap(), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_grant");
+    let r = reqwest::Client::new()
+        .get(s.url("userinfo"))
+        .bearer_auth(t["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // Blocking does the same (sign in again first, with the new password).
+    let b = browser();
+    let login = start_login(&s, &b, &web_params(&s)).await;
+    let r = submit_login(&b, &login, &s.user.email, "a brand new password").await;
+    let code = query_of(&location(r.headers()))["code"].clone();
+    let t: Value = redeem(&s, &code).await.json().await.unwrap();
+    users::set_blocked(p.store.as_ref(), &s.user.email, true, p.now())
+        .await
+        .unwrap();
+    let (status, _) = refresh(&s, &s.web, t["refresh_token"].as_str().unwrap(), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let grant = p
+        .store
+        .get_refresh_token(&p.hasher.hash(t["refresh_token"].as_str().unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        grant.revoked,
+        "revoked, not merely refused because the user is blocked"
+    );
+}

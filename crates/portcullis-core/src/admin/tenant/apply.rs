@@ -271,6 +271,7 @@ async fn apply_user(
     have.updated_at = now;
     users::save(store, &have).await?;
     if end_sessions {
+        store.revoke_user_grants(&have.user_id).await?;
         store.delete_user_sessions(&have.user_id).await?;
     }
     report.push(EntryKind::User, key, Action::Updated(changed));
