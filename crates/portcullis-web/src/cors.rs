@@ -42,6 +42,11 @@ impl OriginCache {
     }
 }
 
+/// Set by a handler on a response to a request it could attribute to one application: only that
+/// application's allowed web origins may read it.
+#[derive(Clone, Debug)]
+pub struct ClientOrigins(pub Vec<String>);
+
 pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let origin = request
         .headers()
@@ -75,6 +80,10 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
         return response;
     }
     let mut response = next.run(request).await;
+    let allowed = match response.extensions().get::<ClientOrigins>() {
+        Some(ClientOrigins(origins)) => origins.contains(&origin),
+        None => allowed,
+    };
     if allowed {
         add_origin(response.headers_mut(), &origin);
     }

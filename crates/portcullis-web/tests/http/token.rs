@@ -451,3 +451,54 @@ async fn public_client_sending_a_secret_is_refused() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "invalid_client");
 }
+
+#[tokio::test]
+async fn token_responses_are_readable_only_by_the_calling_applications_origins() {
+    let s = TestServer::start().await;
+    // Another application lists an origin of its own: it passes the preflight (which carries no
+    // client), but cannot read the SPA's token response.
+    let foreign = "http://other-app.localhost:7000";
+    let mut other = s
+        .provider
+        .store
+        .get_client(&s.other_web.client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    other.web_origins = vec![foreign.to_owned()];
+    s.provider.store.update_client(&other).await.unwrap();
+    let params = vec![
+        ("client_id", s.spa.client_id.clone()),
+        ("response_type", "code".into()),
+        ("redirect_uri", SPA_CALLBACK.into()),
+        ("scope", "openid".into()),
+        ("code_challenge", CHALLENGE.into()),
+        ("code_challenge_method", "S256".into()),
+    ];
+    let exchange = |code: String, origin: &'static str| {
+        let url = s.url("oauth/token");
+        let client_id = s.spa.client_id.clone();
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("origin", origin)
+                .form(&[
+                    ("grant_type", "authorization_code"),
+                    ("code", code.as_str()),
+                    ("redirect_uri", SPA_CALLBACK),
+                    ("code_verifier", VERIFIER),
+                    ("client_id", client_id.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let code = sign_in(&s, &browser(), &params).await["code"].clone();
+    let r = exchange(code, foreign).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    let code = sign_in(&s, &browser(), &params).await["code"].clone();
+    let r = exchange(code, SPA_ORIGIN).await;
+    assert_eq!(r.headers()["access-control-allow-origin"], SPA_ORIGIN);
+}
