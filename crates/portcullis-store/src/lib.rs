@@ -2,7 +2,7 @@
 //!
 //! The traits are grouped by aggregate (clients, users, APIs, grants, sessions, keys, rate limits)
 //! and say nothing about SQL: every backend (SQLite today, PostgreSQL next) implements them and
-//! runs the same conformance suite, [`testsuite`] (feature `testsuite`).
+//! runs the same conformance suite, the `testsuite` module (feature `testsuite`).
 //!
 //! Conventions every backend follows:
 //! - Times are Unix seconds (`i64`), passed in by the caller: no backend reads the wall clock.

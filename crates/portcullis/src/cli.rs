@@ -196,7 +196,7 @@ pub enum AppsCommand {
 pub enum ApisCommand {
     /// Create an API.
     Create {
-        /// The audience, e.g. https://api.example.com.
+        /// The API identifier, which clients send as `audience` (e.g. an https URL of the API).
         #[arg(long)]
         identifier: String,
         #[arg(long)]
