@@ -67,28 +67,8 @@ impl GrantStore for SqliteStore {
     }
 
     async fn revoke_user_grants(&self, user_id: &str) -> StoreResult<u64> {
-        let mut tx = self.write_tx().await?;
-        for statement in [
-            "UPDATE refresh_tokens SET revoked = TRUE WHERE grant_id IN \
-             (SELECT grant_id FROM grants WHERE user_id = ?)",
-            "UPDATE access_tokens SET revoked = TRUE WHERE grant_id IN \
-             (SELECT grant_id FROM grants WHERE user_id = ?)",
-        ] {
-            sqlx::query(statement)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
-        let revoked =
-            sqlx::query("UPDATE grants SET revoked = TRUE WHERE user_id = ? AND revoked = FALSE")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected();
-        tx.commit().await.map_err(db)?;
-        Ok(revoked)
+        self.revoke_grants_where(GrantOwner::User, user_id, true)
+            .await
     }
 
     async fn session_client_ids(&self, session_id: &str) -> StoreResult<Vec<String>> {
@@ -162,32 +142,8 @@ impl GrantStore for SqliteStore {
         session_id: &str,
         include_offline: bool,
     ) -> StoreResult<u64> {
-        let mut tx = self.write_tx().await?;
-        for statement in [
-            "UPDATE refresh_tokens SET revoked = TRUE WHERE grant_id IN (SELECT grant_id \
-             FROM grants WHERE session_id = ? AND (? OR offline = FALSE))",
-            "UPDATE access_tokens SET revoked = TRUE WHERE grant_id IN (SELECT grant_id \
-             FROM grants WHERE session_id = ? AND (? OR offline = FALSE))",
-        ] {
-            sqlx::query(statement)
-                .bind(session_id)
-                .bind(include_offline)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
-        let revoked = sqlx::query(
-            "UPDATE grants SET revoked = TRUE \
-             WHERE session_id = ? AND (? OR offline = FALSE) AND revoked = FALSE",
-        )
-        .bind(session_id)
-        .bind(include_offline)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        tx.commit().await.map_err(db)?;
-        Ok(revoked)
+        self.revoke_grants_where(GrantOwner::Session, session_id, include_offline)
+            .await
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
@@ -330,4 +286,74 @@ async fn insert_refresh_token(
     .await
     .map_err(db)?;
     Ok(())
+}
+
+/// Which column selects the grants to revoke.
+#[derive(Clone, Copy)]
+enum GrantOwner {
+    User,
+    Session,
+}
+
+/// The grant filter of [`GrantOwner`], spliced into fixed statements at compile time (never
+/// from input). Binds: the owner's key, then `include_offline`.
+macro_rules! revoke_statements {
+    ($filter:literal) => {
+        [
+            concat!(
+                "UPDATE refresh_tokens SET revoked = TRUE WHERE grant_id IN ",
+                "(SELECT grant_id FROM grants WHERE ",
+                $filter,
+                ")"
+            ),
+            concat!(
+                "UPDATE access_tokens SET revoked = TRUE WHERE grant_id IN ",
+                "(SELECT grant_id FROM grants WHERE ",
+                $filter,
+                ")"
+            ),
+            concat!(
+                "UPDATE grants SET revoked = TRUE WHERE ",
+                $filter,
+                " AND revoked = FALSE"
+            ),
+        ]
+    };
+}
+
+impl GrantOwner {
+    /// Revoke the refresh tokens, the access-token records, then the grants themselves.
+    fn statements(self) -> [&'static str; 3] {
+        match self {
+            GrantOwner::User => revoke_statements!("user_id = ? AND (? OR offline = FALSE)"),
+            GrantOwner::Session => revoke_statements!("session_id = ? AND (? OR offline = FALSE)"),
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Revokes, in one transaction, the grants whose `owner` column equals `key` (sparing
+    /// `offline_access` grants unless `include_offline`), with their refresh tokens and
+    /// access-token records. Returns how many grants this call revoked.
+    async fn revoke_grants_where(
+        &self,
+        owner: GrantOwner,
+        key: &str,
+        include_offline: bool,
+    ) -> StoreResult<u64> {
+        let mut tx = self.write_tx().await?;
+        let mut revoked = 0;
+        for statement in owner.statements() {
+            revoked = sqlx::query(statement)
+                .bind(key)
+                .bind(include_offline)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        // The last statement's count: the grants.
+        Ok(revoked)
+    }
 }
