@@ -5,7 +5,7 @@ use crate::html;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use portcullis_core::{ErrorCode, OAuthError, Provider};
+use portcullis_core::{ErrorCode, OAuthError};
 use serde_json::json;
 
 /// `Cache-Control: no-store` + `Pragma: no-cache` (RFC 6749 §5.1).
@@ -78,12 +78,12 @@ pub fn bearer(err: Option<OAuthError>) -> Response {
 }
 
 /// A readable HTML error page (400, or 500 for our own failures).
-pub fn page(p: &Provider, err: OAuthError) -> Response {
+pub fn page(err: OAuthError) -> Response {
     log(&err);
     let status = match err.code {
         ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         _ => StatusCode::BAD_REQUEST,
     };
-    html::error_page(p, status, err.code.as_str(), &err.description)
+    html::error_page(status, err.code.as_str(), &err.description)
 }

@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use portcullis_core::Provider;
 use portcullis_core::crypto::random_token;
 
 /// Renders a page with the default security headers.
@@ -64,7 +63,7 @@ pub struct ErrorPage<'a> {
     pub description: &'a str,
 }
 
-pub fn error_page(_p: &Provider, status: StatusCode, code: &str, description: &str) -> Response {
+pub fn error_page(status: StatusCode, code: &str, description: &str) -> Response {
     let title = match status {
         StatusCode::TOO_MANY_REQUESTS => "Slow down",
         StatusCode::NOT_FOUND => "Page not found",

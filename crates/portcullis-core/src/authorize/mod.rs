@@ -63,16 +63,6 @@ pub enum AuthorizeFailure {
     Respond(AuthorizationResponse),
 }
 
-impl AuthorizeFailure {
-    /// The error, for logs and tests.
-    pub fn error(&self) -> Option<&OAuthError> {
-        match self {
-            AuthorizeFailure::ErrorPage(e) => Some(e),
-            AuthorizeFailure::Respond(r) => r.error.as_ref(),
-        }
-    }
-}
-
 /// Validates an authorization request. The checks run in order, each a small function in
 /// `checks`: first those about the client and redirect URI (failures are error pages), then the
 /// rest (failures go to the redirect URI with `state` and `iss`).

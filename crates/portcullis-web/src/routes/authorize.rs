@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use portcullis_core::authorize::{
     self, AuthorizationResponse, AuthorizeFailure, Decision, ResponseMode,
 };
-use portcullis_core::{OAuthError, Params, Provider, sessions};
+use portcullis_core::{OAuthError, Params, sessions};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -33,7 +33,7 @@ pub async fn authorize_get(
 ) -> Response {
     match body::query(query.as_deref()) {
         Ok(params) => authorize(&s, &headers, params).await,
-        Err(e) => errors::page(&s.provider, e.not_redirectable()),
+        Err(e) => errors::page(e.not_redirectable()),
     }
 }
 
@@ -48,7 +48,7 @@ pub async fn authorize_post(
         .and_then(Params::from_urlencoded);
     match params {
         Ok(params) => authorize(&s, &headers, params).await,
-        Err(e) => errors::page(&s.provider, e.not_redirectable()),
+        Err(e) => errors::page(e.not_redirectable()),
     }
 }
 
@@ -56,16 +56,16 @@ async fn authorize(s: &AppState, headers: &HeaderMap, params: Params) -> Respons
     let p = &s.provider;
     let request = match authorize::validate(p, params).await {
         Ok(r) => r,
-        Err(AuthorizeFailure::ErrorPage(e)) => return errors::page(p, e),
-        Err(AuthorizeFailure::Respond(r)) => return respond(p, r, StatusCode::FOUND),
+        Err(AuthorizeFailure::ErrorPage(e)) => return errors::page(e),
+        Err(AuthorizeFailure::Respond(r)) => return respond(r, StatusCode::FOUND),
     };
     let cookie = cookies::get(headers, cookies::session_name(&p.config.issuer));
     let session = match sessions::find(p, cookie).await {
         Ok(s) => s,
-        Err(e) => return errors::page(p, e),
+        Err(e) => return errors::page(e),
     };
     match authorize::decide(p, &request, session.as_ref().map(|(s, u)| (s, u)), false).await {
-        Ok(Decision::Respond(r)) => respond(p, r, StatusCode::FOUND),
+        Ok(Decision::Respond(r)) => respond(r, StatusCode::FOUND),
         Ok(Decision::Login) => {
             let tx = LoginTransaction {
                 params: request.params,
@@ -73,17 +73,16 @@ async fn authorize(s: &AppState, headers: &HeaderMap, params: Params) -> Respons
             };
             match p.sealer.seal(&tx, LOGIN_PURPOSE) {
                 Ok(sealed) => redirect(StatusCode::FOUND, &format!("/u/login?state={sealed}")),
-                Err(e) => errors::page(p, OAuthError::server_error(e)),
+                Err(e) => errors::page(OAuthError::server_error(e)),
             }
         }
-        Err(e) => errors::page(p, e),
+        Err(e) => errors::page(e),
     }
 }
 
 /// Delivers an authorization response in its mode. `redirect_status` is 302 for a plain
 /// GET and 303 after a credential POST (RFC 9700 §4.12: never 307).
-pub fn respond(p: &Provider, r: AuthorizationResponse, redirect_status: StatusCode) -> Response {
-    let _ = p;
+pub fn respond(r: AuthorizationResponse, redirect_status: StatusCode) -> Response {
     match r.mode {
         ResponseMode::Query => redirect(redirect_status, &r.query_url()),
         ResponseMode::Fragment => redirect(redirect_status, &r.fragment_url()),

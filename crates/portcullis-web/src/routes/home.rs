@@ -58,9 +58,8 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
     r
 }
 
-pub async fn not_found(State(s): State<AppState>) -> Response {
+pub async fn not_found() -> Response {
     html::error_page(
-        &s.provider,
         StatusCode::NOT_FOUND,
         "not_found",
         "There is nothing at this address.",

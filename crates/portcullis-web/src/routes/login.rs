@@ -39,7 +39,7 @@ pub async fn login_page(
 ) -> Response {
     let p = &s.provider;
     let Some((state, tx)) = q.state.and_then(|st| open(p, &st).map(|tx| (st, tx))) else {
-        return expired(p);
+        return expired();
     };
     let (csrf_cookie, fresh) = csrf_cookie(p, &headers);
     let app_name = app_name(p, &tx).await;
@@ -67,25 +67,24 @@ pub async fn login_submit(
     let p = &s.provider;
     let headers = request.headers().clone();
     let Ok(Form(form)) = Form::<LoginForm>::from_request(request, &()).await else {
-        return errors::page(
-            p,
-            OAuthError::invalid_request("The sign-in form was malformed."),
-        );
+        return errors::page(OAuthError::invalid_request(
+            "The sign-in form was malformed.",
+        ));
     };
     if !same_origin(p, &headers) {
-        return forbidden(p);
+        return forbidden();
     }
     let Some(tx) = open(p, &form.state) else {
-        return expired(p);
+        return expired();
     };
     let Some(cookie) = cookies::get(&headers, cookies::csrf_name(&p.config.issuer)) else {
-        return forbidden(p);
+        return forbidden();
     };
     if !p
         .hasher
         .verify(&format!("csrf:{cookie}:{}", form.state), &form.csrf)
     {
-        return forbidden(p);
+        return forbidden();
     }
     let user = match login::authenticate(p, &form.email, &form.password, &ip).await {
         Ok(user) => user,
@@ -114,7 +113,7 @@ pub async fn login_submit(
     };
     let (secret, session) = match sessions::create(p, &user).await {
         Ok(v) => v,
-        Err(e) => return errors::page(p, e),
+        Err(e) => return errors::page(e),
     };
     tracing::info!(user_id = %user.user_id, session_id = %session.session_id, "signed in");
     let mut response = resume(p, tx, &session, &user).await;
@@ -139,13 +138,13 @@ async fn resume(
 ) -> Response {
     let request = match authorize::validate(p, tx.params).await {
         Ok(r) => r,
-        Err(AuthorizeFailure::ErrorPage(e)) => return errors::page(p, e),
-        Err(AuthorizeFailure::Respond(r)) => return respond(p, r, StatusCode::SEE_OTHER),
+        Err(AuthorizeFailure::ErrorPage(e)) => return errors::page(e),
+        Err(AuthorizeFailure::Respond(r)) => return respond(r, StatusCode::SEE_OTHER),
     };
     match authorize::decide(p, &request, Some((session, user)), true).await {
-        Ok(Decision::Respond(r)) => respond(p, r, StatusCode::SEE_OTHER),
+        Ok(Decision::Respond(r)) => respond(r, StatusCode::SEE_OTHER),
         Ok(Decision::Login) => redirect(StatusCode::SEE_OTHER, "/"),
-        Err(e) => errors::page(p, e),
+        Err(e) => errors::page(e),
     }
 }
 
@@ -201,18 +200,16 @@ pub fn set_cookie(r: &mut Response, value: &str) {
     }
 }
 
-pub fn forbidden(p: &Provider) -> Response {
+pub fn forbidden() -> Response {
     html::error_page(
-        p,
         StatusCode::FORBIDDEN,
         "invalid_request",
         "This form was submitted from another site or its security token is missing. Go back to the application and sign in again.",
     )
 }
 
-fn expired(p: &Provider) -> Response {
+fn expired() -> Response {
     html::error_page(
-        p,
         StatusCode::BAD_REQUEST,
         "invalid_request",
         "This sign-in link has expired or is not valid. Go back to the application and start again.",

@@ -29,7 +29,7 @@ pub async fn oidc_logout_get(
 ) -> Response {
     match body::query(query.as_deref()) {
         Ok(params) => oidc_logout(&s, &Method::GET, &headers, params).await,
-        Err(e) => errors::page(&s.provider, e.not_redirectable()),
+        Err(e) => errors::page(e.not_redirectable()),
     }
 }
 
@@ -40,7 +40,7 @@ pub async fn oidc_logout_post(
 ) -> Response {
     match body::params(&headers, &body) {
         Ok(params) => oidc_logout(&s, &Method::POST, &headers, params).await,
-        Err(e) => errors::page(&s.provider, e.not_redirectable()),
+        Err(e) => errors::page(e.not_redirectable()),
     }
 }
 
@@ -53,7 +53,7 @@ async fn oidc_logout(
     let p = &s.provider;
     let plan = match logout::plan_oidc_logout(p, &params).await {
         Ok(plan) => plan,
-        Err(e) => return errors::page(p, e),
+        Err(e) => return errors::page(e),
     };
     let session_cookie = cookies::get(headers, cookies::session_name(&p.config.issuer));
     let signed_in = matches!(sessions::find(p, session_cookie).await, Ok(Some(_)));
@@ -72,7 +72,7 @@ fn confirm_page(p: &Provider, headers: &HeaderMap, plan: &LogoutPlan) -> Respons
         PLAN_PURPOSE,
     ) {
         Ok(s) => s,
-        Err(e) => return errors::page(p, OAuthError::server_error(e)),
+        Err(e) => return errors::page(OAuthError::server_error(e)),
     };
     let (cookie, fresh) = csrf_cookie(p, headers);
     let mut r = html::render(
@@ -101,32 +101,30 @@ pub struct ConfirmForm {
 pub async fn confirm(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let p = &s.provider;
     let Ok(form) = serde_urlencoded::from_bytes::<ConfirmForm>(&body) else {
-        return errors::page(
-            p,
-            OAuthError::invalid_request("The sign-out form was malformed."),
-        );
+        return errors::page(OAuthError::invalid_request(
+            "The sign-out form was malformed.",
+        ));
     };
     if !same_origin(p, &headers) {
-        return forbidden(p);
+        return forbidden();
     }
     let Some(cookie) = cookies::get(&headers, cookies::csrf_name(&p.config.issuer)) else {
-        return forbidden(p);
+        return forbidden();
     };
     if !p
         .hasher
         .verify(&format!("csrf:{cookie}:{}", form.plan), &form.csrf)
     {
-        return forbidden(p);
+        return forbidden();
     }
     let Some(plan) = p
         .sealer
         .unseal::<SealedPlan>(&form.plan, PLAN_PURPOSE)
         .filter(|plan| plan.exp > p.now())
     else {
-        return errors::page(
-            p,
-            OAuthError::invalid_request("This sign-out request has expired. Try again."),
-        );
+        return errors::page(OAuthError::invalid_request(
+            "This sign-out request has expired. Try again.",
+        ));
     };
     let session_cookie = cookies::get(&headers, cookies::session_name(&p.config.issuer));
     finish(p, &Method::POST, session_cookie, plan.redirect.as_deref()).await
@@ -141,11 +139,11 @@ pub async fn v2_logout(
     let p = &s.provider;
     let params = match body::query(query.as_deref()) {
         Ok(params) => params,
-        Err(e) => return errors::page(p, e.not_redirectable()),
+        Err(e) => return errors::page(e.not_redirectable()),
     };
     let plan = match logout::plan_v2_logout(p, &params).await {
         Ok(plan) => plan,
-        Err(e) => return errors::page(p, e),
+        Err(e) => return errors::page(e),
     };
     let session_cookie = cookies::get(&headers, cookies::session_name(&p.config.issuer));
     finish(p, &Method::GET, session_cookie, plan.redirect.as_deref()).await
@@ -160,7 +158,7 @@ async fn finish(
     redirect_to: Option<&str>,
 ) -> Response {
     if let Err(e) = sessions::end_by_cookie(p, session_cookie).await {
-        return errors::page(p, e);
+        return errors::page(e);
     }
     let status = if method == Method::POST {
         StatusCode::SEE_OTHER
