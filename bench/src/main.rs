@@ -288,6 +288,7 @@ async fn seed(p: &Provider) {
         }],
         token_lifetime: 3600,
         allow_offline_access: true,
+        introspection_clients: vec![],
         created_at: 0,
         updated_at: 0,
     })

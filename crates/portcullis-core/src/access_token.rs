@@ -24,6 +24,15 @@ impl LiveAccessToken {
         }
     }
 
+    /// The `aud` values (a string or an array).
+    pub fn audiences(&self) -> Vec<&str> {
+        match self.claims.get("aud") {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn scope(&self) -> &str {
         self.claims
             .get("scope")

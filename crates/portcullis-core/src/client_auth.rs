@@ -1,8 +1,9 @@
 //! Client authentication at the token, revocation and introspection endpoints (RFC 6749 §2.3).
 
 use crate::Provider;
-use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::error::{OAuthError, OAuthResult};
 use crate::params::Params;
+use crate::throttle::Throttle;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use portcullis_store::{Client, TokenEndpointAuthMethod};
@@ -43,87 +44,174 @@ pub fn parse_basic(header: &str) -> Option<OAuthResult<(String, String)>> {
     Some(Ok((decode(id), decode(secret))))
 }
 
-/// Authenticates the client of a back-channel request. `authorization` is the raw
-/// `Authorization` header, if any. Both secret methods are accepted for any confidential client
-/// (they are equally strong, and Auth0's SDKs differ in which they use); public clients send only
-/// `client_id` and never a secret. More than one method at once is `invalid_request`
-/// (RFC 6749 §2.3). Repeated failures are throttled per client and caller address (RFC 6749
-/// §2.3.1), so a stranger guessing cannot lock the real application out.
+/// The longest `client_id` looked up at all. Longer ones are refused before any storage is
+/// touched (ours are at most 128 characters; Auth0's are 32).
+pub const MAX_CLIENT_ID_LEN: usize = 128;
+
+/// The credentials a back-channel request presented (RFC 6749 §2.3.1), extracted once from the
+/// `Authorization` header and the body, already decoded. `Debug` never prints a secret.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ClientCredentials {
+    /// `Authorization: Basic` (`client_secret_basic`).
+    Basic { client_id: String, secret: String },
+    /// `client_id` and `client_secret` in the body (`client_secret_post`).
+    Post { client_id: String, secret: String },
+    /// Only a `client_id`: a public client (`none`).
+    ClientIdOnly { client_id: String },
+    /// Nothing identified the client.
+    Missing,
+}
+
+impl std::fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ClientCredentials::{:?}({:?})",
+            self.method(),
+            self.client_id()
+        )
+    }
+}
+
+impl ClientCredentials {
+    /// Extracts the credentials from the raw `Authorization` header and the body parameters.
+    /// Malformed Basic credentials are `invalid_client` (answered with a Basic challenge); more
+    /// than one method at once, or a body `client_id` that contradicts the Basic one, is
+    /// `invalid_request` (RFC 6749 §2.3).
+    pub fn extract(authorization: Option<&str>, params: &Params) -> OAuthResult<Self> {
+        let basic = match authorization.and_then(parse_basic) {
+            Some(Ok(pair)) => Some(pair),
+            Some(Err(mut e)) => {
+                e.basic_auth_failed = true;
+                return Err(e);
+            }
+            None => None,
+        };
+        let body_id = params.get("client_id");
+        match (basic, params.get("client_secret")) {
+            (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+                "Use only one client authentication method.",
+            )),
+            (Some((client_id, secret)), None) => {
+                if body_id.is_some_and(|body_id| body_id != client_id) {
+                    return Err(OAuthError::invalid_request(
+                        "client_id in the body differs from the HTTP Basic credentials.",
+                    ));
+                }
+                Ok(ClientCredentials::Basic { client_id, secret })
+            }
+            (None, Some(secret)) => Ok(ClientCredentials::Post {
+                client_id: params.require("client_id")?.to_owned(),
+                secret: secret.to_owned(),
+            }),
+            (None, None) => Ok(match body_id {
+                Some(id) => ClientCredentials::ClientIdOnly {
+                    client_id: id.to_owned(),
+                },
+                None => ClientCredentials::Missing,
+            }),
+        }
+    }
+
+    /// The client the request names, if any.
+    pub fn client_id(&self) -> Option<&str> {
+        match self {
+            ClientCredentials::Basic { client_id, .. }
+            | ClientCredentials::Post { client_id, .. }
+            | ClientCredentials::ClientIdOnly { client_id } => Some(client_id),
+            ClientCredentials::Missing => None,
+        }
+    }
+
+    /// How the client presented itself.
+    pub fn method(&self) -> AuthMethod {
+        match self {
+            ClientCredentials::Basic { .. } => AuthMethod::Basic,
+            ClientCredentials::Post { .. } => AuthMethod::Post,
+            ClientCredentials::ClientIdOnly { .. } | ClientCredentials::Missing => AuthMethod::None,
+        }
+    }
+
+    fn secret(&self) -> Option<&str> {
+        match self {
+            ClientCredentials::Basic { secret, .. } | ClientCredentials::Post { secret, .. } => {
+                Some(secret)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A client that proved who it is (or, for a public client, named itself).
+#[derive(Debug, Clone)]
+pub struct AuthenticatedClient {
+    pub client: Client,
+    pub method: AuthMethod,
+}
+
+impl AuthenticatedClient {
+    /// Whether the client proved possession of a secret (a confidential client).
+    pub fn is_confidential(&self) -> bool {
+        self.method != AuthMethod::None
+    }
+}
+
+/// Authenticates the client of a back-channel request. Both secret methods are accepted for
+/// any confidential client (they are equally strong, and Auth0's SDKs differ in which they use);
+/// public clients send only `client_id` and never a secret.
+///
+/// RFC 6749 §2.3.1 asks for protection against brute force: every secret check first reserves
+/// an attempt for (client, caller address) ([`Throttle::ClientSecret`]), atomically, so no
+/// burst of parallel guesses gets more checks than the limit, and a stranger's guesses cannot
+/// lock the real application out. Unknown client ids cost the caller's address budget
+/// ([`Throttle::UnknownClient`]) and create no state of their own; over-long ones are refused
+/// before any lookup.
 pub async fn authenticate(
     p: &Provider,
-    authorization: Option<&str>,
+    credentials: &ClientCredentials,
     client_ip: &str,
-    params: &Params,
-) -> OAuthResult<(Client, AuthMethod)> {
-    let basic = match authorization.and_then(parse_basic) {
-        Some(Ok(pair)) => Some(pair),
-        Some(Err(mut e)) => {
-            e.basic_auth_failed = true;
-            return Err(e);
-        }
-        None => None,
-    };
-    let post_secret = params.get("client_secret");
-    let (client_id, secret, method) = match (basic, post_secret) {
-        (Some(_), Some(_)) => {
-            return Err(OAuthError::invalid_request(
-                "Use only one client authentication method.",
-            ));
-        }
-        (Some((id, secret)), None) => {
-            if params.get("client_id").is_some_and(|body_id| body_id != id) {
-                return Err(OAuthError::invalid_request(
-                    "client_id in the body differs from the HTTP Basic credentials.",
-                ));
-            }
-            (id, Some(secret), AuthMethod::Basic)
-        }
-        (None, Some(secret)) => (
-            params.require("client_id")?.to_owned(),
-            Some(secret.to_owned()),
-            AuthMethod::Post,
-        ),
-        (None, None) => (
-            params
-                .get("client_id")
-                .ok_or_else(|| OAuthError::invalid_client("Client authentication is required."))?
-                .to_owned(),
-            None,
-            AuthMethod::None,
-        ),
-    };
+) -> OAuthResult<AuthenticatedClient> {
+    let method = credentials.method();
     let fail = |description: &'static str| {
         let mut e = OAuthError::invalid_client(description);
         e.basic_auth_failed = method == AuthMethod::Basic;
         e
     };
-    let throttle_key = format!("client_auth:{client_ip}:{client_id}");
-    let now = p.now();
-    let window = p.config.failed_login_window;
-    if p.store.peek(&throttle_key, window, now).await? >= p.config.max_failed_client_auth {
-        return Err(OAuthError::new(
-            ErrorCode::TooManyAttempts,
-            "Too many failed client authentications; try again later.",
-        ));
+    let Some(client_id) = credentials.client_id() else {
+        return Err(fail("Client authentication is required."));
+    };
+    if client_id.len() > MAX_CLIENT_ID_LEN {
+        return Err(fail("Client authentication failed."));
     }
-    let Some(client) = p.store.get_client(&client_id).await? else {
-        p.store.hit(&throttle_key, window, now).await?;
+    let Some(client) = p.store.get_client(client_id).await? else {
+        // Counted against the caller's address (the attempt is kept: it failed).
+        let _failed = Throttle::UnknownClient { ip: client_ip }.reserve(p).await?;
         return Err(fail("Client authentication failed."));
     };
+    let secret = credentials.secret();
     match (
         &client.secret_hash,
         client.token_endpoint_auth_method,
         secret,
     ) {
         (Some(hash), registered, Some(secret)) if registered != TokenEndpointAuthMethod::None => {
-            if p.hasher.verify(&secret, hash) {
-                Ok((client, method))
+            let attempt = Throttle::ClientSecret {
+                client_id: &client.client_id,
+                ip: client_ip,
+            }
+            .reserve(p)
+            .await?;
+            if p.hasher.verify(secret, hash) {
+                attempt.succeeded(p).await?;
+                Ok(AuthenticatedClient { client, method })
             } else {
-                p.store.hit(&throttle_key, window, now).await?;
                 Err(fail("Client authentication failed."))
             }
         }
-        (_, TokenEndpointAuthMethod::None, None) => Ok((client, AuthMethod::None)),
+        (_, TokenEndpointAuthMethod::None, None) => Ok(AuthenticatedClient {
+            client,
+            method: AuthMethod::None,
+        }),
         (_, TokenEndpointAuthMethod::None, Some(_)) => Err(fail(
             "This application is public: it has no client secret to send.",
         )),

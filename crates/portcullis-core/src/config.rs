@@ -104,8 +104,12 @@ pub struct ProviderConfig {
     pub max_failed_logins: u32,
     /// How long failed sign-ins are counted / a block lasts.
     pub failed_login_window: i64,
-    /// Failed client authentications for one client before it is throttled.
+    /// Failed client authentications for one client from one address before that pair is
+    /// throttled.
     pub max_failed_client_auth: u32,
+    /// Authentications naming unknown applications from one address before that address is
+    /// throttled (such requests get no per-client counter).
+    pub max_unknown_client_auth_per_ip: u32,
     /// How long the previous signing key stays published after a rotation.
     pub previous_key_lifetime: i64,
 }
@@ -125,6 +129,7 @@ impl ProviderConfig {
             max_failed_logins: 10,
             failed_login_window: 3_600,
             max_failed_client_auth: 20,
+            max_unknown_client_auth_per_ip: 100,
             previous_key_lifetime: 2 * 86_400,
         }
     }

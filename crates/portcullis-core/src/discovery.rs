@@ -1,11 +1,18 @@
 //! OpenID Provider Metadata (OIDC Discovery §3, RFC 8414 §2).
 
 use crate::config::Issuer;
+use crate::token::GRANTS;
 use serde_json::{Value, json};
 
 /// The discovery document. Every endpoint hangs off the one issuer string.
 pub fn metadata(issuer: &Issuer) -> Value {
     let e = |path: &str| issuer.endpoint(path);
+    // The token endpoint's grants, plus `implicit` (`response_type=id_token` at /authorize).
+    let grant_types: Vec<&str> = GRANTS
+        .iter()
+        .map(|g| g.grant_type)
+        .chain(["implicit"])
+        .collect();
     json!({
         "issuer": issuer.as_str(),
         "authorization_endpoint": e("authorize"),
@@ -18,7 +25,7 @@ pub fn metadata(issuer: &Issuer) -> Value {
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "response_types_supported": ["code", "id_token"],
         "response_modes_supported": ["query", "fragment", "form_post", "web_message"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", "implicit"],
+        "grant_types_supported": grant_types,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],

@@ -2,26 +2,32 @@
 
 use crate::Provider;
 use crate::access_token;
-use crate::client_auth::{self, AuthMethod};
+use crate::access_token::LiveAccessToken;
+use crate::client_auth::{self, ClientCredentials};
 use crate::error::{OAuthError, OAuthResult};
 use crate::params::Params;
+use portcullis_store::Client;
 use serde_json::{Map, Value, json};
 
 /// RFC 7662 §2.1–2.2: only authenticated confidential clients may ask. An active token gives
 /// `active: true` with its details; anything expired, revoked, unknown or not the caller's
-/// business gives only `{"active": false}` (§2.2, §4).
+/// business gives only `{"active": false}` (§2.2). §4: a token is the caller's business when it
+/// was issued to the caller, or (access tokens) when the caller is one of the
+/// `introspection_clients` of an API the token is for — the resource server checking the tokens
+/// sent to it. Any other confidential client learns nothing.
 pub async fn introspect(
     p: &Provider,
-    authorization: Option<&str>,
+    credentials: &ClientCredentials,
     client_ip: &str,
     params: &Params,
 ) -> OAuthResult<Map<String, Value>> {
-    let (client, method) = client_auth::authenticate(p, authorization, client_ip, params).await?;
-    if method == AuthMethod::None {
+    let authenticated = client_auth::authenticate(p, credentials, client_ip).await?;
+    if !authenticated.is_confidential() {
         return Err(OAuthError::invalid_client(
             "Introspection requires a confidential client.",
         ));
     }
+    let client = authenticated.client;
     let token = params.require("token")?;
     let inactive = || {
         let mut m = Map::new();
@@ -53,6 +59,9 @@ pub async fn introspect(
     let Some(live) = access_token::check(p, token).await? else {
         return Ok(inactive());
     };
+    if !may_introspect(p, &client, &live).await? {
+        return Ok(inactive());
+    }
     let mut m = Map::new();
     m.insert("active".into(), json!(true));
     m.insert("token_type".into(), json!("access_token"));
@@ -72,4 +81,23 @@ pub async fn introspect(
         }
     }
     Ok(m)
+}
+
+/// RFC 7662 §4: the token's own client, or a client an API of the token's audience names.
+async fn may_introspect(
+    p: &Provider,
+    client: &Client,
+    live: &LiveAccessToken,
+) -> OAuthResult<bool> {
+    if live.record.client_id == client.client_id {
+        return Ok(true);
+    }
+    for audience in live.audiences() {
+        if let Some(api) = p.store.get_api_by_identifier(audience).await?
+            && api.introspection_clients.contains(&client.client_id)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod email;
 pub mod error;
 pub mod jwt;
 pub mod keys;
@@ -33,6 +34,7 @@ pub mod login;
 pub mod logout;
 pub mod maintenance;
 pub mod revoke;
+pub mod throttle;
 pub mod token;
 pub mod userinfo;
 

@@ -1,9 +1,10 @@
-//! Password sign-in with brute-force protection: failures are counted per (user, IP) in the
-//! shared store (so limits hold across replicas), checked before the expensive hash, and an
-//! unknown email costs the same hash as a known one (no enumeration by timing).
+//! Password sign-in with brute-force protection: attempts are counted per (user, IP) in the
+//! shared store (so limits hold across replicas), reserved atomically before the expensive
+//! hash, and an unknown email costs the same hash as a known one (no enumeration by timing).
 
 use crate::Provider;
-use crate::error::OAuthError;
+use crate::error::{ErrorCode, OAuthError};
+use crate::throttle::Throttle;
 use portcullis_store::User;
 
 /// Why a sign-in failed. The messages are what the sign-in page shows.
@@ -27,23 +28,28 @@ impl From<portcullis_store::StoreError> for LoginError {
 }
 
 /// Checks an email and password. `client_ip` keys the throttle (Auth0: 10 failures per user
-/// and IP, then that pair is blocked for the window).
+/// and IP, then that pair is blocked for the window). The attempt is reserved before the hash,
+/// atomically ([`Throttle::SignIn`]), so parallel guesses get no more checks than the limit.
 pub async fn authenticate(
     p: &Provider,
     email: &str,
     password: &str,
     client_ip: &str,
 ) -> Result<User, LoginError> {
-    let email = email.trim().to_lowercase();
+    let email = crate::email::canonical(email);
     if email.is_empty() || email.len() > 320 || password.is_empty() || password.len() > 1024 {
         return Err(LoginError::InvalidCredentials);
     }
-    let key = format!("login:{client_ip}:{email}");
-    let now = p.now();
-    let window = p.config.failed_login_window;
-    if p.store.peek(&key, window, now).await? >= p.config.max_failed_logins {
-        return Err(LoginError::TooManyAttempts);
+    let attempt = Throttle::SignIn {
+        email: &email,
+        ip: client_ip,
     }
+    .reserve(p)
+    .await
+    .map_err(|e| match e.code {
+        ErrorCode::TooManyAttempts => LoginError::TooManyAttempts,
+        _ => LoginError::Internal(e),
+    })?;
     let user = p.store.get_user_by_email(&email).await?;
     let ok = p
         .passwords
@@ -55,16 +61,14 @@ pub async fn authenticate(
         .map_err(OAuthError::server_error)?;
     match user {
         Some(user) if ok => {
-            p.store.reset(&key).await?;
+            attempt.succeeded(p).await?;
             if user.blocked {
                 Err(LoginError::Blocked)
             } else {
                 Ok(user)
             }
         }
-        _ => {
-            p.store.hit(&key, window, now).await?;
-            Err(LoginError::InvalidCredentials)
-        }
+        // The reserved attempt stays counted.
+        _ => Err(LoginError::InvalidCredentials),
     }
 }

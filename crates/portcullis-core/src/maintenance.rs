@@ -1,5 +1,5 @@
 //! Background upkeep every replica runs: pick up key rotations made elsewhere (CLI, another
-//! replica) and purge expired codes and tokens.
+//! replica) and purge what has expired (codes, tokens, grants, sessions, throttle counters).
 
 use crate::Provider;
 use std::time::Duration;
@@ -20,9 +20,21 @@ pub async fn tick(p: &Provider) {
     if let Err(e) = p.keys.reload(p.store.as_ref(), now).await {
         tracing::error!(error = %e, "reloading signing keys failed");
     }
-    match p.store.purge_expired(now).await {
-        Ok(0) => {}
-        Ok(n) => tracing::debug!(rows = n, "purged expired codes and tokens"),
-        Err(e) => tracing::error!(error = %e, "purging expired records failed"),
+    // Everything that expires is deleted once it has: nothing a caller can create (throttle
+    // counters, sessions, codes, tokens) accumulates without bound.
+    let purged = [
+        ("codes, tokens and grants", p.store.purge_expired(now).await),
+        ("sessions", p.store.purge_expired_sessions(now).await),
+        (
+            "throttle counters",
+            p.store.purge_expired_rate_limits(now).await,
+        ),
+    ];
+    for (what, result) in purged {
+        match result {
+            Ok(0) => {}
+            Ok(rows) => tracing::debug!(rows, what, "purged expired records"),
+            Err(e) => tracing::error!(error = %e, what, "purging expired records failed"),
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::Provider;
 use crate::access_token;
-use crate::client_auth;
+use crate::client_auth::{self, ClientCredentials};
 use crate::error::{OAuthError, OAuthResult};
 use crate::params::Params;
 
@@ -12,11 +12,13 @@ use crate::params::Params;
 /// `token_type_hint` only orders the search (§2.1: the server extends its search).
 pub async fn revoke(
     p: &Provider,
-    authorization: Option<&str>,
+    credentials: &ClientCredentials,
     client_ip: &str,
     params: &Params,
 ) -> OAuthResult<()> {
-    let (client, _) = client_auth::authenticate(p, authorization, client_ip, params).await?;
+    let client = client_auth::authenticate(p, credentials, client_ip)
+        .await?
+        .client;
     let token = params.require("token")?;
     if token.len() > 8192 {
         return Ok(());

@@ -80,6 +80,7 @@ pub async fn fixture() -> Fixture {
             }],
             token_lifetime: 600,
             allow_offline_access: true,
+            introspection_clients: vec![],
             created_at: T0,
             updated_at: T0,
         })

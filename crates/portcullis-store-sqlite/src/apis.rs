@@ -12,7 +12,7 @@ impl ApiStore for SqliteStore {
         sqlx::query(concat!(
             "INSERT INTO apis (",
             api_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&api.api_id)
         .bind(&api.identifier)
@@ -20,6 +20,7 @@ impl ApiStore for SqliteStore {
         .bind(to_json(&api.scopes)?)
         .bind(api.token_lifetime)
         .bind(api.allow_offline_access)
+        .bind(to_json(&api.introspection_clients)?)
         .bind(api.created_at)
         .bind(api.updated_at)
         .execute(&self.pool)
@@ -73,13 +74,15 @@ impl ApiStore for SqliteStore {
     async fn update_api(&self, api: &Api) -> StoreResult<()> {
         let done = sqlx::query(
             "UPDATE apis SET identifier = ?, name = ?, scopes = ?, token_lifetime = ?, \
-             allow_offline_access = ?, updated_at = ? WHERE api_id = ?",
+             allow_offline_access = ?, introspection_clients = ?, updated_at = ? \
+             WHERE api_id = ?",
         )
         .bind(&api.identifier)
         .bind(&api.name)
         .bind(to_json(&api.scopes)?)
         .bind(api.token_lifetime)
         .bind(api.allow_offline_access)
+        .bind(to_json(&api.introspection_clients)?)
         .bind(api.updated_at)
         .bind(&api.api_id)
         .execute(&self.pool)

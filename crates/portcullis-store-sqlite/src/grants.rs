@@ -15,7 +15,7 @@ impl GrantStore for SqliteStore {
         sqlx::query(concat!(
             "INSERT INTO authorization_codes (",
             code_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&code.code_hash)
         .bind(&code.grant_id)
@@ -32,10 +32,24 @@ impl GrantStore for SqliteStore {
         .bind(code.max_age_requested)
         .bind(code.created_at)
         .bind(code.expires_at)
+        .bind(code.used_at)
         .execute(&self.pool)
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    async fn get_code(&self, code_hash: &str) -> StoreResult<Option<AuthorizationCode>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            code_columns!(),
+            " FROM authorization_codes WHERE code_hash = ?"
+        ))
+        .bind(code_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(rows::code).transpose()
     }
 
     async fn consume_code(&self, code_hash: &str, now: UnixTime) -> StoreResult<AuthorizationCode> {

@@ -25,8 +25,8 @@ macro_rules! user_columns {
 }
 macro_rules! api_columns {
     () => {
-        "api_id, identifier, name, scopes, token_lifetime, allow_offline_access, created_at, \
-         updated_at"
+        "api_id, identifier, name, scopes, token_lifetime, allow_offline_access, \
+         introspection_clients, created_at, updated_at"
     };
 }
 macro_rules! client_grant_columns {
@@ -38,7 +38,7 @@ macro_rules! code_columns {
     () => {
         "code_hash, grant_id, client_id, redirect_uri, user_id, session_id, scope, audience, \
          nonce, code_challenge, code_challenge_method, auth_time, max_age_requested, created_at, \
-         expires_at"
+         expires_at, used_at"
     };
 }
 macro_rules! grant_columns {
@@ -139,6 +139,7 @@ pub(crate) fn api(row: &SqliteRow) -> StoreResult<Api> {
         scopes: get_json(row, "scopes")?,
         token_lifetime: get(row, "token_lifetime")?,
         allow_offline_access: get(row, "allow_offline_access")?,
+        introspection_clients: get_json(row, "introspection_clients")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })
@@ -171,6 +172,7 @@ pub(crate) fn code(row: &SqliteRow) -> StoreResult<AuthorizationCode> {
         max_age_requested: get(row, "max_age_requested")?,
         created_at: get(row, "created_at")?,
         expires_at: get(row, "expires_at")?,
+        used_at: get(row, "used_at")?,
     })
 }
 

@@ -84,4 +84,15 @@ impl SessionStore for SqliteStore {
             .map_err(db)?;
         Ok(done.rows_affected())
     }
+
+    async fn purge_expired_sessions(&self, now: UnixTime) -> StoreResult<u64> {
+        let done =
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR idle_expires_at <= ?")
+                .bind(now)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(done.rows_affected())
+    }
 }

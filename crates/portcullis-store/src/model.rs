@@ -153,6 +153,9 @@ pub struct Api {
     pub token_lifetime: i64,
     /// Whether refresh tokens may be issued for this audience.
     pub allow_offline_access: bool,
+    /// Applications (client ids) allowed to introspect this API's access tokens, besides the
+    /// application each token was issued to (RFC 7662 §4).
+    pub introspection_clients: Vec<String>,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }
@@ -190,6 +193,8 @@ pub struct AuthorizationCode {
     pub max_age_requested: bool,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
+    /// When the code was redeemed (set once, by [`crate::GrantStore::consume_code`]).
+    pub used_at: Option<UnixTime>,
 }
 
 /// A grant: what one authorization (or one code redemption) issued. Refresh tokens and access
@@ -268,4 +273,27 @@ pub struct SigningKeyRecord {
     pub created_at: UnixTime,
     /// When a `Previous` key leaves the JWKS.
     pub retire_at: Option<UnixTime>,
+}
+
+/// The key of a throttle counter: a SHA-256-sized digest, hex-encoded. Built only from a digest,
+/// so its size is fixed whatever the request that caused it (the core derives it from a typed
+/// throttle key with a keyed hash).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RateKey(String);
+
+impl RateKey {
+    /// The key for a 32-byte digest.
+    pub fn from_digest(digest: [u8; 32]) -> Self {
+        use std::fmt::Write as _;
+        let mut hex = String::with_capacity(64);
+        for byte in digest {
+            let _ = write!(hex, "{byte:02x}");
+        }
+        RateKey(hex)
+    }
+
+    /// The 64 hex characters.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }

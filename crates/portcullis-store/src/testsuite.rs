@@ -148,6 +148,7 @@ macro_rules! conformance_tests {
             code_consume_returns_the_code,
             code_consume_is_single_use,
             code_consume_unknown_is_not_found,
+            code_get_reads_without_consuming,
             grant_create_get_roundtrip,
             grant_duplicate_id_conflicts,
             grant_revoke_revokes_its_tokens,
@@ -176,17 +177,18 @@ macro_rules! conformance_tests {
             key_rotate_retires_expired_previous_keys,
             key_rotate_keeps_exactly_one_current,
             key_rotate_to_taken_kid_conflicts_and_changes_nothing,
-            rate_limit_hits_count_within_window,
-            rate_limit_hit_after_window_starts_new_one,
-            rate_limit_peek_does_not_count,
+            rate_limit_acquire_up_to_the_limit,
+            rate_limit_window_ends_and_a_new_one_starts,
             rate_limit_reset,
             rate_limit_keys_are_independent,
+            rate_limit_purge_removes_only_ended_windows,
+            session_purge_removes_only_expired,
         );
         $crate::__conformance_tests!(@owned $make;
             code_consume_concurrently_exactly_one_wins,
             refresh_rotate_concurrently_exactly_one_wins,
             key_rotate_concurrently_keeps_one_current,
-            rate_limit_concurrent_hits_all_count,
+            rate_limit_concurrent_acquires_never_exceed_the_limit,
         );
     };
 }

@@ -73,6 +73,9 @@ pub trait GrantStore: Send + Sync {
     /// `AlreadyConsumed { grant_id }`; an unknown hash returns `NotFound`. Expiry is the caller's
     /// check (the record carries `expires_at`).
     async fn consume_code(&self, code_hash: &str, now: UnixTime) -> StoreResult<AuthorizationCode>;
+    /// The code with this hash, used or not (`used_at` says), without changing it: the token
+    /// endpoint checks the code's client, redirect URI and PKCE binding before consuming it.
+    async fn get_code(&self, code_hash: &str) -> StoreResult<Option<AuthorizationCode>>;
 
     /// Fails with `Conflict` when the id exists.
     async fn create_grant(&self, grant: &Grant) -> StoreResult<()>;
@@ -134,6 +137,9 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, session_id: &str) -> StoreResult<()>;
     /// Ends every session of a user (password change, block). Returns how many.
     async fn delete_user_sessions(&self, user_id: &str) -> StoreResult<u64>;
+    /// Deletes the sessions past their absolute or inactivity deadline at `now`
+    /// (`expires_at <= now` or `idle_expires_at <= now`). Returns how many.
+    async fn purge_expired_sessions(&self, now: UnixTime) -> StoreResult<u64>;
 }
 
 /// Token-signing keys.
@@ -157,16 +163,30 @@ pub trait KeyStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
-/// Counters for throttling (failed logins, bad client secrets), shared by every replica.
+/// Counters for throttling (failed sign-ins, bad client secrets), shared by every replica.
+///
+/// Keys are [`RateKey`]s: fixed-size digests, so no caller can grow the table by sending long
+/// identifiers. A window starts at the first counted attempt and covers
+/// `[start, start + window_secs)`; an attempt at or after its end starts a new one.
 #[async_trait]
 pub trait RateLimitStore: Send + Sync {
-    /// Records one hit on `key` and returns the hits within the window that ends at `now`
-    /// (fixed window starting at the first hit and covering `[start, start + window_secs)`; a hit
-    /// at or after its end starts a new one). Atomic: concurrent hits are all counted.
-    async fn hit(&self, key: &str, window_secs: i64, now: UnixTime) -> StoreResult<u32>;
-    /// The hits in the current window without recording one (0 when it has ended).
-    async fn peek(&self, key: &str, window_secs: i64, now: UnixTime) -> StoreResult<u32>;
-    async fn reset(&self, key: &str) -> StoreResult<()>;
+    /// Reserves one attempt on `key` when fewer than `limit` are counted in the current window,
+    /// and returns whether it did. Increment and check are one atomic step, so of any number of
+    /// concurrent callers (on any replica) at most `limit` get `true` per window; a refused
+    /// attempt is not counted.
+    async fn try_acquire(
+        &self,
+        key: &RateKey,
+        limit: u32,
+        window_secs: i64,
+        now: UnixTime,
+    ) -> StoreResult<bool>;
+    /// The attempts counted in the current window (0 when it has ended or the key is unknown).
+    async fn attempts(&self, key: &RateKey, now: UnixTime) -> StoreResult<u32>;
+    /// Forgets the attempts counted on `key` (the guarded operation succeeded).
+    async fn reset(&self, key: &RateKey) -> StoreResult<()>;
+    /// Deletes the counters whose window ended at or before `now`. Returns how many.
+    async fn purge_expired_rate_limits(&self, now: UnixTime) -> StoreResult<u64>;
 }
 
 /// Everything a provider needs, in one object (`Arc<dyn Store>` in application state).

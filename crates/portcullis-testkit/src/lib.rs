@@ -121,6 +121,7 @@ impl Server {
                     .collect(),
                 token_lifetime: 3600,
                 allow_offline_access: true,
+                introspection_clients: vec![],
                 created_at: 0,
                 updated_at: 0,
             })

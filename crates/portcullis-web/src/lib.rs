@@ -9,14 +9,17 @@ mod cookies;
 mod cors;
 mod errors;
 mod html;
+mod rejections;
 mod routes;
 mod state;
 
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use portcullis_core::Provider;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use state::AppState;
@@ -43,6 +46,7 @@ pub fn router(provider: Provider) -> Router {
 pub fn router_with(provider: Provider, options: WebOptions) -> Router {
     let provider =
         provider.with_logout_notifier(std::sync::Arc::new(backchannel::HttpLogoutNotifier::new()));
+    let https = provider.config.issuer.is_https();
     let state = AppState::new(provider, options);
     let cors_endpoints = Router::new()
         .route(
@@ -63,7 +67,7 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             state.clone(),
             cors::cors,
         ));
-    Router::new()
+    let router = Router::new()
         .route("/", get(routes::home::home))
         .route("/healthz", get(routes::home::healthz))
         .route("/assets/portcullis.css", get(routes::home::stylesheet))
@@ -96,5 +100,16 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .with_state(state)
+        .layer(axum::middleware::from_fn(rejections::oauth_bodies))
+        .with_state(state);
+    if https {
+        // RFC 6797: browsers remember to use https only; sent on every response of an https
+        // issuer (behind a TLS-terminating proxy too, since the issuer is the public URL).
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000"),
+        ))
+    } else {
+        router
+    }
 }

@@ -210,6 +210,10 @@ pub enum ApisCommand {
         /// Do not issue refresh tokens for this API.
         #[arg(long)]
         no_offline_access: bool,
+        /// An application (client id) allowed to introspect this API's access tokens
+        /// (RFC 7662); repeat for more.
+        #[arg(long = "introspection-client", value_name = "CLIENT_ID")]
+        introspection_clients: Vec<String>,
     },
     /// List APIs.
     List,
@@ -228,6 +232,10 @@ pub enum ApisCommand {
         /// Whether refresh tokens may be issued for this API.
         #[arg(long, value_name = "BOOL")]
         allow_offline_access: Option<bool>,
+        /// Replaces the applications allowed to introspect this API's access tokens; repeat
+        /// for more.
+        #[arg(long = "introspection-client", value_name = "CLIENT_ID")]
+        introspection_clients: Option<Vec<String>>,
     },
     /// Delete an API and its client grants.
     Delete { api: String },

@@ -46,6 +46,7 @@ pub fn api(a: &Api) -> Value {
         "scopes": a.scopes,
         "token_lifetime": a.token_lifetime,
         "allow_offline_access": a.allow_offline_access,
+        "introspection_clients": a.introspection_clients,
         "created_at": a.created_at,
         "updated_at": a.updated_at,
     })

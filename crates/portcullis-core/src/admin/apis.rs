@@ -32,6 +32,8 @@ pub struct NewApi {
     pub token_lifetime: Option<i64>,
     /// Default `true`.
     pub allow_offline_access: Option<bool>,
+    /// Applications allowed to introspect this API's tokens (RFC 7662 §4). Default none.
+    pub introspection_clients: Vec<String>,
 }
 
 /// Changes to an API; `None` leaves a field as it is. `scopes` replaces the list.
@@ -41,6 +43,8 @@ pub struct ApiUpdate {
     pub scopes: Option<Vec<ApiScope>>,
     pub token_lifetime: Option<i64>,
     pub allow_offline_access: Option<bool>,
+    /// Replaces the list.
+    pub introspection_clients: Option<Vec<String>>,
 }
 
 /// Checks an API identifier: an absolute URI or URN, no whitespace, at most 600 characters.
@@ -108,6 +112,9 @@ pub fn check_api(api: &Api) -> AdminResult<()> {
         }
         seen.push(&scope.value);
     }
+    for client_id in &api.introspection_clients {
+        super::validate::check_identifier("introspection_clients", client_id, &[])?;
+    }
     if !(1..=MAX_TOKEN_LIFETIME).contains(&api.token_lifetime) {
         return Err(AdminError::invalid(
             "token_lifetime",
@@ -133,6 +140,7 @@ pub(crate) fn build_api(new: NewApi, now: UnixTime) -> AdminResult<Api> {
         scopes: new.scopes,
         token_lifetime: new.token_lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME),
         allow_offline_access: new.allow_offline_access.unwrap_or(true),
+        introspection_clients: dedup(new.introspection_clients),
         created_at: now,
         updated_at: now,
     };
@@ -197,6 +205,9 @@ pub async fn update_api(
     }
     if let Some(t) = update.token_lifetime {
         api.token_lifetime = t;
+    }
+    if let Some(clients) = update.introspection_clients {
+        api.introspection_clients = dedup(clients);
     }
     if let Some(o) = update.allow_offline_access {
         api.allow_offline_access = o;

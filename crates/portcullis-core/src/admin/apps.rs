@@ -213,15 +213,16 @@ pub fn is_confidential(client: &Client) -> bool {
     client.token_endpoint_auth_method != TokenEndpointAuthMethod::None
 }
 
-/// Checks a secret chosen by a person.
+/// Checks a secret chosen by a person: at least [`MIN_SECRET_LEN`] characters, each printable
+/// ASCII including the space (RFC 6749 Appendix A.2: `client-secret = *VSCHAR`, %x20-7E; HTTP
+/// Basic carries any of them percent-encoded, §2.3.1).
 pub fn check_secret(secret: &Secret) -> AdminResult<()> {
     let s = secret.expose();
-    if s.chars().count() < MIN_SECRET_LEN || s.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
+    if s.len() < MIN_SECRET_LEN || !s.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
         return Err(AdminError::invalid(
             "client_secret",
             format!(
-                "must be at least {MIN_SECRET_LEN} characters without whitespace (generate one with `openssl rand -base64 32`)"
+                "must be at least {MIN_SECRET_LEN} characters of printable ASCII (letters, digits, punctuation, spaces); generate one with `openssl rand -base64 32`"
             ),
         ));
     }

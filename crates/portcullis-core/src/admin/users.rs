@@ -78,11 +78,14 @@ pub async fn list_users(store: &dyn Store) -> AdminResult<Vec<User>> {
     Ok(store.list_users().await?)
 }
 
-/// A user by id, or by email when `key` contains an `@` (compared lower-cased).
+/// A user by id, or by email when `key` contains an `@` (compared in canonical form).
 pub async fn find_user(store: &dyn Store, key: &str) -> AdminResult<User> {
     let key = key.trim();
     let found = if key.contains('@') {
-        match store.get_user_by_email(key).await? {
+        match store
+            .get_user_by_email(&crate::email::canonical(key))
+            .await?
+        {
             Some(u) => Some(u),
             None => store.get_user(key).await?,
         }

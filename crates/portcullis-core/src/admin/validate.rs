@@ -2,11 +2,12 @@
 
 use super::error::{AdminError, AdminResult};
 
-/// Lower-cases and checks an email address: one `@`, a non-empty local part, a domain of
-/// non-empty dot-separated labels, no whitespace or control characters, at most 254 bytes
-/// (RFC 5321 §4.5.3.1.3).
+/// Brings an email address to its canonical form ([`crate::email::canonical`]) and checks it:
+/// one `@`, a non-empty local part, a domain of non-empty dot-separated labels, no whitespace or
+/// control characters, at most 254 bytes (RFC 5321 §4.5.3.1.3), and no mixing of scripts inside
+/// a part (a look-alike of another address, UTS #39).
 pub fn normalize_email(email: &str) -> AdminResult<String> {
-    let email = email.trim().to_lowercase();
+    let email = crate::email::canonical(email);
     let bad = |why: &str| AdminError::invalid("email", format!("{email:?} {why}"));
     if email.is_empty() {
         return Err(AdminError::invalid("email", "must not be empty"));
@@ -25,6 +26,11 @@ pub fn normalize_email(email: &str) -> AdminResult<String> {
     }
     if domain.is_empty() || domain.split('.').any(str::is_empty) {
         return Err(bad("has an invalid domain"));
+    }
+    if crate::email::is_mixed_script(&email) {
+        return Err(bad(
+            "mixes alphabets (for example Latin and Cyrillic letters) and could be mistaken for another address",
+        ));
     }
     Ok(email)
 }
@@ -92,6 +98,11 @@ mod tests {
             normalize_email(" Ana@Example.COM ").unwrap(),
             "ana@example.com"
         );
+        assert_eq!(
+            normalize_email("ＡＮＡ@example.com").unwrap(),
+            "ana@example.com",
+            "NFKC folds full-width letters"
+        );
         for bad in [
             "",
             "ana",
@@ -101,6 +112,7 @@ mod tests {
             "a@b@c",
             "a@.com",
             "a@x..y",
+            "p\u{430}ypal@example.com",
         ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }

@@ -134,6 +134,7 @@ pub async fn issue_code(
             max_age_requested: req.max_age.is_some(),
             created_at: now,
             expires_at: now + p.config.code_lifetime,
+            used_at: None,
         })
         .await?;
     Ok(AuthorizationResponse::success(

@@ -118,6 +118,13 @@ impl TokenHasher {
         URL_SAFE_NO_PAD.encode(hmac::sign(&self.0, value.as_bytes()).as_ref())
     }
 
+    /// The raw HMAC-SHA256 of `value` (fixed-size keys derived from caller-chosen text).
+    pub fn digest(&self, value: &[u8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(hmac::sign(&self.0, value).as_ref());
+        out
+    }
+
     /// Whether `value` hashes to `stored`, compared in constant time.
     pub fn verify(&self, value: &str, stored: &str) -> bool {
         super::constant_time_eq(self.hash(value).as_bytes(), stored.as_bytes())

@@ -16,18 +16,31 @@ pub(super) async fn exchange(
     let code = params.require("code")?;
     let redirect_uri = params.require("redirect_uri")?;
     let now = p.now();
-    let record = match p.store.consume_code(&p.hasher.hash(code), now).await {
-        Ok(record) => record,
-        Err(StoreError::NotFound) => return Err(invalid_code()),
-        // RFC 6749 §4.1.2: a code used twice revokes the tokens its first use issued.
-        Err(StoreError::AlreadyConsumed { grant_id }) => {
-            revoke_replayed(p, &grant_id, client, now).await?;
-            tracing::warn!(client_id = %client.client_id, grant_id, "authorization code replayed; grant revoked");
-            return Err(invalid_code());
-        }
-        Err(e) => return Err(e.into()),
+    let code_hash = p.hasher.hash(code);
+    let Some(record) = p.store.get_code(&code_hash).await? else {
+        return Err(invalid_code());
     };
-    check_binding(&record, client, redirect_uri, params, now)?;
+    // Everything about the code is checked before it is consumed: a stolen code presented by
+    // another client (or with the wrong redirect URI or PKCE verifier) neither burns it nor
+    // counts as a replay.
+    if record.client_id != client.client_id {
+        return Err(OAuthError::invalid_grant(
+            "The authorization code was issued to another client.",
+        ));
+    }
+    if record.used_at.is_some() {
+        return Err(replayed(p, &record.grant_id, client, now).await);
+    }
+    check_binding(&record, redirect_uri, params, now)?;
+    match p.store.consume_code(&code_hash, now).await {
+        Ok(_) => {}
+        // Another redemption by this client won the race: that is a replay too.
+        Err(StoreError::AlreadyConsumed { grant_id }) => {
+            return Err(replayed(p, &grant_id, client, now).await);
+        }
+        Err(StoreError::NotFound) => return Err(invalid_code()),
+        Err(e) => return Err(e.into()),
+    }
     let Some(user) = p.store.get_user(&record.user_id).await? else {
         return Err(OAuthError::invalid_grant("The user no longer exists."));
     };
@@ -83,6 +96,16 @@ pub(super) async fn exchange(
     .await
 }
 
+/// RFC 6749 §4.1.2: a code used twice by its own client revokes the tokens its first use
+/// issued. Returns the error to answer with.
+async fn replayed(p: &Provider, grant_id: &str, client: &Client, now: i64) -> OAuthError {
+    if let Err(e) = revoke_replayed(p, grant_id, client, now).await {
+        return e;
+    }
+    tracing::warn!(client_id = %client.client_id, grant_id, "authorization code replayed; grant revoked");
+    invalid_code()
+}
+
 /// Revokes what the first redemption of a replayed code issued. The first redemption may still
 /// be running (it has claimed the code but not yet stored its grant), so when the grant does not
 /// exist yet a revoked one is stored under its id: the first redemption's insert then conflicts
@@ -118,12 +141,11 @@ fn invalid_code() -> OAuthError {
     OAuthError::invalid_grant("Invalid authorization code.")
 }
 
-/// RFC 6749 §4.1.3 and RFC 7636 §4.6: the code is unexpired and bound to this client, this
-/// redirect URI and this PKCE verifier. A verifier without a challenge is a downgrade attempt
-/// (RFC 9700 §4.8.2) and is refused too.
+/// RFC 6749 §4.1.3 and RFC 7636 §4.6: the code (already known to be this client's) is
+/// unexpired and bound to this redirect URI and this PKCE verifier. A verifier without a
+/// challenge is a downgrade attempt (RFC 9700 §4.8.2) and is refused too.
 fn check_binding(
     code: &AuthorizationCode,
-    client: &Client,
     redirect_uri: &str,
     params: &Params,
     now: i64,
@@ -131,11 +153,6 @@ fn check_binding(
     if code.expires_at <= now {
         return Err(OAuthError::invalid_grant(
             "The authorization code has expired.",
-        ));
-    }
-    if code.client_id != client.client_id {
-        return Err(OAuthError::invalid_grant(
-            "The authorization code was issued to another client.",
         ));
     }
     if code.redirect_uri != redirect_uri {

@@ -1,12 +1,13 @@
 //! `grant_type=client_credentials` (RFC 6749 §4.4) for M2M applications: only for APIs the
-//! application was granted, only the granted scopes, and never a refresh token (§4.4.3).
+//! application was granted, only the granted scopes, and never a refresh token (§4.4.3). Only
+//! confidential clients get here (see [`super::GRANTS`]).
 
 use super::issue::{self, AccessTokenSpec, TokenResponse};
 use crate::Provider;
 use crate::error::{OAuthError, OAuthResult};
 use crate::params::{Params, printable};
 use crate::scope::Scopes;
-use portcullis_store::{Client, TokenEndpointAuthMethod};
+use portcullis_store::Client;
 use serde_json::{Map, json};
 
 pub(super) async fn exchange(
@@ -14,11 +15,6 @@ pub(super) async fn exchange(
     client: &Client,
     params: &Params,
 ) -> OAuthResult<TokenResponse> {
-    if client.token_endpoint_auth_method == TokenEndpointAuthMethod::None {
-        return Err(OAuthError::unauthorized_client(
-            "Public applications cannot use client_credentials.",
-        ));
-    }
     let audience = params.get("audience").ok_or_else(|| {
         OAuthError::invalid_request("Missing required parameter: audience (the API identifier).")
     })?;

@@ -8,43 +8,93 @@ mod refresh_token;
 pub use issue::TokenResponse;
 
 use crate::Provider;
-use crate::client_auth;
+use crate::client_auth::{self, AuthenticatedClient, ClientCredentials};
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::params::{Params, printable};
 use portcullis_store::{Client, GrantType};
 
-/// Handles one token request. `authorization` is the raw `Authorization` header.
+/// Which clients may use a grant at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientRequirement {
+    /// Any registered client: confidential ones authenticated, public ones by `client_id`
+    /// (RFC 6749 §4.1.3, §6).
+    Registered,
+    /// Only a client that authenticated with a secret (RFC 6749 §4.4: "MUST only be used by
+    /// confidential clients").
+    Confidential,
+}
+
+/// One grant the token endpoint offers.
+#[derive(Debug, Clone, Copy)]
+pub struct GrantHandler {
+    /// The `grant_type` value.
+    pub grant_type: &'static str,
+    pub kind: GrantType,
+    pub client: ClientRequirement,
+}
+
+/// The grants of the token endpoint, in the order discovery lists them. A new grant (device
+/// code, token exchange) is one entry here and one module. RFC 9700 §2.4: the resource owner
+/// password credentials grant is not offered.
+pub const GRANTS: &[GrantHandler] = &[
+    GrantHandler {
+        grant_type: "authorization_code",
+        kind: GrantType::AuthorizationCode,
+        client: ClientRequirement::Registered,
+    },
+    GrantHandler {
+        grant_type: "refresh_token",
+        kind: GrantType::RefreshToken,
+        client: ClientRequirement::Registered,
+    },
+    GrantHandler {
+        grant_type: "client_credentials",
+        kind: GrantType::ClientCredentials,
+        client: ClientRequirement::Confidential,
+    },
+];
+
+/// Handles one token request, in a fixed order: the grant type must be one we offer; then the
+/// client is authenticated (before anything about a code or token is looked at, so a failed
+/// attempt by another client changes nothing); then the grant's client requirement and the
+/// application's allowed grants are checked; then the grant's own module runs.
 pub async fn exchange(
     p: &Provider,
-    authorization: Option<&str>,
+    credentials: &ClientCredentials,
     client_ip: &str,
     params: &Params,
 ) -> OAuthResult<TokenResponse> {
     let grant_type = params.require("grant_type")?;
-    let handler = match grant_type {
-        "authorization_code" => GrantType::AuthorizationCode,
-        "refresh_token" => GrantType::RefreshToken,
-        "client_credentials" => GrantType::ClientCredentials,
-        // RFC 9700 §2.4: the resource owner password credentials grant is not offered.
-        other => {
-            return Err(OAuthError::new(
-                ErrorCode::UnsupportedGrantType,
-                format!("Unsupported grant_type: {}.", printable(other)),
-            ));
-        }
+    let Some(handler) = GRANTS.iter().find(|g| g.grant_type == grant_type) else {
+        return Err(OAuthError::new(
+            ErrorCode::UnsupportedGrantType,
+            format!("Unsupported grant_type: {}.", printable(grant_type)),
+        ));
     };
-    let (client, _) = client_auth::authenticate(p, authorization, client_ip, params).await?;
-    allowed(&client, handler)?;
-    match handler {
-        GrantType::AuthorizationCode => authorization_code::exchange(p, &client, params).await,
-        GrantType::RefreshToken => refresh_token::exchange(p, &client, params).await,
-        GrantType::ClientCredentials => client_credentials::exchange(p, &client, params).await,
-        // Not a token-endpoint grant: `exchange` never maps a grant_type to it.
+    let authenticated = client_auth::authenticate(p, credentials, client_ip).await?;
+    check_client(&authenticated, handler)?;
+    let client = &authenticated.client;
+    match handler.kind {
+        GrantType::AuthorizationCode => authorization_code::exchange(p, client, params).await,
+        GrantType::RefreshToken => refresh_token::exchange(p, client, params).await,
+        GrantType::ClientCredentials => client_credentials::exchange(p, client, params).await,
+        // Not a token-endpoint grant: no entry of `GRANTS` has it.
         GrantType::Implicit => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,
             "Unsupported grant_type: implicit.",
         )),
     }
+}
+
+/// The grant's client requirement, then the application's own list of grants.
+fn check_client(authenticated: &AuthenticatedClient, handler: &GrantHandler) -> OAuthResult<()> {
+    if handler.client == ClientRequirement::Confidential && !authenticated.is_confidential() {
+        return Err(OAuthError::unauthorized_client(format!(
+            "Public applications cannot use {}.",
+            handler.grant_type
+        )));
+    }
+    allowed(&authenticated.client, handler.kind)
 }
 
 /// RFC 6749 §5.2 `unauthorized_client`: the application is not allowed this grant.

@@ -24,6 +24,12 @@ async fn issue_code(f: &Fixture, extra: &[(&str, &str)]) -> String {
     }
 }
 
+/// A token request whose credentials are in the body, as the web layer hands it over.
+async fn post(p: &Provider, ip: &str, params: &Params) -> OAuthResult<TokenResponse> {
+    let credentials = ClientCredentials::extract(None, params)?;
+    exchange(p, &credentials, ip, params).await
+}
+
 fn form(pairs: &[(&str, &str)]) -> Params {
     Params::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap()
 }
@@ -52,7 +58,7 @@ fn refresh_form(token: &str) -> Params {
 async fn code_exchange_issues_id_access_and_refresh_tokens() {
     let f = fixture().await;
     let code = issue_code(&f, &[]).await;
-    let t = exchange(&f.p, None, "203.0.113.7", &code_form(&code, "web"))
+    let t = post(&f.p, "203.0.113.7", &code_form(&code, "web"))
         .await
         .unwrap();
     assert_eq!(t.token_type, "Bearer");
@@ -66,7 +72,7 @@ async fn rfc6749_4_1_2_codes_expire_after_60_seconds() {
     let f = fixture().await;
     let code = issue_code(&f, &[]).await;
     f.clock.advance(60);
-    let err = exchange(&f.p, None, "203.0.113.7", &code_form(&code, "web"))
+    let err = post(&f.p, "203.0.113.7", &code_form(&code, "web"))
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidGrant);
@@ -76,15 +82,15 @@ async fn rfc6749_4_1_2_codes_expire_after_60_seconds() {
 async fn rfc6749_10_5_replayed_code_revokes_the_first_grant() {
     let f = fixture().await;
     let code = issue_code(&f, &[]).await;
-    let first = exchange(&f.p, None, "203.0.113.7", &code_form(&code, "web"))
+    let first = post(&f.p, "203.0.113.7", &code_form(&code, "web"))
         .await
         .unwrap();
-    let err = exchange(&f.p, None, "203.0.113.7", &code_form(&code, "web"))
+    let err = post(&f.p, "203.0.113.7", &code_form(&code, "web"))
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidGrant);
     let rt = first.refresh_token.unwrap();
-    let err = exchange(&f.p, None, "203.0.113.7", &refresh_form(&rt))
+    let err = post(&f.p, "203.0.113.7", &refresh_form(&rt))
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidGrant);
@@ -100,16 +106,14 @@ async fn rfc6749_10_5_replayed_code_revokes_the_first_grant() {
 async fn rfc6749_4_1_3_code_is_bound_to_client_and_redirect_uri() {
     let f = fixture().await;
     let code = issue_code(&f, &[]).await;
-    let err = exchange(&f.p, None, "203.0.113.7", &code_form(&code, "other"))
+    let err = post(&f.p, "203.0.113.7", &code_form(&code, "other"))
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidGrant);
     let code = issue_code(&f, &[]).await;
     let mut params = code_form(&code, "web");
     params.insert("redirect_uri", "https://app.example.com/other");
-    let err = exchange(&f.p, None, "203.0.113.7", &params)
-        .await
-        .unwrap_err();
+    let err = post(&f.p, "203.0.113.7", &params).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidGrant);
 }
 
@@ -120,14 +124,11 @@ async fn rfc7636_4_6_verifier_must_match_and_rfc9700_4_8_2_no_downgrade() {
     let mut params = code_form(&code, "web");
     params.remove("code_verifier");
     assert_eq!(
-        exchange(&f.p, None, "203.0.113.7", &params)
-            .await
-            .unwrap_err()
-            .code,
+        post(&f.p, "203.0.113.7", &params).await.unwrap_err().code,
         ErrorCode::InvalidGrant
     );
     let code = issue_code(&f, &[("code_challenge", ""), ("code_challenge_method", "")]).await;
-    let err = exchange(&f.p, None, "203.0.113.7", &code_form(&code, "web"))
+    let err = post(&f.p, "203.0.113.7", &code_form(&code, "web"))
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidGrant);
@@ -137,25 +138,25 @@ async fn rfc7636_4_6_verifier_must_match_and_rfc9700_4_8_2_no_downgrade() {
 async fn rfc9700_4_14_2_refresh_rotation_and_reuse_detection() {
     let f = fixture().await;
     let code = issue_code(&f, &[]).await;
-    let t0 = exchange(&f.p, None, "203.0.113.7", &code_form(&code, "web"))
+    let t0 = post(&f.p, "203.0.113.7", &code_form(&code, "web"))
         .await
         .unwrap();
     let rt0 = t0.refresh_token.unwrap();
-    let t1 = exchange(&f.p, None, "203.0.113.7", &refresh_form(&rt0))
+    let t1 = post(&f.p, "203.0.113.7", &refresh_form(&rt0))
         .await
         .unwrap();
     let rt1 = t1.refresh_token.clone().unwrap();
     assert_ne!(rt0, rt1);
     // Reusing rt0 fails and revokes the family, rt1 included.
     assert_eq!(
-        exchange(&f.p, None, "203.0.113.7", &refresh_form(&rt0))
+        post(&f.p, "203.0.113.7", &refresh_form(&rt0))
             .await
             .unwrap_err()
             .code,
         ErrorCode::InvalidGrant
     );
     assert_eq!(
-        exchange(&f.p, None, "203.0.113.7", &refresh_form(&rt1))
+        post(&f.p, "203.0.113.7", &refresh_form(&rt1))
             .await
             .unwrap_err()
             .code,
@@ -167,13 +168,12 @@ async fn rfc9700_4_14_2_refresh_rotation_and_reuse_detection() {
 async fn refresh_tokens_expire_after_the_inactivity_lifetime() {
     let f = fixture().await;
     let code = issue_code(&f, &[]).await;
-    let t = exchange(&f.p, None, "203.0.113.7", &code_form(&code, "web"))
+    let t = post(&f.p, "203.0.113.7", &code_form(&code, "web"))
         .await
         .unwrap();
     f.clock.advance(f.p.config.refresh_token_idle_lifetime);
-    let err = exchange(
+    let err = post(
         &f.p,
-        None,
         "203.0.113.7",
         &refresh_form(&t.refresh_token.unwrap()),
     )
@@ -186,7 +186,7 @@ async fn refresh_tokens_expire_after_the_inactivity_lifetime() {
 async fn no_refresh_token_without_offline_access() {
     let f = fixture().await;
     let code = issue_code(&f, &[("scope", "openid")]).await;
-    let t = exchange(&f.p, None, "203.0.113.7", &code_form(&code, "web"))
+    let t = post(&f.p, "203.0.113.7", &code_form(&code, "web"))
         .await
         .unwrap();
     assert!(t.refresh_token.is_none());
@@ -196,7 +196,7 @@ async fn no_refresh_token_without_offline_access() {
 async fn api_access_tokens_use_the_api_lifetime() {
     let f = fixture().await;
     let code = issue_code(&f, &[("audience", API), ("scope", "openid read:things")]).await;
-    let t = exchange(&f.p, None, "203.0.113.7", &code_form(&code, "web"))
+    let t = post(&f.p, "203.0.113.7", &code_form(&code, "web"))
         .await
         .unwrap();
     assert_eq!(t.expires_in, 600);
@@ -220,9 +220,7 @@ async fn rfc6749_2_3_bad_secret_is_invalid_client() {
     let f = fixture().await;
     let mut params = code_form("x", "web");
     params.insert("client_secret", "wrong");
-    let err = exchange(&f.p, None, "203.0.113.7", &params)
-        .await
-        .unwrap_err();
+    let err = post(&f.p, "203.0.113.7", &params).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidClient);
     assert!(!err.basic_auth_failed);
 }
@@ -233,19 +231,15 @@ async fn rfc6749_2_3_1_bad_secrets_are_throttled_per_client_and_caller() {
     let mut bad = code_form("x", "web");
     bad.insert("client_secret", "wrong");
     for _ in 0..f.p.config.max_failed_client_auth {
-        let err = exchange(&f.p, None, "198.51.100.1", &bad)
-            .await
-            .unwrap_err();
+        let err = post(&f.p, "198.51.100.1", &bad).await.unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidClient);
     }
-    let err = exchange(&f.p, None, "198.51.100.1", &bad)
-        .await
-        .unwrap_err();
+    let err = post(&f.p, "198.51.100.1", &bad).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::TooManyAttempts);
     // The application itself, calling from its own address, is not locked out.
     let code = issue_code(&f, &[]).await;
     assert!(
-        exchange(&f.p, None, "203.0.113.9", &code_form(&code, "web"))
+        post(&f.p, "203.0.113.9", &code_form(&code, "web"))
             .await
             .is_ok()
     );
@@ -262,7 +256,7 @@ async fn a_replay_racing_the_first_redemption_leaves_nothing_issued() {
             .await
             .unwrap();
     // ...when the replay arrives.
-    let err = exchange(&f.p, None, "203.0.113.7", &code_form(&code, "web"))
+    let err = post(&f.p, "203.0.113.7", &code_form(&code, "web"))
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidGrant);

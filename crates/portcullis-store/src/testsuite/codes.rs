@@ -20,8 +20,34 @@ pub async fn code_consume_returns_the_code(store: &dyn Store) {
     for code in [&full, &bare] {
         store.insert_code(code).await.expect("insert_code");
         let got = store.consume_code(&code.code_hash, T0 + 1).await;
-        assert_eq!(&got.expect("consume_code"), code);
+        let used = AuthorizationCode {
+            used_at: Some(T0 + 1),
+            ..code.clone()
+        };
+        assert_eq!(got.expect("consume_code"), used);
     }
+}
+
+/// `get_code` reads a code, used or not, without consuming it; an unknown hash is `None`.
+pub async fn code_get_reads_without_consuming(store: &dyn Store) {
+    let code = sample::code("h-1", "g-1", "app", "u", "s");
+    store.insert_code(&code).await.expect("insert_code");
+    assert_eq!(
+        store.get_code("h-1").await.expect("get_code"),
+        Some(code.clone())
+    );
+    assert_eq!(
+        store.get_code("h-1").await.expect("get_code"),
+        Some(code.clone()),
+        "reading twice changes nothing"
+    );
+    store
+        .consume_code("h-1", T0 + 3)
+        .await
+        .expect("consume_code");
+    let used = store.get_code("h-1").await.expect("get_code");
+    assert_eq!(used.and_then(|c| c.used_at), Some(T0 + 3));
+    assert_eq!(store.get_code("nope").await.expect("get_code"), None);
 }
 
 /// A second `consume_code` is `AlreadyConsumed` carrying the code's grant id, even after expiry.
@@ -64,7 +90,8 @@ pub async fn code_consume_concurrently_exactly_one_wins(store: Arc<dyn Store>) {
     for result in results {
         match result {
             Ok(got) => {
-                assert_eq!(got, code);
+                assert_eq!(got.code_hash, code.code_hash);
+                assert_eq!(got.used_at, Some(T0 + 1));
                 winners += 1;
             }
             other => assert_already_consumed(other, "g-race", "losing consumer"),

@@ -6,100 +6,133 @@ use crate::*;
 use std::sync::Arc;
 
 const WINDOW: i64 = 60;
+const LIMIT: u32 = 3;
 
-async fn hit(store: &dyn Store, key: &str, now: UnixTime) -> u32 {
-    store.hit(key, WINDOW, now).await.expect("hit")
-}
-
-async fn peek(store: &dyn Store, key: &str, now: UnixTime) -> u32 {
-    store.peek(key, WINDOW, now).await.expect("peek")
-}
-
-/// Hits within one window count up from 1.
-pub async fn rate_limit_hits_count_within_window(store: &dyn Store) {
-    assert_eq!(hit(store, "login:ada", T0).await, 1);
-    assert_eq!(hit(store, "login:ada", T0).await, 2);
-    assert_eq!(hit(store, "login:ada", T0 + 30).await, 3);
-    assert_eq!(hit(store, "login:ada", T0 + WINDOW - 1).await, 4);
-}
-
-/// The window is fixed, starting at its first hit and covering `[start, start + window)`: a hit
-/// at or after its end starts a new window counting from 1.
-pub async fn rate_limit_hit_after_window_starts_new_one(store: &dyn Store) {
-    assert_eq!(hit(store, "k", T0).await, 1);
-    assert_eq!(hit(store, "k", T0 + 59).await, 2);
-    assert_eq!(
-        hit(store, "k", T0 + WINDOW).await,
-        1,
-        "a new window at T0+60"
-    );
-    assert_eq!(hit(store, "k", T0 + 100).await, 2, "within [T0+60, T0+120)");
-    assert_eq!(hit(store, "k", T0 + 119).await, 3);
-    assert_eq!(
-        hit(store, "k", T0 + 1000).await,
-        1,
-        "long after: a new window"
-    );
-}
-
-/// `peek` reports the hits of the current window without recording one; an unknown key or an
-/// ended window reads 0, and peeking does not start a window.
-pub async fn rate_limit_peek_does_not_count(store: &dyn Store) {
-    assert_eq!(peek(store, "k", T0).await, 0, "unknown key");
-    assert_eq!(hit(store, "k", T0).await, 1);
-    assert_eq!(hit(store, "k", T0 + 1).await, 2);
-    for _ in 0..3 {
-        assert_eq!(peek(store, "k", T0 + 2).await, 2);
+fn key(name: &str) -> RateKey {
+    let mut digest = [0u8; 32];
+    for (slot, byte) in digest.iter_mut().zip(name.bytes()) {
+        *slot = byte;
     }
-    assert_eq!(hit(store, "k", T0 + 3).await, 3, "peeks were not counted");
-    assert_eq!(peek(store, "k", T0 + WINDOW).await, 0, "the window ended");
-    assert_eq!(
-        hit(store, "k", T0 + WINDOW + 30).await,
-        1,
-        "the peek did not start a window"
-    );
-    assert_eq!(peek(store, "k", T0 + WINDOW + 31).await, 1);
+    RateKey::from_digest(digest)
 }
 
-/// `reset` forgets a key's hits; resetting an unknown key is not an error.
+async fn acquire(store: &dyn Store, name: &str, now: UnixTime) -> bool {
+    store
+        .try_acquire(&key(name), LIMIT, WINDOW, now)
+        .await
+        .expect("try_acquire")
+}
+
+async fn attempts(store: &dyn Store, name: &str, now: UnixTime) -> u32 {
+    store.attempts(&key(name), now).await.expect("attempts")
+}
+
+/// Attempts are granted up to the limit within one window, then refused, and refusals are not
+/// counted.
+pub async fn rate_limit_acquire_up_to_the_limit(store: &dyn Store) {
+    assert_eq!(attempts(store, "ada", T0).await, 0, "unknown key");
+    for n in 1..=LIMIT {
+        assert!(
+            acquire(store, "ada", T0 + i64::from(n)).await,
+            "attempt {n}"
+        );
+        assert_eq!(attempts(store, "ada", T0 + i64::from(n)).await, n);
+    }
+    assert!(!acquire(store, "ada", T0 + 10).await, "over the limit");
+    assert!(!acquire(store, "ada", T0 + WINDOW - 1).await, "still over");
+    assert_eq!(
+        attempts(store, "ada", T0 + WINDOW - 1).await,
+        LIMIT,
+        "refused attempts are not counted"
+    );
+}
+
+/// The window starts at the first attempt; an attempt at or after its end starts a new one.
+pub async fn rate_limit_window_ends_and_a_new_one_starts(store: &dyn Store) {
+    for _ in 0..LIMIT {
+        assert!(acquire(store, "k", T0).await);
+    }
+    assert!(!acquire(store, "k", T0 + WINDOW - 1).await);
+    assert_eq!(
+        attempts(store, "k", T0 + WINDOW).await,
+        0,
+        "the window ended"
+    );
+    assert!(acquire(store, "k", T0 + WINDOW).await, "a new window");
+    assert_eq!(attempts(store, "k", T0 + WINDOW + 1).await, 1);
+    assert!(acquire(store, "k", T0 + 2 * WINDOW - 1).await);
+    assert!(acquire(store, "k", T0 + 2 * WINDOW - 1).await);
+    assert!(
+        !acquire(store, "k", T0 + 2 * WINDOW - 1).await,
+        "the new window has its own limit"
+    );
+}
+
+/// `reset` forgets one key's attempts and no other's; an unknown key is not an error.
 pub async fn rate_limit_reset(store: &dyn Store) {
-    for _ in 0..3 {
-        hit(store, "k", T0).await;
+    for _ in 0..LIMIT {
+        acquire(store, "k", T0).await;
     }
-    hit(store, "other", T0).await;
-    store.reset("k").await.expect("reset");
-    assert_eq!(peek(store, "k", T0 + 1).await, 0);
-    assert_eq!(hit(store, "k", T0 + 1).await, 1);
+    acquire(store, "other", T0).await;
+    store.reset(&key("k")).await.expect("reset");
+    assert_eq!(attempts(store, "k", T0 + 1).await, 0);
+    assert!(acquire(store, "k", T0 + 1).await);
     assert_eq!(
-        peek(store, "other", T0 + 1).await,
+        attempts(store, "other", T0 + 1).await,
         1,
-        "other keys untouched"
+        "other keys are untouched"
     );
-    store.reset("nope").await.expect("resetting an unknown key");
+    store
+        .reset(&key("nope"))
+        .await
+        .expect("resetting an unknown key");
 }
 
 /// Keys count separately, each with its own window.
 pub async fn rate_limit_keys_are_independent(store: &dyn Store) {
-    assert_eq!(hit(store, "a", T0).await, 1);
-    assert_eq!(hit(store, "a", T0 + 1).await, 2);
-    assert_eq!(hit(store, "b", T0 + 30).await, 1);
-    assert_eq!(hit(store, "a", T0 + WINDOW).await, 1, "a's window ended");
+    for _ in 0..LIMIT {
+        assert!(acquire(store, "a", T0).await);
+    }
+    assert!(acquire(store, "b", T0 + 30).await, "b has its own budget");
+    assert!(acquire(store, "a", T0 + WINDOW).await, "a's window ended");
     assert_eq!(
-        hit(store, "b", T0 + WINDOW).await,
-        2,
+        attempts(store, "b", T0 + WINDOW).await,
+        1,
         "b's window runs to T0+90"
     );
 }
 
-/// Sixteen concurrent hits are all counted: each sees a distinct count from 1 to 16.
-pub async fn rate_limit_concurrent_hits_all_count(store: Arc<dyn Store>) {
-    let results = race(16, |_| {
+/// Counters whose window ended are purged; live ones stay.
+pub async fn rate_limit_purge_removes_only_ended_windows(store: &dyn Store) {
+    acquire(store, "old", T0).await;
+    acquire(store, "new", T0 + 30).await;
+    let purged = store
+        .purge_expired_rate_limits(T0 + WINDOW)
+        .await
+        .expect("purge_expired_rate_limits");
+    assert_eq!(purged, 1);
+    assert_eq!(attempts(store, "new", T0 + WINDOW).await, 1);
+    assert_eq!(
+        store
+            .purge_expired_rate_limits(T0 + WINDOW)
+            .await
+            .expect("purge_expired_rate_limits"),
+        0
+    );
+}
+
+/// Sixty-four concurrent attempts on one key: exactly `LIMIT` are granted (increment and check
+/// are one atomic step), and the count says so.
+pub async fn rate_limit_concurrent_acquires_never_exceed_the_limit(store: Arc<dyn Store>) {
+    let results = race(64, |_| {
         let store = Arc::clone(&store);
-        async move { store.hit("busy", WINDOW, T0).await }
+        async move { store.try_acquire(&key("busy"), LIMIT, WINDOW, T0).await }
     })
     .await;
-    let mut counts: Vec<u32> = results.into_iter().map(|r| r.expect("hit")).collect();
-    counts.sort_unstable();
-    assert_eq!(counts, (1..=16).collect::<Vec<u32>>());
-    assert_eq!(peek(&*store, "busy", T0 + 1).await, 16);
+    let granted = results
+        .into_iter()
+        .filter(|r| *r.as_ref().expect("try_acquire"))
+        .count();
+    assert_eq!(granted, LIMIT as usize);
+    assert_eq!(attempts(&*store, "busy", T0 + 1).await, LIMIT);
 }

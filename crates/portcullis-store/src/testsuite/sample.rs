@@ -62,6 +62,7 @@ pub fn api(api_id: &str, identifier: &str, created_at: UnixTime) -> Api {
         ],
         token_lifetime: 3600,
         allow_offline_access: true,
+        introspection_clients: vec!["resource-server".to_owned()],
         created_at,
         updated_at: created_at,
     }
@@ -107,6 +108,7 @@ pub fn code(
         max_age_requested: true,
         created_at: T0,
         expires_at: T0 + 60,
+        used_at: None,
     }
 }
 

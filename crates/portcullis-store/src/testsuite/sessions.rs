@@ -101,3 +101,29 @@ pub async fn session_delete_user_sessions(store: &dyn Store) {
     let again = store.delete_user_sessions("u-1").await;
     assert_eq!(again.expect("delete_user_sessions"), 0);
 }
+
+/// `purge_expired_sessions` deletes sessions past either deadline and keeps live ones.
+pub async fn session_purge_removes_only_expired(store: &dyn Store) {
+    let live = sample::session("s-live", "secret-live", "u");
+    let idle = Session {
+        idle_expires_at: T0 + 10,
+        ..sample::session("s-idle", "secret-idle", "u")
+    };
+    let old = Session {
+        expires_at: T0 + 10,
+        idle_expires_at: T0 + 10,
+        ..sample::session("s-old", "secret-old", "u")
+    };
+    for session in [&live, &idle, &old] {
+        store.create_session(session).await.expect("create_session");
+    }
+    let purged = store.purge_expired_sessions(T0 + 10).await;
+    assert_eq!(purged.expect("purge_expired_sessions"), 2);
+    assert_eq!(
+        store.get_session("s-live").await.expect("get_session"),
+        Some(live)
+    );
+    for sid in ["s-idle", "s-old"] {
+        assert_eq!(store.get_session(sid).await.expect("get_session"), None);
+    }
+}

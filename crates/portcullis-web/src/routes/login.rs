@@ -111,6 +111,12 @@ pub async fn login_submit(
             );
         }
     };
+    // A new sign-in replaces the browser's previous session (prompt=login, max_age, another
+    // user): the old one ends, with its applications told, instead of living on unseen.
+    let previous = cookies::get(&headers, cookies::session_name(&p.config.issuer));
+    if let Err(e) = sessions::end_by_cookie(p, previous).await {
+        return errors::page(e);
+    }
     let (secret, session) = match sessions::create(p, &user).await {
         Ok(v) => v,
         Err(e) => return errors::page(e),

@@ -1,5 +1,6 @@
-//! Logout endpoints: `/oidc/logout` (RP-Initiated Logout 1.0, GET and POST, with a confirmation
-//! step when the request carries no valid `id_token_hint`) and Auth0's `/v2/logout`.
+//! Logout endpoints: `/oidc/logout` (RP-Initiated Logout 1.0, GET and POST) and Auth0's
+//! `/v2/logout`, with a confirmation step when the request does not prove it comes from an
+//! application of the browser's session (see `LogoutPlan::needs_confirmation`).
 
 use super::authorize::redirect;
 use super::login::{csrf_cookie, csrf_token, forbidden, same_origin, set_cookie};
@@ -55,12 +56,41 @@ async fn oidc_logout(
         Ok(plan) => plan,
         Err(e) => return errors::page(e),
     };
+    end_or_confirm(s, method, headers, plan).await
+}
+
+/// Ends the browser's session, or asks first when the request does not prove it comes from an
+/// application of that session ([`LogoutPlan::needs_confirmation`]).
+async fn end_or_confirm(
+    s: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+    plan: LogoutPlan,
+) -> Response {
+    let p = &s.provider;
     let session_cookie = cookies::get(headers, cookies::session_name(&p.config.issuer));
-    let signed_in = matches!(sessions::find(p, session_cookie).await, Ok(Some(_)));
-    if plan.needs_confirmation && signed_in {
+    let session = match sessions::find(p, session_cookie).await {
+        Ok(found) => found.map(|(session, _)| session),
+        Err(e) => return errors::page(e),
+    };
+    if let Some(session) = &session
+        && plan.needs_confirmation(session, is_top_level_navigation(headers))
+    {
         return confirm_page(p, headers, &plan);
     }
     finish(p, method, session_cookie, plan.redirect.as_deref()).await
+}
+
+/// Fetch Metadata: whether the browser says this request is a top-level navigation (not an
+/// `<img>`, a script, a frame or a `fetch`). Requests without the headers (older browsers,
+/// other clients) count as navigations.
+fn is_top_level_navigation(headers: &HeaderMap) -> bool {
+    let is = |name: &str, expected: &str| {
+        headers
+            .get(name)
+            .is_none_or(|v| v.as_bytes().eq_ignore_ascii_case(expected.as_bytes()))
+    };
+    is("sec-fetch-dest", "document") && is("sec-fetch-mode", "navigate")
 }
 
 fn confirm_page(p: &Provider, headers: &HeaderMap, plan: &LogoutPlan) -> Response {
@@ -145,8 +175,7 @@ pub async fn v2_logout(
         Ok(plan) => plan,
         Err(e) => return errors::page(e),
     };
-    let session_cookie = cookies::get(&headers, cookies::session_name(&p.config.issuer));
-    finish(p, &Method::GET, session_cookie, plan.redirect.as_deref()).await
+    end_or_confirm(&s, &Method::GET, &headers, plan).await
 }
 
 /// Ends the session, clears the cookie, and redirects to the validated URL or shows the

@@ -10,31 +10,35 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use portcullis_core::client_auth::ClientCredentials;
 use portcullis_core::{
-    Params, client_auth, introspect as introspection, revoke as revocation, token as grants,
+    OAuthError, Params, introspect as introspection, revoke as revocation, token as grants,
 };
 
 /// For a browser request (one with `Origin`) that succeeded: the web origins of the application
-/// that made it (the HTTP Basic user, else the `client_id` parameter), so that CORS lets only
-/// that application's pages read the answer.
+/// that made it, so that CORS lets only that application's pages read the answer.
 async fn client_origins(
     s: &AppState,
     headers: &HeaderMap,
-    params: &Params,
+    credentials: &ClientCredentials,
 ) -> Option<ClientOrigins> {
     headers.get(header::ORIGIN)?;
-    let client_id = match authorization(headers).and_then(client_auth::parse_basic) {
-        Some(Ok((id, _))) => id,
-        _ => params.get("client_id")?.to_owned(),
-    };
     let client = s
         .provider
         .store
-        .get_client(&client_id)
+        .get_client(credentials.client_id()?)
         .await
         .ok()
         .flatten()?;
     Some(ClientOrigins(client.web_origins))
+}
+
+/// The body's parameters and the client's credentials (HTTP Basic or body), each extracted
+/// once, before anything else looks at the request.
+fn parse(headers: &HeaderMap, body: &Bytes) -> Result<(Params, ClientCredentials), OAuthError> {
+    let params = body::params(headers, body)?;
+    let credentials = ClientCredentials::extract(authorization(headers), &params)?;
+    Ok((params, credentials))
 }
 
 fn with_origins(mut response: Response, origins: Option<ClientOrigins>) -> Response {
@@ -56,14 +60,14 @@ pub async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match body::params(&headers, &body) {
-        Ok(p) => p,
+    let (params, credentials) = match parse(&headers, &body) {
+        Ok(parsed) => parsed,
         Err(e) => return errors::oauth_json(e),
     };
-    match grants::exchange(&s.provider, authorization(&headers), &ip, &params).await {
+    match grants::exchange(&s.provider, &credentials, &ip, &params).await {
         Ok(response) => with_origins(
             errors::no_store(Json(response).into_response()),
-            client_origins(&s, &headers, &params).await,
+            client_origins(&s, &headers, &credentials).await,
         ),
         Err(e) => errors::oauth_json(e),
     }
@@ -76,14 +80,14 @@ pub async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match body::params(&headers, &body) {
-        Ok(p) => p,
+    let (params, credentials) = match parse(&headers, &body) {
+        Ok(parsed) => parsed,
         Err(e) => return errors::oauth_json(e),
     };
-    match revocation::revoke(&s.provider, authorization(&headers), &ip, &params).await {
+    match revocation::revoke(&s.provider, &credentials, &ip, &params).await {
         Ok(()) => with_origins(
             errors::no_store(StatusCode::OK.into_response()),
-            client_origins(&s, &headers, &params).await,
+            client_origins(&s, &headers, &credentials).await,
         ),
         Err(e) => errors::oauth_json(e),
     }
@@ -95,11 +99,11 @@ pub async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match body::params(&headers, &body) {
-        Ok(p) => p,
+    let (params, credentials) = match parse(&headers, &body) {
+        Ok(parsed) => parsed,
         Err(e) => return errors::oauth_json(e),
     };
-    match introspection::introspect(&s.provider, authorization(&headers), &ip, &params).await {
+    match introspection::introspect(&s.provider, &credentials, &ip, &params).await {
         Ok(map) => errors::no_store(Json(map).into_response()),
         Err(e) => errors::oauth_json(e),
     }

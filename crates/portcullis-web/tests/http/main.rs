@@ -9,6 +9,7 @@ mod authorize;
 mod backchannel;
 mod client_credentials;
 mod discovery;
+mod hardening;
 mod hostile_input;
 mod implicit;
 mod login;

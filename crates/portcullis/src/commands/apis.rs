@@ -16,6 +16,7 @@ pub async fn run(t: &Tenant, cmd: ApisCommand, as_json: bool) -> anyhow::Result<
             scopes,
             token_lifetime,
             no_offline_access,
+            introspection_clients,
         } => {
             let new = NewApi {
                 identifier,
@@ -23,6 +24,7 @@ pub async fn run(t: &Tenant, cmd: ApisCommand, as_json: bool) -> anyhow::Result<
                 scopes: scopes.iter().map(|s| parse_scope(s)).collect(),
                 token_lifetime,
                 allow_offline_access: Some(!no_offline_access),
+                introspection_clients,
             };
             let api = apis::create_api(store, new, t.now()).await?;
             show(&api, as_json, "created");
@@ -57,12 +59,14 @@ pub async fn run(t: &Tenant, cmd: ApisCommand, as_json: bool) -> anyhow::Result<
             scopes,
             token_lifetime,
             allow_offline_access,
+            introspection_clients,
         } => {
             let update = ApiUpdate {
                 name,
                 scopes: scopes.map(|s| s.iter().map(|s| parse_scope(s)).collect()),
                 token_lifetime,
                 allow_offline_access,
+                introspection_clients,
             };
             let updated = apis::update_api(store, &api, update, t.now()).await?;
             show(&updated.api, as_json, "updated");
@@ -111,4 +115,7 @@ fn show(api: &Api, as_json: bool, what: &str) {
             "not allowed"
         }
     );
+    if !api.introspection_clients.is_empty() {
+        println!("  introspection   {}", list(&api.introspection_clients));
+    }
 }

@@ -76,6 +76,10 @@ async fn apply_api(store: &dyn Store, want: Api, report: &mut ApplyReport) -> Ad
         changed.push("allow_offline_access");
         have.allow_offline_access = want.allow_offline_access;
     }
+    if have.introspection_clients != want.introspection_clients {
+        changed.push("introspection_clients");
+        have.introspection_clients = want.introspection_clients.clone();
+    }
     if changed.is_empty() {
         report.push(EntryKind::Api, key, Action::Unchanged);
         return Ok(());

@@ -81,6 +81,9 @@ pub struct ApiEntry {
     /// Default `true`.
     #[serde(default)]
     pub allow_offline_access: Option<bool>,
+    /// Applications (client ids) allowed to introspect this API's access tokens (RFC 7662 §4).
+    #[serde(default)]
+    pub introspection_clients: Vec<String>,
 }
 
 /// An M2M grant, matched by `(client_id, audience)`.

@@ -87,6 +87,7 @@ pub(crate) async fn plan(
             scopes: e.scopes.clone(),
             token_lifetime: e.token_lifetime,
             allow_offline_access: e.allow_offline_access,
+            introspection_clients: e.introspection_clients.clone(),
         };
         apis.push(build_api(new, now).map_err(|err| err.in_entry(name))?);
     }

@@ -224,3 +224,22 @@ async fn backchannel_logout_uri_is_checked_set_and_cleared() {
         .unwrap_err();
     assert!(err.to_string().contains("backchannel_logout_uri"), "{err}");
 }
+
+#[test]
+fn secrets_may_hold_any_printable_ascii_rfc6749_appendix_a2() {
+    use crate::admin::secret::Secret;
+    for ok in [
+        "a secret with spaces in it 0123456789",
+        "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ 0123456789abcdef",
+    ] {
+        assert!(check_secret(&Secret::new(ok)).is_ok(), "{ok}");
+    }
+    for bad in [
+        "short secret",
+        "tab\tin the secret 0123456789 0123456789",
+        "non-ascii é in the secret 0123456789 01234",
+        "newline\nin the secret 0123456789 0123456789",
+    ] {
+        assert!(check_secret(&Secret::new(bad)).is_err(), "{bad:?}");
+    }
+}
