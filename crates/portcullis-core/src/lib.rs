@@ -33,6 +33,7 @@ pub mod introspect;
 pub mod login;
 pub mod logout;
 pub mod maintenance;
+pub mod password_policy;
 pub mod revoke;
 pub mod throttle;
 pub mod token;

@@ -47,7 +47,7 @@ pub async fn create_user(
     }
     let password_hash = match &new.password {
         Some(p) => {
-            check_password(p.expose())?;
+            check_password(p.expose(), Some(&email))?;
             Some(passwords.hash(p.expose()).await?)
         }
         None => None,
@@ -105,8 +105,8 @@ pub async fn set_password(
     password: &Secret,
     now: UnixTime,
 ) -> AdminResult<u64> {
-    check_password(password.expose())?;
     let mut user = find_user(store, key).await?;
+    check_password(password.expose(), Some(&user.email))?;
     user.password_hash = Some(passwords.hash(password.expose()).await?);
     user.updated_at = now;
     save(store, &user).await?;

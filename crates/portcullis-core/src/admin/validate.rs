@@ -1,6 +1,7 @@
 //! Shape checks shared by the admin operations and the tenant file.
 
 use super::error::{AdminError, AdminResult};
+use crate::password_policy;
 
 /// Brings an email address to its canonical form ([`crate::email::canonical`]) and checks it:
 /// one `@`, a non-empty local part, a domain of non-empty dot-separated labels, no whitespace or
@@ -35,21 +36,11 @@ pub fn normalize_email(email: &str) -> AdminResult<String> {
     Ok(email)
 }
 
-/// The password policy: at least 8 characters (NIST SP 800-63B §5.1.1.2), at most 1024 bytes.
-pub fn check_password(password: &str) -> AdminResult<()> {
-    if password.chars().count() < 8 {
-        return Err(AdminError::invalid(
-            "password",
-            "must be at least 8 characters long",
-        ));
-    }
-    if password.len() > 1024 {
-        return Err(AdminError::invalid(
-            "password",
-            "must be at most 1024 bytes long",
-        ));
-    }
-    Ok(())
+/// The password policy of [`crate::password_policy`]: at least 8 characters, at most 1024 bytes,
+/// not derived from `email` (when given), not a common or breached password.
+pub fn check_password(password: &str, email: Option<&str>) -> AdminResult<()> {
+    password_policy::check(password, email)
+        .map_err(|violation| AdminError::invalid("password", violation.to_string()))
 }
 
 /// An identifier chosen by a person (client id, user id): 1–128 characters from the URL-safe
@@ -119,11 +110,22 @@ mod tests {
     }
 
     #[test]
-    fn password_policy_counts_characters() {
-        assert!(check_password("1234567").is_err());
-        assert!(check_password("12345678").is_ok());
-        assert!(check_password("ééééééé").is_err());
-        assert!(check_password(&"x".repeat(1025)).is_err());
+    fn password_policy_violations_are_invalid_passwords() {
+        let message = |p: &str, email| check_password(p, email).unwrap_err().to_string();
+        assert!(check_password("tangerine obelisk murmur", Some("ana@example.com")).is_ok());
+        assert_eq!(
+            message("1234567", None),
+            "password: Use at least 8 characters."
+        );
+        assert_eq!(
+            message("ana.lopez@example.com", Some("ana.lopez@example.com")),
+            "password: Don't use your email address in your password."
+        );
+        assert_eq!(
+            message("password123", None),
+            "password: This password is too common: it appears in lists of leaked passwords. \
+             Choose another."
+        );
     }
 
     #[test]

@@ -108,10 +108,7 @@ fn user_errors_are_readable() {
             "short\n",
         )
         .failure();
-    assert_eq!(
-        err.trim(),
-        "error: password: must be at least 8 characters long"
-    );
+    assert_eq!(err.trim(), "error: password: Use at least 8 characters.");
     let err = sb
         .run(&["users", "create", "--email", "a@example.com"])
         .failure();

@@ -164,7 +164,7 @@ pub(crate) async fn plan(
             }
             let password = literal_or_env("password", &e.password, &e.password_env, env)?;
             if let Some(p) = &password {
-                check_password(p.expose())?;
+                check_password(p.expose(), Some(&email))?;
             }
             let existing = store.get_user_by_email(&email).await?;
             if let Some(id) = &e.user_id {

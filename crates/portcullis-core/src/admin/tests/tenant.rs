@@ -236,7 +236,15 @@ callbacks = ["http://evil.example/cb"]
         ),
         (
             "[[users]]\nemail = \"a@example.com\"\npassword = \"short\"\n",
-            "users[0] (a@example.com): password: must be at least 8 characters long",
+            "users[0] (a@example.com): password: Use at least 8 characters.",
+        ),
+        (
+            "[[users]]\nemail = \"a@example.com\"\npassword = \"Password123\"\n",
+            "users[0] (a@example.com): password: This password is too common: it appears in lists of leaked passwords. Choose another.",
+        ),
+        (
+            "[[users]]\nemail = \"ana.lopez@example.com\"\npassword = \"Ana.Lopez2024\"\n",
+            "users[0] (ana.lopez@example.com): password: Don't use your email address in your password.",
         ),
         (
             "[[users]]\nemail = \"a@example.com\"\n[[users]]\nemail = \"A@example.com\"\n",

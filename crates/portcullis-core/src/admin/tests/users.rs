@@ -63,9 +63,31 @@ async fn create_refuses_bad_email_short_password_and_duplicates() {
     )
     .await
     .unwrap_err();
+    assert_eq!(err.to_string(), "password: Use at least 8 characters.");
+    let err = create_user(
+        env.s(),
+        &env.passwords,
+        new_user("a@example.com", "qwerty123"),
+        NOW,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "password: must be at least 8 characters long"
+        "password: This password is too common: it appears in lists of leaked passwords. \
+         Choose another."
+    );
+    let err = create_user(
+        env.s(),
+        &env.passwords,
+        new_user("ana.lopez@example.com", "Ana.Lopez!"),
+        NOW,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "password: Don't use your email address in your password."
     );
     create_user(
         env.s(),
@@ -150,6 +172,20 @@ async fn set_password_and_block_end_sessions() {
         )
         .await
         .is_err()
+    );
+    // The policy knows the user's email when the password is changed too.
+    let err = set_password(
+        env.s(),
+        &env.passwords,
+        &user.user_id,
+        &Secret::new("A@Example.com"),
+        NOW,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "password: Don't use your email address in your password."
     );
 
     add_session(&env, &user.user_id, "s3").await;
