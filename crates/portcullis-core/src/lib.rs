@@ -32,6 +32,7 @@ pub mod discovery;
 pub mod introspect;
 pub mod login;
 pub mod logout;
+pub mod mail;
 pub mod maintenance;
 pub mod password_policy;
 pub mod revoke;

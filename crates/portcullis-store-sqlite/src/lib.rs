@@ -17,6 +17,7 @@
 //! or `BEGIN IMMEDIATE` transactions, so concurrent writers queue on the write lock instead of
 //! failing.
 
+mod accounts;
 mod apis;
 mod clients;
 mod error;

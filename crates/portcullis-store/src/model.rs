@@ -297,3 +297,57 @@ impl RateKey {
         &self.0
     }
 }
+
+string_enum!(
+    /// What an emailed token or code is for.
+    EmailTokenPurpose {
+        /// Confirms a sign-up: the account is created only when this is used.
+        SignUp => "signup",
+        /// Confirms the email address of an existing account.
+        VerifyEmail => "verify_email",
+        /// Lets the owner of the address choose a new password.
+        ResetPassword => "reset_password",
+    }
+);
+
+/// A single-use, expiring secret sent by email: a link token and, for sign-ups, a 6-digit code.
+/// Both are stored only as keyed hashes. At most one exists per (purpose, email): issuing a new
+/// one replaces the old.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailToken {
+    pub token_id: String,
+    pub purpose: EmailTokenPurpose,
+    /// Canonical email address it was sent to.
+    pub email: String,
+    /// The account it concerns, when it exists (verification, reset).
+    pub user_id: Option<String>,
+    /// Keyed hash of the link token.
+    pub token_hash: String,
+    /// Keyed hash of the code typed by hand, if any.
+    pub code_hash: Option<String>,
+    /// Wrong codes tried so far.
+    pub attempts: u32,
+    /// What completing it needs (for a sign-up: the password hash, the name and the pending
+    /// authorization request), as JSON.
+    pub payload: String,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+}
+
+/// A mail waiting to be delivered (or delivered), in the queue every replica shares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMail {
+    pub mail_id: String,
+    pub to: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub created_at: UnixTime,
+    /// Deliveries tried so far.
+    pub attempts: u32,
+    /// When the next delivery may be tried (also the end of a claim's lease).
+    pub next_attempt_at: UnixTime,
+    pub sent_at: Option<UnixTime>,
+    /// Why the last attempt failed (never the body).
+    pub last_error: Option<String>,
+}

@@ -20,6 +20,7 @@
 // This module is test code: it reports failures by panicking.
 #![allow(clippy::expect_used, clippy::panic)]
 
+mod accounts;
 mod apis;
 mod clients;
 mod codes;
@@ -31,6 +32,7 @@ pub mod sample;
 mod sessions;
 mod users;
 
+pub use accounts::*;
 pub use apis::*;
 pub use clients::*;
 pub use codes::*;
@@ -183,12 +185,19 @@ macro_rules! conformance_tests {
             rate_limit_keys_are_independent,
             rate_limit_purge_removes_only_ended_windows,
             session_purge_removes_only_expired,
+            email_token_put_get_roundtrip,
+            email_token_put_replaces_the_previous_one,
+            email_token_attempts_and_single_use,
+            email_token_purge_removes_only_expired,
+            mail_queue_claim_send_fail,
         );
         $crate::__conformance_tests!(@owned $make;
             code_consume_concurrently_exactly_one_wins,
             refresh_rotate_concurrently_exactly_one_wins,
             key_rotate_concurrently_keeps_one_current,
             rate_limit_concurrent_acquires_never_exceed_the_limit,
+            email_token_take_concurrently_exactly_one_wins,
+            mail_queue_concurrent_claims_never_share_a_mail,
         );
     };
 }

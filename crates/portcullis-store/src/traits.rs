@@ -189,13 +189,85 @@ pub trait RateLimitStore: Send + Sync {
     async fn purge_expired_rate_limits(&self, now: UnixTime) -> StoreResult<u64>;
 }
 
+/// Single-use secrets sent by email (sign-up confirmation, email verification, password reset).
+#[async_trait]
+pub trait EmailTokenStore: Send + Sync {
+    /// Stores `token`, replacing (in one step) any token of the same purpose for the same email:
+    /// the previous link and code stop working.
+    async fn put_email_token(&self, token: &EmailToken) -> StoreResult<()>;
+    async fn get_email_token_by_hash(
+        &self,
+        purpose: EmailTokenPurpose,
+        token_hash: &str,
+    ) -> StoreResult<Option<EmailToken>>;
+    async fn get_email_token_for(
+        &self,
+        purpose: EmailTokenPurpose,
+        email: &str,
+    ) -> StoreResult<Option<EmailToken>>;
+    /// Counts one wrong code and returns the count. `NotFound` when the token is gone.
+    async fn count_email_token_attempt(&self, token_id: &str) -> StoreResult<u32>;
+    /// Deletes the token and says whether this call did: of many concurrent callers exactly one
+    /// gets `true` (single use).
+    async fn take_email_token(&self, token_id: &str) -> StoreResult<bool>;
+    /// Deletes tokens that expired at or before `now`. Returns how many.
+    async fn purge_expired_email_tokens(&self, now: UnixTime) -> StoreResult<u64>;
+}
+
+/// The outgoing mail queue. Sending never happens inside a request: requests enqueue, a worker
+/// on any replica claims and delivers, with retries.
+#[async_trait]
+pub trait MailStore: Send + Sync {
+    async fn enqueue_mail(&self, mail: &OutgoingMail) -> StoreResult<()>;
+    /// Claims up to `limit` unsent mails due at `now` (oldest first) by moving their
+    /// `next_attempt_at` to `lease_until`, atomically: a mail claimed by one worker is not
+    /// claimed by another until the lease ends. Returns them as claimed.
+    async fn claim_due_mail(
+        &self,
+        now: UnixTime,
+        lease_until: UnixTime,
+        limit: u32,
+    ) -> StoreResult<Vec<OutgoingMail>>;
+    /// Marks a mail delivered.
+    async fn mark_mail_sent(&self, mail_id: &str, now: UnixTime) -> StoreResult<()>;
+    /// Records a failed attempt: `attempts` + 1, the error, and when to try again (`None`: never,
+    /// the mail is given up).
+    async fn mark_mail_failed(
+        &self,
+        mail_id: &str,
+        error: &str,
+        next_attempt_at: Option<UnixTime>,
+    ) -> StoreResult<()>;
+    async fn get_mail(&self, mail_id: &str) -> StoreResult<Option<OutgoingMail>>;
+    /// Every mail, newest first (for operators and tests).
+    async fn list_mail(&self, limit: u32) -> StoreResult<Vec<OutgoingMail>>;
+    /// Deletes mails sent (or given up) before `before`. Returns how many.
+    async fn purge_mail(&self, before: UnixTime) -> StoreResult<u64>;
+}
+
 /// Everything a provider needs, in one object (`Arc<dyn Store>` in application state).
 pub trait Store:
-    ClientStore + UserStore + ApiStore + GrantStore + SessionStore + KeyStore + RateLimitStore
+    ClientStore
+    + UserStore
+    + ApiStore
+    + GrantStore
+    + SessionStore
+    + KeyStore
+    + RateLimitStore
+    + EmailTokenStore
+    + MailStore
 {
 }
 
 impl<T> Store for T where
-    T: ClientStore + UserStore + ApiStore + GrantStore + SessionStore + KeyStore + RateLimitStore
+    T: ClientStore
+        + UserStore
+        + ApiStore
+        + GrantStore
+        + SessionStore
+        + KeyStore
+        + RateLimitStore
+        + EmailTokenStore
+        + MailStore
 {
 }

@@ -1,0 +1,283 @@
+//! `EmailTokenStore` and `MailStore`.
+
+use crate::SqliteStore;
+use crate::error::db;
+use async_trait::async_trait;
+use portcullis_store::{
+    EmailToken, EmailTokenPurpose, EmailTokenStore, MailStore, OutgoingMail, StoreError,
+    StoreResult, UnixTime,
+};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+macro_rules! token_columns {
+    () => {
+        "token_id, purpose, email, user_id, token_hash, code_hash, attempts, payload, created_at, \
+         expires_at"
+    };
+}
+macro_rules! mail_columns {
+    () => {
+        "mail_id, recipient, subject, text_body, html_body, created_at, attempts, \
+         next_attempt_at, sent_at, last_error"
+    };
+}
+
+fn token(row: &SqliteRow) -> StoreResult<EmailToken> {
+    let purpose: String = row.try_get("purpose").map_err(StoreError::backend)?;
+    let attempts: i64 = row.try_get("attempts").map_err(StoreError::backend)?;
+    Ok(EmailToken {
+        token_id: row.try_get("token_id").map_err(StoreError::backend)?,
+        purpose: purpose.parse().map_err(StoreError::backend)?,
+        email: row.try_get("email").map_err(StoreError::backend)?,
+        user_id: row.try_get("user_id").map_err(StoreError::backend)?,
+        token_hash: row.try_get("token_hash").map_err(StoreError::backend)?,
+        code_hash: row.try_get("code_hash").map_err(StoreError::backend)?,
+        attempts: u32::try_from(attempts.max(0)).unwrap_or(u32::MAX),
+        payload: row.try_get("payload").map_err(StoreError::backend)?,
+        created_at: row.try_get("created_at").map_err(StoreError::backend)?,
+        expires_at: row.try_get("expires_at").map_err(StoreError::backend)?,
+    })
+}
+
+fn mail(row: &SqliteRow) -> StoreResult<OutgoingMail> {
+    let attempts: i64 = row.try_get("attempts").map_err(StoreError::backend)?;
+    let next: Option<i64> = row
+        .try_get("next_attempt_at")
+        .map_err(StoreError::backend)?;
+    let sent_at: Option<i64> = row.try_get("sent_at").map_err(StoreError::backend)?;
+    Ok(OutgoingMail {
+        mail_id: row.try_get("mail_id").map_err(StoreError::backend)?,
+        to: row.try_get("recipient").map_err(StoreError::backend)?,
+        subject: row.try_get("subject").map_err(StoreError::backend)?,
+        text_body: row.try_get("text_body").map_err(StoreError::backend)?,
+        html_body: row.try_get("html_body").map_err(StoreError::backend)?,
+        created_at: row.try_get("created_at").map_err(StoreError::backend)?,
+        attempts: u32::try_from(attempts.max(0)).unwrap_or(u32::MAX),
+        // A sent or abandoned mail has no next attempt; report it as never due.
+        next_attempt_at: next.unwrap_or(i64::MAX),
+        sent_at,
+        last_error: row.try_get("last_error").map_err(StoreError::backend)?,
+    })
+}
+
+#[async_trait]
+impl EmailTokenStore for SqliteStore {
+    async fn put_email_token(&self, t: &EmailToken) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM email_tokens WHERE purpose = ? AND email = ?")
+            .bind(t.purpose.as_str())
+            .bind(&t.email)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query(concat!(
+            "INSERT INTO email_tokens (",
+            token_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&t.token_id)
+        .bind(t.purpose.as_str())
+        .bind(&t.email)
+        .bind(&t.user_id)
+        .bind(&t.token_hash)
+        .bind(&t.code_hash)
+        .bind(i64::from(t.attempts))
+        .bind(&t.payload)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn get_email_token_by_hash(
+        &self,
+        purpose: EmailTokenPurpose,
+        token_hash: &str,
+    ) -> StoreResult<Option<EmailToken>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            token_columns!(),
+            " FROM email_tokens WHERE purpose = ? AND token_hash = ?"
+        ))
+        .bind(purpose.as_str())
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(token).transpose()
+    }
+
+    async fn get_email_token_for(
+        &self,
+        purpose: EmailTokenPurpose,
+        email: &str,
+    ) -> StoreResult<Option<EmailToken>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            token_columns!(),
+            " FROM email_tokens WHERE purpose = ? AND email = ?"
+        ))
+        .bind(purpose.as_str())
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(token).transpose()
+    }
+
+    async fn count_email_token_attempt(&self, token_id: &str) -> StoreResult<u32> {
+        let attempts: Option<i64> = sqlx::query_scalar(
+            "UPDATE email_tokens SET attempts = attempts + 1 WHERE token_id = ? RETURNING attempts",
+        )
+        .bind(token_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        match attempts {
+            Some(n) => Ok(u32::try_from(n.max(0)).unwrap_or(u32::MAX)),
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    async fn take_email_token(&self, token_id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM email_tokens WHERE token_id = ?")
+            .bind(token_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn purge_expired_email_tokens(&self, now: UnixTime) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM email_tokens WHERE expires_at <= ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+}
+
+#[async_trait]
+impl MailStore for SqliteStore {
+    async fn enqueue_mail(&self, m: &OutgoingMail) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "INSERT INTO outgoing_mail (",
+            mail_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&m.mail_id)
+        .bind(&m.to)
+        .bind(&m.subject)
+        .bind(&m.text_body)
+        .bind(&m.html_body)
+        .bind(m.created_at)
+        .bind(i64::from(m.attempts))
+        .bind(m.sent_at.is_none().then_some(m.next_attempt_at))
+        .bind(m.sent_at)
+        .bind(&m.last_error)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn claim_due_mail(
+        &self,
+        now: UnixTime,
+        lease_until: UnixTime,
+        limit: u32,
+    ) -> StoreResult<Vec<OutgoingMail>> {
+        // One statement: SQLite serialises writers, so two workers never claim the same mail.
+        let rows = sqlx::query(concat!(
+            "UPDATE outgoing_mail SET next_attempt_at = ? WHERE mail_id IN ( \
+               SELECT mail_id FROM outgoing_mail \
+               WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? \
+               ORDER BY next_attempt_at, created_at LIMIT ?) \
+             RETURNING ",
+            mail_columns!()
+        ))
+        .bind(lease_until)
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let mut mails = rows.iter().map(mail).collect::<StoreResult<Vec<_>>>()?;
+        mails.sort_by_key(|m| (m.created_at, m.mail_id.clone()));
+        Ok(mails)
+    }
+
+    async fn mark_mail_sent(&self, mail_id: &str, now: UnixTime) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outgoing_mail SET sent_at = ?, next_attempt_at = NULL, \
+             attempts = attempts + 1, last_error = NULL WHERE mail_id = ?",
+        )
+        .bind(now)
+        .bind(mail_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn mark_mail_failed(
+        &self,
+        mail_id: &str,
+        error: &str,
+        next_attempt_at: Option<UnixTime>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outgoing_mail SET attempts = attempts + 1, last_error = ?, \
+             next_attempt_at = ? WHERE mail_id = ?",
+        )
+        .bind(error)
+        .bind(next_attempt_at)
+        .bind(mail_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn get_mail(&self, mail_id: &str) -> StoreResult<Option<OutgoingMail>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            mail_columns!(),
+            " FROM outgoing_mail WHERE mail_id = ?"
+        ))
+        .bind(mail_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(mail).transpose()
+    }
+
+    async fn list_mail(&self, limit: u32) -> StoreResult<Vec<OutgoingMail>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            mail_columns!(),
+            " FROM outgoing_mail ORDER BY created_at DESC, mail_id DESC LIMIT ?"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(mail).collect()
+    }
+
+    async fn purge_mail(&self, before: UnixTime) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM outgoing_mail WHERE next_attempt_at IS NULL AND created_at < ?",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+}
