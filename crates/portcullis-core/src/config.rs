@@ -112,6 +112,20 @@ pub struct ProviderConfig {
     pub max_unknown_client_auth_per_ip: u32,
     /// How long the previous signing key stays published after a rotation.
     pub previous_key_lifetime: i64,
+    /// Whether people may create accounts on the hosted pages (Auth0: on by default for the
+    /// database connection).
+    pub signup_enabled: bool,
+    /// How long a sign-up waits for its email to be confirmed (link and code).
+    pub signup_lifetime: i64,
+    /// How long a password-reset link works.
+    pub reset_lifetime: i64,
+    /// Sign-ups and reset requests for one email address per `failed_login_window`.
+    pub max_account_mails_per_email: u32,
+    /// Sign-ups and reset requests from one address per minute (offices and schools share one
+    /// address, so this is generous, as Auth0's suspicious-IP throttling is).
+    pub max_account_requests_per_ip_per_minute: u32,
+    /// The name mails and pages use for the service.
+    pub product_name: String,
 }
 
 impl ProviderConfig {
@@ -131,6 +145,12 @@ impl ProviderConfig {
             max_failed_client_auth: 20,
             max_unknown_client_auth_per_ip: 100,
             previous_key_lifetime: 2 * 86_400,
+            signup_enabled: true,
+            signup_lifetime: 86_400,
+            reset_lifetime: 3_600,
+            max_account_mails_per_email: 5,
+            max_account_requests_per_ip_per_minute: 30,
+            product_name: "Portcullis".to_owned(),
         }
     }
 }

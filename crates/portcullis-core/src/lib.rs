@@ -27,8 +27,10 @@ pub mod sessions;
 
 pub use params::Params;
 pub mod access_token;
+pub mod accounts;
 pub mod client_auth;
 pub mod discovery;
+pub mod interaction;
 pub mod introspect;
 pub mod login;
 pub mod logout;

@@ -62,10 +62,9 @@ pub async fn authenticate(
     match user {
         Some(user) if ok => {
             attempt.succeeded(p).await?;
-            if user.blocked {
-                Err(LoginError::Blocked)
-            } else {
-                Ok(user)
+            match crate::authorize::user_may_sign_in(&user) {
+                Ok(()) => Ok(user),
+                Err(_) => Err(LoginError::Blocked),
             }
         }
         // The reserved attempt stays counted.

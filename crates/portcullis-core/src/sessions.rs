@@ -27,7 +27,7 @@ pub async fn find(p: &Provider, cookie: Option<&str>) -> OAuthResult<Option<(Ses
     let Some(user) = p.store.get_user(&session.user_id).await? else {
         return Ok(None);
     };
-    if user.blocked {
+    if crate::authorize::user_may_sign_in(&user).is_err() {
         return Ok(None);
     }
     let idle = (now + p.config.session_idle_lifetime).min(session.expires_at);
@@ -66,6 +66,20 @@ pub async fn end(p: &Provider, session: &Session) -> OAuthResult<()> {
         .await?;
     p.store.delete_session(&session.session_id).await?;
     Ok(())
+}
+
+/// The one place that signs a user out everywhere (password reset or change, block, deletion):
+/// each session ends as a logout would (its applications are told, by back-channel logout),
+/// then every grant of the user is revoked, `offline_access` ones included. Returns how many
+/// sessions ended.
+pub async fn end_all_for_user(p: &Provider, user_id: &str) -> OAuthResult<usize> {
+    let sessions = p.store.list_user_sessions(user_id).await?;
+    for session in &sessions {
+        end(p, session).await?;
+    }
+    p.store.revoke_user_grants(user_id).await?;
+    p.store.delete_user_sessions(user_id).await?;
+    Ok(sessions.len())
 }
 
 /// Ends whatever session a cookie names (blocked users included). Returns whether there was one.

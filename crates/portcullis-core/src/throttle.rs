@@ -27,6 +27,10 @@ pub enum Throttle<'a> {
     /// Authentications naming applications that do not exist, per address. Unknown client ids
     /// get no counter of their own: a caller could otherwise create one per id it invents.
     UnknownClient { ip: &'a str },
+    /// Sign-ups and password-reset requests for one email address (each sends a mail).
+    AccountMail { email: &'a str },
+    /// Sign-ups and password-reset requests from one address, per minute.
+    AccountRequests { ip: &'a str },
 }
 
 impl Throttle<'_> {
@@ -44,6 +48,8 @@ impl Throttle<'_> {
                 )
             }
             Throttle::UnknownClient { ip } => format!("unknown-client:{}:{ip}", ip.len()),
+            Throttle::AccountMail { email } => format!("account-mail:{}:{email}", email.len()),
+            Throttle::AccountRequests { ip } => format!("account-requests:{}:{ip}", ip.len()),
         };
         RateKey::from_digest(p.hasher.digest(encoded.as_bytes()))
     }
@@ -54,13 +60,23 @@ impl Throttle<'_> {
             Throttle::SignIn { .. } => p.config.max_failed_logins,
             Throttle::ClientSecret { .. } => p.config.max_failed_client_auth,
             Throttle::UnknownClient { .. } => p.config.max_unknown_client_auth_per_ip,
+            Throttle::AccountMail { .. } => p.config.max_account_mails_per_email,
+            Throttle::AccountRequests { .. } => p.config.max_account_requests_per_ip_per_minute,
+        }
+    }
+
+    /// The window the limit applies to, in seconds.
+    fn window(&self, p: &Provider) -> i64 {
+        match self {
+            Throttle::AccountRequests { .. } => 60,
+            _ => p.config.failed_login_window,
         }
     }
 
     /// Reserves one attempt, or refuses with `too_many_attempts` when the limit is reached.
     pub async fn reserve(self, p: &Provider) -> OAuthResult<Attempt> {
         let key = self.key(p);
-        let window = p.config.failed_login_window;
+        let window = self.window(p);
         if p.store
             .try_acquire(&key, self.limit(p), window, p.now())
             .await?

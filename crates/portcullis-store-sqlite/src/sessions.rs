@@ -76,6 +76,19 @@ impl SessionStore for SqliteStore {
         Ok(())
     }
 
+    async fn list_user_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM sessions WHERE user_id = ? ORDER BY created_at, session_id"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows::all(rows, rows::session)
+    }
+
     async fn delete_user_sessions(&self, user_id: &str) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
             .bind(user_id)

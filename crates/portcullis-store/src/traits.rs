@@ -135,6 +135,8 @@ pub trait SessionStore: Send + Sync {
     async fn touch_session(&self, session_id: &str, idle_expires_at: UnixTime) -> StoreResult<()>;
     /// Unknown session is not an error.
     async fn delete_session(&self, session_id: &str) -> StoreResult<()>;
+    /// The live and expired sessions of a user, oldest first.
+    async fn list_user_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
     /// Ends every session of a user (password change, block). Returns how many.
     async fn delete_user_sessions(&self, user_id: &str) -> StoreResult<u64>;
     /// Deletes the sessions past their absolute or inactivity deadline at `now`

@@ -68,20 +68,25 @@ impl Server {
 
     /// [`Server::start`] with deployment settings of the HTTP layer.
     pub async fn start_with(options: portcullis_web::WebOptions) -> Server {
+        Self::start_configured(options, |_| {}).await
+    }
+
+    /// [`Server::start_with`], with protocol settings changed by `configure`.
+    pub async fn start_configured(
+        options: portcullis_web::WebOptions,
+        configure: impl FnOnce(&mut ProviderConfig),
+    ) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let issuer = Issuer::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
         let store = Arc::new(SqliteStore::in_memory().await.unwrap());
         let clock = FixedClock::new(SystemClock.now());
         let master = MasterKey::generate();
-        let provider = Provider::new(
-            store,
-            ProviderConfig::new(issuer.clone()),
-            Arc::new(clock.clone()),
-            &master,
-        )
-        .await
-        .unwrap();
+        let mut config = ProviderConfig::new(issuer.clone());
+        configure(&mut config);
+        let provider = Provider::new(store, config, Arc::new(clock.clone()), &master)
+            .await
+            .unwrap();
         let app = portcullis_web::router_with(provider.clone(), options);
         tokio::spawn(async move {
             axum::serve(

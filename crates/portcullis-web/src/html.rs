@@ -88,6 +88,8 @@ pub struct LoginPage<'a> {
     pub csrf: &'a str,
     pub email: &'a str,
     pub error: Option<&'a str>,
+    /// Whether to offer the sign-up page.
+    pub signup: bool,
 }
 
 #[derive(Template)]
@@ -135,4 +137,63 @@ pub fn script_json(value: &serde_json::Value) -> String {
         .replace('&', "\\u0026")
         .replace('\u{2028}', "\\u2028")
         .replace('\u{2029}', "\\u2029")
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+pub struct SignupPage<'a> {
+    pub app_name: &'a str,
+    pub state: &'a str,
+    pub csrf: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub error: Option<&'a str>,
+    pub email_error: Option<&'a str>,
+    pub name_error: Option<&'a str>,
+    pub password_error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "signup_check.html")]
+pub struct SignupCheckPage<'a> {
+    pub email: &'a str,
+    pub state: &'a str,
+    pub csrf: &'a str,
+    pub error: Option<&'a str>,
+    /// Where to sign up again.
+    pub back: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "confirm_email.html")]
+pub struct ConfirmEmailPage<'a> {
+    pub token: &'a str,
+    pub csrf: &'a str,
+}
+
+/// A page that only says something, with an optional link.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage<'a> {
+    pub title: &'a str,
+    pub text: &'a str,
+    pub link: Option<(&'a str, &'a str)>,
+}
+
+#[derive(Template)]
+#[template(path = "reset_request.html")]
+pub struct ResetRequestPage<'a> {
+    pub state: &'a str,
+    pub csrf: &'a str,
+    pub email: &'a str,
+    pub error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "reset_password.html")]
+pub struct ResetPasswordPage<'a> {
+    pub token: &'a str,
+    pub csrf: &'a str,
+    pub email: &'a str,
+    pub error: Option<&'a str>,
 }

@@ -7,6 +7,7 @@ mod body;
 mod client_ip;
 mod cookies;
 mod cors;
+mod csrf;
 mod errors;
 mod html;
 mod rejections;
@@ -84,6 +85,26 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
         .route(
             "/u/login",
             get(routes::login::login_page).post(routes::login::login_submit),
+        )
+        .route(
+            "/u/signup",
+            get(routes::signup::signup_page).post(routes::signup::signup_submit),
+        )
+        .route(
+            "/u/signup/check",
+            get(routes::signup::check_page).post(routes::signup::check_submit),
+        )
+        .route(
+            "/u/signup/confirm",
+            get(routes::signup::confirm_page).post(routes::signup::confirm_submit),
+        )
+        .route(
+            "/u/reset",
+            get(routes::reset::request_page).post(routes::reset::request_submit),
+        )
+        .route(
+            "/u/reset/confirm",
+            get(routes::reset::password_page).post(routes::reset::password_submit),
         )
         .route("/oauth/introspect", post(routes::token::introspect))
         .route(

@@ -160,6 +160,8 @@ pub(super) fn prompt(params: &Params) -> OAuthResult<Prompt> {
             "login" => prompt.login = true,
             "consent" => prompt.consent = true,
             "select_account" => prompt.select_account = true,
+            // Initiating User Registration via OpenID Connect 1.0 §4.
+            "create" => prompt.create = true,
             other => {
                 return Err(OAuthError::invalid_request(format!(
                     "Unsupported prompt value: {}.",
@@ -168,7 +170,7 @@ pub(super) fn prompt(params: &Params) -> OAuthResult<Prompt> {
             }
         }
     }
-    if prompt.none && (prompt.login || prompt.consent || prompt.select_account) {
+    if prompt.none && (prompt.login || prompt.consent || prompt.select_account || prompt.create) {
         return Err(OAuthError::invalid_request(
             "prompt=none cannot be combined with other values.",
         ));

@@ -45,18 +45,24 @@ pub async fn decide(
     let Some((session, user)) = session else {
         return Ok(Decision::Login);
     };
-    if user.blocked {
-        return Ok(Decision::Respond(error(
-            p,
-            req,
-            OAuthError::new(ErrorCode::AccessDenied, "user is blocked"),
-        )));
+    if let Err(refusal) = user_may_sign_in(user) {
+        return Ok(Decision::Respond(error(p, req, refusal)));
     }
     match req.response_type {
         ResponseType::Code => issue_code(p, req, session, user).await,
         ResponseType::IdToken => issue_id_token(p, req, session, user).await,
     }
     .map(Decision::Respond)
+}
+
+/// The one rule on whether an account may sign in now (a blocked account may not), answered
+/// with one error wherever it is asked: at the authorization endpoint, at the token endpoint,
+/// and when a session is looked up.
+pub fn user_may_sign_in(user: &User) -> Result<(), OAuthError> {
+    if user.blocked {
+        return Err(OAuthError::new(ErrorCode::AccessDenied, "user is blocked"));
+    }
+    Ok(())
 }
 
 /// OIDC Core §3.2.2.5: an ID token straight from the authorization endpoint, with the request's

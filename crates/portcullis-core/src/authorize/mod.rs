@@ -5,7 +5,7 @@ mod checks;
 mod decision;
 mod response;
 
-pub use decision::{Decision, decide, issue_code};
+pub use decision::{Decision, decide, issue_code, user_may_sign_in};
 pub use response::{AuthorizationResponse, ResponseMode};
 
 use crate::Provider;
@@ -21,6 +21,8 @@ pub struct Prompt {
     pub login: bool,
     pub consent: bool,
     pub select_account: bool,
+    /// Show the sign-up page (Initiating User Registration via OpenID Connect 1.0).
+    pub create: bool,
 }
 
 /// What the client asked to receive.

@@ -44,8 +44,8 @@ pub(super) async fn exchange(
     let Some(user) = p.store.get_user(&record.user_id).await? else {
         return Err(OAuthError::invalid_grant("The user no longer exists."));
     };
-    if user.blocked {
-        return Err(OAuthError::invalid_grant("user is blocked"));
+    if let Err(refusal) = crate::authorize::user_may_sign_in(&user) {
+        return Err(OAuthError::invalid_grant(refusal.description));
     }
     let scopes = Scopes::parse(&record.scope)?;
     let api = match &record.audience {

@@ -66,8 +66,8 @@ pub(super) async fn exchange(
         p.store.revoke_grant(&grant.grant_id).await?;
         return Err(OAuthError::invalid_grant(UNKNOWN_TOKEN));
     };
-    if user.blocked {
-        return Err(OAuthError::invalid_grant("user is blocked"));
+    if let Err(refusal) = crate::authorize::user_may_sign_in(&user) {
+        return Err(OAuthError::invalid_grant(refusal.description));
     }
     let (new_token, new_record) = issue::new_refresh_token(p, &grant);
     match p.store.rotate_refresh_token(&hash, &new_record, now).await {

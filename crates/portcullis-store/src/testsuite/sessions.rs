@@ -86,6 +86,12 @@ pub async fn session_delete_user_sessions(store: &dyn Store) {
             .await
             .expect("create_session");
     }
+    let listed = store
+        .list_user_sessions("u-1")
+        .await
+        .expect("list_user_sessions");
+    let ids: Vec<&str> = listed.iter().map(|s| s.session_id.as_str()).collect();
+    assert_eq!(ids, ["s-1", "s-2"]);
     let ended = store.delete_user_sessions("u-1").await;
     assert_eq!(ended.expect("delete_user_sessions"), 2);
     for sid in ["s-1", "s-2"] {

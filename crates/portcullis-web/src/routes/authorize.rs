@@ -7,24 +7,10 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use portcullis_core::authorize::{
-    self, AuthorizationResponse, AuthorizeFailure, Decision, ResponseMode,
-};
+use portcullis_core::authorize::{AuthorizationResponse, ResponseMode};
+use portcullis_core::interaction::Transaction;
 use portcullis_core::{OAuthError, Params, sessions};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-
-/// How long a sign-in may take before its transaction expires.
-const LOGIN_TRANSACTION_LIFETIME: i64 = 30 * 60;
-/// The sealing purpose of login transactions.
-pub const LOGIN_PURPOSE: &str = "login-transaction";
-
-/// The authorization request waiting for the user to sign in, sealed into the sign-in page URL.
-#[derive(Serialize, Deserialize)]
-pub struct LoginTransaction {
-    pub params: Params,
-    pub exp: i64,
-}
 
 pub async fn authorize_get(
     State(s): State<AppState>,
@@ -54,30 +40,19 @@ pub async fn authorize_post(
 
 async fn authorize(s: &AppState, headers: &HeaderMap, params: Params) -> Response {
     let p = &s.provider;
-    let request = match authorize::validate(p, params).await {
-        Ok(r) => r,
-        Err(AuthorizeFailure::ErrorPage(e)) => return errors::page(e),
-        Err(AuthorizeFailure::Respond(r)) => return respond(r, StatusCode::FOUND),
-    };
     let cookie = cookies::get(headers, cookies::session_name(&p.config.issuer));
     let session = match sessions::find(p, cookie).await {
         Ok(s) => s,
         Err(e) => return errors::page(e),
     };
-    match authorize::decide(p, &request, session.as_ref().map(|(s, u)| (s, u)), false).await {
-        Ok(Decision::Respond(r)) => respond(r, StatusCode::FOUND),
-        Ok(Decision::Login) => {
-            let tx = LoginTransaction {
-                params: request.params,
-                exp: p.now() + LOGIN_TRANSACTION_LIFETIME,
-            };
-            match p.sealer.seal(&tx, LOGIN_PURPOSE) {
-                Ok(sealed) => redirect(StatusCode::FOUND, &format!("/u/login?state={sealed}")),
-                Err(e) => errors::page(OAuthError::server_error(e)),
-            }
-        }
-        Err(e) => errors::page(e),
-    }
+    let tx = Transaction::new(p, params);
+    super::flow::continue_with(
+        p,
+        &tx,
+        session.as_ref().map(|(s, u)| (s, u)),
+        StatusCode::FOUND,
+    )
+    .await
 }
 
 /// Delivers an authorization response in its mode. `redirect_status` is 302 for a plain

@@ -3,14 +3,14 @@
 //! application of the browser's session (see `LogoutPlan::needs_confirmation`).
 
 use super::authorize::redirect;
-use super::login::{csrf_cookie, csrf_token, forbidden, same_origin, set_cookie};
+use crate::csrf::{self, FormToken, set_cookie};
 use crate::html::{self, LogoutConfirmPage, SignedOutPage};
 use crate::state::AppState;
 use crate::{body, cookies, errors};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use portcullis_core::logout::{self, LogoutPlan};
 use portcullis_core::{OAuthError, Params, Provider, sessions};
 use serde::{Deserialize, Serialize};
@@ -104,18 +104,16 @@ fn confirm_page(p: &Provider, headers: &HeaderMap, plan: &LogoutPlan) -> Respons
         Ok(s) => s,
         Err(e) => return errors::page(OAuthError::server_error(e)),
     };
-    let (cookie, fresh) = csrf_cookie(p, headers);
+    let form = FormToken::issue(p, headers, &sealed);
     let mut r = html::render(
         StatusCode::OK,
         &LogoutConfirmPage {
             app_name: plan.client_name.as_deref(),
             plan: &sealed,
-            csrf: &csrf_token(p, &cookie, &sealed),
+            csrf: &form.token,
         },
     );
-    if fresh {
-        set_cookie(&mut r, &cookies::set_csrf(&p.config.issuer, &cookie));
-    }
+    form.set_cookie_on(p, &mut r);
     r
 }
 
@@ -135,17 +133,8 @@ pub async fn confirm(State(s): State<AppState>, headers: HeaderMap, body: Bytes)
             "The sign-out form was malformed.",
         ));
     };
-    if !same_origin(p, &headers) {
-        return forbidden();
-    }
-    let Some(cookie) = cookies::get(&headers, cookies::csrf_name(&p.config.issuer)) else {
-        return forbidden();
-    };
-    if !p
-        .hasher
-        .verify(&format!("csrf:{cookie}:{}", form.plan), &form.csrf)
-    {
-        return forbidden();
+    if let Err(refused) = csrf::check(p, &headers, &form.plan, &form.csrf) {
+        return refused.into_response();
     }
     let Some(plan) = p
         .sealer

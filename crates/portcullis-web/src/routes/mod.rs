@@ -1,8 +1,11 @@
 pub mod authorize;
 pub mod discovery;
+pub mod flow;
 pub mod home;
 pub mod login;
 pub mod logout;
+pub mod reset;
+pub mod signup;
 pub mod token;
 pub mod userinfo;
 

@@ -109,7 +109,6 @@ async fn duplicate_parameter_is_refused_without_redirect() {
 async fn unknown_parameters_are_ignored() {
     let s = TestServer::start().await;
     let params = with(web_params(&s), "auth0Client", "eyJuYW1lIjoieCJ9");
-    let params = with(params, "screen_hint", "signup");
     let cb = sign_in(&s, &browser(), &with(params, "something_new", "1")).await;
     assert!(cb.contains_key("code"));
 }

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod accounts;
 mod authorize;
 mod backchannel;
 mod client_credentials;

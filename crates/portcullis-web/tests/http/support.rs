@@ -46,7 +46,11 @@ impl TestServer {
     }
 
     pub async fn start_with(options: portcullis_web::WebOptions) -> TestServer {
-        let server = Server::start_with(options).await;
+        Self::around(Server::start_with(options).await).await
+    }
+
+    /// The tenant of [`TestServer::start`], registered on `server`.
+    pub async fn around(server: Server) -> TestServer {
         server
             .add_api(API, "TV Shows", &["read:shows", "write:shows"])
             .await;

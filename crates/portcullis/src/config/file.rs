@@ -44,6 +44,12 @@ pub struct FileConfig {
     pub max_failed_logins: Option<u32>,
     pub failed_login_window: Option<i64>,
     pub max_failed_client_auth: Option<u32>,
+    pub signup: Option<bool>,
+    pub signup_lifetime: Option<i64>,
+    pub reset_lifetime: Option<i64>,
+    pub max_account_mails_per_email: Option<u32>,
+    pub max_account_requests_per_ip_per_minute: Option<u32>,
+    pub product_name: Option<String>,
 }
 
 /// Every key of [`FileConfig`], i.e. every `PORTCULLIS_<KEY>` environment variable read.
@@ -70,6 +76,12 @@ pub const KEYS: &[&str] = &[
     "max_failed_logins",
     "failed_login_window",
     "max_failed_client_auth",
+    "signup",
+    "signup_lifetime",
+    "reset_lifetime",
+    "max_account_mails_per_email",
+    "max_account_requests_per_ip_per_minute",
+    "product_name",
 ];
 
 /// A string that is never printed: `Debug` shows `<redacted>`.

@@ -159,6 +159,18 @@ fn lifetimes(mut c: ProviderConfig, f: &FileConfig, problems: &mut Problems) -> 
     const YEAR: i64 = 365 * 86_400;
     set("code_lifetime", &mut c.code_lifetime, f.code_lifetime, 60);
     set(
+        "signup_lifetime",
+        &mut c.signup_lifetime,
+        f.signup_lifetime,
+        7 * 86_400,
+    );
+    set(
+        "reset_lifetime",
+        &mut c.reset_lifetime,
+        f.reset_lifetime,
+        86_400,
+    );
+    set(
         "id_token_lifetime",
         &mut c.id_token_lifetime,
         f.id_token_lifetime,
@@ -211,6 +223,22 @@ fn lifetimes(mut c: ProviderConfig, f: &FileConfig, problems: &mut Problems) -> 
     }
     if let Some(n) = f.max_failed_client_auth {
         c.max_failed_client_auth = n;
+    }
+    if let Some(on) = f.signup {
+        c.signup_enabled = on;
+    }
+    if let Some(n) = f.max_account_mails_per_email {
+        c.max_account_mails_per_email = n;
+    }
+    if let Some(n) = f.max_account_requests_per_ip_per_minute {
+        c.max_account_requests_per_ip_per_minute = n;
+    }
+    if let Some(name) = &f.product_name {
+        if name.trim().is_empty() || name.chars().count() > 60 {
+            problems.add("product_name", "must be 1 to 60 characters");
+        } else {
+            c.product_name = name.trim().to_owned();
+        }
     }
     if c.refresh_token_idle_lifetime > c.refresh_token_lifetime {
         problems.add(

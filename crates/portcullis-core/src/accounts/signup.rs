@@ -1,0 +1,230 @@
+//! Sign-up (issue: hosted accounts §2). The form leads every email, new or taken, to the same
+//! "check your inbox" page. A new address gets a link and a 6-digit code; the account exists
+//! only once one of them is used (so nobody can hold an address they do not own). A taken
+//! address gets a mail saying someone tried, with links to sign in and to reset the password;
+//! nothing about the existing account changes.
+
+use super::{AccountError, code_hash, link_token, six_digit_code};
+use crate::Provider;
+use crate::crypto::new_id;
+use crate::mail::{self, templates};
+use crate::throttle::Throttle;
+use portcullis_store::{EmailToken, EmailTokenPurpose, StoreError, User};
+use serde::{Deserialize, Serialize};
+
+/// Wrong codes allowed before a sign-up must start over.
+pub const MAX_CODE_ATTEMPTS: u32 = 5;
+
+/// The sign-up form.
+#[derive(Debug, Clone)]
+pub struct SignUpForm<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub name: Option<&'a str>,
+}
+
+/// What completing a sign-up needs, kept with its token.
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    password_hash: String,
+    name: Option<String>,
+    /// The sealed authorization request to resume, when the sign-up came from one.
+    transaction: Option<String>,
+}
+
+/// Where the links in the mails point.
+pub struct Links<'a> {
+    /// The confirmation link, given the token: `{issuer}u/signup/confirm?token=…`.
+    pub confirm: &'a (dyn Fn(&str) -> String + Sync),
+    /// The sign-in page for this request.
+    pub sign_in: &'a str,
+    /// The password-reset page.
+    pub reset: &'a str,
+}
+
+/// Starts a sign-up: checks the form, throttles, and queues the right mail. Returns the
+/// canonical email, for the "check your inbox" page. The answer is the same whether or not the
+/// address has an account (the password is hashed either way, so timing says nothing either).
+pub async fn start(
+    p: &Provider,
+    form: SignUpForm<'_>,
+    client_ip: &str,
+    transaction: Option<&str>,
+    links: Links<'_>,
+) -> Result<String, AccountError> {
+    if !p.config.signup_enabled {
+        return Err(AccountError::SignupDisabled);
+    }
+    let email = crate::admin::validate::normalize_email(form.email)
+        .map_err(|_| AccountError::field("email", "Enter a valid email address."))?;
+    crate::password_policy::check(form.password, Some(&email))
+        .map_err(|violation| AccountError::field("password", violation.to_string()))?;
+    let name = match form.name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => Some(
+            crate::admin::validate::check_name("name", name)
+                .map_err(|_| AccountError::field("name", "Use at most 200 characters."))?,
+        ),
+        None => None,
+    };
+    let _request = Throttle::AccountRequests { ip: client_ip }
+        .reserve(p)
+        .await
+        .map_err(AccountError::from_throttle)?;
+    let _mail = Throttle::AccountMail { email: &email }
+        .reserve(p)
+        .await
+        .map_err(AccountError::from_throttle)?;
+    let password_hash = p
+        .passwords
+        .hash(form.password)
+        .await
+        .map_err(crate::OAuthError::server_error)?;
+    let product = &p.config.product_name;
+    if p.store.get_user_by_email(&email).await?.is_some() {
+        let message =
+            templates::signup_for_existing_account(product, &email, links.sign_in, links.reset);
+        mail::enqueue(p, message).await?;
+        tracing::info!(
+            event = "signup_existing_email",
+            "sign-up for an existing account: owner notified"
+        );
+        return Ok(email);
+    }
+    let now = p.now();
+    let token_id = new_id("sgn");
+    let token = link_token();
+    let code = six_digit_code();
+    let pending = Pending {
+        password_hash,
+        name,
+        transaction: transaction.map(str::to_owned),
+    };
+    p.store
+        .put_email_token(&EmailToken {
+            token_id: token_id.clone(),
+            purpose: EmailTokenPurpose::SignUp,
+            email: email.clone(),
+            user_id: None,
+            token_hash: p.hasher.hash(&token),
+            code_hash: Some(code_hash(p, &token_id, &code)),
+            attempts: 0,
+            payload: serde_json::to_string(&pending).map_err(crate::OAuthError::server_error)?,
+            created_at: now,
+            expires_at: now + p.config.signup_lifetime,
+        })
+        .await?;
+    let hours = p.config.signup_lifetime / 3600;
+    let message =
+        templates::confirm_signup(product, &email, &(links.confirm)(&token), &code, hours);
+    mail::enqueue(p, message).await?;
+    Ok(email)
+}
+
+/// A completed sign-up: the new account, and the authorization request to resume.
+#[derive(Debug)]
+pub struct Confirmed {
+    pub user: User,
+    pub transaction: Option<String>,
+}
+
+/// Confirms with the 6-digit code typed on the "check your inbox" page. At most
+/// [`MAX_CODE_ATTEMPTS`] wrong codes; then the sign-up must start over.
+pub async fn confirm_code(
+    p: &Provider,
+    email: &str,
+    code: &str,
+) -> Result<Confirmed, AccountError> {
+    let wrong = || {
+        AccountError::field(
+            "code",
+            "That code is not right. Check the mail and try again.",
+        )
+    };
+    let email = crate::email::canonical(email);
+    let Some(token) = p
+        .store
+        .get_email_token_for(EmailTokenPurpose::SignUp, &email)
+        .await?
+        .filter(|t| t.expires_at > p.now())
+    else {
+        // The same answer as a wrong code: no sign-up pending says nothing about the account.
+        return Err(wrong());
+    };
+    let code = code.trim();
+    let expected = token.code_hash.as_deref().unwrap_or_default();
+    if code.len() != 6
+        || !p
+            .hasher
+            .verify(&format!("email-code:{}:{code}", token.token_id), expected)
+    {
+        let attempts = p.store.count_email_token_attempt(&token.token_id).await?;
+        if attempts >= MAX_CODE_ATTEMPTS {
+            p.store.take_email_token(&token.token_id).await?;
+            return Err(AccountError::Expired(
+                "Too many wrong codes. Sign up again to get a new one.",
+            ));
+        }
+        return Err(wrong());
+    }
+    complete(p, token).await
+}
+
+/// Confirms with the link from the mail.
+pub async fn confirm_link(p: &Provider, token: &str) -> Result<Confirmed, AccountError> {
+    let expired = AccountError::Expired(
+        "This link has expired or was already used. Sign up again to get a new one.",
+    );
+    if token.is_empty() || token.len() > 128 {
+        return Err(expired);
+    }
+    let Some(record) = p
+        .store
+        .get_email_token_by_hash(EmailTokenPurpose::SignUp, &p.hasher.hash(token))
+        .await?
+        .filter(|t| t.expires_at > p.now())
+    else {
+        return Err(expired);
+    };
+    complete(p, record).await
+}
+
+/// Uses the token (once, whatever the concurrency) and creates the account, email verified.
+async fn complete(p: &Provider, token: EmailToken) -> Result<Confirmed, AccountError> {
+    if !p.store.take_email_token(&token.token_id).await? {
+        return Err(AccountError::Expired(
+            "This sign-up was already completed. Sign in instead.",
+        ));
+    }
+    let pending: Pending =
+        serde_json::from_str(&token.payload).map_err(crate::OAuthError::server_error)?;
+    let now = p.now();
+    let user = User {
+        user_id: new_id("usr"),
+        email: token.email.clone(),
+        email_verified: true,
+        name: pending.name,
+        given_name: None,
+        family_name: None,
+        nickname: token.email.split('@').next().map(str::to_owned),
+        picture: None,
+        password_hash: Some(pending.password_hash),
+        blocked: false,
+        created_at: now,
+        updated_at: now,
+    };
+    match p.store.create_user(&user).await {
+        Ok(()) => {}
+        // Created meanwhile by an administrator or another sign-up.
+        Err(StoreError::Conflict(_)) => {
+            return Err(AccountError::Expired(
+                "An account with this email already exists. Sign in instead.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(event = "signup", user_id = %user.user_id, "account created");
+    Ok(Confirmed {
+        user,
+        transaction: pending.transaction,
+    })
+}

@@ -1,0 +1,222 @@
+//! The sign-in pipeline: what happens between `/authorize` and the answer to the application.
+//!
+//! An authorization request that needs the user becomes a [`Transaction`]: the request as
+//! received, plus the steps completed so far. The browser carries it sealed (authenticated
+//! encryption under the master key) from page to page, so nothing is stored until it completes,
+//! and any replica can continue it. After each step the core decides the [`Next`] one: sign in,
+//! sign up, or answer the application (later: a second factor, consent, an upstream provider).
+//! The web layer only renders the step and maps it to HTTP.
+
+use crate::Provider;
+use crate::authorize::{self, AuthorizationResponse, AuthorizeFailure, AuthorizeRequest, Decision};
+use crate::params::Params;
+use portcullis_store::{Session, User};
+use serde::{Deserialize, Serialize};
+
+/// How long a sign-in may take before its transaction expires.
+pub const LIFETIME: i64 = 30 * 60;
+/// The sealing purpose of transactions.
+const PURPOSE: &str = "authorization-transaction";
+
+/// A step the user completed, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// Signed in with a password (RFC 8176 `pwd`).
+    Password,
+    /// Created an account and proved the email address with the mailed link or code.
+    SignUp,
+    /// Chose a new password from a mailed link.
+    PasswordReset,
+}
+
+/// One completed step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Completed {
+    pub step: StepKind,
+    pub at: i64,
+}
+
+/// A pending authorization request and what has happened in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    /// The authorization request as received (validated again when resumed: clients and
+    /// redirect URIs may have changed meanwhile).
+    pub params: Params,
+    pub exp: i64,
+    #[serde(default)]
+    pub done: Vec<Completed>,
+}
+
+impl Transaction {
+    /// A new transaction for `params`.
+    pub fn new(p: &Provider, params: Params) -> Self {
+        Transaction {
+            params,
+            exp: p.now() + LIFETIME,
+            done: Vec::new(),
+        }
+    }
+
+    /// The sealed form carried by the browser (the `state` of the hosted pages).
+    pub fn seal(&self, p: &Provider) -> Result<String, crate::OAuthError> {
+        p.sealer
+            .seal(self, PURPOSE)
+            .map_err(crate::OAuthError::server_error)
+    }
+
+    /// Opens a sealed transaction; `None` when forged, damaged or expired.
+    pub fn open(p: &Provider, sealed: &str) -> Option<Self> {
+        if sealed.is_empty() || sealed.len() > 16 * 1024 {
+            return None;
+        }
+        p.sealer
+            .unseal::<Transaction>(sealed, PURPOSE)
+            .filter(|tx| tx.exp > p.now())
+    }
+
+    /// Records a completed step.
+    pub fn record(&mut self, step: StepKind, at: i64) {
+        self.done.push(Completed { step, at });
+    }
+
+    /// Whether the user authenticated in this transaction (which satisfies `prompt=login` and
+    /// `max_age`, OIDC Core §3.1.2.1).
+    pub fn authenticated(&self) -> bool {
+        !self.done.is_empty()
+    }
+
+    /// The application's `login_hint`, if any.
+    pub fn login_hint(&self) -> Option<&str> {
+        self.params.get("login_hint")
+    }
+
+    /// Whether the application asked for the sign-up page (`screen_hint=signup`, Auth0's, or
+    /// `prompt=create`, OpenID Connect's).
+    pub fn wants_signup(&self) -> bool {
+        self.params.get("screen_hint") == Some("signup")
+            || self
+                .params
+                .get("prompt")
+                .is_some_and(|p| p.split(' ').any(|v| v == "create"))
+    }
+}
+
+/// What the hosted pages show next, or the answer to the application.
+#[derive(Debug)]
+pub enum Next {
+    /// The sign-in page.
+    SignIn(Page),
+    /// The sign-up page.
+    SignUp(Page),
+    /// Answer the application (a code, an ID token or an error such as `login_required`).
+    Respond(AuthorizationResponse),
+}
+
+/// What a hosted page needs to know about the request.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The application's name.
+    pub client_name: String,
+    /// An email to pre-fill.
+    pub login_hint: Option<String>,
+    /// Whether the sign-up page may be offered.
+    pub signup: bool,
+}
+
+/// Continues `tx` with the browser's session (if any): validates the request again, then
+/// decides the next step.
+pub async fn next(
+    p: &Provider,
+    tx: &Transaction,
+    session: Option<(&Session, &User)>,
+) -> Result<Next, AuthorizeFailure> {
+    let request = authorize::validate(p, tx.params.clone()).await?;
+    let signup = p.config.signup_enabled;
+    // prompt=create asks for the sign-up page even with a session (Initiating User
+    // Registration §4), unless this transaction already signed someone in.
+    if !tx.authenticated() && signup && request.prompt.create {
+        return Ok(Next::SignUp(page(&request, signup)));
+    }
+    let decision = authorize::decide(p, &request, session, tx.authenticated())
+        .await
+        .map_err(AuthorizeFailure::ErrorPage)?;
+    Ok(match decision {
+        Decision::Respond(response) => Next::Respond(response),
+        Decision::Login if signup && tx.wants_signup() => Next::SignUp(page(&request, signup)),
+        Decision::Login => Next::SignIn(page(&request, signup)),
+    })
+}
+
+fn page(request: &AuthorizeRequest, signup: bool) -> Page {
+    Page {
+        client_name: request.client.name.clone(),
+        login_hint: request.login_hint.clone(),
+        signup,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    fn params(extra: &[(&str, &str)]) -> Params {
+        authorize_params(extra)
+    }
+
+    #[tokio::test]
+    async fn sealed_transactions_round_trip_and_expire() {
+        let f = fixture().await;
+        let mut tx = Transaction::new(&f.p, params(&[]));
+        tx.record(StepKind::Password, f.p.now());
+        let sealed = tx.seal(&f.p).unwrap();
+        assert_eq!(Transaction::open(&f.p, &sealed), Some(tx));
+        assert_eq!(Transaction::open(&f.p, "garbage"), None);
+        f.clock.advance(LIFETIME);
+        assert_eq!(Transaction::open(&f.p, &sealed), None, "expired");
+    }
+
+    #[tokio::test]
+    async fn without_a_session_the_next_step_is_sign_in_or_sign_up_as_asked() {
+        let f = fixture().await;
+        let tx = Transaction::new(&f.p, params(&[]));
+        assert!(matches!(next(&f.p, &tx, None).await, Ok(Next::SignIn(_))));
+        for extra in [("screen_hint", "signup"), ("prompt", "create")] {
+            let tx = Transaction::new(&f.p, params(&[extra]));
+            assert!(
+                matches!(next(&f.p, &tx, None).await, Ok(Next::SignUp(_))),
+                "{extra:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn signup_off_means_the_sign_in_page() {
+        let mut f = fixture().await;
+        let mut config = (*f.p.config).clone();
+        config.signup_enabled = false;
+        f.p.config = std::sync::Arc::new(config);
+        let tx = Transaction::new(&f.p, params(&[("screen_hint", "signup")]));
+        match next(&f.p, &tx, None).await {
+            Ok(Next::SignIn(page)) => assert!(!page.signup),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn prompt_login_needs_a_step_in_this_transaction() {
+        let f = fixture().await;
+        let session = Some((&f.session, &f.user));
+        let mut tx = Transaction::new(&f.p, params(&[("prompt", "login")]));
+        assert!(matches!(
+            next(&f.p, &tx, session).await,
+            Ok(Next::SignIn(_))
+        ));
+        tx.record(StepKind::Password, f.p.now());
+        assert!(matches!(
+            next(&f.p, &tx, session).await,
+            Ok(Next::Respond(_))
+        ));
+    }
+}
