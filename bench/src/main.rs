@@ -259,6 +259,7 @@ async fn seed(p: &Provider) {
         web_origins: vec![],
         grant_types: grants,
         backchannel_logout_uri: None,
+        first_party: true,
         created_at: 0,
         updated_at: 0,
     };

@@ -9,6 +9,8 @@
 
 use crate::Provider;
 use crate::authorize::{self, AuthorizationResponse, AuthorizeFailure, AuthorizeRequest, Decision};
+use crate::consent::{self, ScopeLine};
+use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
 use portcullis_store::{Session, User};
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,8 @@ pub enum StepKind {
     SignUp,
     /// Chose a new password from a mailed link.
     PasswordReset,
+    /// Approved what a third-party application asked for.
+    Consent,
 }
 
 /// One completed step.
@@ -83,7 +87,12 @@ impl Transaction {
     /// Whether the user authenticated in this transaction (which satisfies `prompt=login` and
     /// `max_age`, OIDC Core §3.1.2.1).
     pub fn authenticated(&self) -> bool {
-        !self.done.is_empty()
+        self.done.iter().any(|c| c.step != StepKind::Consent)
+    }
+
+    /// Whether the user approved the request on the consent page in this transaction.
+    pub fn consented(&self) -> bool {
+        self.done.iter().any(|c| c.step == StepKind::Consent)
     }
 
     /// The application's `login_hint`, if any.
@@ -109,6 +118,8 @@ pub enum Next {
     SignIn(Page),
     /// The sign-up page.
     SignUp(Page),
+    /// The consent page of a third-party application, with what it asks for.
+    Consent(Page, Vec<ScopeLine>),
     /// Answer the application (a code, an ID token or an error such as `login_required`).
     Respond(AuthorizationResponse),
 }
@@ -138,6 +149,22 @@ pub async fn next(
     if !tx.authenticated() && signup && request.prompt.create {
         return Ok(Next::SignUp(page(&request, signup)));
     }
+    if let Some((signed_in, user)) = session
+        && !authorize::needs_login(p, &request, Some(signed_in), tx.authenticated())
+        && authorize::user_may_sign_in(user).is_ok()
+        && !tx.consented()
+    {
+        let lines = consent::missing(p, &request, user, request.prompt.consent)
+            .await
+            .map_err(AuthorizeFailure::ErrorPage)?;
+        if !lines.is_empty() {
+            if request.prompt.none {
+                let error = OAuthError::new(ErrorCode::ConsentRequired, "Consent required");
+                return Ok(Next::Respond(authorize::error(p, &request, error)));
+            }
+            return Ok(Next::Consent(page(&request, signup), lines));
+        }
+    }
     let decision = authorize::decide(p, &request, session, tx.authenticated())
         .await
         .map_err(AuthorizeFailure::ErrorPage)?;
@@ -146,6 +173,29 @@ pub async fn next(
         Decision::Login if signup && tx.wants_signup() => Next::SignUp(page(&request, signup)),
         Decision::Login => Next::SignIn(page(&request, signup)),
     })
+}
+
+/// The user's answer on the consent page. Approval is remembered and the transaction goes on
+/// (the caller records the step); refusal answers the application with `access_denied`
+/// (RFC 6749 §4.1.2.1).
+pub async fn answer_consent(
+    p: &Provider,
+    tx: &Transaction,
+    user: &User,
+    approved: bool,
+) -> Result<Option<AuthorizationResponse>, AuthorizeFailure> {
+    let request = authorize::validate(p, tx.params.clone()).await?;
+    if approved {
+        consent::approve(p, &request, user)
+            .await
+            .map_err(AuthorizeFailure::ErrorPage)?;
+        return Ok(None);
+    }
+    let error = OAuthError::new(
+        ErrorCode::AccessDenied,
+        "The user did not allow the application access.",
+    );
+    Ok(Some(authorize::error(p, &request, error)))
 }
 
 fn page(request: &AuthorizeRequest, signup: bool) -> Page {

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod clock;
 pub mod config;
+pub mod consent;
 pub mod crypto;
 pub mod email;
 pub mod error;

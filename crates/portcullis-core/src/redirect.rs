@@ -111,6 +111,7 @@ mod tests {
             web_origins: vec!["http://localhost:3000".into()],
             grant_types: vec![GrantType::AuthorizationCode],
             backchannel_logout_uri: None,
+            first_party: true,
             created_at: 0,
             updated_at: 0,
         }

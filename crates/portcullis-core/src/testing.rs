@@ -63,6 +63,7 @@ pub async fn fixture() -> Fixture {
                 web_origins: vec![],
                 grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
                 backchannel_logout_uri: None,
+                first_party: true,
                 created_at: T0,
                 updated_at: T0,
             })

@@ -29,3 +29,14 @@ CREATE TABLE outgoing_mail (
 );
 CREATE INDEX outgoing_mail_due ON outgoing_mail (next_attempt_at);
 CREATE INDEX outgoing_mail_created ON outgoing_mail (created_at);
+
+-- Third-party applications: what each user approved.
+ALTER TABLE clients ADD COLUMN first_party BOOLEAN NOT NULL DEFAULT TRUE;
+CREATE TABLE consents (
+    user_id    TEXT   NOT NULL,
+    client_id  TEXT   NOT NULL,
+    scopes     TEXT   NOT NULL, -- JSON array of strings
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+);

@@ -281,3 +281,76 @@ impl MailStore for SqliteStore {
         Ok(done.rows_affected())
     }
 }
+
+fn consent(row: &SqliteRow) -> StoreResult<portcullis_store::Consent> {
+    let scopes: String = row.try_get("scopes").map_err(StoreError::backend)?;
+    Ok(portcullis_store::Consent {
+        user_id: row.try_get("user_id").map_err(StoreError::backend)?,
+        client_id: row.try_get("client_id").map_err(StoreError::backend)?,
+        scopes: serde_json::from_str(&scopes).map_err(StoreError::backend)?,
+        created_at: row.try_get("created_at").map_err(StoreError::backend)?,
+        updated_at: row.try_get("updated_at").map_err(StoreError::backend)?,
+    })
+}
+
+#[async_trait]
+impl portcullis_store::ConsentStore for SqliteStore {
+    async fn get_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+    ) -> StoreResult<Option<portcullis_store::Consent>> {
+        let row = sqlx::query(
+            "SELECT user_id, client_id, scopes, created_at, updated_at FROM consents \
+             WHERE user_id = ? AND client_id = ?",
+        )
+        .bind(user_id)
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(consent).transpose()
+    }
+
+    async fn put_consent(&self, c: &portcullis_store::Consent) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO consents (user_id, client_id, scopes, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, client_id) DO UPDATE SET \
+             scopes = excluded.scopes, updated_at = excluded.updated_at",
+        )
+        .bind(&c.user_id)
+        .bind(&c.client_id)
+        .bind(crate::rows::to_json(&c.scopes)?)
+        .bind(c.created_at)
+        .bind(c.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn list_user_consents(
+        &self,
+        user_id: &str,
+    ) -> StoreResult<Vec<portcullis_store::Consent>> {
+        let rows = sqlx::query(
+            "SELECT user_id, client_id, scopes, created_at, updated_at FROM consents \
+             WHERE user_id = ? ORDER BY client_id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(consent).collect()
+    }
+
+    async fn delete_consent(&self, user_id: &str, client_id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM consents WHERE user_id = ? AND client_id = ?")
+            .bind(user_id)
+            .bind(client_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+}

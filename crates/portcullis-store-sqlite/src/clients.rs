@@ -12,7 +12,7 @@ impl ClientStore for SqliteStore {
         sqlx::query(concat!(
             "INSERT INTO clients (",
             client_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&client.client_id)
         .bind(&client.name)
@@ -26,6 +26,7 @@ impl ClientStore for SqliteStore {
         .bind(client.created_at)
         .bind(client.updated_at)
         .bind(&client.backchannel_logout_uri)
+        .bind(client.first_party)
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -63,8 +64,8 @@ impl ClientStore for SqliteStore {
         let done = sqlx::query(
             "UPDATE clients SET name = ?, app_type = ?, secret_hash = ?, \
              token_endpoint_auth_method = ?, redirect_uris = ?, post_logout_redirect_uris = ?, \
-             web_origins = ?, grant_types = ?, updated_at = ?, backchannel_logout_uri = ? \
-             WHERE client_id = ?",
+             web_origins = ?, grant_types = ?, updated_at = ?, backchannel_logout_uri = ?, \
+             first_party = ? WHERE client_id = ?",
         )
         .bind(&client.name)
         .bind(client.app_type.as_str())
@@ -76,6 +77,7 @@ impl ClientStore for SqliteStore {
         .bind(to_json(&client.grant_types)?)
         .bind(client.updated_at)
         .bind(&client.backchannel_logout_uri)
+        .bind(client.first_party)
         .bind(&client.client_id)
         .execute(&self.pool)
         .await

@@ -14,7 +14,7 @@ macro_rules! client_columns {
     () => {
         "client_id, name, app_type, secret_hash, token_endpoint_auth_method, redirect_uris, \
          post_logout_redirect_uris, web_origins, grant_types, created_at, updated_at, \
-         backchannel_logout_uri"
+         backchannel_logout_uri, first_party"
     };
 }
 macro_rules! user_columns {
@@ -109,6 +109,7 @@ pub(crate) fn client(row: &SqliteRow) -> StoreResult<Client> {
         web_origins: get_json(row, "web_origins")?,
         grant_types: get_json(row, "grant_types")?,
         backchannel_logout_uri: get(row, "backchannel_logout_uri")?,
+        first_party: get(row, "first_party")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })

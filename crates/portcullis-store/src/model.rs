@@ -110,6 +110,9 @@ pub struct Client {
     /// Where the provider POSTs a logout token when a session the application took part in
     /// ends (OpenID Connect Back-Channel Logout 1.0).
     pub backchannel_logout_uri: Option<String>,
+    /// A first-party application (Auth0's `is_first_party`) is trusted with the user's consent;
+    /// a third-party one must ask for it on the consent page.
+    pub first_party: bool,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }
@@ -332,6 +335,19 @@ pub struct EmailToken {
     pub payload: String,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
+}
+
+/// What a user approved for a third-party application: remembered so that the consent page is
+/// shown again only for new scopes (or with `prompt=consent`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub user_id: String,
+    pub client_id: String,
+    /// Every scope approved so far (OpenID Connect and API scopes, with the API's identifier as
+    /// `audience:scope` for API scopes).
+    pub scopes: Vec<String>,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
 }
 
 /// A mail waiting to be delivered (or delivered), in the queue every replica shares.

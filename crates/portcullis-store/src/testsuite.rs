@@ -190,6 +190,7 @@ macro_rules! conformance_tests {
             email_token_attempts_and_single_use,
             email_token_purge_removes_only_expired,
             mail_queue_claim_send_fail,
+            consent_put_get_list_delete,
         );
         $crate::__conformance_tests!(@owned $make;
             code_consume_concurrently_exactly_one_wins,

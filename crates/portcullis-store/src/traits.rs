@@ -216,6 +216,18 @@ pub trait EmailTokenStore: Send + Sync {
     async fn purge_expired_email_tokens(&self, now: UnixTime) -> StoreResult<u64>;
 }
 
+/// Consents users gave to third-party applications.
+#[async_trait]
+pub trait ConsentStore: Send + Sync {
+    async fn get_consent(&self, user_id: &str, client_id: &str) -> StoreResult<Option<Consent>>;
+    /// Stores a consent, replacing the one of the same (user, client).
+    async fn put_consent(&self, consent: &Consent) -> StoreResult<()>;
+    /// A user's consents, ordered by client id.
+    async fn list_user_consents(&self, user_id: &str) -> StoreResult<Vec<Consent>>;
+    /// Deletes one; returns whether it existed.
+    async fn delete_consent(&self, user_id: &str, client_id: &str) -> StoreResult<bool>;
+}
+
 /// The outgoing mail queue. Sending never happens inside a request: requests enqueue, a worker
 /// on any replica claims and delivers, with retries.
 #[async_trait]
@@ -258,6 +270,7 @@ pub trait Store:
     + RateLimitStore
     + EmailTokenStore
     + MailStore
+    + ConsentStore
 {
 }
 
@@ -271,5 +284,6 @@ impl<T> Store for T where
         + RateLimitStore
         + EmailTokenStore
         + MailStore
+        + ConsentStore
 {
 }

@@ -166,6 +166,7 @@ impl Server {
                 web_origins: spec.web_origins,
                 grant_types,
                 backchannel_logout_uri: None,
+                first_party: true,
                 created_at: 0,
                 updated_at: 0,
             })

@@ -197,3 +197,13 @@ pub struct ResetPasswordPage<'a> {
     pub email: &'a str,
     pub error: Option<&'a str>,
 }
+
+#[derive(Template)]
+#[template(path = "consent.html")]
+pub struct ConsentPage<'a> {
+    pub app_name: &'a str,
+    pub email: &'a str,
+    pub scopes: &'a [portcullis_core::consent::ScopeLine],
+    pub state: &'a str,
+    pub csrf: &'a str,
+}

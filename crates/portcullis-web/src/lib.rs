@@ -99,6 +99,10 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             get(routes::signup::confirm_page).post(routes::signup::confirm_submit),
         )
         .route(
+            "/u/consent",
+            get(routes::consent::consent_page).post(routes::consent::consent_submit),
+        )
+        .route(
             "/u/reset",
             get(routes::reset::request_page).post(routes::reset::request_submit),
         )

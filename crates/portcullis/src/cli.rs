@@ -152,6 +152,10 @@ pub struct AppSettings {
     /// Where logout tokens are POSTed when a session ends (back-channel logout); "" removes it.
     #[arg(long, value_name = "URL")]
     pub backchannel_logout_uri: Option<String>,
+    /// Whether the application is first-party (default true, Auth0's is_first_party); a
+    /// third-party application asks users for consent.
+    #[arg(long, value_name = "BOOL")]
+    pub first_party: Option<bool>,
     /// Grant types (default per type).
     #[arg(long, value_delimiter = ',', num_args = 1.., value_name = "GRANT")]
     pub grant_types: Option<Vec<GrantTypeArg>>,

@@ -32,6 +32,7 @@ pub fn app(c: &Client) -> Value {
         "allowed_logout_urls": c.post_logout_redirect_uris,
         "web_origins": c.web_origins,
         "backchannel_logout_uri": c.backchannel_logout_uri,
+        "is_first_party": c.first_party,
         "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "created_at": c.created_at,
         "updated_at": c.updated_at,

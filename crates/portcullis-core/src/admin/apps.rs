@@ -63,6 +63,8 @@ pub struct NewApp {
     pub web_origins: Vec<String>,
     /// Where logout tokens are POSTed when a session ends (back-channel logout).
     pub backchannel_logout_uri: Option<String>,
+    /// Default `true` (Auth0's `is_first_party`): third-party applications get a consent page.
+    pub first_party: Option<bool>,
     pub grant_types: Option<Vec<GrantType>>,
     pub auth_method: Option<TokenEndpointAuthMethod>,
     /// For a confidential client: a secret chosen by the caller (≥ [`MIN_SECRET_LEN`]
@@ -81,6 +83,7 @@ impl NewApp {
             logout_urls: vec![],
             web_origins: vec![],
             backchannel_logout_uri: None,
+            first_party: None,
             grant_types: None,
             auth_method: None,
             secret: None,
@@ -105,6 +108,7 @@ pub struct AppUpdate {
     pub web_origins: Option<Vec<String>>,
     /// `Some(None)` removes it.
     pub backchannel_logout_uri: Option<Option<String>>,
+    pub first_party: Option<bool>,
     pub grant_types: Option<Vec<GrantType>>,
     pub auth_method: Option<TokenEndpointAuthMethod>,
 }
@@ -254,6 +258,7 @@ pub(crate) fn build_client(new: &NewApp, now: UnixTime) -> AdminResult<Client> {
         web_origins: dedup(new.web_origins.clone()),
         grant_types: dedup(new.grant_types.clone().unwrap_or(default_grants)),
         backchannel_logout_uri: new.backchannel_logout_uri.clone(),
+        first_party: new.first_party.unwrap_or(true),
         created_at: now,
         updated_at: now,
     };
@@ -340,6 +345,9 @@ pub async fn update_app(
     }
     if let Some(v) = update.backchannel_logout_uri {
         client.backchannel_logout_uri = v;
+    }
+    if let Some(v) = update.first_party {
+        client.first_party = v;
     }
     if let Some(m) = update.auth_method {
         client.token_endpoint_auth_method = m;

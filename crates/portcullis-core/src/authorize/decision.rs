@@ -16,6 +16,26 @@ pub enum Decision {
     Respond(AuthorizationResponse),
 }
 
+/// OIDC Core §3.1.2.3: whether the user must (re)authenticate: no session, or `prompt=login`
+/// or an exceeded `max_age` that this transaction has not yet satisfied.
+pub fn needs_login(
+    p: &Provider,
+    req: &AuthorizeRequest,
+    session: Option<&Session>,
+    just_signed_in: bool,
+) -> bool {
+    match session {
+        None => true,
+        Some(_) if just_signed_in => false,
+        Some(session) => {
+            req.prompt.login
+                || req
+                    .max_age
+                    .is_some_and(|max| p.now() - session.auth_time > max)
+        }
+    }
+}
+
 /// OIDC Core §3.1.2.3: decides whether the user must authenticate. `just_signed_in` is true when
 /// the request resumes after the sign-in page, which satisfies `prompt=login` and `max_age`.
 pub async fn decide(
@@ -24,15 +44,7 @@ pub async fn decide(
     session: Option<(&Session, &User)>,
     just_signed_in: bool,
 ) -> OAuthResult<Decision> {
-    let now = p.now();
-    let needs_login = match session {
-        None => true,
-        Some((session, _)) if !just_signed_in => {
-            req.prompt.login || req.max_age.is_some_and(|max| now - session.auth_time > max)
-        }
-        Some(_) => false,
-    };
-    if needs_login {
+    if needs_login(p, req, session.map(|(s, _)| s), just_signed_in) {
         if req.prompt.none {
             return Ok(Decision::Respond(error(
                 p,

@@ -5,7 +5,7 @@ mod checks;
 mod decision;
 mod response;
 
-pub use decision::{Decision, decide, issue_code, user_may_sign_in};
+pub use decision::{Decision, decide, error, issue_code, needs_login, user_may_sign_in};
 pub use response::{AuthorizationResponse, ResponseMode};
 
 use crate::Provider;

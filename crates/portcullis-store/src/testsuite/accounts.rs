@@ -228,3 +228,56 @@ pub async fn mail_queue_concurrent_claims_never_share_a_mail(store: Arc<dyn Stor
     assert_eq!(ids.len(), total, "no mail claimed twice");
     assert_eq!(total, 20, "every mail claimed once");
 }
+
+fn consent(user: &str, client: &str, scopes: &[&str], at: UnixTime) -> Consent {
+    Consent {
+        user_id: user.to_owned(),
+        client_id: client.to_owned(),
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// Consents are stored per (user, client), replaced, listed by client and deleted.
+pub async fn consent_put_get_list_delete(store: &dyn Store) {
+    assert_eq!(store.get_consent("u-1", "app").await.expect("get"), None);
+    let first = consent("u-1", "app", &["openid", "profile"], T0);
+    store.put_consent(&first).await.expect("put");
+    assert_eq!(
+        store.get_consent("u-1", "app").await.expect("get"),
+        Some(first)
+    );
+    let wider = Consent {
+        created_at: T0,
+        ..consent("u-1", "app", &["openid", "profile", "email"], T0 + 5)
+    };
+    store.put_consent(&wider).await.expect("replace");
+    assert_eq!(
+        store.get_consent("u-1", "app").await.expect("get"),
+        Some(wider.clone())
+    );
+    let other = consent("u-1", "another", &["openid"], T0);
+    store.put_consent(&other).await.expect("put");
+    store
+        .put_consent(&consent("u-2", "app", &["openid"], T0))
+        .await
+        .expect("put");
+    let listed = store.list_user_consents("u-1").await.expect("list");
+    assert_eq!(listed, [other, wider]);
+    assert!(store.delete_consent("u-1", "app").await.expect("delete"));
+    assert!(
+        !store
+            .delete_consent("u-1", "app")
+            .await
+            .expect("delete again")
+    );
+    assert_eq!(store.get_consent("u-1", "app").await.expect("get"), None);
+    assert!(
+        store
+            .get_consent("u-2", "app")
+            .await
+            .expect("get")
+            .is_some()
+    );
+}

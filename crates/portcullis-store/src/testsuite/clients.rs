@@ -82,6 +82,7 @@ pub async fn client_update_replaces_fields(store: &dyn Store) {
         ],
         grant_types: vec![GrantType::RefreshToken],
         backchannel_logout_uri: None,
+        first_party: true,
         created_at: T0 + 999,
         updated_at: T0 + 50,
     };

@@ -21,6 +21,7 @@ pub fn client(client_id: &str, created_at: UnixTime) -> Client {
         web_origins: vec![format!("https://{client_id}.example")],
         grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
         backchannel_logout_uri: Some(format!("https://{client_id}.example/backchannel-logout")),
+        first_party: true,
         created_at,
         updated_at: created_at,
     }

@@ -24,6 +24,7 @@ pub async fn continue_with(
         Ok(Next::Respond(r)) => respond(r, status),
         Ok(Next::SignIn(_)) => to_page(p, tx, "/u/login", status),
         Ok(Next::SignUp(_)) => to_page(p, tx, "/u/signup", status),
+        Ok(Next::Consent(..)) => to_page(p, tx, "/u/consent", status),
         Err(AuthorizeFailure::ErrorPage(e)) => errors::page(e),
         Err(AuthorizeFailure::Respond(r)) => respond(r, status),
     }

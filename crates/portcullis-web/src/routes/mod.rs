@@ -1,4 +1,5 @@
 pub mod authorize;
+pub mod consent;
 pub mod discovery;
 pub mod flow;
 pub mod home;

@@ -9,6 +9,7 @@ mod accounts;
 mod authorize;
 mod backchannel;
 mod client_credentials;
+mod consent;
 mod discovery;
 mod hardening;
 mod hostile_input;

@@ -26,6 +26,7 @@ pub async fn run(t: &Tenant, cmd: AppsCommand, as_json: bool) -> anyhow::Result<
                 .backchannel_logout_uri
                 .clone()
                 .filter(|u| !u.is_empty());
+            new.first_party = settings.first_party;
             new.grant_types = grants(&settings);
             new.auth_method = settings.auth_method.map(Into::into);
             let created = apps::create_app(store, &t.hasher, new, t.now()).await?;
@@ -76,6 +77,7 @@ pub async fn run(t: &Tenant, cmd: AppsCommand, as_json: bool) -> anyhow::Result<
                     .backchannel_logout_uri
                     .clone()
                     .map(|u| Some(u).filter(|u| !u.is_empty())),
+                first_party: settings.first_party,
                 grant_types: grants(&settings),
                 auth_method: settings.auth_method.map(Into::into),
             };

@@ -141,6 +141,7 @@ async fn apply_app(
     sync!(web_origins, "web_origins");
     sync!(grant_types, "grant_types");
     sync!(backchannel_logout_uri, "backchannel_logout_uri");
+    sync!(first_party, "first_party");
     if !apps::is_confidential(&have) {
         if have.secret_hash.take().is_some() {
             changed.push("client_secret (removed)");

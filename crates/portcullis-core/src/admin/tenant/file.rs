@@ -49,6 +49,9 @@ pub struct AppEntry {
     /// (OpenID Connect Back-Channel Logout).
     #[serde(default)]
     pub backchannel_logout_uri: Option<String>,
+    /// Default `true` (Auth0's `is_first_party`). Third-party applications ask for consent.
+    #[serde(default)]
+    pub first_party: Option<bool>,
     /// Defaults per type (Auth0's).
     #[serde(default)]
     pub grant_types: Option<Vec<GrantType>>,

@@ -109,6 +109,7 @@ pub(crate) async fn plan(
                 logout_urls: e.allowed_logout_urls.clone(),
                 web_origins: e.web_origins.clone(),
                 backchannel_logout_uri: e.backchannel_logout_uri.clone(),
+                first_party: e.first_party,
                 grant_types: e.grant_types.clone(),
                 auth_method: e.token_endpoint_auth_method,
                 secret: secret.clone(),
