@@ -69,7 +69,7 @@ pub async fn deliver_due(p: &Provider, transport: &dyn MailTransport) -> OAuthRe
         match transport.send(&mail).await {
             Ok(()) => {
                 p.store.mark_mail_sent(&mail.mail_id, p.now()).await?;
-                tracing::info!(mail_id = %mail.mail_id, to = %mail.to, subject = %mail.subject, "mail sent");
+                tracing::info!(mail_id = %mail.mail_id, to = %mail.to, "mail sent");
                 delivered += 1;
             }
             Err(reason) => {

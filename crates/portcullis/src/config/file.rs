@@ -44,6 +44,12 @@ pub struct FileConfig {
     pub max_failed_logins: Option<u32>,
     pub failed_login_window: Option<i64>,
     pub max_failed_client_auth: Option<u32>,
+
+    /// Where mail is sent: `smtp://127.0.0.1:25`, `smtp://host:587?tls=starttls`,
+    /// `smtps://user:pass@host:465`. Unset: `.eml` files in `<data_dir>/outbox/`.
+    pub smtp_url: Option<SecretString>,
+    /// The `From` of every mail. Default `Portcullis <no-reply@ISSUER_HOST>`.
+    pub mail_from: Option<String>,
 }
 
 /// Every key of [`FileConfig`], i.e. every `PORTCULLIS_<KEY>` environment variable read.
@@ -70,6 +76,8 @@ pub const KEYS: &[&str] = &[
     "max_failed_logins",
     "failed_login_window",
     "max_failed_client_auth",
+    "smtp_url",
+    "mail_from",
 ];
 
 /// A string that is never printed: `Debug` shows `<redacted>`.
@@ -78,6 +86,10 @@ pub const KEYS: &[&str] = &[
 pub struct SecretString(String);
 
 impl SecretString {
+    pub fn new(secret: String) -> SecretString {
+        SecretString(secret)
+    }
+
     /// The secret itself.
     pub fn expose(&self) -> &str {
         &self.0
