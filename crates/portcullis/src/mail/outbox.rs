@@ -71,7 +71,7 @@ impl MailTransport for Outbox {
             tracing::info!(mail_id = %mail.mail_id, to = %mail.to, path = %path.display(), "mail written to the outbox");
         }
         for link in links {
-            tracing::info!(mail_id = %mail.mail_id, to = %mail.to, path = %path.display(), link, "mail written to the outbox");
+            tracing::info!(mail_id = %mail.mail_id, to = %mail.to, path = %path.display(), link = %link, "mail written to the outbox");
         }
         Ok(())
     }
