@@ -44,9 +44,15 @@ fn python() -> String {
 /// aiosmtpd on 127.0.0.1:`port`, storing what it receives in the maildir `dir`; returns once it
 /// accepts connections.
 async fn smtp_server(port: u16, dir: &Path) -> Guard {
+    smtp_server_with(port, dir, &[]).await
+}
+
+/// The same with more aiosmtpd options (`--tlscert`, `--smtpscert`…).
+async fn smtp_server_with(port: u16, dir: &Path, options: &[&Path]) -> Guard {
     let child = Command::new(python())
         .args(["-m", "aiosmtpd", "-n", "-l"])
         .arg(format!("127.0.0.1:{port}"))
+        .args(options)
         .args(["-c", "aiosmtpd.handlers.Mailbox"])
         .arg(dir)
         .stdout(Stdio::null())
@@ -300,6 +306,179 @@ async fn without_smtp_url_mail_goes_to_the_outbox_and_its_link_is_logged() {
     assert_eq!(line["link"], issuer(&env), "{line}");
     assert_eq!(line["mail_id"], mail_id.as_str(), "{line}");
     assert!(!logs.contains("If you can read it"), "{logs}");
+}
+
+/// A test CA (`ca.pem`) and a certificate for 127.0.0.1 and localhost signed by it
+/// (`server.pem`, `server.key`), made with the openssl command.
+fn certificates(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {out:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2"],
+            &[
+                "-subj",
+                "/CN=Portcullis test CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+}
+
+/// Starts a server with `env`, queues the test mail and returns the first attempt's error.
+async fn first_failure(sb: &Sandbox, env: &[(String, String)]) -> String {
+    let server = serve(sb, env).await;
+    let mail_id = queue_test_mail(sb, env, "ada@example.com");
+    let failed = eventually(30, "a failed attempt", || {
+        queue(sb, env)
+            .into_iter()
+            .find(|m| m["mail_id"] == mail_id.as_str() && m["attempts"] == 1)
+    })
+    .await;
+    stop(server);
+    assert_eq!(failed["status"], "retrying", "{failed}");
+    failed["last_error"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn mail_goes_over_starttls_and_implicit_tls_with_verified_certificates() {
+    let sb = Sandbox::new();
+    certificates(sb.path());
+    let (cert, key, ca) = (
+        sb.path().join("server.pem"),
+        sb.path().join("server.key"),
+        sb.path().join("ca.pem"),
+    );
+    let ca = ca.to_str().unwrap();
+    let maildir = sb.path().join("maildir");
+
+    // STARTTLS, required by both sides.
+    let starttls_port = free_port();
+    let _starttls = smtp_server_with(
+        starttls_port,
+        &maildir,
+        &[Path::new("--tlscert"), &cert, Path::new("--tlskey"), &key],
+    )
+    .await;
+    let url = format!("smtp://127.0.0.1:{starttls_port}?tls=starttls");
+    let env = settings(&[("PORTCULLIS_SMTP_URL", &url), ("SSL_CERT_FILE", ca)]);
+    let server = serve(&sb, &env).await;
+    queue_test_mail(&sb, &env, "starttls@example.com");
+    eventually(30, "the mail over STARTTLS", || {
+        files(&maildir.join("new")).pop()
+    })
+    .await;
+    stop(server);
+
+    // Implicit TLS (smtps://).
+    let smtps_port = free_port();
+    let _smtps = smtp_server_with(
+        smtps_port,
+        &maildir,
+        &[
+            Path::new("--smtpscert"),
+            &cert,
+            Path::new("--smtpskey"),
+            &key,
+        ],
+    )
+    .await;
+    let url = format!("smtps://127.0.0.1:{smtps_port}");
+    let env = settings(&[("PORTCULLIS_SMTP_URL", &url), ("SSL_CERT_FILE", ca)]);
+    let server = serve(&sb, &env).await;
+    queue_test_mail(&sb, &env, "smtps@example.com");
+    eventually(30, "the mail over implicit TLS", || {
+        let all = files(&maildir.join("new"));
+        (all.len() == 2).then_some(all)
+    })
+    .await;
+    stop(server);
+    let received: String = files(&maildir.join("new"))
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    assert!(
+        received.contains("X-RcptTo: starttls@example.com"),
+        "{received}"
+    );
+    assert!(
+        received.contains("X-RcptTo: smtps@example.com"),
+        "{received}"
+    );
+
+    // A certificate the system does not trust fails the attempt (no fallback to plain text).
+    let untrusted = settings(&[("PORTCULLIS_SMTP_URL", &url)]);
+    let error = first_failure(&sb, &untrusted).await;
+    assert!(error.contains("invalid peer certificate"), "{error}");
+
+    // tls=starttls against a server that offers no STARTTLS fails instead of sending in clear.
+    let plain_port = free_port();
+    let plain_dir = sb.path().join("plain-maildir");
+    let _plain = smtp_server(plain_port, &plain_dir).await;
+    let url = format!("smtp://127.0.0.1:{plain_port}?tls=starttls");
+    let no_starttls = settings(&[("PORTCULLIS_SMTP_URL", &url), ("SSL_CERT_FILE", ca)]);
+    let error = first_failure(&sb, &no_starttls).await;
+    assert!(error.contains("STARTTLS is not supported"), "{error}");
+    assert!(
+        files(&plain_dir.join("new")).is_empty(),
+        "nothing sent in clear"
+    );
 }
 
 #[test]
