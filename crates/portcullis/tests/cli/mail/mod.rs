@@ -1,75 +1,15 @@
 //! Mail delivery against a real SMTP server on loopback (Python's aiosmtpd, Debian's
-//! `python3-aiosmtpd`, which scripts/test installs), through an outage and a restart, and the
-//! development outbox.
+//! `python3-aiosmtpd`, which scripts/test installs), through an outage and a restart, over TLS
+//! and with AUTH, and the development outbox.
+
+mod servers;
 
 use super::support::{Sandbox, free_port, terminate, wait_for};
+use servers::{Guard, certificates, smtp_server, smtp_server_with, smtp_server_with_auth};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-/// A child process killed when the test ends, even by a panic.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-/// A Python that has aiosmtpd: `PORTCULLIS_TEST_PYTHON`, Debian's, or the one on the PATH.
-fn python() -> String {
-    let candidates = std::env::var("PORTCULLIS_TEST_PYTHON")
-        .into_iter()
-        .chain(["/usr/bin/python3".to_owned(), "python3".to_owned()]);
-    for python in candidates {
-        let ok = Command::new(&python)
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return python;
-        }
-    }
-    panic!(
-        "these tests need Python's aiosmtpd: apt-get install python3-aiosmtpd (scripts/test does)"
-    );
-}
-
-/// aiosmtpd on 127.0.0.1:`port`, storing what it receives in the maildir `dir`; returns once it
-/// accepts connections.
-async fn smtp_server(port: u16, dir: &Path) -> Guard {
-    smtp_server_with(port, dir, &[]).await
-}
-
-/// The same with more aiosmtpd options (`--tlscert`, `--smtpscert`…).
-async fn smtp_server_with(port: u16, dir: &Path, options: &[&Path]) -> Guard {
-    let child = Command::new(python())
-        .args(["-m", "aiosmtpd", "-n", "-l"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(options)
-        .args(["-c", "aiosmtpd.handlers.Mailbox"])
-        .arg(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut guard = Guard(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Some(status) = guard.0.try_wait().unwrap() {
-            panic!("aiosmtpd exited: {status}");
-        }
-        assert!(Instant::now() < deadline, "aiosmtpd never listened");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    guard
-}
 
 /// Waits until `pick` returns something, for at most `secs` seconds.
 async fn eventually<T>(secs: u64, what: &str, mut pick: impl FnMut() -> Option<T>) -> T {
@@ -308,79 +248,6 @@ async fn without_smtp_url_mail_goes_to_the_outbox_and_its_link_is_logged() {
     assert!(!logs.contains("If you can read it"), "{logs}");
 }
 
-/// A test CA (`ca.pem`) and a certificate for 127.0.0.1 and localhost signed by it
-/// (`server.pem`, `server.key`), made with the openssl command.
-fn certificates(dir: &Path) {
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "openssl {args:?}: {out:?}");
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
-    openssl(
-        &[
-            &["req", "-x509"][..],
-            &ec,
-            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2"],
-            &[
-                "-subj",
-                "/CN=Portcullis test CA",
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign",
-            ],
-        ]
-        .concat(),
-    );
-    openssl(
-        &[
-            &["req"][..],
-            &ec,
-            &[
-                "-keyout",
-                "server.key",
-                "-out",
-                "server.csr",
-                "-subj",
-                "/CN=127.0.0.1",
-            ],
-        ]
-        .concat(),
-    );
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "server.ext",
-    ]);
-}
-
 /// Starts a server with `env`, queues the test mail and returns the first attempt's error.
 async fn first_failure(sb: &Sandbox, env: &[(String, String)]) -> String {
     let server = serve(sb, env).await;
@@ -478,6 +345,37 @@ async fn mail_goes_over_starttls_and_implicit_tls_with_verified_certificates() {
     assert!(
         files(&plain_dir.join("new")).is_empty(),
         "nothing sent in clear"
+    );
+}
+
+#[tokio::test]
+async fn smtp_credentials_come_percent_decoded_from_the_url() {
+    let sb = Sandbox::new();
+    let port = free_port();
+    let maildir = sb.path().join("maildir");
+    let _smtp = smtp_server_with_auth(port, &maildir, "apikey@example.com", "p/ss:w%rd").await;
+
+    let wrong = format!("smtp://apikey%40example.com:nope@127.0.0.1:{port}");
+    let error = first_failure(&sb, &settings(&[("PORTCULLIS_SMTP_URL", &wrong)])).await;
+    assert!(error.contains("535"), "authentication refused: {error}");
+    assert!(!error.contains("nope"), "{error}");
+
+    let right = format!("smtp://apikey%40example.com:p%2Fss%3Aw%25rd@127.0.0.1:{port}");
+    let env = settings(&[("PORTCULLIS_SMTP_URL", &right)]);
+    let server = serve(&sb, &env).await;
+    queue_test_mail(&sb, &env, "ada@example.com");
+    eventually(30, "the mail after AUTH", || {
+        files(&maildir.join("new")).pop()
+    })
+    .await;
+    let logs = stop(server);
+    assert!(
+        !logs.contains("p/ss:w%rd") && !logs.contains("p%2Fss"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("<redacted>"),
+        "the URL is logged redacted: {logs}"
     );
 }
 
