@@ -94,6 +94,13 @@ async fn print_banner(tenant: &Tenant, port: u16) -> anyhow::Result<()> {
         "  Data         {} (start over with --fresh)",
         tenant.config.data_dir.display()
     ));
+    line(match &tenant.config.mail.smtp {
+        Some(url) => format!("  Mail         sent through {url}"),
+        None => format!(
+            "  Mail         written to {} (links also logged)",
+            tenant.config.data_dir.join("outbox").display()
+        ),
+    });
     line(String::new());
     line(format!(
         "  Demo user    {DEV_USER_EMAIL} / {DEV_USER_PASSWORD}"
