@@ -43,6 +43,25 @@ pub enum Command {
     /// Manage token-signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Check mail delivery: queue a test mail, see the queue.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Queue a test mail to ADDRESS; a running server delivers it within seconds (SMTP, or the
+    /// outbox without smtp_url). Follow it with `portcullis mail list`.
+    Test {
+        /// The recipient.
+        address: String,
+    },
+    /// List the most recent mails of the queue with their delivery status (not their bodies).
+    List {
+        /// How many mails, newest first.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -60,9 +60,16 @@ pub async fn run(config_path: Option<&Path>, args: DevArgs) -> anyhow::Result<()
     let report = tenant_file::apply_file(&tenant, &dev_tenant).await?;
     tenant_file::log_report(&report, "the development tenant");
     let provider = server::provider(&tenant).await?;
+    let mail = crate::mail::transport(&tenant.config)?;
     print_banner(&tenant, port).await?;
     tracing::info!(issuer = %tenant.config.provider.issuer, "listening on http://localhost:{port}");
-    server::run(provider, server::web_options(&tenant.config), listeners).await
+    server::run(
+        provider,
+        server::web_options(&tenant.config),
+        listeners,
+        mail,
+    )
+    .await
 }
 
 async fn print_banner(tenant: &Tenant, port: u16) -> anyhow::Result<()> {
@@ -87,6 +94,13 @@ async fn print_banner(tenant: &Tenant, port: u16) -> anyhow::Result<()> {
         "  Data         {} (start over with --fresh)",
         tenant.config.data_dir.display()
     ));
+    line(match &tenant.config.mail.smtp {
+        Some(url) => format!("  Mail         sent through {url}"),
+        None => format!(
+            "  Mail         written to {} (links also logged)",
+            tenant.config.data_dir.join("outbox").display()
+        ),
+    });
     line(String::new());
     line(format!(
         "  Demo user    {DEV_USER_EMAIL} / {DEV_USER_PASSWORD}"

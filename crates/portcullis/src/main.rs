@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod context;
 mod dev;
+mod mail;
 mod master_key;
 mod output;
 mod server;
@@ -48,6 +49,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Command::Apis(c) => commands::apis::run(&tenant, c, as_json).await,
                 Command::Grants(c) => commands::grants::run(&tenant, c, as_json).await,
                 Command::Keys(c) => commands::keys::run(&tenant, c, as_json).await,
+                Command::Mail(c) => commands::mail::run(&tenant, c, as_json).await,
                 Command::Serve | Command::Dev(_) => Ok(()),
             };
             tenant.store.close().await;
@@ -68,6 +70,7 @@ async fn serve(config: config::Config) -> anyhow::Result<()> {
         tenant_file::print_generated_secrets(&report);
     }
     let provider = server::provider(&tenant).await?;
+    let mail = mail::transport(&tenant.config)?;
     let addr = listener.local_addr()?;
     println!(
         "listening on http://{addr} issuer {}",
@@ -77,6 +80,7 @@ async fn serve(config: config::Config) -> anyhow::Result<()> {
         provider,
         server::web_options(&tenant.config),
         vec![listener],
+        mail,
     )
     .await
 }

@@ -38,17 +38,24 @@ pub fn web_options(config: &crate::config::Config) -> portcullis_web::WebOptions
     }
 }
 
+/// How long shutdown waits for a mail delivery round in progress. Whatever it leaves is still
+/// queued in the database (a claimed mail is retried once its lease ends).
+const MAIL_STOP_GRACE: Duration = Duration::from_secs(10);
+
 /// Serves `provider` on every listener until ctrl-c or SIGTERM, then finishes in-flight
-/// requests.
+/// requests; delivers queued mail through `mail` meanwhile.
 pub async fn run(
     provider: Provider,
     options: portcullis_web::WebOptions,
     listeners: Vec<TcpListener>,
+    mail: Arc<dyn portcullis_core::mail::MailTransport>,
 ) -> anyhow::Result<()> {
     let maintenance = tokio::spawn(portcullis_core::maintenance::run(
         provider.clone(),
         MAINTENANCE_EVERY,
     ));
+    let (mail_stop, mail_stop_rx) = tokio::sync::watch::channel(false);
+    let mut mailer = tokio::spawn(crate::mail::worker(provider.clone(), mail, mail_stop_rx));
     let app = portcullis_web::router_with(provider, options);
     // Install the signal handlers before accepting connections, so a SIGTERM that arrives as
     // soon as the server answers is never missed.
@@ -81,6 +88,14 @@ pub async fn run(
         }
     }
     maintenance.abort();
+    let _ = mail_stop.send(true);
+    if tokio::time::timeout(MAIL_STOP_GRACE, &mut mailer)
+        .await
+        .is_err()
+    {
+        mailer.abort();
+        tracing::warn!("stopped mail delivery mid-round; the rest stays queued");
+    }
     tracing::info!("stopped");
     result
 }

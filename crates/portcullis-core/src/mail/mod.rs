@@ -50,7 +50,7 @@ pub trait MailTransport: Send + Sync {
 const LEASE_SECS: i64 = 120;
 /// Mails claimed per round.
 const BATCH: u32 = 20;
-/// Attempts before a mail is given up (about a day with the backoff below).
+/// Attempts before a mail is given up (about 12 hours with the backoff below).
 pub const MAX_ATTEMPTS: u32 = 12;
 
 /// Seconds to wait after the `attempts`-th failure: 30 s, doubling, at most 4 hours.
@@ -69,7 +69,7 @@ pub async fn deliver_due(p: &Provider, transport: &dyn MailTransport) -> OAuthRe
         match transport.send(&mail).await {
             Ok(()) => {
                 p.store.mark_mail_sent(&mail.mail_id, p.now()).await?;
-                tracing::info!(mail_id = %mail.mail_id, to = %mail.to, subject = %mail.subject, "mail sent");
+                tracing::info!(mail_id = %mail.mail_id, to = %mail.to, "mail sent");
                 delivered += 1;
             }
             Err(reason) => {

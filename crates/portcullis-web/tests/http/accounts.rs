@@ -33,10 +33,13 @@ fn link_in(mail: &OutgoingMail, path: &str) -> String {
         .to_owned()
 }
 
-/// The 6-digit code at the end of a sign-up mail's subject.
+/// The 6-digit code of a sign-up mail ("Your verification code is 123456.").
 fn code_in(mail: &OutgoingMail) -> String {
-    let code = &mail.subject[mail.subject.len() - 6..];
-    assert!(code.bytes().all(|b| b.is_ascii_digit()), "{}", mail.subject);
+    let marker = "verification code is ";
+    let start = mail.text_body.find(marker).expect("a code") + marker.len();
+    let code = &mail.text_body[start..start + 6];
+    assert!(code.bytes().all(|b| b.is_ascii_digit()), "{}", mail.text_body);
+    assert!(!mail.subject.contains(code), "no code in the subject");
     code.to_owned()
 }
 

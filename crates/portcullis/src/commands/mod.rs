@@ -6,6 +6,7 @@ pub mod apply;
 pub mod apps;
 pub mod grants;
 pub mod keys;
+pub mod mail;
 pub mod users;
 
 use crate::cli::PasswordSource;

@@ -50,6 +50,12 @@ pub struct FileConfig {
     pub max_account_mails_per_email: Option<u32>,
     pub max_account_requests_per_ip_per_minute: Option<u32>,
     pub product_name: Option<String>,
+
+    /// Where mail is sent: `smtp://127.0.0.1:25`, `smtp://host:587?tls=starttls`,
+    /// `smtps://user:pass@host:465`. Unset: `.eml` files in `<data_dir>/outbox/`.
+    pub smtp_url: Option<SecretString>,
+    /// The `From` of every mail. Default `Portcullis <no-reply@ISSUER_HOST>`.
+    pub mail_from: Option<String>,
 }
 
 /// Every key of [`FileConfig`], i.e. every `PORTCULLIS_<KEY>` environment variable read.
@@ -82,6 +88,8 @@ pub const KEYS: &[&str] = &[
     "max_account_mails_per_email",
     "max_account_requests_per_ip_per_minute",
     "product_name",
+    "smtp_url",
+    "mail_from",
 ];
 
 /// A string that is never printed: `Debug` shows `<redacted>`.
@@ -90,6 +98,10 @@ pub const KEYS: &[&str] = &[
 pub struct SecretString(String);
 
 impl SecretString {
+    pub fn new(secret: String) -> SecretString {
+        SecretString(secret)
+    }
+
     /// The secret itself.
     pub fn expose(&self) -> &str {
         &self.0

@@ -4,7 +4,7 @@
 mod file;
 mod runtime;
 
-pub use file::{FileConfig, KEYS};
+pub use file::{FileConfig, KEYS, SecretString};
 pub use runtime::{Config, LogFormat, MasterKeySource};
 
 use figment::Figment;

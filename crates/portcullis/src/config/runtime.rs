@@ -43,6 +43,8 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The issuer and every lifetime.
     pub provider: ProviderConfig,
+    /// SMTP or the outbox, and the sender.
+    pub mail: crate::mail::MailConfig,
 }
 
 /// Collects every problem, so a person fixes them all in one go.
@@ -120,10 +122,17 @@ impl Config {
             );
         }
         let trusted_proxies = parse_proxies(file.trusted_proxies.as_deref(), &mut problems);
+        let mail = crate::mail::MailConfig::from_settings(
+            file.smtp_url.as_ref(),
+            file.mail_from.as_deref(),
+            issuer.as_ref(),
+        )
+        .map_err(|found| found.into_iter().for_each(|(k, m)| problems.add(k, m)))
+        .ok();
         let provider =
             issuer.map(|issuer| lifetimes(ProviderConfig::new(issuer), &file, &mut problems));
-        match provider {
-            Some(provider) if problems.0.is_empty() => Ok(Config {
+        match (provider, mail) {
+            (Some(provider), Some(mail)) if problems.0.is_empty() => Ok(Config {
                 listen,
                 data_dir,
                 database_url,
@@ -133,6 +142,7 @@ impl Config {
                 log_level,
                 trusted_proxies,
                 provider,
+                mail,
             }),
             _ => {
                 let mut text = String::new();

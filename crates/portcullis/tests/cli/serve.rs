@@ -60,6 +60,7 @@ async fn dev_serves_discovery_for_the_demo_tenant_and_stops_on_sigterm() {
         "demo-spa".to_owned(),
         "https://api.tv-shows.example  scopes: read:shows".to_owned(),
         format!("AUTH0_DOMAIN=http://localhost:{port}"),
+        "Mail         written to dev-data/outbox".to_owned(),
     ] {
         assert!(
             banner.contains(&expected),
