@@ -198,6 +198,11 @@ test('sign up with screen_hint=signup, confirm from the mail, sign out, reset th
   await page.getByRole('button', { name: 'Save and sign in' }).click();
   await waitForURL(page, (u) => u.pathname === '/callback' && u.searchParams.has('code'), 'the callback after the reset');
   await mailTo(email, 'password of your');
+  // The account page of the signed-in user.
+  await page.goto(`${provider.origin}/u/account`);
+  await page.getByRole('heading', { name: 'Your account' }).waitFor();
+  assert.match(await page.locator('body').innerText(), /verified/);
+  await shots(page, 'account');
 
   // A fresh browser: the old password fails, the new one signs in.
   const fresh = await openPage(browser, { timeout: 30_000 });

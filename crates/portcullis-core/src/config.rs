@@ -119,6 +119,8 @@ pub struct ProviderConfig {
     pub signup_lifetime: i64,
     /// How long a password-reset link works.
     pub reset_lifetime: i64,
+    /// How long a link confirming an existing account's email works (Auth0: 5 days).
+    pub verification_lifetime: i64,
     /// Sign-ups and reset requests for one email address per `failed_login_window`.
     pub max_account_mails_per_email: u32,
     /// Sign-ups and reset requests from one address per minute (offices and schools share one
@@ -148,6 +150,7 @@ impl ProviderConfig {
             signup_enabled: true,
             signup_lifetime: 86_400,
             reset_lifetime: 3_600,
+            verification_lifetime: 5 * 86_400,
             max_account_mails_per_email: 5,
             max_account_requests_per_ip_per_minute: 30,
             product_name: "Portcullis".to_owned(),

@@ -9,6 +9,32 @@ use crate::rows::{self, access_columns, code_columns, grant_columns, refresh_col
 use async_trait::async_trait;
 use portcullis_store::*;
 
+/// The grant filter of [`GrantOwner`], spliced into fixed statements at compile time (never
+/// from input). Binds: the owner's key, then `include_offline`.
+macro_rules! revoke_statements {
+    ($filter:literal) => {
+        [
+            concat!(
+                "UPDATE refresh_tokens SET revoked = TRUE WHERE grant_id IN ",
+                "(SELECT grant_id FROM grants WHERE ",
+                $filter,
+                ")"
+            ),
+            concat!(
+                "UPDATE access_tokens SET revoked = TRUE WHERE grant_id IN ",
+                "(SELECT grant_id FROM grants WHERE ",
+                $filter,
+                ")"
+            ),
+            concat!(
+                "UPDATE grants SET revoked = TRUE WHERE ",
+                $filter,
+                " AND revoked = FALSE"
+            ),
+        ]
+    };
+}
+
 #[async_trait]
 impl GrantStore for SqliteStore {
     async fn insert_code(&self, code: &AuthorizationCode) -> StoreResult<()> {
@@ -78,6 +104,23 @@ impl GrantStore for SqliteStore {
             Some(grant_id) => StoreError::AlreadyConsumed { grant_id },
             None => StoreError::NotFound,
         })
+    }
+
+    async fn revoke_user_client_grants(&self, user_id: &str, client_id: &str) -> StoreResult<u64> {
+        let mut tx = self.write_tx().await?;
+        let mut revoked = 0;
+        for statement in revoke_statements!("user_id = ? AND client_id = ?") {
+            revoked = sqlx::query(statement)
+                .bind(user_id)
+                .bind(client_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        // The last statement's count: the grants.
+        Ok(revoked)
     }
 
     async fn revoke_user_grants(&self, user_id: &str) -> StoreResult<u64> {
@@ -307,32 +350,6 @@ async fn insert_refresh_token(
 enum GrantOwner {
     User,
     Session,
-}
-
-/// The grant filter of [`GrantOwner`], spliced into fixed statements at compile time (never
-/// from input). Binds: the owner's key, then `include_offline`.
-macro_rules! revoke_statements {
-    ($filter:literal) => {
-        [
-            concat!(
-                "UPDATE refresh_tokens SET revoked = TRUE WHERE grant_id IN ",
-                "(SELECT grant_id FROM grants WHERE ",
-                $filter,
-                ")"
-            ),
-            concat!(
-                "UPDATE access_tokens SET revoked = TRUE WHERE grant_id IN ",
-                "(SELECT grant_id FROM grants WHERE ",
-                $filter,
-                ")"
-            ),
-            concat!(
-                "UPDATE grants SET revoked = TRUE WHERE ",
-                $filter,
-                " AND revoked = FALSE"
-            ),
-        ]
-    };
 }
 
 impl GrantOwner {

@@ -159,6 +159,7 @@ macro_rules! conformance_tests {
             session_grants_revoke_including_offline,
             session_client_ids_lists_each_application_once,
             user_grants_revoke_includes_offline_and_spares_others,
+            user_client_grants_revoke_only_that_pair,
             access_token_insert_get_revoke,
             purge_expired_removes_only_expired,
             refresh_token_insert_get_roundtrip,

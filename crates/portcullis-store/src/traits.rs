@@ -89,6 +89,9 @@ pub trait GrantStore: Send + Sync {
     /// Revokes every grant of a user, `offline_access` ones included, with their tokens (a
     /// password change or a block). Returns how many grants this call revoked.
     async fn revoke_user_grants(&self, user_id: &str) -> StoreResult<u64>;
+    /// Revokes every grant of one user for one application (a consent taken back), with their
+    /// tokens, `offline_access` ones included. Returns how many grants this call revoked.
+    async fn revoke_user_client_grants(&self, user_id: &str, client_id: &str) -> StoreResult<u64>;
 
     /// The applications that took part in an IdP session: the distinct client ids of the grants
     /// created in it (revoked ones included), in order of first grant.

@@ -207,3 +207,70 @@ pub struct ConsentPage<'a> {
     pub state: &'a str,
     pub csrf: &'a str,
 }
+
+/// One session on the account page.
+pub struct SessionLine {
+    pub id: String,
+    /// When it started, as UTC text.
+    pub started: String,
+    pub current: bool,
+}
+
+/// One approved application on the account page.
+pub struct AppLine {
+    pub client_id: String,
+    pub name: String,
+    pub scopes: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage<'a> {
+    pub email: &'a str,
+    pub verified: bool,
+    pub name: &'a str,
+    pub csrf: &'a str,
+    pub sessions: &'a [SessionLine],
+    pub apps: &'a [AppLine],
+    pub notice: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub current_error: Option<&'a str>,
+    pub new_error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "verify_email.html")]
+pub struct VerifyEmailPage<'a> {
+    pub token: &'a str,
+    pub csrf: &'a str,
+}
+
+/// A Unix time as `2026-12-07 14:05 UTC` (civil-from-days, proleptic Gregorian).
+pub fn utc(ts: i64) -> String {
+    let days = ts.div_euclid(86_400);
+    let secs = ts.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        secs / 3600,
+        (secs % 3600) / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_formats_civil_dates() {
+        assert_eq!(super::utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::utc(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(super::utc(1_796_610_628), "2026-12-07 02:30 UTC");
+    }
+}

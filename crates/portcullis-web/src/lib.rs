@@ -98,6 +98,25 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             "/u/signup/confirm",
             get(routes::signup::confirm_page).post(routes::signup::confirm_submit),
         )
+        .route("/u/account", get(routes::account::account_page))
+        .route("/u/account/profile", post(routes::account::update_profile))
+        .route(
+            "/u/account/password",
+            post(routes::account::change_password),
+        )
+        .route(
+            "/u/account/verify",
+            post(routes::account::send_verification),
+        )
+        .route(
+            "/u/account/sessions/end",
+            post(routes::account::end_session),
+        )
+        .route("/u/account/apps/revoke", post(routes::account::revoke_app))
+        .route(
+            "/u/verify",
+            get(routes::account::verify_page).post(routes::account::verify_submit),
+        )
         .route(
             "/u/consent",
             get(routes::consent::consent_page).post(routes::consent::consent_submit),

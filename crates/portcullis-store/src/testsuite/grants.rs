@@ -192,6 +192,31 @@ pub async fn user_grants_revoke_includes_offline_and_spares_others(store: &dyn S
     assert_eq!(again, 0, "already revoked grants are not counted");
 }
 
+/// `revoke_user_client_grants` revokes one user's grants for one application, offline ones
+/// included, and nothing else.
+pub async fn user_client_grants_revoke_only_that_pair(store: &dyn Store) {
+    grant_with_tokens(store, &sample::grant("mine", "app", "u1", Some("s1"), true)).await;
+    grant_with_tokens(
+        store,
+        &sample::grant("other-app", "app-2", "u1", Some("s1"), true),
+    )
+    .await;
+    grant_with_tokens(
+        store,
+        &sample::grant("other-user", "app", "u2", None, false),
+    )
+    .await;
+    let revoked = store
+        .revoke_user_client_grants("u1", "app")
+        .await
+        .expect("revoke_user_client_grants");
+    assert_eq!(revoked, 1);
+    assert_eq!(is_revoked(store, "mine").await, (true, true, true));
+    for g in ["other-app", "other-user"] {
+        assert_eq!(is_revoked(store, g).await, (false, false, false), "{g}");
+    }
+}
+
 /// `session_client_ids` lists the applications with a grant in the session, each once, in order
 /// of first grant, revoked grants included.
 pub async fn session_client_ids_lists_each_application_once(store: &dyn Store) {

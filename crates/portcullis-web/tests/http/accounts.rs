@@ -38,7 +38,11 @@ fn code_in(mail: &OutgoingMail) -> String {
     let marker = "verification code is ";
     let start = mail.text_body.find(marker).expect("a code") + marker.len();
     let code = &mail.text_body[start..start + 6];
-    assert!(code.bytes().all(|b| b.is_ascii_digit()), "{}", mail.text_body);
+    assert!(
+        code.bytes().all(|b| b.is_ascii_digit()),
+        "{}",
+        mail.text_body
+    );
     assert!(!mail.subject.contains(code), "no code in the subject");
     code.to_owned()
 }

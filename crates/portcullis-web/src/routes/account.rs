@@ -1,0 +1,362 @@
+//! The account page (`/u/account`), for the person signed in through the hosted session: email
+//! verification, name, password, sessions and approved applications. Every form is a POST bound
+//! to the session by its CSRF token.
+
+use crate::csrf::{self, FormToken};
+use crate::html::{self, AccountPage, AppLine, MessagePage, SessionLine};
+use crate::state::AppState;
+use crate::{cookies, errors};
+use axum::Form;
+use axum::extract::{FromRequest, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use portcullis_core::accounts::{AccountError, profile};
+use portcullis_core::interaction::StepKind;
+use portcullis_core::{OAuthError, Provider, sessions};
+use portcullis_store::{Session, User};
+use serde::Deserialize;
+
+/// The signed-in session and user, or the page saying how to sign in.
+async fn signed_in(p: &Provider, headers: &HeaderMap) -> Result<(Session, User), Response> {
+    let cookie = cookies::get(headers, cookies::session_name(&p.config.issuer));
+    match sessions::find(p, cookie).await {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(html::render(
+            StatusCode::UNAUTHORIZED,
+            &MessagePage {
+                title: "You are not signed in",
+                text: "Sign in from one of your applications, then come back to this page to manage your account.",
+                link: None,
+            },
+        )),
+        Err(e) => Err(errors::page(e)),
+    }
+}
+
+/// What to show above the sections.
+#[derive(Default)]
+struct Flash<'a> {
+    notice: Option<&'a str>,
+    error: Option<&'a str>,
+    current_error: Option<&'a str>,
+    new_error: Option<&'a str>,
+}
+
+async fn render(
+    p: &Provider,
+    headers: &HeaderMap,
+    session: &Session,
+    user: &User,
+    flash: Flash<'_>,
+    status: StatusCode,
+) -> Response {
+    let sessions = match p.store.list_user_sessions(&user.user_id).await {
+        Ok(all) => all
+            .into_iter()
+            .filter(|s| s.expires_at > p.now() && s.idle_expires_at > p.now())
+            .map(|s| SessionLine {
+                current: s.session_id == session.session_id,
+                started: html::utc(s.auth_time),
+                id: s.session_id,
+            })
+            .collect::<Vec<_>>(),
+        Err(e) => return errors::page(e.into()),
+    };
+    let consents = match p.store.list_user_consents(&user.user_id).await {
+        Ok(c) => c,
+        Err(e) => return errors::page(e.into()),
+    };
+    let mut apps = Vec::with_capacity(consents.len());
+    for consent in consents {
+        let name = match p.store.get_client(&consent.client_id).await {
+            Ok(Some(c)) => c.name,
+            _ => consent.client_id.clone(),
+        };
+        let scopes: Vec<&str> = consent
+            .scopes
+            .iter()
+            .map(|s| s.rsplit('|').next().unwrap_or(s))
+            .collect();
+        apps.push(AppLine {
+            client_id: consent.client_id.clone(),
+            name,
+            scopes: scopes.join(", "),
+        });
+    }
+    let form = FormToken::issue(p, headers, &session.session_id);
+    let mut r = html::render(
+        status,
+        &AccountPage {
+            email: &user.email,
+            verified: user.email_verified,
+            name: user.name.as_deref().unwrap_or(""),
+            csrf: &form.token,
+            sessions: &sessions,
+            apps: &apps,
+            notice: flash.notice,
+            error: flash.error,
+            current_error: flash.current_error,
+            new_error: flash.new_error,
+        },
+    );
+    form.set_cookie_on(p, &mut r);
+    r
+}
+
+#[derive(Deserialize, Default)]
+pub struct AccountForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    id: String,
+}
+
+/// Parses and checks an account form: the session, the CSRF token bound to it.
+async fn accept(
+    p: &Provider,
+    request: Request,
+) -> Result<(HeaderMap, Session, User, AccountForm), Response> {
+    let headers = request.headers().clone();
+    let Ok(Form(form)) = Form::<AccountForm>::from_request(request, &()).await else {
+        return Err(errors::page(OAuthError::invalid_request(
+            "The form was malformed.",
+        )));
+    };
+    let (session, user) = signed_in(p, &headers).await?;
+    csrf::check(p, &headers, &session.session_id, &form.csrf)
+        .map_err(IntoResponse::into_response)?;
+    Ok((headers, session, user, form))
+}
+
+fn failed(e: &AccountError) -> StatusCode {
+    match e {
+        AccountError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        AccountError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+pub async fn update_profile(State(s): State<AppState>, request: Request) -> Response {
+    let p = &s.provider;
+    let (headers, session, user, form) = match accept(p, request).await {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    match profile::update_name(p, &user, &form.name).await {
+        Ok(user) => {
+            let flash = Flash {
+                notice: Some("Your name is saved."),
+                ..Flash::default()
+            };
+            render(p, &headers, &session, &user, flash, StatusCode::OK).await
+        }
+        Err(e) => {
+            let message = e.to_string();
+            let flash = Flash {
+                error: Some(&message),
+                ..Flash::default()
+            };
+            render(p, &headers, &session, &user, flash, failed(&e)).await
+        }
+    }
+}
+
+pub async fn change_password(
+    State(s): State<AppState>,
+    super::ClientIp(ip): super::ClientIp,
+    request: Request,
+) -> Response {
+    let p = &s.provider;
+    let (headers, session, user, form) = match accept(p, request).await {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    let reset_link = p.config.issuer.endpoint("u/reset");
+    let changed = profile::change_password(
+        p,
+        &user,
+        &form.current_password,
+        &form.new_password,
+        &ip,
+        &reset_link,
+    )
+    .await;
+    match changed {
+        // Every session ended, this one too: sign this browser in again.
+        Ok(user) => {
+            super::flow::signed_in(p, &headers, None, &user, StepKind::Password, || {
+                super::authorize::redirect(StatusCode::SEE_OTHER, "/u/account?changed=password")
+            })
+            .await
+        }
+        Err(e) => {
+            let message = e.to_string();
+            let mut flash = Flash::default();
+            match &e {
+                AccountError::Field { field, .. } if *field == "current_password" => {
+                    flash.current_error = Some(&message)
+                }
+                AccountError::Field { .. } => flash.new_error = Some(&message),
+                _ => flash.error = Some(&message),
+            }
+            render(p, &headers, &session, &user, flash, failed(&e)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ChangedQuery {
+    changed: Option<String>,
+}
+
+/// The account page (`?changed=password` after a password change).
+pub async fn account_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ChangedQuery>,
+) -> Response {
+    let p = &s.provider;
+    let (session, user) = match signed_in(p, &headers).await {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    let notice = match q.changed.as_deref() {
+        Some("password") => Some("Your password is changed. You were signed out everywhere else."),
+        _ => None,
+    };
+    let flash = Flash {
+        notice,
+        ..Flash::default()
+    };
+    render(p, &headers, &session, &user, flash, StatusCode::OK).await
+}
+
+pub async fn send_verification(State(s): State<AppState>, request: Request) -> Response {
+    let p = &s.provider;
+    let (headers, session, user, _) = match accept(p, request).await {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    let link = |token: &str| p.config.issuer.endpoint(&format!("u/verify?token={token}"));
+    let (message, status) = match profile::send_verification(p, &user, &link).await {
+        Ok(()) => (
+            format!("We sent a confirmation link to {}.", user.email),
+            StatusCode::OK,
+        ),
+        Err(e) => (e.to_string(), failed(&e)),
+    };
+    let flash = if status == StatusCode::OK {
+        Flash {
+            notice: Some(&message),
+            ..Flash::default()
+        }
+    } else {
+        Flash {
+            error: Some(&message),
+            ..Flash::default()
+        }
+    };
+    render(p, &headers, &session, &user, flash, status).await
+}
+
+pub async fn end_session(State(s): State<AppState>, request: Request) -> Response {
+    let p = &s.provider;
+    let (headers, session, user, form) = match accept(p, request).await {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    let notice = match profile::end_session(p, &user, &form.id).await {
+        Ok(true) => "That session is signed out.",
+        Ok(false) => "That session had already ended.",
+        Err(e) => return errors::page(OAuthError::server_error(e)),
+    };
+    let flash = Flash {
+        notice: Some(notice),
+        ..Flash::default()
+    };
+    render(p, &headers, &session, &user, flash, StatusCode::OK).await
+}
+
+pub async fn revoke_app(State(s): State<AppState>, request: Request) -> Response {
+    let p = &s.provider;
+    let (headers, session, user, form) = match accept(p, request).await {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    if let Err(e) = profile::revoke_consent(p, &user, &form.id).await {
+        return errors::page(OAuthError::server_error(e));
+    }
+    let flash = Flash {
+        notice: Some("Access removed. The application will ask again next time."),
+        ..Flash::default()
+    };
+    render(p, &headers, &session, &user, flash, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The mailed verification link: a page with one button.
+pub async fn verify_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let p = &s.provider;
+    let token = q.token.unwrap_or_default();
+    let form = FormToken::issue(p, &headers, &token);
+    let mut r = html::render(
+        StatusCode::OK,
+        &html::VerifyEmailPage {
+            token: &token,
+            csrf: &form.token,
+        },
+    );
+    form.set_cookie_on(p, &mut r);
+    r
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn verify_submit(State(s): State<AppState>, request: Request) -> Response {
+    let p = &s.provider;
+    let headers = request.headers().clone();
+    let Ok(Form(form)) = Form::<TokenForm>::from_request(request, &()).await else {
+        return errors::page(OAuthError::invalid_request("The form was malformed."));
+    };
+    if let Err(refused) = csrf::check(p, &headers, &form.token, &form.csrf) {
+        return refused.into_response();
+    }
+    match profile::verify_email(p, &form.token).await {
+        Ok(user) => html::render(
+            StatusCode::OK,
+            &MessagePage {
+                title: "Email address confirmed",
+                text: &format!("{} is confirmed. You can close this page.", user.email),
+                link: None,
+            },
+        ),
+        Err(e) => html::render(
+            failed(&e),
+            &MessagePage {
+                title: "This link cannot be used",
+                text: &e.to_string(),
+                link: None,
+            },
+        ),
+    }
+}
