@@ -181,6 +181,12 @@ fn lifetimes(mut c: ProviderConfig, f: &FileConfig, problems: &mut Problems) -> 
         86_400,
     );
     set(
+        "verification_lifetime",
+        &mut c.verification_lifetime,
+        f.verification_lifetime,
+        30 * 86_400,
+    );
+    set(
         "id_token_lifetime",
         &mut c.id_token_lifetime,
         f.id_token_lifetime,
