@@ -1,14 +1,19 @@
 //! Configuration: defaults → `portcullis.toml` → `PORTCULLIS_*` environment variables, merged
-//! with figment into a [`FileConfig`] and validated once into a [`Config`].
+//! with figment into a [`FileConfig`] and validated once into a [`Config`]. Every problem is
+//! collected, so one run lists them all.
 
+mod env;
 mod file;
 mod runtime;
 
+pub use env::unknown_variables;
 pub use file::{FileConfig, KEYS};
-pub use runtime::{Config, LogFormat, MasterKeySource};
+pub use runtime::{Config, DEFAULT_DATA_DIR, DEV_DATA_DIR, LogFormat, MasterKeySource};
 
+use crate::suggest::closest;
 use figment::Figment;
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::value::{Dict, Value};
 use std::path::Path;
 
 /// The file read when `--config` is not given (only if it exists).
@@ -17,12 +22,26 @@ pub const DEFAULT_CONFIG_FILE: &str = "portcullis.toml";
 /// Loads and validates the configuration. `path` is `--config`: that file must exist; without it
 /// `./portcullis.toml` is read if present.
 pub fn load(path: Option<&Path>) -> Result<Config, String> {
-    Config::from_file(load_file(path)?)
+    let (file, problems) = load_file(path)?;
+    Config::from_file(file, problems)
 }
 
-/// Merges the file and the environment without validating (for `dev`, which overrides some
-/// settings first).
-pub fn load_file(path: Option<&Path>) -> Result<FileConfig, String> {
+/// Loads the configuration for the CLI's `--dev`: the settings as configured, but the data of
+/// `portcullis dev` (its data directory, database and master key file).
+pub fn load_dev(path: Option<&Path>) -> Result<Config, String> {
+    let (mut file, problems) = load_file(path)?;
+    file.data_dir = Some(DEV_DATA_DIR.to_owned());
+    file.database_url = None;
+    file.master_key = None;
+    file.master_key_file = None;
+    Config::from_file(file, problems)
+}
+
+/// Merges the file and the environment without validating the values (for `dev`, which
+/// overrides some settings first). Returns the settings that have the right type, and one
+/// problem per setting that does not (or that does not exist). Only an unreadable or
+/// syntactically broken file is an error here.
+pub fn load_file(path: Option<&Path>) -> Result<(FileConfig, Vec<String>), String> {
     let mut figment = Figment::new();
     match path {
         Some(p) if !p.is_file() => {
@@ -35,20 +54,58 @@ pub fn load_file(path: Option<&Path>) -> Result<FileConfig, String> {
         None => {}
     }
     figment = figment.merge(Env::prefixed("PORTCULLIS_").only(KEYS));
-    let file: FileConfig = figment.extract().map_err(|e| {
-        let lines: Vec<String> = e
-            .into_iter()
-            .map(|e| format!("  {}", describe(&e)))
-            .collect();
+    let merged: Dict = figment.extract().map_err(|e| {
+        let lines: Vec<String> = e.into_iter().map(|e| indent(&e.to_string())).collect();
         format!("invalid configuration:\n{}", lines.join("\n"))
     })?;
-    Ok(file)
+    let mut problems = Vec::new();
+    let mut good = Dict::new();
+    for (key, value) in merged {
+        let source = source(&figment, &key);
+        if !KEYS.contains(&key.as_str()) {
+            let hint = closest(&key, KEYS)
+                .map(|k| format!("; did you mean {k}?"))
+                .unwrap_or_default();
+            problems.push(format!("{key}: unknown setting{source}{hint}"));
+            continue;
+        }
+        match check_type(&key, &value) {
+            Ok(()) => {
+                good.insert(key, value);
+            }
+            Err(message) => problems.push(format!("{key}: {message}{source}")),
+        }
+    }
+    let file = Figment::from(Serialized::defaults(good))
+        .extract::<FileConfig>()
+        .map_err(|e| format!("invalid configuration:\n  {e}"))?;
+    Ok((file, problems))
 }
 
-/// One figment error as `key: problem (in source)`.
-fn describe(e: &figment::Error) -> String {
-    let key = e.path.join(".");
-    let source = match &e.metadata {
+/// Deserializes one setting alone, so a type error names it and hides nothing else.
+fn check_type(key: &str, value: &Value) -> Result<(), String> {
+    let mut one = Dict::new();
+    one.insert(key.to_owned(), value.clone());
+    let Err(e) = Figment::from(Serialized::defaults(one)).extract::<FileConfig>() else {
+        return Ok(());
+    };
+    let expected = match key {
+        "version" | "max_failed_logins" | "max_failed_client_auth" => "a whole number",
+        k if k.ends_with("_lifetime") || k.ends_with("_window") => "a whole number of seconds",
+        _ => "a string",
+    };
+    Err(match (&e.kind, key) {
+        (_, "master_key") => format!("expected {expected}"),
+        (figment::error::Kind::InvalidType(actual, _), _) => {
+            format!("expected {expected}, found {actual}")
+        }
+        (kind, _) => format!("expected {expected} ({kind})"),
+    })
+}
+
+/// ` (in FILE)` or ` (from PORTCULLIS_KEY)`: where a setting came from.
+fn source(figment: &Figment, key: &str) -> String {
+    match figment.find_metadata(key) {
         Some(m) => match &m.source {
             Some(figment::Source::File(p)) => format!(" (in {})", p.display()),
             _ if m.name.contains("environment") => {
@@ -57,10 +114,15 @@ fn describe(e: &figment::Error) -> String {
             _ => String::new(),
         },
         None => String::new(),
-    };
-    if key.is_empty() {
-        format!("{}{source}", e.kind)
-    } else {
-        format!("{key}: {}{source}", e.kind)
     }
+}
+
+/// Indents every line of a (possibly multi-line) message by two spaces, without a trailing
+/// newline.
+fn indent(text: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| format!("  {l}").trim_end().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
