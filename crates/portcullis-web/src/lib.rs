@@ -9,6 +9,7 @@ mod cookies;
 mod cors;
 mod errors;
 mod html;
+mod rejections;
 mod routes;
 mod state;
 
@@ -91,6 +92,8 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
         .merge(cors_endpoints)
         .fallback(routes::home::not_found)
         .method_not_allowed_fallback(routes::home::method_not_allowed)
+        // Inside the body limit: the rejection log reads bodies already limited.
+        .layer(axum::middleware::from_fn(rejections::log))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

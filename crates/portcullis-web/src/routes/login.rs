@@ -99,7 +99,7 @@ pub async fn login_submit(
             }
             let app_name = app_name(p, &tx).await;
             let message = e.to_string();
-            return html::render(
+            let page = html::render(
                 status,
                 &LoginPage {
                     app_name: &app_name,
@@ -109,6 +109,9 @@ pub async fn login_submit(
                     error: Some(&message),
                 },
             );
+            return crate::rejections::Rejection::new("login_failed", message)
+                .for_client(tx.params.get("client_id"))
+                .attach(page);
         }
     };
     let (secret, session) = match sessions::create(p, &user).await {
