@@ -36,11 +36,10 @@ pub fn parse(text: &str, origin: &str) -> anyhow::Result<TenantFile> {
     let raw: RawFile =
         toml::from_str(text).map_err(|e| anyhow!("{origin}: {}", e.to_string().trim_end()))?;
     let mut problems = Vec::new();
-    let line = |at: usize| text.get(..at).map_or(1, |t| t.matches('\n').count() + 1);
     let version = match raw.version {
         None => TENANT_FILE_VERSION,
         Some(v) => {
-            let at = line(v.span().start);
+            let at = line_at(text, v.span().start);
             match v.into_inner().try_into::<u32>() {
                 Ok(n) => n,
                 Err(_) => {
@@ -85,8 +84,8 @@ fn entries<T: DeserializeOwned>(
         match T::deserialize(toml::Value::Table(entry.into_inner())) {
             Ok(e) => out.push(e),
             Err(e) => {
-                let message = e.message().trim_end().to_owned();
-                let at = line_of(text, start, &message);
+                let (at, message) = locate::<T>(text, start)
+                    .unwrap_or_else(|| (line_at(text, start), e.message().trim_end().to_owned()));
                 problems.push(format!("{table}[{i}] (line {at}): {message}"));
             }
         }
@@ -94,28 +93,47 @@ fn entries<T: DeserializeOwned>(
     out
 }
 
-/// The line an entry's problem is on: the line of the key an "unknown field `key`" or
-/// "invalid type … for key `key`" message names when it can be found in the entry, else the
-/// entry's first line.
-fn line_of(text: &str, entry_start: usize, message: &str) -> usize {
-    let line_at = |at: usize| text.get(..at).map_or(1, |t| t.matches('\n').count() + 1);
-    let first = line_at(entry_start);
-    let key = message
-        .split('`')
-        .nth(1)
-        .filter(|_| message.starts_with("unknown field") || message.contains("for key"));
-    let Some(key) = key else { return first };
-    let body = text.get(entry_start..).unwrap_or_default();
-    body.lines()
-        .enumerate()
-        .skip(1)
-        .take_while(|(_, l)| !l.trim_start().starts_with('['))
-        .find(|(_, l)| {
-            l.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .map_or(first, |(n, _)| first + n)
+/// The 1-based line of byte offset `at`.
+fn line_at(text: &str, at: usize) -> usize {
+    text.get(..at).map_or(1, |t| t.matches('\n').count() + 1)
+}
+
+/// Parses the entry starting at `entry_start` (its `[[…]]` line) from the text itself, so the
+/// error has a position: returns the problem's line and its message, naming the key for a value
+/// of the wrong type.
+fn locate<T: DeserializeOwned>(text: &str, entry_start: usize) -> Option<(usize, String)> {
+    let body_start = entry_start + text.get(entry_start..)?.find('\n')? + 1;
+    let rest = text.get(body_start..)?;
+    let mut body_len = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_start().starts_with('[') && !line.trim_start().starts_with("[ ") {
+            break;
+        }
+        body_len += line.len();
+    }
+    let body = rest.get(..body_len)?;
+    let err = toml::from_str::<T>(body).err()?;
+    let message = err.message().trim_end().to_owned();
+    let Some(offset) = err
+        .span()
+        .map(|s| s.start)
+        .filter(|_| !message.starts_with("missing"))
+    else {
+        return Some((line_at(text, entry_start), message));
+    };
+    let line_in_body = body.get(..offset)?.matches('\n').count();
+    let key = body
+        .lines()
+        .nth(line_in_body)
+        .and_then(|l| l.split_once('='))
+        .map(|(k, _)| k.trim());
+    let message = match key {
+        Some(k) if message.starts_with("invalid") && !message.contains(k) => {
+            format!("{k}: {message}")
+        }
+        _ => message,
+    };
+    Some((line_at(text, body_start) + line_in_body, message))
 }
 
 /// Reads and parses a tenant file.

@@ -314,3 +314,56 @@ async fn rejected_requests_are_logged_at_info_with_the_client_and_reason_never_a
     }
     assert_eq!(rejected.len(), 4, "one line per rejected request:\n{logs}");
 }
+
+#[tokio::test]
+async fn dev_uses_a_configured_issuer_and_names_the_settings_it_ignores() {
+    let sb = Sandbox::new();
+    let port = free_port();
+    let issuer = format!("http://127.0.0.1:{port}/");
+    let mut child = sb
+        .command(&["dev", "--port", &port.to_string(), "--data-dir", "dev-data"])
+        .envs([
+            ("PORTCULLIS_ISSUER", issuer.as_str()),
+            ("PORTCULLIS_DATA_DIR", "elsewhere"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let body = wait_for(
+        &format!("http://127.0.0.1:{port}/.well-known/openid-configuration"),
+        &mut child,
+    )
+    .await;
+    let discovery: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(discovery["issuer"], issuer.as_str());
+    assert!(terminate(&mut child));
+    let banner = stdout_of(&mut child);
+    assert!(
+        banner.contains(&format!("Issuer       {issuer}")),
+        "{banner}"
+    );
+    assert!(
+        banner.contains(&format!(
+            "{issuer}authorize?client_id=demo-web&response_type=code&redirect_uri=http://localhost:3000/callback"
+        )),
+        "the sign-in URL to open: {banner}"
+    );
+    assert!(
+        banner.contains("cargo run -p portcullis-axum --example web-app"),
+        "the demo app command: {banner}"
+    );
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(
+        logs.contains("note: `portcullis dev` ignores data_dir"),
+        "{logs}"
+    );
+    assert!(!sb.path().join("elsewhere").exists());
+    assert!(sb.path().join("dev-data/master.key").exists());
+}

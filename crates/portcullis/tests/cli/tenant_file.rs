@@ -181,7 +181,11 @@ fn every_problem_of_a_tenant_file_is_listed_in_one_run() {
         lines[2].starts_with("  applications[1] (line 7): missing field `app_type`"),
         "{err}"
     );
-    assert!(lines[3].starts_with("  apis[0] (line 11): "), "{err}");
+    assert!(
+        lines[3]
+            == "  apis[0] (line 12): identifier: invalid type: integer `42`, expected a string",
+        "{err}"
+    );
 
     let invalid = sb.write(
         "invalid.toml",
