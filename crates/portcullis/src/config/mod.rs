@@ -12,7 +12,7 @@ pub use runtime::{Config, DEFAULT_DATA_DIR, DEV_DATA_DIR, LogFormat, MasterKeySo
 
 use crate::suggest::closest;
 use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Env, Serialized};
 use figment::value::{Dict, Value};
 use std::path::Path;
 
@@ -42,18 +42,23 @@ pub fn load_dev(path: Option<&Path>) -> Result<Config, String> {
 /// problem per setting that does not (or that does not exist). Only an unreadable or
 /// syntactically broken file is an error here.
 pub fn load_file(path: Option<&Path>) -> Result<(FileConfig, Vec<String>), String> {
-    let mut figment = Figment::new();
-    match path {
+    let file = match path {
         Some(p) if !p.is_file() => {
             return Err(format!("configuration file {} does not exist", p.display()));
         }
-        Some(p) => figment = figment.merge(Toml::file_exact(p)),
-        None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
-            figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
-        }
-        None => {}
+        Some(p) => Some(p),
+        None if Path::new(DEFAULT_CONFIG_FILE).is_file() => Some(Path::new(DEFAULT_CONFIG_FILE)),
+        None => None,
+    };
+    let mut figment = Figment::new();
+    let mut in_file = Vec::new();
+    if let Some(p) = file {
+        let table = read_toml(p)?;
+        in_file = table.keys().cloned().collect();
+        figment = figment.merge(Serialized::defaults(table));
     }
     figment = figment.merge(Env::prefixed("PORTCULLIS_").only(KEYS));
+    let file_source = file.map(|p| format!(" (in {})", p.display()));
     let merged: Dict = figment.extract().map_err(|e| {
         let lines: Vec<String> = e.into_iter().map(|e| indent(&e.to_string())).collect();
         format!("invalid configuration:\n{}", lines.join("\n"))
@@ -61,7 +66,13 @@ pub fn load_file(path: Option<&Path>) -> Result<(FileConfig, Vec<String>), Strin
     let mut problems = Vec::new();
     let mut good = Dict::new();
     for (key, value) in merged {
-        let source = source(&figment, &key);
+        let source = match file_source.as_deref() {
+            _ if from_environment(&figment, &key) => {
+                format!(" (from PORTCULLIS_{})", key.to_uppercase())
+            }
+            Some(file) if in_file.contains(&key) => file.to_owned(),
+            _ => String::new(),
+        };
         if !KEYS.contains(&key.as_str()) {
             let hint = closest(&key, KEYS)
                 .map(|k| format!("; did you mean {k}?"))
@@ -103,18 +114,24 @@ fn check_type(key: &str, value: &Value) -> Result<(), String> {
     })
 }
 
-/// ` (in FILE)` or ` (from PORTCULLIS_KEY)`: where a setting came from.
-fn source(figment: &Figment, key: &str) -> String {
-    match figment.find_metadata(key) {
-        Some(m) => match &m.source {
-            Some(figment::Source::File(p)) => format!(" (in {})", p.display()),
-            _ if m.name.contains("environment") => {
-                format!(" (from PORTCULLIS_{})", key.to_uppercase())
-            }
-            _ => String::new(),
-        },
-        None => String::new(),
-    }
+/// Reads a configuration file as a TOML table.
+fn read_toml(path: &Path) -> Result<toml::Table, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("reading the configuration file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        format!(
+            "invalid configuration:\n  {}: {}",
+            path.display(),
+            indent(&e.to_string()).trim_start()
+        )
+    })
+}
+
+/// Whether the value of `key` came from the environment (which overrides the file).
+fn from_environment(figment: &Figment, key: &str) -> bool {
+    figment
+        .find_metadata(key)
+        .is_some_and(|m| m.name.contains("environment"))
 }
 
 /// Indents every line of a (possibly multi-line) message by two spaces, without a trailing
