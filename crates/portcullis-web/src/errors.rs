@@ -2,6 +2,7 @@
 //! RFC 6750 §3.1 challenges for bearer endpoints, a readable page for the browser.
 
 use crate::html;
+use crate::rejections::Rejection;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,19 +17,10 @@ pub fn no_store(mut response: Response) -> Response {
     response
 }
 
-fn log(err: &OAuthError) {
-    if err.code == ErrorCode::ServerError {
-        tracing::error!(error = %err, "request failed");
-    } else {
-        tracing::debug!(error = %err, "request refused");
-    }
-}
-
 /// RFC 6749 §5.2: 400 JSON `{error, error_description}`; `invalid_client` is 401, with
 /// `WWW-Authenticate: Basic` only when the client used HTTP Basic (oauth4webapi treats any
 /// `WWW-Authenticate` as a challenge and would otherwise not read the body).
 pub fn oauth_json(err: OAuthError) -> Response {
-    log(&err);
     let status = match err.code {
         ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
@@ -43,7 +35,7 @@ pub fn oauth_json(err: OAuthError) -> Response {
             HeaderValue::from_static("Basic realm=\"portcullis\""),
         );
     }
-    response
+    Rejection::from_error(&err).attach(response)
 }
 
 /// RFC 6750 §3.1: 401 `invalid_token`, 403 `insufficient_scope`, 400 `invalid_request`; with no
@@ -55,9 +47,9 @@ pub fn bearer(err: Option<OAuthError>) -> Response {
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Bearer realm=\"portcullis\""),
         );
-        return no_store(r);
+        return Rejection::new("invalid_request", "no access token in the request")
+            .attach(no_store(r));
     };
-    log(&err);
     let status = match err.code {
         ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
         ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
@@ -74,16 +66,19 @@ pub fn bearer(err: Option<OAuthError>) -> Response {
     if let Ok(v) = HeaderValue::from_str(&challenge) {
         r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
-    no_store(r)
+    Rejection::from_error(&err).attach(no_store(r))
 }
 
 /// A readable HTML error page (400, or 500 for our own failures).
 pub fn page(err: OAuthError) -> Response {
-    log(&err);
     let status = match err.code {
         ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         _ => StatusCode::BAD_REQUEST,
     };
-    html::error_page(status, err.code.as_str(), &err.description)
+    Rejection::from_error(&err).attach(html::error_page(
+        status,
+        err.code.as_str(),
+        &err.description,
+    ))
 }

@@ -61,6 +61,8 @@ pub struct ErrorPage<'a> {
     pub title: &'a str,
     pub code: &'a str,
     pub description: &'a str,
+    /// For the script that shows the "Go back" button (only when there is history to go to).
+    pub nonce: &'a str,
 }
 
 pub fn error_page(status: StatusCode, code: &str, description: &str) -> Response {
@@ -70,14 +72,27 @@ pub fn error_page(status: StatusCode, code: &str, description: &str) -> Response
         s if s.is_server_error() => "Something went wrong",
         _ => "This request cannot be completed",
     };
-    render(
+    let nonce = nonce();
+    let response = render_with(
         status,
         &ErrorPage {
             title,
             code,
             description,
+            nonce: &nonce,
         },
-    )
+        "'none'",
+        Some(&nonce),
+    );
+    if status == StatusCode::NOT_FOUND {
+        return response;
+    }
+    let error = if code == "invalid_request" {
+        "invalid_request"
+    } else {
+        "access_denied"
+    };
+    crate::rejections::Rejection::new(error, description).attach(response)
 }
 
 #[derive(Template)]
@@ -117,6 +132,9 @@ pub struct SignedOutPage;
 #[template(path = "logout_confirm.html")]
 pub struct LogoutConfirmPage<'a> {
     pub app_name: Option<&'a str>,
+    /// Where "Stay signed in" leads: back to the application (its registered logout URL), or
+    /// our start page when the request named none.
+    pub back: &'a str,
     pub plan: &'a str,
     pub csrf: &'a str,
 }

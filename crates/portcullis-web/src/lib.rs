@@ -13,6 +13,7 @@ mod html;
 mod rejections;
 mod routes;
 mod state;
+mod transport_errors;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -139,12 +140,14 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
         .merge(cors_endpoints)
         .fallback(routes::home::not_found)
         .method_not_allowed_fallback(routes::home::method_not_allowed)
+        // Inside the body limit: the rejection log reads bodies already limited.
+        .layer(axum::middleware::from_fn(rejections::log))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(axum::middleware::from_fn(rejections::oauth_bodies))
+        .layer(axum::middleware::from_fn(transport_errors::oauth_bodies))
         .with_state(state);
     if https {
         // RFC 6797: browsers remember to use https only; sent on every response of an https

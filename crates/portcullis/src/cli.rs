@@ -13,13 +13,18 @@ pub struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Manage the tenant of `portcullis dev` (its data in ./portcullis-dev-data) instead of the
+    /// configured one.
+    #[arg(long, global = true)]
+    pub dev: bool,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the provider.
+    /// Run the provider (configuration: docs/configuration.md).
+    #[command(after_help = SERVE_HELP)]
     Serve,
     /// Run a development provider on localhost with a ready demo tenant.
     Dev(DevArgs),
@@ -64,13 +69,52 @@ pub enum MailCommand {
     },
 }
 
+/// `serve --help`: where the settings are documented, and every variable read.
+const SERVE_HELP: &str = "\
+Configuration: built-in defaults, then portcullis.toml (or --config FILE), then these
+environment variables. Every setting is described in docs/configuration.md.
+
+  PORTCULLIS_VERSION                      format version of the settings (1)
+  PORTCULLIS_ISSUER                       public URL of the provider (default http://localhost:<port>/)
+  PORTCULLIS_LISTEN                       address to bind (default 127.0.0.1:4000)
+  PORTCULLIS_DATA_DIR                     database and master key (default ./portcullis-data)
+  PORTCULLIS_DATABASE_URL                 default sqlite://<data dir>/portcullis.db
+  PORTCULLIS_MASTER_KEY                   base64 of 32 bytes (else the key file)
+  PORTCULLIS_MASTER_KEY_FILE              default <data dir>/master.key, created on first start
+  PORTCULLIS_TENANT_FILE                  tenant file applied at every start
+  PORTCULLIS_LOG_FORMAT                   pretty (default) or json
+  PORTCULLIS_LOG_LEVEL                    info (default), debug, portcullis_web=debug,info… (RUST_LOG wins)
+  PORTCULLIS_TRUSTED_PROXIES              proxies whose X-Forwarded-For is believed (CIDR list)
+  PORTCULLIS_CODE_LIFETIME                seconds (default 60)
+  PORTCULLIS_ID_TOKEN_LIFETIME            seconds (default 36000)
+  PORTCULLIS_USERINFO_TOKEN_LIFETIME      seconds (default 86400)
+  PORTCULLIS_REFRESH_TOKEN_LIFETIME       seconds (default 2592000)
+  PORTCULLIS_REFRESH_TOKEN_IDLE_LIFETIME  seconds (default 1296000)
+  PORTCULLIS_SESSION_LIFETIME             seconds (default 604800)
+  PORTCULLIS_SESSION_IDLE_LIFETIME        seconds (default 259200)
+  PORTCULLIS_PREVIOUS_KEY_LIFETIME        seconds (default 172800)
+  PORTCULLIS_MAX_FAILED_LOGINS            failed sign-ins per user and IP before a block (default 10)
+  PORTCULLIS_FAILED_LOGIN_WINDOW          seconds (default 3600)
+  PORTCULLIS_MAX_FAILED_CLIENT_AUTH       failed client authentications before throttling (default 20)
+  PORTCULLIS_SIGNUP                       whether the hosted sign-up page exists (default true)
+  PORTCULLIS_SIGNUP_LIFETIME              seconds a sign-up waits for its email (default 86400)
+  PORTCULLIS_RESET_LIFETIME               seconds a password-reset link works (default 3600)
+  PORTCULLIS_VERIFICATION_LIFETIME        seconds an email confirmation link works (default 432000)
+  PORTCULLIS_MAX_ACCOUNT_MAILS_PER_EMAIL  sign-up and reset mails per address per window (default 5)
+  PORTCULLIS_MAX_ACCOUNT_REQUESTS_PER_IP_PER_MINUTE  sign-up and reset requests per address (default 30)
+  PORTCULLIS_PRODUCT_NAME                 the service's name in mails (default Portcullis)
+  PORTCULLIS_SMTP_URL                     smtp://, smtp://…?tls=starttls or smtps:// (default: outbox)
+  PORTCULLIS_MAIL_FROM                    the From of mails (default Portcullis <no-reply@HOST>)
+  PORTCULLIS_CONFIG                       the configuration file (like --config)
+";
+
 #[derive(Debug, Args)]
 pub struct DevArgs {
     /// Port on localhost (0 picks a free one).
     #[arg(long, default_value_t = 4000)]
     pub port: u16,
     /// Where the development database and master key live.
-    #[arg(long, value_name = "DIR", default_value = "./portcullis-dev-data")]
+    #[arg(long, value_name = "DIR", default_value = crate::config::DEV_DATA_DIR)]
     pub data_dir: PathBuf,
     /// Start from an empty database (deletes the development database and master key first).
     #[arg(long)]
@@ -93,6 +137,7 @@ pub struct PasswordSource {
 pub enum UsersCommand {
     /// Create a user.
     Create {
+        /// Email address (the sign-in name; lower-cased).
         #[arg(long)]
         email: String,
         #[command(flatten)]
@@ -109,8 +154,11 @@ pub enum UsersCommand {
     },
     /// List users.
     List,
-    /// Show one user (by id or email).
-    Show { user: String },
+    /// Show one user, every field (by id or email).
+    Show {
+        /// User id or email.
+        user: String,
+    },
     /// Set a user's password (ends their sessions).
     SetPassword {
         /// User id or email.
@@ -119,11 +167,20 @@ pub enum UsersCommand {
         password: PasswordSource,
     },
     /// Block a user (ends their sessions; sign-in is refused).
-    Block { user: String },
+    Block {
+        /// User id or email.
+        user: String,
+    },
     /// Unblock a user.
-    Unblock { user: String },
+    Unblock {
+        /// User id or email.
+        user: String,
+    },
     /// Delete a user with their sessions and tokens.
-    Delete { user: String },
+    Delete {
+        /// User id or email.
+        user: String,
+    },
 }
 
 /// Application types, as the CLI spells them.
@@ -187,8 +244,10 @@ pub struct AppSettings {
 pub enum AppsCommand {
     /// Create an application. A confidential one gets a secret, shown once.
     Create {
+        /// Display name (shown on the sign-in page).
         #[arg(long)]
         name: String,
+        /// Application type; sets the defaults for grant types and authentication.
         #[arg(long = "type", value_name = "TYPE")]
         app_type: AppTypeArg,
         /// The client id; default: a generated `app_…` id.
@@ -199,20 +258,31 @@ pub enum AppsCommand {
     },
     /// List applications.
     List,
-    /// Show one application.
-    Show { client_id: String },
+    /// Show one application (never its secret).
+    Show {
+        /// The application's client id.
+        client_id: String,
+    },
     /// Change an application; only the options given change.
     Update {
+        /// The application's client id.
         client_id: String,
+        /// New display name.
         #[arg(long)]
         name: Option<String>,
         #[command(flatten)]
         settings: AppSettings,
     },
     /// Replace an application's secret with a new one, shown once. The old one stops working.
-    RotateSecret { client_id: String },
+    RotateSecret {
+        /// The application's client id.
+        client_id: String,
+    },
     /// Delete an application with its grants and tokens.
-    Delete { client_id: String },
+    Delete {
+        /// The application's client id.
+        client_id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,6 +292,7 @@ pub enum ApisCommand {
         /// The API identifier, which clients send as `audience` (e.g. an https URL of the API).
         #[arg(long)]
         identifier: String,
+        /// Display name (default: the identifier).
         #[arg(long)]
         name: Option<String>,
         /// A scope, as `value` or `value=description`; repeat for more.
@@ -244,12 +315,14 @@ pub enum ApisCommand {
     Update {
         /// Identifier (or id) of the API.
         api: String,
+        /// New display name.
         #[arg(long)]
         name: Option<String>,
         /// Replaces the scopes: `value` or `value=description`, repeated. Scopes dropped are
         /// also removed from client grants.
         #[arg(long = "scope", value_name = "SCOPE")]
         scopes: Option<Vec<String>>,
+        /// Access-token lifetime in seconds (at most 2592000).
         #[arg(long)]
         token_lifetime: Option<i64>,
         /// Whether refresh tokens may be issued for this API.
@@ -261,13 +334,17 @@ pub enum ApisCommand {
         introspection_clients: Option<Vec<String>>,
     },
     /// Delete an API and its client grants.
-    Delete { api: String },
+    Delete {
+        /// Identifier (or id) of the API.
+        api: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum GrantsCommand {
     /// Allow an application to get tokens for an API with client_credentials.
     Create {
+        /// The M2M application (allowed the client_credentials grant).
         #[arg(long)]
         client_id: String,
         /// The API identifier.
@@ -281,17 +358,22 @@ pub enum GrantsCommand {
     List,
     /// Replace a grant's scopes.
     Update {
+        /// The application of the grant.
         #[arg(long)]
         client_id: String,
+        /// The API identifier of the grant.
         #[arg(long)]
         audience: String,
+        /// The new scopes (comma-separated or repeated); they replace the old ones.
         #[arg(long = "scope", value_delimiter = ',', value_name = "SCOPE")]
         scopes: Vec<String>,
     },
     /// Delete a grant.
     Delete {
+        /// The application of the grant.
         #[arg(long)]
         client_id: String,
+        /// The API identifier of the grant.
         #[arg(long)]
         audience: String,
     },
@@ -304,4 +386,65 @@ pub enum KeysCommand {
     /// Rotate: the next key starts signing, the current one stays published while its tokens
     /// live, and a new next key is generated.
     Rotate,
+}
+
+impl Command {
+    /// Whether the command only reads: it must then never create a data directory, key or
+    /// database.
+    pub fn is_read_only(&self) -> bool {
+        matches!(
+            self,
+            Command::Users(UsersCommand::List | UsersCommand::Show { .. })
+                | Command::Apps(AppsCommand::List | AppsCommand::Show { .. })
+                | Command::Apis(ApisCommand::List)
+                | Command::Grants(GrantsCommand::List)
+                | Command::Keys(KeysCommand::List)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory as _;
+
+    /// Every option and argument of every command says what it is for.
+    #[test]
+    fn every_flag_has_help_text() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {} (about)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "portcullis", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:#?}");
+    }
+
+    #[test]
+    fn serve_help_points_to_the_docs_and_lists_every_variable() {
+        let mut cmd = Cli::command();
+        let serve = cmd.find_subcommand_mut("serve").unwrap();
+        let help = serve.render_long_help().to_string();
+        assert!(help.contains("docs/configuration.md"), "{help}");
+        for key in crate::config::KEYS {
+            let var = format!("PORTCULLIS_{}", key.to_ascii_uppercase());
+            assert!(
+                help.contains(&format!("  {var} ")),
+                "{var} missing:\n{help}"
+            );
+        }
+    }
 }

@@ -1,13 +1,23 @@
 //! What every command needs: the configuration, the database and the master key's hashers.
 
 use crate::config::Config;
-use crate::master_key;
+use crate::{data_dir, master_key};
 use anyhow::Context as _;
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::crypto::{MasterKey, PasswordHasher, TokenHasher};
 use portcullis_store::Store;
 use portcullis_store_sqlite::SqliteStore;
 use std::sync::Arc;
+
+/// What a command may do to the data directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Only read: fail when there is no data rather than create any.
+    ReadOnly,
+    /// Create the data directory, master key and database when missing (never inside a git
+    /// work tree that does not ignore them).
+    ReadWrite,
+}
 
 /// An opened tenant.
 pub struct Tenant {
@@ -19,12 +29,30 @@ pub struct Tenant {
 }
 
 impl Tenant {
-    /// Creates the data directory, loads (or creates) the master key and opens (creating and
-    /// migrating) the database.
-    pub async fn open(config: Config) -> anyhow::Result<Tenant> {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!("creating the data directory {}", config.data_dir.display())
-        })?;
+    /// Opens the tenant. With [`Access::ReadWrite`], creates the data directory, the master key
+    /// and the database (migrated) when missing; with [`Access::ReadOnly`], creates nothing and
+    /// fails when there is no database.
+    pub async fn open(config: Config, access: Access) -> anyhow::Result<Tenant> {
+        match access {
+            Access::ReadOnly => {
+                data_dir::refuse_missing(&config)?;
+                if let crate::config::MasterKeySource::File(key) = &config.master_key
+                    && !key.exists()
+                {
+                    anyhow::bail!(
+                        "the master key file {} is missing: without it the data in {} cannot be used (restore it, or set PORTCULLIS_MASTER_KEY / PORTCULLIS_MASTER_KEY_FILE)",
+                        key.display(),
+                        config.data_dir.display()
+                    );
+                }
+            }
+            Access::ReadWrite => {
+                data_dir::check_creatable(&config)?;
+                std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                    format!("creating the data directory {}", config.data_dir.display())
+                })?;
+            }
+        }
         let loaded = master_key::load_or_create(&config)?;
         if let Some(path) = &loaded.created {
             eprintln!(

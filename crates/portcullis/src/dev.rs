@@ -3,7 +3,7 @@
 
 use crate::cli::DevArgs;
 use crate::config::{self, Config};
-use crate::context::Tenant;
+use crate::context::{Access, Tenant};
 use crate::output::list;
 use crate::{server, telemetry, tenant_file};
 use anyhow::Context as _;
@@ -23,7 +23,7 @@ const DEV_FILES: &[&str] = &[
 ];
 
 pub async fn run(config_path: Option<&Path>, args: DevArgs) -> anyhow::Result<()> {
-    let mut file = config::load_file(config_path).map_err(anyhow::Error::msg)?;
+    let (mut file, problems) = config::load_file(config_path).map_err(anyhow::Error::msg)?;
     if args.fresh {
         for name in DEV_FILES {
             let path = args.data_dir.join(name);
@@ -45,23 +45,38 @@ pub async fn run(config_path: Option<&Path>, args: DevArgs) -> anyhow::Result<()
         listeners.push(v6);
     }
 
+    let ignored: Vec<&str> = [
+        ("listen", file.listen.take().is_some()),
+        ("data_dir", file.data_dir.take().is_some()),
+        ("database_url", file.database_url.take().is_some()),
+        ("master_key", file.master_key.take().is_some()),
+        ("master_key_file", file.master_key_file.take().is_some()),
+        ("tenant_file", file.tenant_file.take().is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(key, was_set)| was_set.then_some(key))
+    .collect();
+    if !ignored.is_empty() {
+        eprintln!(
+            "note: `portcullis dev` ignores {} (it uses --port and --data-dir, and its own tenant)",
+            ignored.join(", ")
+        );
+    }
     file.listen = Some(format!("127.0.0.1:{port}"));
-    file.issuer = Some(format!("http://localhost:{port}/"));
+    // A configured issuer wins (e.g. the public URL of a tunnel to this machine).
+    file.issuer
+        .get_or_insert_with(|| format!("http://localhost:{port}/"));
     file.data_dir = Some(args.data_dir.display().to_string());
-    file.database_url = None;
-    file.master_key = None;
-    file.master_key_file = None;
-    file.tenant_file = None;
-    let config = Config::from_file(file).map_err(anyhow::Error::msg)?;
+    let config = Config::from_file(file, problems).map_err(anyhow::Error::msg)?;
     telemetry::init(config.log_format, &config.log_level);
 
-    let tenant = Tenant::open(config).await?;
+    let tenant = Tenant::open(config, Access::ReadWrite).await?;
     let dev_tenant = tenant_file::parse(DEV_TENANT_TOML, "the development tenant")?;
     let report = tenant_file::apply_file(&tenant, &dev_tenant).await?;
     tenant_file::log_report(&report, "the development tenant");
     let provider = server::provider(&tenant).await?;
     let mail = crate::mail::transport(&tenant.config)?;
-    print_banner(&tenant, port).await?;
+    print_banner(&tenant).await?;
     tracing::info!(issuer = %tenant.config.provider.issuer, "listening on http://localhost:{port}");
     server::run(
         provider,
@@ -72,7 +87,7 @@ pub async fn run(config_path: Option<&Path>, args: DevArgs) -> anyhow::Result<()
     .await
 }
 
-async fn print_banner(tenant: &Tenant, port: u16) -> anyhow::Result<()> {
+async fn print_banner(tenant: &Tenant) -> anyhow::Result<()> {
     let issuer = tenant.config.provider.issuer.as_str();
     let store = tenant.store();
     let mut out = String::new();
@@ -148,8 +163,11 @@ async fn print_banner(tenant: &Tenant, port: u16) -> anyhow::Result<()> {
     }
     line(String::new());
     line("  nextjs-auth0 (.env.local), app on http://localhost:3000:".into());
-    line(format!("    AUTH0_DOMAIN=http://localhost:{port}"));
-    line(format!("    AUTH0_ISSUER_BASE_URL=http://localhost:{port}"));
+    line(format!("    AUTH0_DOMAIN={}", issuer.trim_end_matches('/')));
+    line(format!(
+        "    AUTH0_ISSUER_BASE_URL={}",
+        issuer.trim_end_matches('/')
+    ));
     line(format!("    AUTH0_CLIENT_ID={DEV_WEB_CLIENT_ID}"));
     line(format!("    AUTH0_CLIENT_SECRET={DEV_WEB_CLIENT_SECRET}"));
     line("    AUTH0_SECRET=<output of: openssl rand -hex 32>".into());
@@ -165,6 +183,23 @@ async fn print_banner(tenant: &Tenant, port: u16) -> anyhow::Result<()> {
         "    curl -s {issuer}oauth/token -d grant_type=client_credentials -d client_id={DEV_M2M_CLIENT_ID} -d client_secret={DEV_M2M_CLIENT_SECRET} -d audience=https://api.billing.example"
     ));
     line(String::new());
+    line("  Next steps".into());
+    line("    1. Sign in as the demo user: open".into());
+    line(format!("       {}", sign_in_url(issuer)));
+    line("       (you land on http://localhost:3000/callback?code=…: nothing listens there until step 2)".into());
+    line("    2. Run the demo web app on http://localhost:3000 (Rust; in another terminal), open it, click Log in:".into());
+    line(format!(
+        "       AUTH0_DOMAIN={} AUTH0_CLIENT_ID={DEV_WEB_CLIENT_ID} AUTH0_CLIENT_SECRET={DEV_WEB_CLIENT_SECRET} AUTH0_SECRET=$(openssl rand -hex 32) APP_BASE_URL=http://localhost:3000 cargo run -p portcullis-axum --example web-app",
+        issuer.trim_end_matches('/')
+    ));
+    line(String::new());
     print!("{out}");
     Ok(())
+}
+
+/// The authorization request that signs the demo user in to `demo-web` (the README's step 2).
+pub fn sign_in_url(issuer: &str) -> String {
+    format!(
+        "{issuer}authorize?client_id={DEV_WEB_CLIENT_ID}&response_type=code&redirect_uri=http://localhost:3000/callback&scope=openid%20profile%20email&state=hello"
+    )
 }

@@ -4,23 +4,31 @@ mod cli;
 mod commands;
 mod config;
 mod context;
+mod data_dir;
 mod dev;
 mod mail;
 mod master_key;
 mod output;
 mod server;
+mod suggest;
 mod telemetry;
 mod tenant_file;
 mod views;
 
+use anyhow::bail;
 use clap::Parser as _;
 use cli::{Cli, Command};
-use context::Tenant;
+use context::{Access, Tenant};
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    for warning in
+        config::unknown_variables(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()))
+    {
+        eprintln!("{warning}");
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -32,25 +40,47 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config_path = cli.config.as_deref();
-    if let Command::Dev(args) = cli.command {
-        return dev::run(config_path, args).await;
+    let command = match cli.command {
+        Command::Dev(args) => return dev::run(config_path, args).await,
+        Command::Serve if cli.dev => {
+            bail!(
+                "--dev picks the data of `portcullis dev` for management commands; to run that provider, use `portcullis dev`"
+            )
+        }
+        command => command,
+    };
+    let config = if cli.dev {
+        config::load_dev(config_path)
+    } else {
+        config::load(config_path)
     }
-    let config = config::load(config_path).map_err(anyhow::Error::msg)?;
+    .map_err(anyhow::Error::msg)?;
     let as_json = cli.json;
-    match cli.command {
+    match command {
         Command::Serve => serve(config).await,
-        Command::Dev(_) => Ok(()),
+        Command::Apply { file } => {
+            let parsed = tenant_file::read(&file)?;
+            tenant_file::check_before_creating(&config, &parsed).await?;
+            let tenant = Tenant::open(config, Access::ReadWrite).await?;
+            let result = commands::apply::run(&tenant, &parsed, as_json).await;
+            tenant.store.close().await;
+            result
+        }
         command => {
-            let tenant = Tenant::open(config).await?;
+            let access = if command.is_read_only() {
+                Access::ReadOnly
+            } else {
+                Access::ReadWrite
+            };
+            let tenant = Tenant::open(config, access).await?;
             let result = match command {
-                Command::Apply { file } => commands::apply::run(&tenant, &file, as_json).await,
                 Command::Users(c) => commands::users::run(&tenant, c, as_json).await,
                 Command::Apps(c) => commands::apps::run(&tenant, c, as_json).await,
                 Command::Apis(c) => commands::apis::run(&tenant, c, as_json).await,
                 Command::Grants(c) => commands::grants::run(&tenant, c, as_json).await,
                 Command::Keys(c) => commands::keys::run(&tenant, c, as_json).await,
                 Command::Mail(c) => commands::mail::run(&tenant, c, as_json).await,
-                Command::Serve | Command::Dev(_) => Ok(()),
+                Command::Serve | Command::Dev(_) | Command::Apply { .. } => Ok(()),
             };
             tenant.store.close().await;
             result
@@ -61,12 +91,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// `portcullis serve`.
 async fn serve(config: config::Config) -> anyhow::Result<()> {
     telemetry::init(config.log_format, &config.log_level);
+    let tenant_file = match &config.tenant_file {
+        Some(path) => {
+            let file = tenant_file::read(path)?;
+            tenant_file::check_before_creating(&config, &file).await?;
+            Some((path.display().to_string(), file))
+        }
+        None => None,
+    };
     let listener = server::bind(config.listen).await?;
-    let tenant = Tenant::open(config).await?;
-    if let Some(path) = &tenant.config.tenant_file {
-        let file = tenant_file::read(path)?;
-        let report = tenant_file::apply_file(&tenant, &file).await?;
-        tenant_file::log_report(&report, &path.display().to_string());
+    let tenant = Tenant::open(config, Access::ReadWrite).await?;
+    if let Some((path, file)) = &tenant_file {
+        let report = tenant_file::apply_file(&tenant, file).await?;
+        tenant_file::log_report(&report, path);
         tenant_file::print_generated_secrets(&report);
     }
     let provider = server::provider(&tenant).await?;

@@ -7,6 +7,7 @@
 mod cli {
     pub mod apps_apis_grants;
     pub mod config;
+    pub mod data_dir;
     pub mod hardening;
     pub mod keys;
     pub mod mail;

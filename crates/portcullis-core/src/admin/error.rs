@@ -38,6 +38,9 @@ pub enum AdminError {
         entry: String,
         error: Box<AdminError>,
     },
+    /// Several problems, each shown on its own line (a tenant file reports all of them at once).
+    #[error("{} problems:{}", .0.len(), lines(.0))]
+    Problems(Vec<AdminError>),
     /// An environment variable a tenant file names is not set.
     #[error("environment variable {0} is not set (or is not valid UTF-8)")]
     MissingEnv(String),
@@ -49,6 +52,11 @@ pub enum AdminError {
     Key(KeyError),
     #[error("database: {0}")]
     Store(StoreError),
+}
+
+/// `\n  a\n  b`: each problem on an indented line.
+fn lines(problems: &[AdminError]) -> String {
+    problems.iter().map(|p| format!("\n  {p}")).collect()
 }
 
 impl From<PasswordError> for AdminError {
@@ -91,6 +99,15 @@ impl AdminError {
         AdminError::AlreadyExists {
             what,
             key: key.into(),
+        }
+    }
+
+    /// One problem as itself, several as [`AdminError::Problems`]; `None` when there are none.
+    pub fn all(mut problems: Vec<AdminError>) -> Option<Self> {
+        match problems.len() {
+            0 => None,
+            1 => problems.pop(),
+            _ => Some(AdminError::Problems(problems)),
         }
     }
 

@@ -58,6 +58,18 @@ async fn authorize(s: &AppState, headers: &HeaderMap, params: Params) -> Respons
 /// Delivers an authorization response in its mode. `redirect_status` is 302 for a plain
 /// GET and 303 after a credential POST (RFC 9700 §4.12: never 307).
 pub fn respond(r: AuthorizationResponse, redirect_status: StatusCode) -> Response {
+    let rejection = r
+        .error
+        .as_ref()
+        .map(crate::rejections::Rejection::from_error);
+    let response = deliver(r, redirect_status);
+    match rejection {
+        Some(rejection) => rejection.attach(response),
+        None => response,
+    }
+}
+
+fn deliver(r: AuthorizationResponse, redirect_status: StatusCode) -> Response {
     match r.mode {
         ResponseMode::Query => redirect(redirect_status, &r.query_url()),
         ResponseMode::Fragment => redirect(redirect_status, &r.fragment_url()),

@@ -67,7 +67,7 @@ pub async fn not_found() -> Response {
 }
 
 pub async fn method_not_allowed() -> Response {
-    crate::errors::no_store(
+    let response = crate::errors::no_store(
         (
             StatusCode::METHOD_NOT_ALLOWED,
             axum::Json(serde_json::json!({
@@ -76,5 +76,7 @@ pub async fn method_not_allowed() -> Response {
             })),
         )
             .into_response(),
-    )
+    );
+    crate::rejections::Rejection::new("invalid_request", "HTTP method not allowed here")
+        .attach(response)
 }

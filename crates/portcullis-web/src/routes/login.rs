@@ -101,7 +101,7 @@ pub async fn login_submit(
                 tracing::error!(error = %inner, "sign-in failed");
             }
             let message = e.to_string();
-            return render(
+            let page = render(
                 p,
                 &headers,
                 &form.state,
@@ -111,6 +111,9 @@ pub async fn login_submit(
                 status,
             )
             .await;
+            return crate::rejections::Rejection::new("login_failed", message)
+                .for_client(tx.params.get("client_id"))
+                .attach(page);
         }
     };
     flow::signed_in(p, &headers, Some(tx), &user, StepKind::Password, || {

@@ -109,6 +109,7 @@ fn confirm_page(p: &Provider, headers: &HeaderMap, plan: &LogoutPlan) -> Respons
         StatusCode::OK,
         &LogoutConfirmPage {
             app_name: plan.client_name.as_deref(),
+            back: plan.redirect.as_deref().unwrap_or("/"),
             plan: &sealed,
             csrf: &form.token,
         },

@@ -2,13 +2,12 @@
 
 use crate::context::Tenant;
 use crate::output::json;
-use crate::tenant_file::{apply_file, print_generated_secrets, read};
-use portcullis_core::admin::tenant::Action;
-use std::path::Path;
+use crate::tenant_file::{apply_file, print_generated_secrets};
+use portcullis_core::admin::tenant::{Action, TenantFile};
 
-pub async fn run(t: &Tenant, file: &Path, as_json: bool) -> anyhow::Result<()> {
-    let parsed = read(file)?;
-    let report = apply_file(t, &parsed).await?;
+/// Applies an already read (and checked) tenant file.
+pub async fn run(t: &Tenant, parsed: &TenantFile, as_json: bool) -> anyhow::Result<()> {
+    let report = apply_file(t, parsed).await?;
     if as_json {
         let changes: Vec<_> = report
             .changes

@@ -55,7 +55,11 @@ pub async fn run(t: &Tenant, cmd: UsersCommand, as_json: bool) -> anyhow::Result
         }
         UsersCommand::Show { user } => {
             let user = users::find_user(store, &user).await?;
-            show(&user, as_json, "user");
+            if as_json {
+                json(&views::user(&user));
+            } else {
+                details(&user);
+            }
         }
         UsersCommand::SetPassword { user, password } => {
             let Some(password) = read_password(&password)? else {
@@ -85,6 +89,40 @@ fn show(user: &User, as_json: bool, what: &str) {
         json(&views::user(user));
     } else {
         println!("{what} {} ({})", user.email, user.user_id);
+    }
+}
+
+/// Every field of a user, one per line (never the password hash).
+fn details(u: &User) {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
+    let rows = [
+        ("user_id", u.user_id.clone()),
+        ("email", u.email.clone()),
+        ("verified", yes_no(u.email_verified)),
+        ("name", opt(&u.name)),
+        ("given name", opt(&u.given_name)),
+        ("family name", opt(&u.family_name)),
+        ("nickname", opt(&u.nickname)),
+        ("picture", opt(&u.picture)),
+        (
+            "password",
+            if u.password_hash.is_some() {
+                "set"
+            } else {
+                "none"
+            }
+            .to_owned(),
+        ),
+        (
+            "status",
+            if u.blocked { "blocked" } else { "active" }.to_owned(),
+        ),
+        ("created", time(u.created_at)),
+        ("updated", time(u.updated_at)),
+    ];
+    for (k, v) in rows {
+        println!("  {k:<12} {v}");
     }
 }
 

@@ -10,6 +10,8 @@ use std::path::PathBuf;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4000";
 /// Default data directory.
 pub const DEFAULT_DATA_DIR: &str = "./portcullis-data";
+/// The data directory of `portcullis dev` (and of the CLI with `--dev`).
+pub const DEV_DATA_DIR: &str = "./portcullis-dev-data";
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,10 +60,10 @@ impl Problems {
 }
 
 impl Config {
-    /// Applies defaults and validates. The error lists every problem, one per line, each
-    /// starting with the setting's name.
-    pub fn from_file(file: FileConfig) -> Result<Config, String> {
-        let mut problems = Problems::default();
+    /// Applies defaults and validates. The error lists every problem (`earlier` ones first,
+    /// e.g. settings of the wrong type), one per line, each starting with the setting's name.
+    pub fn from_file(file: FileConfig, earlier: Vec<String>) -> Result<Config, String> {
+        let mut problems = Problems(earlier);
         if let Some(v) = file.version.filter(|v| *v != 1) {
             problems.add("version", format!("{v} is not supported (only 1 exists)"));
         }
@@ -115,11 +117,13 @@ impl Config {
             }
         };
         let log_level = file.log_level.clone().unwrap_or_else(|| "info".to_owned());
-        if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
-            problems.add(
-                "log_level",
-                format!("{log_level:?} is not a filter like info or portcullis=debug"),
-            );
+        if let Err(e) = check_log_filter(&log_level) {
+            problems.add("log_level", e);
+        }
+        if let Ok(rust_log) = std::env::var("RUST_LOG")
+            && let Err(e) = check_log_filter(&rust_log)
+        {
+            problems.add("RUST_LOG", e);
         }
         let trusted_proxies = parse_proxies(file.trusted_proxies.as_deref(), &mut problems);
         let mail = crate::mail::MailConfig::from_settings(
@@ -153,6 +157,41 @@ impl Config {
             }
         }
     }
+}
+
+/// The levels a log filter directive may name.
+const LEVELS: &[&str] = &["trace", "debug", "info", "warn", "error", "off"];
+
+/// Checks a tracing filter (`log_level`, `RUST_LOG`): comma-separated directives, each a level
+/// or `target=level`. A bare word that is not a level is refused: tracing would read
+/// `verbose` as "everything from the target named verbose" and log nothing at all.
+pub fn check_log_filter(text: &str) -> Result<(), String> {
+    let directives: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    if directives.is_empty() {
+        return Err("is empty; use a level such as info".to_owned());
+    }
+    for directive in directives {
+        let level = match directive.rsplit_once('=') {
+            Some((target, _)) if target.trim().is_empty() => {
+                return Err(format!("{directive:?} names no target before ="));
+            }
+            Some((_, level)) => level,
+            None => directive,
+        };
+        if !LEVELS.contains(&level.trim().to_ascii_lowercase().as_str()) {
+            return Err(format!(
+                "{directive:?} is not a level ({}) or a target=level directive such as portcullis_web=debug",
+                LEVELS.join(", ")
+            ));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(text)
+        .map(|_| ())
+        .map_err(|e| format!("{text:?}: {e}"))
 }
 
 /// Sets and checks the lifetimes: every one positive, codes at most 60 s, idle limits within

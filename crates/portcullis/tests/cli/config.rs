@@ -33,8 +33,10 @@ fn invalid_settings_are_listed_with_their_names() {
         "issuer = \"https://id.example.com\"\nlisten_addr = \"x\"\n",
     );
     let err = sb.run(&["users", "list"]).failure();
-    assert!(err.contains("unknown field: found `listen_addr`"), "{err}");
-    assert!(err.contains("portcullis.toml"), "{err}");
+    assert!(
+        err.contains("listen_addr: unknown setting (in portcullis.toml); did you mean listen?"),
+        "{err}"
+    );
 
     std::fs::write(&file, "code_lifetime = 600\nlog_format = \"xml\"\n").unwrap();
     let err = sb.run(&["users", "list"]).failure();
@@ -73,11 +75,11 @@ fn invalid_settings_are_listed_with_their_names() {
 fn environment_overrides_the_file() {
     let sb = Sandbox::new();
     sb.write("custom.toml", "data_dir = \"from-file\"\n");
-    sb.run(&["--config", "custom.toml", "apis", "list"])
+    sb.run(&["--config", "custom.toml", "keys", "rotate"])
         .success();
     assert!(sb.path().join("from-file/portcullis.db").exists());
     sb.run_with(
-        &["--config", "custom.toml", "apis", "list"],
+        &["--config", "custom.toml", "keys", "rotate"],
         &[("PORTCULLIS_DATA_DIR", "from-env")],
         "",
     )
@@ -86,7 +88,7 @@ fn environment_overrides_the_file() {
     let db = sb.path().join("explicit.db");
     let url = format!("sqlite://{}", db.display());
     sb.run_with(
-        &["apis", "list"],
+        &["keys", "rotate"],
         &[("PORTCULLIS_DATABASE_URL", url.as_str())],
         "",
     )
@@ -99,7 +101,7 @@ fn environment_overrides_the_file() {
 fn the_master_key_file_is_created_with_mode_0600_and_reused() {
     use std::os::unix::fs::PermissionsExt as _;
     let sb = Sandbox::new();
-    let run = sb.run(&["users", "list"]);
+    let run = sb.run(&["keys", "rotate"]);
     assert!(run.ok, "{run:?}");
     let path = sb.data_dir().join("master.key");
     assert!(
@@ -117,4 +119,58 @@ fn the_master_key_file_is_created_with_mode_0600_and_reused() {
         "{again:?}"
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), key);
+}
+
+#[test]
+fn a_setting_of_the_wrong_type_hides_no_other_problem() {
+    let sb = Sandbox::new();
+    sb.write(
+        "portcullis.toml",
+        "code_lifetime = \"soon\"\nlisten = \"nowhere\"\nmax_failed_logins = \"many\"\nisuer = \"https://id.example.com\"\n",
+    );
+    let err = sb
+        .run_with(
+            &["users", "list"],
+            &[("PORTCULLIS_LOG_LEVEL", "verbose")],
+            "",
+        )
+        .failure();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines[0], "error: invalid configuration:", "{err}");
+    for expected in [
+        "  code_lifetime: expected a whole number of seconds, found string \"soon\" (in portcullis.toml)",
+        "  max_failed_logins: expected a whole number, found string \"many\" (in portcullis.toml)",
+        "  isuer: unknown setting (in portcullis.toml); did you mean issuer?",
+        "  listen: \"nowhere\" is not a socket address like 127.0.0.1:4000 or 0.0.0.0:443",
+        "  log_level: \"verbose\" is not a level (trace, debug, info, warn, error, off) or a target=level directive such as portcullis_web=debug",
+    ] {
+        assert!(lines.contains(&expected), "missing {expected:?} in:\n{err}");
+    }
+    assert_eq!(lines.len(), 6, "one line per problem, nothing else: {err}");
+    assert!(!err.contains("``"), "no mangled backticks: {err}");
+    assert!(
+        !sb.data_dir().exists(),
+        "a bad configuration creates nothing"
+    );
+}
+
+#[test]
+fn rust_log_is_validated_and_unknown_portcullis_variables_are_warned_about() {
+    let sb = Sandbox::new();
+    let run = sb.run_with(
+        &["users", "list"],
+        &[
+            ("RUST_LOG", "loud"),
+            ("PORTCULLIS_ISSUR", "https://id.example.com/"),
+        ],
+        "",
+    );
+    assert!(
+        run.stderr.contains(
+            "warning: PORTCULLIS_ISSUR is not a Portcullis setting and is ignored (did you mean PORTCULLIS_ISSUER?)"
+        ),
+        "{run:?}"
+    );
+    let err = run.failure();
+    assert!(err.contains("  RUST_LOG: \"loud\" is not a level"), "{err}");
 }

@@ -3,12 +3,9 @@ use super::support::Sandbox;
 #[test]
 fn keys_rotate_and_list() {
     let sb = Sandbox::new();
-    let before = sb.run(&["keys", "list", "--json"]).json();
-    assert_eq!(
-        before.as_array().unwrap().len(),
-        0,
-        "no keys before the first start"
-    );
+    let err = sb.run(&["keys", "list", "--json"]).failure();
+    assert!(err.starts_with("error: no Portcullis data in"), "{err}");
+    assert!(!sb.data_dir().exists(), "listing creates nothing");
     let after = sb.run(&["keys", "rotate", "--json"]).json();
     let states: Vec<&str> = after
         .as_array()

@@ -164,3 +164,207 @@ async fn serve_applies_the_tenant_file_and_listens_where_configured() {
     assert!(json_lines > 0, "JSON logs: {logs}");
     assert!(logs.contains("created"), "{logs}");
 }
+
+/// The value of the hidden form field `name` in an HTML page.
+fn hidden_field(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn rejected_requests_are_logged_at_info_with_the_client_and_reason_never_a_secret() {
+    let sb = Sandbox::new();
+    let password = "the-right-password-1234";
+    let wrong_password = "a-wrong-password-5678";
+    let secret = "web-secret-0123456789-0123456789-abcdef";
+    let wrong_secret = "not-the-secret-0123456789-0123456789-xyz";
+    sb.write(
+        "tenant.toml",
+        &format!(
+            "[[applications]]\nclient_id = \"web\"\nname = \"Web\"\napp_type = \"regular_web\"\n\
+             callbacks = [\"http://localhost:3000/callback\"]\nclient_secret = \"{secret}\"\n\
+             [[users]]\nemail = \"ana@example.com\"\npassword = \"{password}\"\n"
+        ),
+    );
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = sb
+        .command(&["serve"])
+        .envs([
+            ("PORTCULLIS_LISTEN", listen.as_str()),
+            ("PORTCULLIS_TENANT_FILE", "tenant.toml"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{base}/healthz"), &mut child).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let authorize = |client: &str, redirect: &str| {
+        format!(
+            "{base}/authorize?client_id={client}&response_type=code&scope=openid&state=s&redirect_uri={redirect}"
+        )
+    };
+
+    let r = http
+        .get(authorize("nobody", "http://localhost:3000/callback"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = http
+        .get(authorize("web", "http://localhost:9999/elsewhere"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = http
+        .post(format!("{base}/oauth/token"))
+        .basic_auth("web", Some(wrong_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    // A wrong password on the hosted sign-in page.
+    let r = http
+        .get(authorize("web", "http://localhost:3000/callback"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    let login = format!("{base}{}", r.headers()["location"].to_str().unwrap());
+    let page = http.get(&login).send().await.unwrap().text().await.unwrap();
+    let r = http
+        .post(format!("{base}/u/login"))
+        .form(&[
+            ("state", hidden_field(&page, "state").as_str()),
+            ("csrf", hidden_field(&page, "csrf").as_str()),
+            ("email", "ana@example.com"),
+            ("password", wrong_password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    assert!(terminate(&mut child));
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(
+        !logs.contains('\x1b'),
+        "no ANSI codes when stderr is not a terminal: {logs:?}"
+    );
+    for secret_value in [secret, wrong_secret, password, wrong_password] {
+        assert!(
+            !logs.contains(secret_value),
+            "{secret_value} logged: {logs}"
+        );
+    }
+    let rejected: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("request rejected"))
+        .collect();
+    for expected in [
+        [
+            "INFO",
+            "error=\"invalid_request\"",
+            "client_id=\"nobody\"",
+            "unknown client_id nobody",
+        ],
+        [
+            "INFO",
+            "error=\"invalid_request\"",
+            "client_id=\"web\"",
+            "redirect_uri http://localhost:9999/elsewhere",
+        ],
+        [
+            "INFO",
+            "error=\"invalid_client\"",
+            "client_id=\"web\"",
+            "Client authentication failed",
+        ],
+        [
+            "INFO",
+            "error=\"login_failed\"",
+            "client_id=\"web\"",
+            "Wrong email or password",
+        ],
+    ] {
+        assert!(
+            rejected
+                .iter()
+                .any(|l| expected.iter().all(|part| l.contains(part))),
+            "no line with {expected:?} in:\n{logs}"
+        );
+    }
+    assert_eq!(rejected.len(), 4, "one line per rejected request:\n{logs}");
+}
+
+#[tokio::test]
+async fn dev_uses_a_configured_issuer_and_names_the_settings_it_ignores() {
+    let sb = Sandbox::new();
+    let port = free_port();
+    let issuer = format!("http://127.0.0.1:{port}/");
+    let mut child = sb
+        .command(&["dev", "--port", &port.to_string(), "--data-dir", "dev-data"])
+        .envs([
+            ("PORTCULLIS_ISSUER", issuer.as_str()),
+            ("PORTCULLIS_DATA_DIR", "elsewhere"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let body = wait_for(
+        &format!("http://127.0.0.1:{port}/.well-known/openid-configuration"),
+        &mut child,
+    )
+    .await;
+    let discovery: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(discovery["issuer"], issuer.as_str());
+    assert!(terminate(&mut child));
+    let banner = stdout_of(&mut child);
+    assert!(
+        banner.contains(&format!("Issuer       {issuer}")),
+        "{banner}"
+    );
+    assert!(
+        banner.contains(&format!(
+            "{issuer}authorize?client_id=demo-web&response_type=code&redirect_uri=http://localhost:3000/callback"
+        )),
+        "the sign-in URL to open: {banner}"
+    );
+    assert!(
+        banner.contains("cargo run -p portcullis-axum --example web-app"),
+        "the demo app command: {banner}"
+    );
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(
+        logs.contains("note: `portcullis dev` ignores data_dir"),
+        "{logs}"
+    );
+    assert!(!sb.path().join("elsewhere").exists());
+    assert!(sb.path().join("dev-data/master.key").exists());
+}

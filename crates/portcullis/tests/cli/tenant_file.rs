@@ -14,9 +14,35 @@ const EXAMPLE_ENV: &[(&str, &str)] = &[
 ];
 
 #[test]
-fn example_tenant_file_applies_and_reapplying_changes_nothing() {
+fn example_tenant_file_applies_as_shipped_without_any_variable() {
     let sb = Sandbox::new();
     let file = sb.write("tenant.toml", EXAMPLE);
+    let out = sb.run(&["apply", file.to_str().unwrap()]).success();
+    assert!(out.contains("9 created, 0 updated, 0 unchanged"), "{out}");
+    for id in ["acme-web", "acme-billing-worker"] {
+        assert!(
+            out.contains(&format!("generated client secret for {id}: ")),
+            "{out}"
+        );
+    }
+    assert!(
+        sb.run(&["apply", file.to_str().unwrap()])
+            .success()
+            .starts_with("no changes")
+    );
+}
+
+/// The example with its commented `*_env` lines switched on.
+fn example_with_env() -> String {
+    EXAMPLE
+        .replace("# client_secret_env", "client_secret_env")
+        .replace("# password_env", "password_env")
+}
+
+#[test]
+fn example_tenant_file_applies_and_reapplying_changes_nothing() {
+    let sb = Sandbox::new();
+    let file = sb.write("tenant.toml", &example_with_env());
     let file = file.to_str().unwrap();
     let first = sb.run_with(&["apply", file], EXAMPLE_ENV, "").success();
     assert!(first.contains("created application acme-web"), "{first}");
@@ -101,11 +127,9 @@ fn invalid_tenant_files_are_refused_with_the_entry_named() {
         ),
         "{err}"
     );
-    let listed = sb.run(&["apps", "list", "--json"]).json();
-    assert_eq!(
-        listed.as_array().unwrap().len(),
-        0,
-        "a bad file changes nothing"
+    assert!(
+        !sb.data_dir().exists(),
+        "a bad file creates no data directory, key or database"
     );
 
     let typo = sb.write(
@@ -113,8 +137,10 @@ fn invalid_tenant_files_are_refused_with_the_entry_named() {
         "[[apis]]\nidentifer = \"https://api.example\"\n",
     );
     let err = sb.run(&["apply", typo.to_str().unwrap()]).failure();
-    assert!(err.contains("unknown field `identifer`"), "{err}");
-    assert!(err.contains("line 2"), "{err}");
+    assert!(
+        err.contains("apis[0] (line 2): unknown field `identifer`"),
+        "{err}"
+    );
 
     let missing = sb.run(&["apply", "nope.toml"]).failure();
     assert!(
@@ -133,4 +159,51 @@ fn invalid_tenant_files_are_refused_with_the_entry_named() {
         ),
         "{err}"
     );
+}
+
+#[test]
+fn every_problem_of_a_tenant_file_is_listed_in_one_run() {
+    let sb = Sandbox::new();
+    let malformed = sb.write(
+        "malformed.toml",
+        "[[applications]]\nclient_id = \"a\"\nname = \"A\"\napp_type = \"spa\"\ncallback = []\n\n\
+         [[applications]]\nclient_id = \"b\"\nname = \"B\"\n\n\
+         [[apis]]\nidentifier = 42\n",
+    );
+    let err = sb.run(&["apply", malformed.to_str().unwrap()]).failure();
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(lines[0].ends_with("malformed.toml: 3 problems:"), "{err}");
+    assert!(
+        lines[1].starts_with("  applications[0] (line 5): unknown field `callback`"),
+        "{err}"
+    );
+    assert!(
+        lines[2].starts_with("  applications[1] (line 7): missing field `app_type`"),
+        "{err}"
+    );
+    assert!(
+        lines[3]
+            == "  apis[0] (line 12): identifier: invalid type: integer `42`, expected a string",
+        "{err}"
+    );
+
+    let invalid = sb.write(
+        "invalid.toml",
+        "[[applications]]\nclient_id = \"web\"\nname = \"Web\"\napp_type = \"regular_web\"\ncallbacks = [\"http://evil.example/cb\"]\n\n\
+         [[apis]]\nidentifier = \"not a uri\"\n\n\
+         [[users]]\nemail = \"nobody\"\n",
+    );
+    let err = sb.run(&["apply", invalid.to_str().unwrap()]).failure();
+    assert!(err.starts_with("error: 3 problems:"), "{err}");
+    for entry in [
+        "applications[0] (web)",
+        "apis[0] (not a uri)",
+        "users[0] (nobody)",
+    ] {
+        assert!(
+            err.contains(&format!("\n  {entry}: ")),
+            "{entry} missing: {err}"
+        );
+    }
+    assert!(!sb.data_dir().exists(), "nothing created");
 }

@@ -49,6 +49,18 @@ pub async fn apply(
     Ok(report)
 }
 
+/// Checks a tenant file as [`apply`] would, without writing anything: `Ok` when applying it to
+/// `store` would pass validation. Run against an empty store, it validates a file before any
+/// database exists.
+pub async fn check(
+    store: &dyn Store,
+    tenant: &TenantFile,
+    env: EnvLookup<'_>,
+    now: UnixTime,
+) -> AdminResult<()> {
+    plan(store, tenant, env, now).await.map(|_| ())
+}
+
 async fn apply_api(store: &dyn Store, want: Api, report: &mut ApplyReport) -> AdminResult<()> {
     let key = want.identifier.clone();
     let Some(mut have) = store.get_api_by_identifier(&want.identifier).await? else {

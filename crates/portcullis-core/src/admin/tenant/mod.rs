@@ -6,7 +6,7 @@ mod file;
 mod plan;
 mod report;
 
-pub use apply::apply;
+pub use apply::{apply, check};
 pub use file::{ApiEntry, AppEntry, GrantEntry, TENANT_FILE_VERSION, TenantFile, UserEntry};
 pub use plan::EnvLookup;
 pub use report::{Action, ApplyReport, Change, EntryKind};

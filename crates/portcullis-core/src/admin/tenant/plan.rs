@@ -59,15 +59,18 @@ fn duplicate(what: &'static str, key: &str, first: usize) -> AdminError {
     )
 }
 
-/// Checks the whole file against itself and the store.
+/// Checks the whole file against itself and the store. Every entry is checked: the error lists
+/// every problem, each with its entry. An entry that refers to an entry already refused (a
+/// grant of an invalid application) is not reported again.
 pub(crate) async fn plan(
     store: &dyn Store,
     tenant: &TenantFile,
     env: EnvLookup<'_>,
     now: UnixTime,
 ) -> AdminResult<Plan> {
+    let mut problems: Vec<AdminError> = Vec::new();
     if tenant.version != TENANT_FILE_VERSION {
-        return Err(AdminError::invalid(
+        problems.push(AdminError::invalid(
             "version",
             format!(
                 "this Portcullis reads tenant files of version {TENANT_FILE_VERSION}, not {}",
@@ -76,10 +79,15 @@ pub(crate) async fn plan(
         ));
     }
     let mut apis: Vec<Api> = Vec::new();
+    let mut refused_apis: Vec<&str> = Vec::new();
     for (i, e) in tenant.apis.iter().enumerate() {
         let name = format!("apis[{i}] ({})", e.identifier);
-        if let Some(first) = apis.iter().position(|a| a.identifier == e.identifier) {
-            return Err(duplicate("API", &e.identifier, first).in_entry(name));
+        if let Some(first) = tenant.apis[..i]
+            .iter()
+            .position(|a| a.identifier == e.identifier)
+        {
+            problems.push(duplicate("API", &e.identifier, first).in_entry(name));
+            continue;
         }
         let new = NewApi {
             identifier: e.identifier.clone(),
@@ -89,14 +97,24 @@ pub(crate) async fn plan(
             allow_offline_access: e.allow_offline_access,
             introspection_clients: e.introspection_clients.clone(),
         };
-        apis.push(build_api(new, now).map_err(|err| err.in_entry(name))?);
+        match build_api(new, now) {
+            Ok(api) => apis.push(api),
+            Err(err) => {
+                refused_apis.push(&e.identifier);
+                problems.push(err.in_entry(name));
+            }
+        }
     }
 
     let mut apps: Vec<(Client, Option<Secret>)> = Vec::new();
+    let mut refused_apps: Vec<&str> = Vec::new();
     for (i, e) in tenant.applications.iter().enumerate() {
         let name = format!("applications[{i}] ({})", e.client_id);
         let build = || -> AdminResult<(Client, Option<Secret>)> {
-            if let Some(first) = apps.iter().position(|(c, _)| c.client_id == e.client_id) {
+            if let Some(first) = tenant.applications[..i]
+                .iter()
+                .position(|a| a.client_id == e.client_id)
+            {
                 return Err(duplicate("client_id", &e.client_id, first));
             }
             let secret =
@@ -116,17 +134,27 @@ pub(crate) async fn plan(
             };
             Ok((build_client(&new, now)?, secret))
         };
-        let app = build().map_err(|err| err.in_entry(name))?;
-        apps.push(app);
+        match build() {
+            Ok(app) => apps.push(app),
+            Err(err) => {
+                refused_apps.push(&e.client_id);
+                problems.push(err.in_entry(name));
+            }
+        }
     }
 
     let mut grants: Vec<(String, String, Vec<String>)> = Vec::new();
     for (i, e) in tenant.client_grants.iter().enumerate() {
         let name = format!("client_grants[{i}] ({} → {})", e.client_id, e.audience);
+        if refused_apps.contains(&e.client_id.as_str())
+            || refused_apis.contains(&e.audience.as_str())
+        {
+            continue;
+        }
         let check = async {
-            if let Some(first) = grants
+            if let Some(first) = tenant.client_grants[..i]
                 .iter()
-                .position(|(c, a, _)| *c == e.client_id && *a == e.audience)
+                .position(|g| g.client_id == e.client_id && g.audience == e.audience)
             {
                 return Err(duplicate(
                     "grant",
@@ -152,7 +180,10 @@ pub(crate) async fn plan(
             check_grant(&client, &api, &scopes)?;
             Ok((e.client_id.clone(), e.audience.clone(), scopes))
         };
-        grants.push(check.await.map_err(|err: AdminError| err.in_entry(name))?);
+        match check.await {
+            Ok(grant) => grants.push(grant),
+            Err(err) => problems.push(err.in_entry(name)),
+        }
     }
 
     let mut users: Vec<PlannedUser> = Vec::new();
@@ -160,7 +191,10 @@ pub(crate) async fn plan(
         let name = format!("users[{i}] ({})", e.email);
         let check = async {
             let email = normalize_email(&e.email)?;
-            if let Some(first) = users.iter().position(|u| u.entry.email == email) {
+            if let Some(first) = tenant.users[..i]
+                .iter()
+                .position(|u| normalize_email(&u.email).is_ok_and(|other| other == email))
+            {
                 return Err(duplicate("email", &email, first));
             }
             let password = literal_or_env("password", &e.password, &e.password_env, env)?;
@@ -191,7 +225,13 @@ pub(crate) async fn plan(
             entry.password = None;
             Ok(PlannedUser { entry, password })
         };
-        users.push(check.await.map_err(|err: AdminError| err.in_entry(name))?);
+        match check.await {
+            Ok(user) => users.push(user),
+            Err(err) => problems.push(err.in_entry(name)),
+        }
+    }
+    if let Some(err) = AdminError::all(problems) {
+        return Err(err);
     }
     Ok(Plan {
         apis,

@@ -261,6 +261,77 @@ callbacks = ["http://evil.example/cb"]
     }
 }
 
+#[tokio::test]
+async fn every_problem_of_a_file_is_reported_at_once_with_its_entry() {
+    let env = Env::new().await;
+    let text = r#"
+version = 3
+
+[[apis]]
+identifier = "not a uri"
+
+[[applications]]
+client_id = "web"
+name = "Web"
+app_type = "regular_web"
+callbacks = ["http://evil.example/cb"]
+
+[[applications]]
+client_id = "spa"
+name = "SPA"
+app_type = "single_page"
+
+[[applications]]
+client_id = "ok"
+name = "OK"
+app_type = "spa"
+
+[[applications]]
+client_id = "ok"
+name = "OK again"
+app_type = "spa"
+
+[[client_grants]]
+client_id = "web"
+audience = "https://api.example"
+
+[[client_grants]]
+client_id = "ghost"
+audience = "https://api.example"
+
+[[users]]
+email = "not-an-email"
+
+[[users]]
+email = "b@example.com"
+password_env = "UNSET_VARIABLE"
+"#;
+    let err = apply_text(&env, text).await.unwrap_err().to_string();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines[0], "8 problems:", "{err}");
+    for expected in [
+        "  version: this Portcullis reads tenant files of version 1, not 3",
+        "  apis[0] (not a uri): ",
+        "  applications[0] (web): callback \"http://evil.example/cb\" uses http",
+        "  applications[1] (spa): ",
+        "  applications[3] (ok): entry: client_id \"ok\" is already declared at index 2",
+        "  client_grants[1] (ghost → https://api.example): no application \"ghost\"",
+        "  users[0] (not-an-email): ",
+        "  users[1] (b@example.com): environment variable UNSET_VARIABLE is not set",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(expected)),
+            "missing {expected:?} in:\n{err}"
+        );
+    }
+    // The grant of the refused application `web` is not reported a second time.
+    assert!(!err.contains("client_grants[0]"), "{err}");
+    assert!(
+        apps::list_apps(env.s()).await.unwrap().is_empty(),
+        "nothing written"
+    );
+}
+
 #[test]
 fn unknown_fields_are_refused() {
     let err = toml::from_str::<TenantFile>(
