@@ -38,6 +38,7 @@ mod users;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use portcullis_store::DatabaseTooNew;
 use portcullis_store::{StoreError, StoreResult};
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -58,21 +59,6 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
-}
-
-/// The database holds a migration this build does not know: a newer Portcullis migrated it.
-/// Running an older binary on it could misread or corrupt records, so it is refused.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "the database is at schema migration {found}, newer than this Portcullis knows (up to \
-     {known}): it was migrated by a newer release. Run that release (or newer), or restore a \
-     backup taken before the upgrade"
-)]
-pub struct DatabaseTooNew {
-    /// The unknown migration found in the database.
-    pub found: i64,
-    /// The newest migration this build carries.
-    pub known: i64,
 }
 
 impl PostgresStore {

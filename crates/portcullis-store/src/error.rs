@@ -26,3 +26,19 @@ impl StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The database holds a schema migration this build does not know: a newer release migrated it.
+/// Running an older binary on it could misread or corrupt records, so every backend refuses to
+/// open it (wrapped in [`StoreError::Backend`]).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the database is at schema migration {found}, newer than this Portcullis knows (up to \
+     {known}): it was migrated by a newer release. Run that release (or newer), or restore a \
+     backup taken before the upgrade"
+)]
+pub struct DatabaseTooNew {
+    /// The unknown migration found in the database.
+    pub found: i64,
+    /// The newest migration this build carries.
+    pub known: i64,
+}
