@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod config;
 mod context;
+mod database;
 mod dev;
 mod master_key;
 mod output;
@@ -38,6 +39,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let as_json = cli.json;
     match cli.command {
         Command::Serve => serve(config).await,
+        Command::Migrate => migrate(&config, as_json).await,
         Command::Dev(_) => Ok(()),
         command => {
             let tenant = Tenant::open(config).await?;
@@ -48,12 +50,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Command::Apis(c) => commands::apis::run(&tenant, c, as_json).await,
                 Command::Grants(c) => commands::grants::run(&tenant, c, as_json).await,
                 Command::Keys(c) => commands::keys::run(&tenant, c, as_json).await,
-                Command::Serve | Command::Dev(_) => Ok(()),
+                Command::Serve | Command::Migrate | Command::Dev(_) => Ok(()),
             };
-            tenant.store.close().await;
+            tenant.database.close().await;
             result
         }
     }
+}
+
+/// `portcullis migrate`: for operators who run migrations as a separate step (before rolling
+/// out replicas). Needs only `database_url`, not the master key.
+async fn migrate(config: &config::Config, as_json: bool) -> anyhow::Result<()> {
+    let db = database::open_store(&config.database_url).await?;
+    let version = db.schema_version().await;
+    db.close().await;
+    let version = version?;
+    let url = database::redacted(&config.database_url);
+    if as_json {
+        let out = serde_json::json!({ "database": url, "schema_version": version });
+        println!("{out}");
+    } else {
+        println!("{url}: migrated, at schema migration {version}");
+    }
+    Ok(())
 }
 
 /// `portcullis serve`.

@@ -9,6 +9,7 @@ mod cli {
     pub mod config;
     pub mod hardening;
     pub mod keys;
+    pub mod postgres;
     pub mod serve;
     pub mod support;
     pub mod tenant_file;
