@@ -30,6 +30,9 @@ impl ApiStore for PostgresStore {
     }
 
     async fn get_api(&self, api_id: &str) -> StoreResult<Option<Api>> {
+        if crate::unstorable(api_id) {
+            return Ok(None);
+        }
         sqlx::query(concat!(
             "SELECT ",
             api_columns!(),
@@ -45,6 +48,9 @@ impl ApiStore for PostgresStore {
     }
 
     async fn get_api_by_identifier(&self, identifier: &str) -> StoreResult<Option<Api>> {
+        if crate::unstorable(identifier) {
+            return Ok(None);
+        }
         sqlx::query(concat!(
             "SELECT ",
             api_columns!(),
@@ -135,6 +141,9 @@ impl ApiStore for PostgresStore {
         client_id: &str,
         audience: &str,
     ) -> StoreResult<Option<ClientGrant>> {
+        if crate::unstorable(client_id) || crate::unstorable(audience) {
+            return Ok(None);
+        }
         sqlx::query(concat!(
             "SELECT ",
             client_grant_columns!(),

@@ -33,6 +33,9 @@ impl ClientStore for PostgresStore {
     }
 
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<Client>> {
+        if crate::unstorable(client_id) {
+            return Ok(None);
+        }
         sqlx::query(concat!(
             "SELECT ",
             client_columns!(),

@@ -40,6 +40,9 @@ impl GrantStore for PostgresStore {
     }
 
     async fn get_code(&self, code_hash: &str) -> StoreResult<Option<AuthorizationCode>> {
+        if crate::unstorable(code_hash) {
+            return Ok(None);
+        }
         let row = sqlx::query(concat!(
             "SELECT ",
             code_columns!(),
@@ -53,6 +56,9 @@ impl GrantStore for PostgresStore {
     }
 
     async fn consume_code(&self, code_hash: &str, now: UnixTime) -> StoreResult<AuthorizationCode> {
+        if crate::unstorable(code_hash) {
+            return Err(StoreError::NotFound);
+        }
         // One statement: of many concurrent callers, exactly one sees `used_at IS NULL` (the
         // others wait for its row lock and re-check the condition on the updated row).
         let claimed = sqlx::query(concat!(
@@ -87,6 +93,9 @@ impl GrantStore for PostgresStore {
     }
 
     async fn session_client_ids(&self, session_id: &str) -> StoreResult<Vec<String>> {
+        if crate::unstorable(session_id) {
+            return Ok(Vec::new());
+        }
         sqlx::query_scalar(
             "SELECT client_id FROM grants WHERE session_id = $1 \
              GROUP BY client_id ORDER BY MIN(created_at), client_id",
@@ -122,6 +131,9 @@ impl GrantStore for PostgresStore {
     }
 
     async fn get_grant(&self, grant_id: &str) -> StoreResult<Option<Grant>> {
+        if crate::unstorable(grant_id) {
+            return Ok(None);
+        }
         sqlx::query(concat!(
             "SELECT ",
             grant_columns!(),
@@ -166,6 +178,9 @@ impl GrantStore for PostgresStore {
     }
 
     async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
+        if crate::unstorable(token_hash) {
+            return Ok(None);
+        }
         sqlx::query(concat!(
             "SELECT ",
             refresh_columns!(),
@@ -186,6 +201,9 @@ impl GrantStore for PostgresStore {
         new: &RefreshTokenRecord,
         now: UnixTime,
     ) -> StoreResult<()> {
+        if crate::unstorable(old_hash) {
+            return Err(StoreError::NotFound);
+        }
         // The claim and the insert commit together; any early return drops (rolls back) the
         // transaction. A concurrent claim of the same row waits for this one's row lock, then
         // re-checks `used_at IS NULL` on the committed row (READ COMMITTED) and claims nothing.
@@ -236,6 +254,9 @@ impl GrantStore for PostgresStore {
     }
 
     async fn get_access_token(&self, jti: &str) -> StoreResult<Option<AccessTokenRecord>> {
+        if crate::unstorable(jti) {
+            return Ok(None);
+        }
         sqlx::query(concat!(
             "SELECT ",
             access_columns!(),

@@ -110,6 +110,13 @@ impl PostgresStore {
     }
 }
 
+/// Whether `key` cannot be stored: PostgreSQL text cannot hold NUL (U+0000) and refuses such a
+/// parameter outright. No stored key holds one, so a lookup by such a key (a hostile `client_id`,
+/// say) finds nothing, without asking the database, as on every other backend.
+pub(crate) fn unstorable(key: &str) -> bool {
+    key.contains('\0')
+}
+
 /// Runs the pending migrations; refuses a database that has migrations this build lacks.
 async fn migrate(pool: &PgPool) -> StoreResult<()> {
     match MIGRATOR.run(pool).await {

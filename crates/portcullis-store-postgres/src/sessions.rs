@@ -28,6 +28,9 @@ impl SessionStore for PostgresStore {
     }
 
     async fn get_session_by_secret_hash(&self, secret_hash: &str) -> StoreResult<Option<Session>> {
+        if crate::unstorable(secret_hash) {
+            return Ok(None);
+        }
         sqlx::query(concat!(
             "SELECT ",
             session_columns!(),
@@ -43,6 +46,9 @@ impl SessionStore for PostgresStore {
     }
 
     async fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>> {
+        if crate::unstorable(session_id) {
+            return Ok(None);
+        }
         sqlx::query(concat!(
             "SELECT ",
             session_columns!(),

@@ -35,6 +35,9 @@ impl UserStore for PostgresStore {
     }
 
     async fn get_user(&self, user_id: &str) -> StoreResult<Option<User>> {
+        if crate::unstorable(user_id) {
+            return Ok(None);
+        }
         sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
@@ -50,6 +53,9 @@ impl UserStore for PostgresStore {
     }
 
     async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        if crate::unstorable(email) {
+            return Ok(None);
+        }
         sqlx::query(concat!(
             "SELECT ",
             user_columns!(),

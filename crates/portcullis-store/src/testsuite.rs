@@ -24,6 +24,7 @@ mod apis;
 mod clients;
 mod codes;
 mod grants;
+mod hostile_keys;
 mod keys;
 mod rate_limits;
 mod refresh;
@@ -35,6 +36,7 @@ pub use apis::*;
 pub use clients::*;
 pub use codes::*;
 pub use grants::*;
+pub use hostile_keys::*;
 pub use keys::*;
 pub use rate_limits::*;
 pub use refresh::*;
@@ -183,6 +185,7 @@ macro_rules! conformance_tests {
             rate_limit_keys_are_independent,
             rate_limit_purge_removes_only_ended_windows,
             session_purge_removes_only_expired,
+            lookups_by_keys_holding_nul_find_nothing,
         );
         $crate::__conformance_tests!(@owned $make;
             code_consume_concurrently_exactly_one_wins,
