@@ -10,6 +10,7 @@ mod cli {
     pub mod hardening;
     pub mod keys;
     pub mod postgres;
+    pub mod replicas;
     pub mod serve;
     pub mod support;
     pub mod tenant_file;
