@@ -15,6 +15,7 @@ mod implicit;
 mod login;
 mod logout;
 mod oidc_client;
+mod operations;
 mod refresh;
 mod revoke_introspect;
 mod token;

@@ -91,3 +91,37 @@ fn passwords_in_the_url_are_not_printed() {
     );
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+/// `/readyz` follows the database; `/healthz` only says the process answers.
+#[tokio::test]
+async fn readyz_is_unready_when_the_database_fails_and_healthz_stays_up() {
+    let db = TestDatabase::create().await;
+    let sb = Sandbox::new();
+    let port = super::support::free_port();
+    let mut server = sb
+        .command(&["serve"])
+        .env("PORTCULLIS_DATABASE_URL", db.url())
+        .env("PORTCULLIS_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let ready = super::support::wait_for(&format!("{base}/readyz"), &mut server).await;
+    assert_eq!(ready, "ready");
+
+    // The keys' table disappears (as good as the database failing under the server).
+    let mut conn = sqlx::PgConnection::connect_with(&db.options())
+        .await
+        .unwrap();
+    sqlx::query("DROP TABLE signing_keys")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let r = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.text().await.unwrap(), "database unavailable");
+    let r = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert!(super::support::terminate(&mut server));
+}
