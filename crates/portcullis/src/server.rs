@@ -9,8 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// How often each replica reloads signing keys and purges expired records.
-const MAINTENANCE_EVERY: Duration = Duration::from_secs(60);
+/// How often each replica reloads the signing keys: a rotation made by the CLI or another
+/// replica is used and published everywhere within this delay (issue #11: 10 seconds).
+const RELOAD_KEYS_EVERY: Duration = Duration::from_secs(5);
+/// How often each replica purges expired records.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 /// Builds the provider (creating the first signing keys if needed).
 pub async fn provider(tenant: &Tenant) -> anyhow::Result<Provider> {
@@ -47,7 +50,8 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let maintenance = tokio::spawn(portcullis_core::maintenance::run(
         provider.clone(),
-        MAINTENANCE_EVERY,
+        RELOAD_KEYS_EVERY,
+        PURGE_EVERY,
     ));
     let app = portcullis_web::router_with(provider, options);
     // Install the signal handlers before accepting connections, so a SIGTERM that arrives as

@@ -1,6 +1,6 @@
 //! Two `portcullis serve` processes on one PostgreSQL database, as two replicas behind a load
 //! balancer: the steps of one flow alternate between them (issue #11). Everything they share goes
-//! through the database: the sign-in session, the code, the refresh-token family.
+//! through the database: the sign-in session, the code, the refresh-token family, the keys.
 
 use super::support::{Sandbox, free_port, terminate, wait_for};
 use portcullis_store_postgres::testing::TestDatabase;
@@ -183,6 +183,60 @@ async fn a_flow_alternating_between_two_replicas_on_one_postgres_database() {
         status,
         StatusCode::BAD_REQUEST,
         "the family survived reuse: {revoked}"
+    );
+
+    // Keys rotated through the CLI (as on A's host): within 10 seconds B publishes the new next
+    // key and signs with the new current one, without a restart.
+    let rotated_at = std::time::Instant::now();
+    let keys = sb
+        .run_with(&["--json", "keys", "rotate"], &env_refs, "")
+        .json();
+    let kid_in = |state: &str| {
+        keys.as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["state"] == state)
+            .map(|k| k["kid"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let (current, next) = (kid_in("current"), kid_in("next"));
+    loop {
+        let jwks: Value = reqwest::get(format!("{b}/.well-known/jwks.json"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if jwks.to_string().contains(&next) {
+            break;
+        }
+        assert!(
+            rotated_at.elapsed() < std::time::Duration::from_secs(10),
+            "B did not pick up the rotation within 10 s: {jwks}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let r = browser
+        .get(format!("{b}/authorize"))
+        .query(&authorize_query())
+        .send()
+        .await
+        .unwrap();
+    let code = query_of(&location(r.headers()))["code"].clone();
+    let (status, tokens) = token(
+        &b,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let id_token = tokens["id_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        portcullis_testkit::jwt_header(&id_token)["kid"],
+        current.as_str()
     );
 
     // Logout on B; the session is gone on A (prompt=none answers login_required).
