@@ -134,7 +134,6 @@ async fn a_flow_alternating_between_two_replicas_on_one_postgres_database() {
     .await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     let first_refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
-    let id_token = tokens["id_token"].as_str().unwrap().to_owned();
 
     // The session started on A is honoured by B: no sign-in page, straight back with a code.
     let r = browser
