@@ -92,10 +92,13 @@ async fn serve(config: config::Config) -> anyhow::Result<()> {
         "listening on http://{addr} issuer {}",
         tenant.config.provider.issuer
     );
-    server::run(
+    let served = server::run(
         provider,
         server::web_options(&tenant.config),
         vec![listener],
     )
-    .await
+    .await;
+    // Requests in flight have finished: hand the connections back to the database.
+    tenant.database.close().await;
+    served
 }
