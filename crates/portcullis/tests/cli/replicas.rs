@@ -262,3 +262,154 @@ async fn a_flow_alternating_between_two_replicas_on_one_postgres_database() {
     assert!(terminate(&mut a_proc));
     assert!(terminate(&mut b_proc));
 }
+
+/// Signs in on `base` through the hosted page; returns the authorization code.
+async fn sign_in(browser: &reqwest::Client, base: &str) -> String {
+    let r = browser
+        .get(format!("{base}/authorize"))
+        .query(&authorize_query())
+        .send()
+        .await
+        .unwrap();
+    let login = format!("{base}{}", location(r.headers()));
+    let html = browser
+        .get(&login)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = browser
+        .post(format!("{base}/u/login"))
+        .form(&[
+            ("state", hidden(&html, "state")),
+            ("csrf", hidden(&html, "csrf")),
+            ("email", "ada@example.com".to_owned()),
+            ("password", PASSWORD.to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    query_of(&location(r.headers()))["code"].clone()
+}
+
+/// Sends `form` to the token endpoints of A and B alternately, `n` requests released together;
+/// returns the statuses and bodies.
+async fn race(
+    n: usize,
+    bases: [&str; 2],
+    form: Vec<(&'static str, String)>,
+) -> Vec<(StatusCode, Value)> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (barrier, base, form) = (barrier.clone(), bases[i % 2].to_owned(), form.clone());
+            tokio::spawn(async move {
+                let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                barrier.wait().await;
+                token(&base, &form).await
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}
+
+/// Replicas racing on one code (at most one redemption, and the replays revoke it), then on one
+/// refresh token (exactly one rotation).
+#[tokio::test]
+async fn two_replicas_racing_on_one_code_or_one_refresh_token() {
+    let db = TestDatabase::create().await;
+    let sb = Sandbox::new();
+    let issuer_port = free_port();
+    let env = [
+        ("PORTCULLIS_DATABASE_URL", db.url().to_owned()),
+        (
+            "PORTCULLIS_ISSUER",
+            format!("http://127.0.0.1:{issuer_port}/"),
+        ),
+    ];
+    let mut apply_env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    apply_env.push(("ADA_PASSWORD", PASSWORD));
+    sb.write("tenant.toml", TENANT);
+    sb.run_with(&["apply", "tenant.toml"], &apply_env, "")
+        .success();
+    let (mut a_proc, a) = replica(&sb, &env);
+    let (mut b_proc, b) = replica(&sb, &env);
+    wait_for(&format!("{a}/healthz"), &mut a_proc).await;
+    wait_for(&format!("{b}/healthz"), &mut b_proc).await;
+    let browser = browser();
+
+    // One code, redeemed 10 times at once on both replicas.
+    let code = sign_in(&browser, &a).await;
+    let redeem = vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("code", code),
+        ("redirect_uri", CALLBACK.to_owned()),
+    ];
+    // RFC 6749 §4.1.2: a code is redeemed at most once, and a replay revokes what it issued.
+    // The nine replays revoke the winner's grant (or, when one gets in before the winner stores
+    // it, make the winner issue nothing): at most one 200, and its refresh token is dead.
+    let statuses = race(10, [&a, &b], redeem).await;
+    let winners: Vec<_> = statuses.iter().filter(|s| s.0 == StatusCode::OK).collect();
+    assert!(winners.len() <= 1, "a code redeemed twice: {statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| s.0 == StatusCode::OK || s.1["error"] == "invalid_grant"),
+        "{statuses:?}"
+    );
+    for (_, tokens) in winners {
+        let (status, body) = token(
+            &b,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ],
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "replays left a live grant: {body}"
+        );
+    }
+
+    // A fresh grant's refresh token, refreshed 10 times at once on both replicas.
+    // Another browser (the first one's session would skip the sign-in page).
+    let code = sign_in(&portcullis_testkit::browser(), &b).await;
+    let (status, tokens) = token(
+        &a,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let refresh = vec![
+        ("grant_type", "refresh_token".to_owned()),
+        (
+            "refresh_token",
+            tokens["refresh_token"].as_str().unwrap().to_owned(),
+        ),
+    ];
+    let statuses = race(10, [&a, &b], refresh).await;
+    let won = statuses.iter().filter(|s| s.0 == StatusCode::OK).count();
+    assert_eq!(won, 1, "one refresh token, one rotation: {statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| s.0 == StatusCode::OK || s.1["error"] == "invalid_grant"),
+        "{statuses:?}"
+    );
+
+    assert!(terminate(&mut a_proc));
+    assert!(terminate(&mut b_proc));
+}
