@@ -13,9 +13,14 @@ pub enum StoreError {
     /// RFC 9700 §4.14.2).
     #[error("already consumed")]
     AlreadyConsumed { grant_id: String },
-    /// The backend failed (I/O, connection, corrupt row…). The detail is for logs only.
+    /// The backend failed (a statement refused, a corrupt row…). The detail is for logs only.
     #[error("storage backend error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database cannot be reached right now (connection refused or lost, no connection free
+    /// in time). Nothing was changed that the caller must undo; retrying later may succeed, and
+    /// the backend reconnects by itself once the database is back.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl StoreError {

@@ -17,7 +17,10 @@ pub fn no_store(mut response: Response) -> Response {
 }
 
 fn log(err: &OAuthError) {
-    if err.code == ErrorCode::ServerError {
+    if matches!(
+        err.code,
+        ErrorCode::ServerError | ErrorCode::TemporarilyUnavailable
+    ) {
         tracing::error!(error = %err, "request failed");
     } else {
         tracing::debug!(error = %err, "request refused");
@@ -33,6 +36,7 @@ pub fn oauth_json(err: OAuthError) -> Response {
         ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
     };
     let body = json!({ "error": err.code.as_str(), "error_description": err.description });
@@ -62,6 +66,7 @@ pub fn bearer(err: Option<OAuthError>) -> Response {
         ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
         ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
         ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
     };
     let challenge = format!(
@@ -82,6 +87,7 @@ pub fn page(err: OAuthError) -> Response {
     log(&err);
     let status = match err.code {
         ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         _ => StatusCode::BAD_REQUEST,
     };

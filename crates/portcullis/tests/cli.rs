@@ -9,6 +9,7 @@ mod cli {
     pub mod config;
     pub mod hardening;
     pub mod keys;
+    pub mod outage;
     pub mod postgres;
     pub mod replicas;
     pub mod serve;
