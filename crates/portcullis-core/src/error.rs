@@ -133,8 +133,21 @@ impl fmt::Display for OAuthError {
 impl std::error::Error for OAuthError {}
 
 impl From<portcullis_store::StoreError> for OAuthError {
+    /// A database out of reach is `temporarily_unavailable` (RFC 6749 §4.1.2.1; HTTP 503 at
+    /// every endpoint), so clients retry rather than give up; any other storage failure is a
+    /// `server_error`.
     fn from(err: portcullis_store::StoreError) -> Self {
-        OAuthError::server_error(err)
+        match err {
+            portcullis_store::StoreError::Unavailable(_) => {
+                let mut e = Self::new(
+                    ErrorCode::TemporarilyUnavailable,
+                    "The service is temporarily unavailable. Try again shortly.",
+                );
+                e.detail = Some(err.to_string());
+                e
+            }
+            err => OAuthError::server_error(err),
+        }
     }
 }
 

@@ -4,22 +4,38 @@
 use crate::Provider;
 use std::time::Duration;
 
-/// Runs forever; spawn it next to the server.
-pub async fn run(p: Provider, every: Duration) {
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+/// Runs forever; spawn it next to the server. Reloads the signing keys every `reload_every`
+/// (a rotation made by the CLI or another replica is signed with, and published, within that
+/// delay: issue #11 asks for 10 seconds) and purges expired records every `purge_every`.
+pub async fn run(p: Provider, reload_every: Duration, purge_every: Duration) {
+    let mut reload = tokio::time::interval(reload_every);
+    reload.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut purge = tokio::time::interval(purge_every);
+    purge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticker.tick().await;
-        tick(&p).await;
+        tokio::select! {
+            _ = reload.tick() => reload_keys(&p).await,
+            _ = purge.tick() => purge_expired(&p).await,
+        }
     }
 }
 
-/// One round of upkeep. Failures are logged and retried next round.
-pub async fn tick(p: &Provider) {
-    let now = p.now();
-    if let Err(e) = p.keys.reload(p.store.as_ref(), now).await {
+/// Picks up key rotations made elsewhere. Failures are logged and retried next round.
+pub async fn reload_keys(p: &Provider) {
+    if let Err(e) = p.keys.reload(p.store.as_ref(), p.now()).await {
         tracing::error!(error = %e, "reloading signing keys failed");
     }
+}
+
+/// One round of upkeep: keys reloaded, expired records purged.
+pub async fn tick(p: &Provider) {
+    reload_keys(p).await;
+    purge_expired(p).await;
+}
+
+/// Deletes what has expired. Failures are logged and retried next round.
+pub async fn purge_expired(p: &Provider) {
+    let now = p.now();
     // Everything that expires is deleted once it has: nothing a caller can create (throttle
     // counters, sessions, codes, tokens) accumulates without bound.
     let purged = [

@@ -28,7 +28,8 @@ mod rows;
 mod sessions;
 mod users;
 
-use portcullis_store::{StoreError, StoreResult};
+use portcullis_store::{DatabaseTooNew, StoreError, StoreResult};
+use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -40,6 +41,9 @@ use std::time::Duration;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections in a file-backed pool. SQLite has one writer at a time; readers run in parallel.
 const MAX_CONNECTIONS: u32 = 8;
+
+/// The schema migrations, embedded at compile time.
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// A Portcullis store in one SQLite database. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
@@ -87,6 +91,23 @@ impl SqliteStore {
         Self::open(single_connection(), options).await
     }
 
+    /// The newest migration applied to the database.
+    pub async fn schema_version(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::backend)
+    }
+
+    /// Whether the database answers (a `SELECT 1` through the pool).
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::backend)
+    }
+
     /// Closes every connection, waiting for those in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -100,10 +121,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(StoreError::backend)?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(StoreError::backend)?;
+        migrate(&pool).await?;
         Ok(SqliteStore { pool })
     }
 
@@ -115,6 +133,19 @@ impl SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(error::db)
+    }
+}
+
+/// Runs the pending migrations; refuses a database that has migrations this build lacks
+/// ([`DatabaseTooNew`]).
+async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
+    match MIGRATOR.run(pool).await {
+        Ok(()) => Ok(()),
+        Err(MigrateError::VersionMissing(found)) => Err(StoreError::backend(DatabaseTooNew {
+            found,
+            known: MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0),
+        })),
+        Err(e) => Err(StoreError::backend(e)),
     }
 }
 

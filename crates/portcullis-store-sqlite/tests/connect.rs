@@ -1,8 +1,9 @@
 //! Opening databases: file creation, migrations, reopening, URLs.
 
 use portcullis_store::testsuite::sample::{self, T0};
-use portcullis_store::{ClientStore, KeyState, KeyStore};
+use portcullis_store::{ClientStore, DatabaseTooNew, KeyState, KeyStore, StoreError};
 use portcullis_store_sqlite::SqliteStore;
+use sqlx::Connection as _;
 
 #[tokio::test]
 async fn connect_creates_the_file_and_migrates_it() {
@@ -66,4 +67,43 @@ async fn in_memory_stores_are_private() {
         .await
         .expect("create_client");
     assert_eq!(b.get_client("app").await.expect("get_client"), None);
+}
+
+/// The server refuses to start on a database whose migrations are newer than it knows.
+#[tokio::test]
+async fn a_database_migrated_by_a_newer_release_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("future.db");
+    let path = path.to_str().expect("utf-8 path");
+    let store = SqliteStore::connect(path).await.expect("connect");
+    assert!(store.schema_version().await.expect("schema_version") >= 3);
+    store.close().await;
+    // What a newer release's migration leaves behind.
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+        .await
+        .expect("connect directly");
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations \
+         (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', TRUE, x'00', 0)",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("record a future migration");
+    conn.close().await.expect("close");
+
+    let err = SqliteStore::connect(path)
+        .await
+        .expect_err("a newer database is refused");
+    let StoreError::Backend(source) = &err else {
+        panic!("expected a backend error, got {err:?}");
+    };
+    let too_new = source
+        .downcast_ref::<DatabaseTooNew>()
+        .unwrap_or_else(|| panic!("expected DatabaseTooNew, got {source}"));
+    assert_eq!(too_new.found, 9999);
+    assert!(
+        err.to_string().contains("newer than this Portcullis knows"),
+        "{err}"
+    );
 }

@@ -13,9 +13,14 @@ pub enum StoreError {
     /// RFC 9700 §4.14.2).
     #[error("already consumed")]
     AlreadyConsumed { grant_id: String },
-    /// The backend failed (I/O, connection, corrupt row…). The detail is for logs only.
+    /// The backend failed (a statement refused, a corrupt row…). The detail is for logs only.
     #[error("storage backend error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database cannot be reached right now (connection refused or lost, no connection free
+    /// in time). Nothing was changed that the caller must undo; retrying later may succeed, and
+    /// the backend reconnects by itself once the database is back.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl StoreError {
@@ -26,3 +31,19 @@ impl StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The database holds a schema migration this build does not know: a newer release migrated it.
+/// Running an older binary on it could misread or corrupt records, so every backend refuses to
+/// open it (wrapped in [`StoreError::Backend`]).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the database is at schema migration {found}, newer than this Portcullis knows (up to \
+     {known}): it was migrated by a newer release. Run that release (or newer), or restore a \
+     backup taken before the upgrade"
+)]
+pub struct DatabaseTooNew {
+    /// The unknown migration found in the database.
+    pub found: i64,
+    /// The newest migration this build carries.
+    pub known: i64,
+}

@@ -18,6 +18,6 @@ mod traits;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 
-pub use error::{StoreError, StoreResult};
+pub use error::{DatabaseTooNew, StoreError, StoreResult};
 pub use model::*;
 pub use traits::*;

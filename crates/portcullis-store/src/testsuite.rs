@@ -25,6 +25,7 @@ mod apis;
 mod clients;
 mod codes;
 mod grants;
+mod hostile_keys;
 mod keys;
 mod rate_limits;
 mod refresh;
@@ -37,6 +38,7 @@ pub use apis::*;
 pub use clients::*;
 pub use codes::*;
 pub use grants::*;
+pub use hostile_keys::*;
 pub use keys::*;
 pub use rate_limits::*;
 pub use refresh::*;
@@ -192,6 +194,7 @@ macro_rules! conformance_tests {
             email_token_purge_removes_only_expired,
             mail_queue_claim_send_fail,
             consent_put_get_list_delete,
+            lookups_by_keys_holding_nul_find_nothing,
         );
         $crate::__conformance_tests!(@owned $make;
             code_consume_concurrently_exactly_one_wins,

@@ -1,5 +1,6 @@
 //! Test support shared by the server's HTTP tests and the SDKs' tests against Portcullis: boot
-//! the real router in-process on `127.0.0.1:0` with a fresh in-memory SQLite database and a
+//! the real router in-process on `127.0.0.1:0` with a fresh database (in-memory SQLite, or a
+//! PostgreSQL schema when `PORTCULLIS_TEST_DATABASE=postgres`: see [`BACKEND_VAR`]) and a
 //! [`FixedClock`] the test can move, register a tenant through the store, and act as a browser
 //! on the hosted sign-in page.
 //!
@@ -8,7 +9,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod database;
 pub mod rp;
+
+pub use database::BACKEND_VAR;
 
 use portcullis_core::Provider;
 use portcullis_core::clock::{Clock, FixedClock, SystemClock};
@@ -17,7 +21,6 @@ use portcullis_core::crypto::{MasterKey, new_id, random_token};
 use portcullis_store::{
     Api, ApiScope, ApplicationType, Client, ClientGrant, GrantType, TokenEndpointAuthMethod, User,
 };
-use portcullis_store_sqlite::SqliteStore;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION};
 use serde_json::Value;
@@ -33,6 +36,8 @@ pub struct Server {
     pub master: MasterKey,
     /// The provider's clock: `clock.advance(secs)` moves time for it.
     pub clock: FixedClock,
+    /// Keeps the database (a PostgreSQL schema) until the server is dropped.
+    _database: Option<portcullis_store_postgres::testing::TestDatabase>,
 }
 
 /// An application registered at the server.
@@ -79,7 +84,7 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let issuer = Issuer::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-        let store = Arc::new(SqliteStore::in_memory().await.unwrap());
+        let database::TestStore { store, schema } = database::fresh_store().await;
         let clock = FixedClock::new(SystemClock.now());
         let master = MasterKey::generate();
         let mut config = ProviderConfig::new(issuer.clone());
@@ -101,6 +106,7 @@ impl Server {
             provider,
             master,
             clock,
+            _database: schema,
         }
     }
 

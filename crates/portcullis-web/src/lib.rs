@@ -72,6 +72,7 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
     let router = Router::new()
         .route("/", get(routes::home::home))
         .route("/healthz", get(routes::home::healthz))
+        .route("/readyz", get(routes::home::readyz))
         .route("/assets/portcullis.css", get(routes::home::stylesheet))
         .route("/favicon.ico", get(routes::home::favicon))
         .route(

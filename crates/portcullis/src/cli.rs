@@ -28,6 +28,8 @@ pub enum Command {
     Serve,
     /// Run a development provider on localhost with a ready demo tenant.
     Dev(DevArgs),
+    /// Apply the pending database migrations and exit (`serve` also applies them on start).
+    Migrate,
     /// Apply a tenant file (idempotent: creates what is missing, updates what differs).
     Apply {
         /// The tenant file (TOML).

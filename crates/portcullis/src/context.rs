@@ -1,12 +1,12 @@
 //! What every command needs: the configuration, the database and the master key's hashers.
 
 use crate::config::Config;
+use crate::database::{self, Database};
 use crate::{data_dir, master_key};
 use anyhow::Context as _;
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::crypto::{MasterKey, PasswordHasher, TokenHasher};
 use portcullis_store::Store;
-use portcullis_store_sqlite::SqliteStore;
 use std::sync::Arc;
 
 /// What a command may do to the data directory.
@@ -22,7 +22,8 @@ pub enum Access {
 /// An opened tenant.
 pub struct Tenant {
     pub config: Config,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
+    pub database: Database,
     pub master_key: MasterKey,
     pub hasher: TokenHasher,
     pub passwords: PasswordHasher,
@@ -60,14 +61,13 @@ impl Tenant {
                 path.display()
             );
         }
-        let store = SqliteStore::connect(&config.database_url)
-            .await
-            .with_context(|| format!("opening the database {}", config.database_url))?;
+        let database = database::open_store(&config.database_url).await?;
         Ok(Tenant {
             hasher: loaded.key.token_hasher(),
             master_key: loaded.key,
             passwords: PasswordHasher::default(),
-            store: Arc::new(store),
+            store: database.store(),
+            database,
             config,
         })
     }

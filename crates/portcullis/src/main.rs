@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod context;
 mod data_dir;
+mod database;
 mod dev;
 mod mail;
 mod master_key;
@@ -63,9 +64,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tenant_file::check_before_creating(&config, &parsed).await?;
             let tenant = Tenant::open(config, Access::ReadWrite).await?;
             let result = commands::apply::run(&tenant, &parsed, as_json).await;
-            tenant.store.close().await;
+            tenant.database.close().await;
             result
         }
+        Command::Migrate => migrate(&config, as_json).await,
         command => {
             let access = if command.is_read_only() {
                 Access::ReadOnly
@@ -80,12 +82,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Command::Grants(c) => commands::grants::run(&tenant, c, as_json).await,
                 Command::Keys(c) => commands::keys::run(&tenant, c, as_json).await,
                 Command::Mail(c) => commands::mail::run(&tenant, c, as_json).await,
-                Command::Serve | Command::Dev(_) | Command::Apply { .. } => Ok(()),
+                Command::Serve | Command::Migrate | Command::Dev(_) | Command::Apply { .. } => {
+                    Ok(())
+                }
             };
-            tenant.store.close().await;
+            tenant.database.close().await;
             result
         }
     }
+}
+
+/// `portcullis migrate`: for operators who run migrations as a separate step (before rolling
+/// out replicas). Needs only `database_url`, not the master key.
+async fn migrate(config: &config::Config, as_json: bool) -> anyhow::Result<()> {
+    let db = database::open_store(&config.database_url).await?;
+    let version = db.schema_version().await;
+    db.close().await;
+    let version = version?;
+    let url = database::redacted(&config.database_url);
+    if as_json {
+        let out = serde_json::json!({ "database": url, "schema_version": version });
+        println!("{out}");
+    } else {
+        println!("{url}: migrated, at schema migration {version}");
+    }
+    Ok(())
 }
 
 /// `portcullis serve`.
@@ -113,11 +134,14 @@ async fn serve(config: config::Config) -> anyhow::Result<()> {
         "listening on http://{addr} issuer {}",
         tenant.config.provider.issuer
     );
-    server::run(
+    let served = server::run(
         provider,
         server::web_options(&tenant.config),
         vec![listener],
         mail,
     )
-    .await
+    .await;
+    // Requests in flight have finished: hand the connections back to the database.
+    tenant.database.close().await;
+    served
 }

@@ -9,8 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// How often each replica reloads signing keys and purges expired records.
-const MAINTENANCE_EVERY: Duration = Duration::from_secs(60);
+/// How often each replica reloads the signing keys: a rotation made by the CLI or another
+/// replica is used and published everywhere within this delay (issue #11: 10 seconds).
+const RELOAD_KEYS_EVERY: Duration = Duration::from_secs(5);
+/// How often each replica purges expired records.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 /// Builds the provider (creating the first signing keys if needed).
 pub async fn provider(tenant: &Tenant) -> anyhow::Result<Provider> {
@@ -52,7 +55,8 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let maintenance = tokio::spawn(portcullis_core::maintenance::run(
         provider.clone(),
-        MAINTENANCE_EVERY,
+        RELOAD_KEYS_EVERY,
+        PURGE_EVERY,
     ));
     let (mail_stop, mail_stop_rx) = tokio::sync::watch::channel(false);
     let mut mailer = tokio::spawn(crate::mail::worker(provider.clone(), mail, mail_stop_rx));

@@ -6,11 +6,15 @@
 
 mod cli {
     pub mod apps_apis_grants;
+    pub mod backup;
     pub mod config;
     pub mod data_dir;
     pub mod hardening;
     pub mod keys;
     pub mod mail;
+    pub mod outage;
+    pub mod postgres;
+    pub mod replicas;
     pub mod serve;
     pub mod support;
     pub mod tenant_file;

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portcullis_core::sessions;
+use portcullis_store::KeyState;
 
 const STYLESHEET: &str = include_str!("../../assets/portcullis.css");
 const FAVICON: &str = include_str!("../../assets/favicon.svg");
@@ -24,12 +25,28 @@ pub async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
     )
 }
 
-pub async fn healthz(State(s): State<AppState>) -> Response {
+/// Liveness (`/healthz`): the process answers HTTP. It does not touch the database, so an
+/// orchestrator does not restart every replica while the database is down (they recover by
+/// themselves when it is back); readiness is `/readyz`.
+pub async fn healthz() -> Response {
+    (StatusCode::OK, "ok").into_response()
+}
+
+/// Readiness (`/readyz`): the database answers and holds a current signing key (the one this
+/// replica loaded at start, or a rotation it picks up). 503 otherwise, so a load balancer sends
+/// requests only to replicas that can serve them.
+pub async fn readyz(State(s): State<AppState>) -> Response {
     match s.provider.store.list_keys().await {
-        Ok(_) => (StatusCode::OK, "ok").into_response(),
+        Ok(keys) if keys.iter().any(|k| k.state == KeyState::Current) => {
+            (StatusCode::OK, "ready").into_response()
+        }
+        Ok(_) => {
+            tracing::error!("readiness check: no current signing key in the database");
+            (StatusCode::SERVICE_UNAVAILABLE, "no signing key").into_response()
+        }
         Err(e) => {
-            tracing::error!(error = %e, "health check: store unavailable");
-            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
+            tracing::error!(error = %e, "readiness check: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }
 }

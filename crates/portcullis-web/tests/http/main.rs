@@ -18,6 +18,7 @@ mod implicit;
 mod login;
 mod logout;
 mod oidc_client;
+mod operations;
 mod pages;
 mod refresh;
 mod revoke_introspect;

@@ -15,7 +15,7 @@ pub async fn run(t: &Tenant, cmd: KeysCommand, as_json: bool) -> anyhow::Result<
             let after = keys::rotate(store, &encryptor, &t.config.provider, t.now()).await?;
             if !as_json {
                 println!(
-                    "rotated the signing keys; running servers pick the change up within a minute"
+                    "rotated the signing keys; running servers pick the change up within 10 seconds"
                 );
             }
             after

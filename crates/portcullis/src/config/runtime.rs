@@ -92,10 +92,16 @@ impl Config {
             .database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("portcullis.db").display()));
-        if !database_url.starts_with("sqlite:") {
+        if !["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| database_url.starts_with(scheme))
+        {
             problems.add(
                 "database_url",
-                format!("{database_url:?}: only SQLite is supported so far; use sqlite://PATH"),
+                format!(
+                    "{:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE",
+                    crate::database::redacted(&database_url)
+                ),
             );
         }
         let master_key = match (&file.master_key, &file.master_key_file) {

@@ -1,0 +1,198 @@
+//! `ApiStore`: APIs and client grants.
+
+use crate::PostgresStore;
+use crate::error::db;
+use crate::rows::{self, api_columns, client_grant_columns, to_json};
+use async_trait::async_trait;
+use portcullis_store::{Api, ApiStore, ClientGrant, StoreError, StoreResult};
+
+#[async_trait]
+impl ApiStore for PostgresStore {
+    async fn create_api(&self, api: &Api) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "INSERT INTO apis (",
+            api_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ))
+        .bind(&api.api_id)
+        .bind(&api.identifier)
+        .bind(&api.name)
+        .bind(to_json(&api.scopes)?)
+        .bind(api.token_lifetime)
+        .bind(api.allow_offline_access)
+        .bind(to_json(&api.introspection_clients)?)
+        .bind(api.created_at)
+        .bind(api.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn get_api(&self, api_id: &str) -> StoreResult<Option<Api>> {
+        if crate::unstorable(api_id) {
+            return Ok(None);
+        }
+        sqlx::query(concat!(
+            "SELECT ",
+            api_columns!(),
+            " FROM apis WHERE api_id = $1"
+        ))
+        .bind(api_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::api)
+        .transpose()
+    }
+
+    async fn get_api_by_identifier(&self, identifier: &str) -> StoreResult<Option<Api>> {
+        if crate::unstorable(identifier) {
+            return Ok(None);
+        }
+        sqlx::query(concat!(
+            "SELECT ",
+            api_columns!(),
+            " FROM apis WHERE identifier = $1"
+        ))
+        .bind(identifier)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::api)
+        .transpose()
+    }
+
+    async fn list_apis(&self) -> StoreResult<Vec<Api>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            api_columns!(),
+            " FROM apis ORDER BY created_at, api_id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows::all(rows, rows::api)
+    }
+
+    async fn update_api(&self, api: &Api) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE apis SET identifier = $1, name = $2, scopes = $3, token_lifetime = $4, \
+             allow_offline_access = $5, introspection_clients = $6, updated_at = $7 \
+             WHERE api_id = $8",
+        )
+        .bind(&api.identifier)
+        .bind(&api.name)
+        .bind(to_json(&api.scopes)?)
+        .bind(api.token_lifetime)
+        .bind(api.allow_offline_access)
+        .bind(to_json(&api.introspection_clients)?)
+        .bind(api.updated_at)
+        .bind(&api.api_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn delete_api(&self, api_id: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let identifier: Option<String> =
+            sqlx::query_scalar("DELETE FROM apis WHERE api_id = $1 RETURNING identifier")
+                .bind(api_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        let Some(identifier) = identifier else {
+            return Err(StoreError::NotFound);
+        };
+        sqlx::query("DELETE FROM client_grants WHERE audience = $1")
+            .bind(identifier)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn create_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "INSERT INTO client_grants (",
+            client_grant_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5)"
+        ))
+        .bind(&grant.grant_id)
+        .bind(&grant.client_id)
+        .bind(&grant.audience)
+        .bind(to_json(&grant.scopes)?)
+        .bind(grant.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn find_client_grant(
+        &self,
+        client_id: &str,
+        audience: &str,
+    ) -> StoreResult<Option<ClientGrant>> {
+        if crate::unstorable(client_id) || crate::unstorable(audience) {
+            return Ok(None);
+        }
+        sqlx::query(concat!(
+            "SELECT ",
+            client_grant_columns!(),
+            " FROM client_grants WHERE client_id = $1 AND audience = $2"
+        ))
+        .bind(client_id)
+        .bind(audience)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::client_grant)
+        .transpose()
+    }
+
+    async fn list_client_grants(&self) -> StoreResult<Vec<ClientGrant>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            client_grant_columns!(),
+            " FROM client_grants ORDER BY created_at, grant_id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows::all(rows, rows::client_grant)
+    }
+
+    async fn update_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE client_grants SET scopes = $1 WHERE grant_id = $2")
+            .bind(to_json(&grant.scopes)?)
+            .bind(&grant.grant_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn delete_client_grant(&self, grant_id: &str) -> StoreResult<()> {
+        let done = sqlx::query("DELETE FROM client_grants WHERE grant_id = $1")
+            .bind(grant_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}

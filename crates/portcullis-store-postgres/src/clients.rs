@@ -1,0 +1,119 @@
+//! `ClientStore`.
+
+use crate::PostgresStore;
+use crate::error::db;
+use crate::rows::{self, client_columns, to_json};
+use async_trait::async_trait;
+use portcullis_store::{Client, ClientStore, StoreError, StoreResult};
+
+#[async_trait]
+impl ClientStore for PostgresStore {
+    async fn create_client(&self, client: &Client) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "INSERT INTO clients (",
+            client_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))
+        .bind(&client.client_id)
+        .bind(&client.name)
+        .bind(client.app_type.as_str())
+        .bind(&client.secret_hash)
+        .bind(client.token_endpoint_auth_method.as_str())
+        .bind(to_json(&client.redirect_uris)?)
+        .bind(to_json(&client.post_logout_redirect_uris)?)
+        .bind(to_json(&client.web_origins)?)
+        .bind(to_json(&client.grant_types)?)
+        .bind(client.created_at)
+        .bind(client.updated_at)
+        .bind(&client.backchannel_logout_uri)
+        .bind(client.first_party)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn get_client(&self, client_id: &str) -> StoreResult<Option<Client>> {
+        if crate::unstorable(client_id) {
+            return Ok(None);
+        }
+        sqlx::query(concat!(
+            "SELECT ",
+            client_columns!(),
+            " FROM clients WHERE client_id = $1"
+        ))
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::client)
+        .transpose()
+    }
+
+    async fn list_clients(&self) -> StoreResult<Vec<Client>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            client_columns!(),
+            " FROM clients ORDER BY created_at, client_id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows::all(rows, rows::client)
+    }
+
+    async fn update_client(&self, client: &Client) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE clients SET name = $1, app_type = $2, secret_hash = $3, \
+             token_endpoint_auth_method = $4, redirect_uris = $5, post_logout_redirect_uris = $6, \
+             web_origins = $7, grant_types = $8, updated_at = $9, backchannel_logout_uri = $10, \
+             first_party = $11 WHERE client_id = $12",
+        )
+        .bind(&client.name)
+        .bind(client.app_type.as_str())
+        .bind(&client.secret_hash)
+        .bind(client.token_endpoint_auth_method.as_str())
+        .bind(to_json(&client.redirect_uris)?)
+        .bind(to_json(&client.post_logout_redirect_uris)?)
+        .bind(to_json(&client.web_origins)?)
+        .bind(to_json(&client.grant_types)?)
+        .bind(client.updated_at)
+        .bind(&client.backchannel_logout_uri)
+        .bind(client.first_party)
+        .bind(&client.client_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn delete_client(&self, client_id: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        for statement in [
+            "DELETE FROM client_grants WHERE client_id = $1",
+            "DELETE FROM authorization_codes WHERE client_id = $1",
+            "DELETE FROM refresh_tokens WHERE client_id = $1",
+            "DELETE FROM access_tokens WHERE client_id = $1",
+            "DELETE FROM grants WHERE client_id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(client_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+}

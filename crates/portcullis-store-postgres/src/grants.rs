@@ -1,0 +1,419 @@
+//! `GrantStore`: codes, grants, refresh tokens, access-token records.
+//!
+//! Statements with `RETURNING` are read with `fetch_all` (they return at most one row), so the
+//! statement always runs to completion and its write commits before the connection is reused.
+
+use crate::PostgresStore;
+use crate::error::db;
+use crate::rows::{self, access_columns, code_columns, grant_columns, refresh_columns};
+use async_trait::async_trait;
+use portcullis_store::*;
+
+/// The grant filter of [`GrantOwner`], spliced into fixed statements at compile time (never
+/// from input). Binds: the owner's key, then `include_offline`.
+macro_rules! revoke_statements {
+    ($filter:literal) => {
+        [
+            concat!(
+                "UPDATE refresh_tokens SET revoked = TRUE WHERE grant_id IN ",
+                "(SELECT grant_id FROM grants WHERE ",
+                $filter,
+                ")"
+            ),
+            concat!(
+                "UPDATE access_tokens SET revoked = TRUE WHERE grant_id IN ",
+                "(SELECT grant_id FROM grants WHERE ",
+                $filter,
+                ")"
+            ),
+            concat!(
+                "UPDATE grants SET revoked = TRUE WHERE ",
+                $filter,
+                " AND revoked = FALSE"
+            ),
+        ]
+    };
+}
+
+#[async_trait]
+impl GrantStore for PostgresStore {
+    async fn insert_code(&self, code: &AuthorizationCode) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "INSERT INTO authorization_codes (",
+            code_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+        ))
+        .bind(&code.code_hash)
+        .bind(&code.grant_id)
+        .bind(&code.client_id)
+        .bind(&code.redirect_uri)
+        .bind(&code.user_id)
+        .bind(&code.session_id)
+        .bind(&code.scope)
+        .bind(&code.audience)
+        .bind(&code.nonce)
+        .bind(&code.code_challenge)
+        .bind(&code.code_challenge_method)
+        .bind(code.auth_time)
+        .bind(code.max_age_requested)
+        .bind(code.created_at)
+        .bind(code.expires_at)
+        .bind(code.used_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn get_code(&self, code_hash: &str) -> StoreResult<Option<AuthorizationCode>> {
+        if crate::unstorable(code_hash) {
+            return Ok(None);
+        }
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            code_columns!(),
+            " FROM authorization_codes WHERE code_hash = $1"
+        ))
+        .bind(code_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(rows::code).transpose()
+    }
+
+    async fn consume_code(&self, code_hash: &str, now: UnixTime) -> StoreResult<AuthorizationCode> {
+        if crate::unstorable(code_hash) {
+            return Err(StoreError::NotFound);
+        }
+        // One statement: of many concurrent callers, exactly one sees `used_at IS NULL` (the
+        // others wait for its row lock and re-check the condition on the updated row).
+        let claimed = sqlx::query(concat!(
+            "UPDATE authorization_codes SET used_at = $1 \
+             WHERE code_hash = $2 AND used_at IS NULL RETURNING ",
+            code_columns!()
+        ))
+        .bind(now)
+        .bind(code_hash)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        if let Some(row) = claimed.first() {
+            return rows::code(row);
+        }
+        // Not claimed: either it was used (used_at never goes back to NULL) or it does not exist.
+        let grant_id: Option<String> =
+            sqlx::query_scalar("SELECT grant_id FROM authorization_codes WHERE code_hash = $1")
+                .bind(code_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Err(match grant_id {
+            Some(grant_id) => StoreError::AlreadyConsumed { grant_id },
+            None => StoreError::NotFound,
+        })
+    }
+
+    async fn revoke_user_client_grants(&self, user_id: &str, client_id: &str) -> StoreResult<u64> {
+        if crate::unstorable(user_id) || crate::unstorable(client_id) {
+            return Ok(0);
+        }
+        let mut tx = self.begin().await?;
+        let mut revoked = 0;
+        for statement in revoke_statements!("user_id = $1 AND client_id = $2") {
+            revoked = sqlx::query(statement)
+                .bind(user_id)
+                .bind(client_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        // The last statement's count: the grants.
+        Ok(revoked)
+    }
+
+    async fn revoke_user_grants(&self, user_id: &str) -> StoreResult<u64> {
+        self.revoke_grants_where(GrantOwner::User, user_id, true)
+            .await
+    }
+
+    async fn session_client_ids(&self, session_id: &str) -> StoreResult<Vec<String>> {
+        if crate::unstorable(session_id) {
+            return Ok(Vec::new());
+        }
+        sqlx::query_scalar(
+            "SELECT client_id FROM grants WHERE session_id = $1 \
+             GROUP BY client_id ORDER BY MIN(created_at), client_id",
+        )
+        .bind(session_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    async fn create_grant(&self, grant: &Grant) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "INSERT INTO grants (",
+            grant_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ))
+        .bind(&grant.grant_id)
+        .bind(&grant.client_id)
+        .bind(&grant.user_id)
+        .bind(&grant.session_id)
+        .bind(&grant.scope)
+        .bind(&grant.audience)
+        .bind(&grant.nonce)
+        .bind(grant.auth_time)
+        .bind(grant.offline)
+        .bind(grant.revoked)
+        .bind(grant.created_at)
+        .bind(grant.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn get_grant(&self, grant_id: &str) -> StoreResult<Option<Grant>> {
+        if crate::unstorable(grant_id) {
+            return Ok(None);
+        }
+        sqlx::query(concat!(
+            "SELECT ",
+            grant_columns!(),
+            " FROM grants WHERE grant_id = $1"
+        ))
+        .bind(grant_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::grant)
+        .transpose()
+    }
+
+    async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for statement in [
+            "UPDATE grants SET revoked = TRUE WHERE grant_id = $1",
+            "UPDATE refresh_tokens SET revoked = TRUE WHERE grant_id = $1",
+            "UPDATE access_tokens SET revoked = TRUE WHERE grant_id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(grant_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn revoke_session_grants(
+        &self,
+        session_id: &str,
+        include_offline: bool,
+    ) -> StoreResult<u64> {
+        self.revoke_grants_where(GrantOwner::Session, session_id, include_offline)
+            .await
+    }
+
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
+        insert_refresh_token(&mut *self.pool.acquire().await.map_err(db)?, token).await
+    }
+
+    async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
+        if crate::unstorable(token_hash) {
+            return Ok(None);
+        }
+        sqlx::query(concat!(
+            "SELECT ",
+            refresh_columns!(),
+            " FROM refresh_tokens WHERE token_hash = $1"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::refresh_token)
+        .transpose()
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new: &RefreshTokenRecord,
+        now: UnixTime,
+    ) -> StoreResult<()> {
+        if crate::unstorable(old_hash) {
+            return Err(StoreError::NotFound);
+        }
+        // The claim and the insert commit together; any early return drops (rolls back) the
+        // transaction. A concurrent claim of the same row waits for this one's row lock, then
+        // re-checks `used_at IS NULL` on the committed row (READ COMMITTED) and claims nothing.
+        let mut tx = self.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = $1 \
+             WHERE token_hash = $2 AND used_at IS NULL AND revoked = FALSE",
+        )
+        .bind(now)
+        .bind(old_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if claimed == 0 {
+            let old: Option<(String, bool)> = sqlx::query_as(
+                "SELECT grant_id, revoked FROM refresh_tokens WHERE token_hash = $1",
+            )
+            .bind(old_hash)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+            return Err(match old {
+                Some((grant_id, false)) => StoreError::AlreadyConsumed { grant_id },
+                _ => StoreError::NotFound,
+            });
+        }
+        insert_refresh_token(&mut tx, new).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn insert_access_token(&self, token: &AccessTokenRecord) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "INSERT INTO access_tokens (",
+            access_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6)"
+        ))
+        .bind(&token.jti)
+        .bind(&token.grant_id)
+        .bind(&token.client_id)
+        .bind(&token.subject)
+        .bind(token.expires_at)
+        .bind(token.revoked)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn get_access_token(&self, jti: &str) -> StoreResult<Option<AccessTokenRecord>> {
+        if crate::unstorable(jti) {
+            return Ok(None);
+        }
+        sqlx::query(concat!(
+            "SELECT ",
+            access_columns!(),
+            " FROM access_tokens WHERE jti = $1"
+        ))
+        .bind(jti)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::access_token)
+        .transpose()
+    }
+
+    async fn revoke_access_token(&self, jti: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE access_tokens SET revoked = TRUE WHERE jti = $1")
+            .bind(jti)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn purge_expired(&self, now: UnixTime) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let mut purged = 0;
+        // Tokens before grants: a grant goes only once none of its tokens is left.
+        for statement in [
+            "DELETE FROM authorization_codes WHERE expires_at < $1",
+            "DELETE FROM refresh_tokens WHERE expires_at < $1",
+            "DELETE FROM access_tokens WHERE expires_at < $1",
+            "DELETE FROM grants WHERE expires_at < $1 \
+             AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.grant_id) \
+             AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.grant_id)",
+        ] {
+            purged += sqlx::query(statement)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(purged)
+    }
+}
+
+async fn insert_refresh_token(
+    conn: &mut sqlx::PgConnection,
+    token: &RefreshTokenRecord,
+) -> StoreResult<()> {
+    sqlx::query(concat!(
+        "INSERT INTO refresh_tokens (",
+        refresh_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    ))
+    .bind(&token.token_hash)
+    .bind(&token.grant_id)
+    .bind(&token.client_id)
+    .bind(token.created_at)
+    .bind(token.expires_at)
+    .bind(token.used_at)
+    .bind(token.revoked)
+    .execute(conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Which column selects the grants to revoke.
+#[derive(Clone, Copy)]
+enum GrantOwner {
+    User,
+    Session,
+}
+
+impl GrantOwner {
+    /// Revoke the refresh tokens, the access-token records, then the grants themselves.
+    fn statements(self) -> [&'static str; 3] {
+        match self {
+            GrantOwner::User => revoke_statements!("user_id = $1 AND ($2 OR offline = FALSE)"),
+            GrantOwner::Session => {
+                revoke_statements!("session_id = $1 AND ($2 OR offline = FALSE)")
+            }
+        }
+    }
+}
+
+impl PostgresStore {
+    /// Revokes, in one transaction, the grants whose `owner` column equals `key` (sparing
+    /// `offline_access` grants unless `include_offline`), with their refresh tokens and
+    /// access-token records. Returns how many grants this call revoked.
+    async fn revoke_grants_where(
+        &self,
+        owner: GrantOwner,
+        key: &str,
+        include_offline: bool,
+    ) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let mut revoked = 0;
+        for statement in owner.statements() {
+            revoked = sqlx::query(statement)
+                .bind(key)
+                .bind(include_offline)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        // The last statement's count: the grants.
+        Ok(revoked)
+    }
+}

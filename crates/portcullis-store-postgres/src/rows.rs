@@ -1,0 +1,250 @@
+//! Rows to records, and the JSON text columns that hold lists.
+//!
+//! Each `*_columns!` macro lists a table's columns in the order its `from_row` function and the
+//! `INSERT` statements use, so the SQL strings can be built with `concat!` at compile time.
+
+use portcullis_store::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use std::str::FromStr;
+
+macro_rules! client_columns {
+    () => {
+        "client_id, name, app_type, secret_hash, token_endpoint_auth_method, redirect_uris, \
+         post_logout_redirect_uris, web_origins, grant_types, created_at, updated_at, \
+         backchannel_logout_uri, first_party"
+    };
+}
+macro_rules! user_columns {
+    () => {
+        "user_id, email, email_verified, name, given_name, family_name, nickname, picture, \
+         password_hash, blocked, created_at, updated_at"
+    };
+}
+macro_rules! api_columns {
+    () => {
+        "api_id, identifier, name, scopes, token_lifetime, allow_offline_access, \
+         introspection_clients, created_at, updated_at"
+    };
+}
+macro_rules! client_grant_columns {
+    () => {
+        "grant_id, client_id, audience, scopes, created_at"
+    };
+}
+macro_rules! code_columns {
+    () => {
+        "code_hash, grant_id, client_id, redirect_uri, user_id, session_id, scope, audience, \
+         nonce, code_challenge, code_challenge_method, auth_time, max_age_requested, created_at, \
+         expires_at, used_at"
+    };
+}
+macro_rules! grant_columns {
+    () => {
+        "grant_id, client_id, user_id, session_id, scope, audience, nonce, auth_time, offline, \
+         revoked, created_at, expires_at"
+    };
+}
+macro_rules! refresh_columns {
+    () => {
+        "token_hash, grant_id, client_id, created_at, expires_at, used_at, revoked"
+    };
+}
+macro_rules! access_columns {
+    () => {
+        "jti, grant_id, client_id, subject, expires_at, revoked"
+    };
+}
+macro_rules! session_columns {
+    () => {
+        "session_id, secret_hash, user_id, auth_time, created_at, idle_expires_at, expires_at"
+    };
+}
+macro_rules! key_columns {
+    () => {
+        "kid, alg, private_key_encrypted, public_jwk, state, created_at, retire_at"
+    };
+}
+pub(crate) use {
+    access_columns, api_columns, client_columns, client_grant_columns, code_columns, grant_columns,
+    key_columns, refresh_columns, session_columns, user_columns,
+};
+
+/// A list as JSON text.
+pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(StoreError::backend)
+}
+
+fn get<'r, T>(row: &'r PgRow, column: &str) -> StoreResult<T>
+where
+    T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    row.try_get(column).map_err(StoreError::backend)
+}
+
+fn get_json<T: DeserializeOwned>(row: &PgRow, column: &str) -> StoreResult<T> {
+    let text: String = get(row, column)?;
+    serde_json::from_str(&text).map_err(StoreError::backend)
+}
+
+fn get_enum<T>(row: &PgRow, column: &str) -> StoreResult<T>
+where
+    T: FromStr<Err = UnknownValue>,
+{
+    let text: String = get(row, column)?;
+    text.parse().map_err(StoreError::backend)
+}
+
+pub(crate) fn client(row: &PgRow) -> StoreResult<Client> {
+    Ok(Client {
+        client_id: get(row, "client_id")?,
+        name: get(row, "name")?,
+        app_type: get_enum(row, "app_type")?,
+        secret_hash: get(row, "secret_hash")?,
+        token_endpoint_auth_method: get_enum(row, "token_endpoint_auth_method")?,
+        redirect_uris: get_json(row, "redirect_uris")?,
+        post_logout_redirect_uris: get_json(row, "post_logout_redirect_uris")?,
+        web_origins: get_json(row, "web_origins")?,
+        grant_types: get_json(row, "grant_types")?,
+        backchannel_logout_uri: get(row, "backchannel_logout_uri")?,
+        first_party: get(row, "first_party")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn user(row: &PgRow) -> StoreResult<User> {
+    Ok(User {
+        user_id: get(row, "user_id")?,
+        email: get(row, "email")?,
+        email_verified: get(row, "email_verified")?,
+        name: get(row, "name")?,
+        given_name: get(row, "given_name")?,
+        family_name: get(row, "family_name")?,
+        nickname: get(row, "nickname")?,
+        picture: get(row, "picture")?,
+        password_hash: get(row, "password_hash")?,
+        blocked: get(row, "blocked")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn api(row: &PgRow) -> StoreResult<Api> {
+    Ok(Api {
+        api_id: get(row, "api_id")?,
+        identifier: get(row, "identifier")?,
+        name: get(row, "name")?,
+        scopes: get_json(row, "scopes")?,
+        token_lifetime: get(row, "token_lifetime")?,
+        allow_offline_access: get(row, "allow_offline_access")?,
+        introspection_clients: get_json(row, "introspection_clients")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn client_grant(row: &PgRow) -> StoreResult<ClientGrant> {
+    Ok(ClientGrant {
+        grant_id: get(row, "grant_id")?,
+        client_id: get(row, "client_id")?,
+        audience: get(row, "audience")?,
+        scopes: get_json(row, "scopes")?,
+        created_at: get(row, "created_at")?,
+    })
+}
+
+pub(crate) fn code(row: &PgRow) -> StoreResult<AuthorizationCode> {
+    Ok(AuthorizationCode {
+        code_hash: get(row, "code_hash")?,
+        grant_id: get(row, "grant_id")?,
+        client_id: get(row, "client_id")?,
+        redirect_uri: get(row, "redirect_uri")?,
+        user_id: get(row, "user_id")?,
+        session_id: get(row, "session_id")?,
+        scope: get(row, "scope")?,
+        audience: get(row, "audience")?,
+        nonce: get(row, "nonce")?,
+        code_challenge: get(row, "code_challenge")?,
+        code_challenge_method: get(row, "code_challenge_method")?,
+        auth_time: get(row, "auth_time")?,
+        max_age_requested: get(row, "max_age_requested")?,
+        created_at: get(row, "created_at")?,
+        expires_at: get(row, "expires_at")?,
+        used_at: get(row, "used_at")?,
+    })
+}
+
+pub(crate) fn grant(row: &PgRow) -> StoreResult<Grant> {
+    Ok(Grant {
+        grant_id: get(row, "grant_id")?,
+        client_id: get(row, "client_id")?,
+        user_id: get(row, "user_id")?,
+        session_id: get(row, "session_id")?,
+        scope: get(row, "scope")?,
+        audience: get(row, "audience")?,
+        nonce: get(row, "nonce")?,
+        auth_time: get(row, "auth_time")?,
+        offline: get(row, "offline")?,
+        revoked: get(row, "revoked")?,
+        created_at: get(row, "created_at")?,
+        expires_at: get(row, "expires_at")?,
+    })
+}
+
+pub(crate) fn refresh_token(row: &PgRow) -> StoreResult<RefreshTokenRecord> {
+    Ok(RefreshTokenRecord {
+        token_hash: get(row, "token_hash")?,
+        grant_id: get(row, "grant_id")?,
+        client_id: get(row, "client_id")?,
+        created_at: get(row, "created_at")?,
+        expires_at: get(row, "expires_at")?,
+        used_at: get(row, "used_at")?,
+        revoked: get(row, "revoked")?,
+    })
+}
+
+pub(crate) fn access_token(row: &PgRow) -> StoreResult<AccessTokenRecord> {
+    Ok(AccessTokenRecord {
+        jti: get(row, "jti")?,
+        grant_id: get(row, "grant_id")?,
+        client_id: get(row, "client_id")?,
+        subject: get(row, "subject")?,
+        expires_at: get(row, "expires_at")?,
+        revoked: get(row, "revoked")?,
+    })
+}
+
+pub(crate) fn session(row: &PgRow) -> StoreResult<Session> {
+    Ok(Session {
+        session_id: get(row, "session_id")?,
+        secret_hash: get(row, "secret_hash")?,
+        user_id: get(row, "user_id")?,
+        auth_time: get(row, "auth_time")?,
+        created_at: get(row, "created_at")?,
+        idle_expires_at: get(row, "idle_expires_at")?,
+        expires_at: get(row, "expires_at")?,
+    })
+}
+
+pub(crate) fn key(row: &PgRow) -> StoreResult<SigningKeyRecord> {
+    Ok(SigningKeyRecord {
+        kid: get(row, "kid")?,
+        alg: get(row, "alg")?,
+        private_key_encrypted: get(row, "private_key_encrypted")?,
+        public_jwk: get(row, "public_jwk")?,
+        state: get_enum(row, "state")?,
+        created_at: get(row, "created_at")?,
+        retire_at: get(row, "retire_at")?,
+    })
+}
+
+/// Converts every row, stopping at the first bad one.
+pub(crate) fn all<T>(
+    rows: Vec<PgRow>,
+    convert: fn(&PgRow) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    rows.iter().map(convert).collect()
+}

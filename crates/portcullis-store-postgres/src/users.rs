@@ -1,0 +1,139 @@
+//! `UserStore`. Emails are lower-cased here, before they reach SQL, so the unique index on
+//! `users.email` is case-insensitive for every backend alike (SQL `lower()` differs between
+//! databases beyond ASCII).
+
+use crate::PostgresStore;
+use crate::error::db;
+use crate::rows::{self, user_columns};
+use async_trait::async_trait;
+use portcullis_store::{StoreError, StoreResult, User, UserStore};
+
+#[async_trait]
+impl UserStore for PostgresStore {
+    async fn create_user(&self, user: &User) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "INSERT INTO users (",
+            user_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ))
+        .bind(&user.user_id)
+        .bind(user.email.to_lowercase())
+        .bind(user.email_verified)
+        .bind(&user.name)
+        .bind(&user.given_name)
+        .bind(&user.family_name)
+        .bind(&user.nickname)
+        .bind(&user.picture)
+        .bind(&user.password_hash)
+        .bind(user.blocked)
+        .bind(user.created_at)
+        .bind(user.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn get_user(&self, user_id: &str) -> StoreResult<Option<User>> {
+        if crate::unstorable(user_id) {
+            return Ok(None);
+        }
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE user_id = $1"
+        ))
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::user)
+        .transpose()
+    }
+
+    async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        if crate::unstorable(email) {
+            return Ok(None);
+        }
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE email = $1"
+        ))
+        .bind(email.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::user)
+        .transpose()
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users ORDER BY created_at, user_id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows::all(rows, rows::user)
+    }
+
+    async fn update_user(&self, user: &User) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE users SET email = $1, email_verified = $2, name = $3, given_name = $4, \
+             family_name = $5, nickname = $6, picture = $7, password_hash = $8, blocked = $9, \
+             updated_at = $10 WHERE user_id = $11",
+        )
+        .bind(user.email.to_lowercase())
+        .bind(user.email_verified)
+        .bind(&user.name)
+        .bind(&user.given_name)
+        .bind(&user.family_name)
+        .bind(&user.nickname)
+        .bind(&user.picture)
+        .bind(&user.password_hash)
+        .bind(user.blocked)
+        .bind(user.updated_at)
+        .bind(&user.user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn delete_user(&self, user_id: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("DELETE FROM users WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        // Tokens first: they are found through the user's grants.
+        for statement in [
+            "DELETE FROM refresh_tokens WHERE grant_id IN \
+             (SELECT grant_id FROM grants WHERE user_id = $1)",
+            "DELETE FROM access_tokens WHERE grant_id IN \
+             (SELECT grant_id FROM grants WHERE user_id = $1)",
+            "DELETE FROM grants WHERE user_id = $1",
+            "DELETE FROM authorization_codes WHERE user_id = $1",
+            "DELETE FROM sessions WHERE user_id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+}
