@@ -13,6 +13,7 @@ use http::{HeaderValue, StatusCode, header};
 /// | [`InvalidRequest`](Self::InvalidRequest) | 400 | `Bearer error="invalid_request"` |
 /// | [`InvalidToken`](Self::InvalidToken) | 401 | `Bearer error="invalid_token", error_description="…"` |
 /// | [`InsufficientScope`](Self::InsufficientScope) | 403 | `Bearer error="insufficient_scope", scope="…"` |
+/// | [`InvalidDpopProof`](Self::InvalidDpopProof) | 401 | `DPoP error="invalid_dpop_proof", algs="…"` (RFC 9449 §7.1, via [`Validator::error_response`](crate::Validator::error_response)) |
 /// | [`Discovery`](Self::Discovery), [`KeySet`](Self::KeySet) | 503 | none |
 /// | [`Config`](Self::Config) | 500 | none |
 ///
@@ -37,6 +38,9 @@ pub enum Error {
         /// Human-readable reason, sent as `error_description`.
         description: String,
     },
+    /// The request's DPoP proof is missing or invalid (RFC 9449 §4.3).
+    #[error("invalid DPoP proof: {0}")]
+    InvalidDpopProof(String),
     /// The provider's discovery document could not be fetched or was unusable.
     #[error("OpenID discovery failed: {0}")]
     Discovery(String),
@@ -56,7 +60,9 @@ impl Error {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Self::MissingToken | Self::InvalidToken(_) | Self::InvalidDpopProof(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::InsufficientScope { .. } => StatusCode::FORBIDDEN,
             Self::Discovery(_) | Self::KeySet(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -70,6 +76,7 @@ impl Error {
             Self::InvalidRequest(_) => Some("invalid_request"),
             Self::InvalidToken(_) => Some("invalid_token"),
             Self::InsufficientScope { .. } => Some("insufficient_scope"),
+            Self::InvalidDpopProof(_) => Some("invalid_dpop_proof"),
             _ => None,
         }
     }
@@ -77,7 +84,9 @@ impl Error {
     fn description(&self) -> String {
         match self {
             Self::MissingToken => "Bearer token required".into(),
-            Self::InvalidRequest(d) | Self::InvalidToken(d) => d.clone(),
+            Self::InvalidRequest(d) | Self::InvalidToken(d) | Self::InvalidDpopProof(d) => {
+                d.clone()
+            }
             Self::InsufficientScope { description, .. } => description.clone(),
             Self::Discovery(_) | Self::KeySet(_) => "authorization server unavailable".into(),
             Self::Config(_) => "server misconfiguration".into(),
@@ -92,7 +101,10 @@ impl Error {
         }
         match self {
             Self::MissingToken => {}
-            Self::InvalidRequest(_) | Self::InvalidToken(_) | Self::InsufficientScope { .. } => {
+            Self::InvalidRequest(_)
+            | Self::InvalidToken(_)
+            | Self::InsufficientScope { .. }
+            | Self::InvalidDpopProof(_) => {
                 parts.push(format!("error=\"{}\"", self.code().unwrap_or_default()));
                 parts.push(format!(
                     "error_description=\"{}\"",
