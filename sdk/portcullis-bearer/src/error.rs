@@ -1,11 +1,15 @@
 //! Errors, and how each one is answered over HTTP (RFC 6750 §3).
 
+#[cfg(feature = "axum")]
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode, header};
+use http::StatusCode;
+#[cfg(feature = "axum")]
+use http::{HeaderValue, header};
 
 /// Why a request was refused, or why the validator could not decide.
 ///
-/// Every variant maps to exactly one HTTP answer through [`IntoResponse`]:
+/// Every variant maps to exactly one HTTP answer ([`Error::status`], [`Error::www_authenticate`];
+/// with the `axum` feature, through `IntoResponse`):
 ///
 /// | variant | status | `WWW-Authenticate` |
 /// |---|---|---|
@@ -127,6 +131,7 @@ impl Error {
     }
 
     /// Builds the HTTP response, with an optional `realm` in the challenge.
+    #[cfg(feature = "axum")]
     pub fn to_response(&self, realm: Option<&str>) -> Response {
         if matches!(self, Self::Discovery(_) | Self::KeySet(_) | Self::Config(_)) {
             tracing::error!(error = %self, "bearer validation could not complete");
@@ -155,6 +160,7 @@ impl Error {
     }
 }
 
+#[cfg(feature = "axum")]
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         self.to_response(None)

@@ -20,6 +20,13 @@
 //!   `error="invalid_token"` when a token was sent); every guard refusal is `403` with
 //!   `error="insufficient_scope"` (and `scope="…"` for scope guards).
 //!
+//! ## Features
+//!
+//! * `axum` (default): the extractors, the tower layer and `IntoResponse` for [`Error`].
+//!   Without it the crate is the validator alone (`default-features = false`), usable from any
+//!   framework: [`Validator::validate`], [`Validator::validate_request`] (Bearer and DPoP) and
+//!   [`Error::status`] / [`Error::www_authenticate`] for the answer.
+//!
 //! ## Quickstart
 //!
 //! ```no_run
@@ -93,6 +100,7 @@
 //! The [`ProviderMetadata`]/[`fetch_metadata`] discovery helpers and the [`JwksCache`] are
 //! public so that other crates (such as `portcullis-axum`, for ID tokens) can share them.
 
+#[cfg(feature = "axum")]
 mod axum;
 mod claims;
 pub mod clock;
@@ -106,6 +114,7 @@ mod jws;
 mod request;
 mod validator;
 
+#[cfg(feature = "axum")]
 pub use crate::axum::{Authorized, Bearer, BearerLayer, BearerService, Requirement};
 pub use claims::{AccessToken, NoCustomClaims};
 pub use discovery::{ProviderMetadata, fetch_metadata};

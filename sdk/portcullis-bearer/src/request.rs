@@ -1,13 +1,17 @@
 //! Validating a whole HTTP request: the `Authorization` header (RFC 6750 §2.1 `Bearer`, RFC 9449
 //! §7.1 `DPoP`) and, for DPoP, the proof.
 
+#[cfg(feature = "axum")]
 use axum::response::Response;
-use http::{HeaderValue, header};
+#[cfg(feature = "axum")]
+use http::HeaderValue;
+use http::header;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::claims::AccessToken;
 use crate::dpop::{DpopMode, DpopRequest, ReplayCache, check_proof};
+#[cfg(feature = "axum")]
 use crate::jws::Algorithm;
 use crate::validator::{Validator, ValidatorBuilder};
 
@@ -105,6 +109,7 @@ impl Validator {
 
     /// The HTTP answer for `error`, with this validator's realm, and the `DPoP` challenge
     /// (with `algs`, RFC 9449 §7.1) where it applies.
+    #[cfg(feature = "axum")]
     pub fn error_response(&self, error: &Error) -> Response {
         let mut response = error.to_response(self.realm());
         let dpop_challenge = matches!(
