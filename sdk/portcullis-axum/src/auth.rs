@@ -61,7 +61,7 @@ pub(crate) struct TokenResponse {
 }
 
 impl TokenResponse {
-    fn expires_in(&self) -> u64 {
+    pub(crate) fn expires_in(&self) -> u64 {
         match &self.expires_in {
             Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
             Some(Value::String(s)) => s.parse().unwrap_or(0),

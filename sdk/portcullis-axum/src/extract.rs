@@ -86,6 +86,31 @@ impl Session {
         self.token(true).await
     }
 
+    /// An access token for another API (`audience`) and/or a narrower `scope`, obtained with
+    /// the session's refresh token and cached in the session until it is due for a refresh
+    /// (nextjs-auth0 v4's `getAccessToken({audience, scope})`). The provider must allow it:
+    /// Auth0 with Multi-Resource Refresh Tokens; Portcullis for narrower scopes of the same API.
+    pub async fn access_token_for(
+        &self,
+        audience: &str,
+        scope: Option<&str>,
+    ) -> Result<AccessTokenInfo, Error> {
+        let mut state = self.handle.0.lock().await;
+        let data = state.data.as_mut().ok_or(Error::NotAuthenticated)?;
+        match self.auth.token_for(data, audience, scope).await {
+            Ok((info, changed)) => {
+                state.changed |= changed;
+                Ok(info)
+            }
+            Err(e @ Error::ReauthenticationRequired(_)) => {
+                state.data = None;
+                state.changed = true;
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     async fn token(&self, force: bool) -> Result<AccessTokenInfo, Error> {
         let mut state = self.handle.0.lock().await;
         let data = state.data.as_mut().ok_or(Error::NotAuthenticated)?;

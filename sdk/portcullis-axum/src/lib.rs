@@ -77,6 +77,7 @@ mod random;
 mod routes;
 mod session;
 mod store;
+mod token_for;
 
 pub use auth::PortcullisAuth;
 pub use config::{Config, ConfigBuilder, Secret};

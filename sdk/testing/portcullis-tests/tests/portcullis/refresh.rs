@@ -8,7 +8,7 @@ use portcullis_axum::{AccessTokenInfo, Session};
 use reqwest::StatusCode;
 
 use crate::app::{WebApp, session_cookies};
-use crate::support::{browser, location};
+use crate::support::{API, OTHER_API, browser, location};
 
 async fn page(token: AccessTokenInfo) -> String {
     format!("token of {} characters", token.token.len())
@@ -22,11 +22,32 @@ async fn force(session: Session) -> Result<axum::Json<AccessTokenInfo>, portcull
     Ok(axum::Json(session.refresh_access_token().await?))
 }
 
+#[derive(serde::Deserialize)]
+struct For {
+    audience: String,
+    scope: Option<String>,
+}
+
+async fn token_for(
+    session: Session,
+    axum::extract::Query(q): axum::extract::Query<For>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    match session
+        .access_token_for(&q.audience, q.scope.as_deref())
+        .await
+    {
+        Ok(info) => axum::Json(info).into_response(),
+        Err(e) => e.json_response(),
+    }
+}
+
 fn routes() -> Router {
     Router::new()
         .route("/account", get(page))
         .route("/api/token", get(api))
         .route("/api/refresh", get(force))
+        .route("/api/token-for", get(token_for))
 }
 
 #[tokio::test]
@@ -126,4 +147,64 @@ async fn a_refused_refresh_means_sign_in_again() {
     let (status, body) = app.get_json(&b, "/api/token").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["error"]["code"], "login_required");
+}
+
+#[tokio::test]
+async fn access_token_for_a_narrower_scope_is_obtained_once_and_rotates_the_refresh_token() {
+    let app = WebApp::start(routes(), |c| c).await;
+    let b = browser();
+    app.sign_in(&b).await;
+    let (_, main) = app.get_json(&b, "/api/token").await;
+    let before = app.tokens(&b).await["refresh_token"].clone();
+
+    let path = format!(
+        "/api/token-for?audience={}&scope=read%3Ashows",
+        urlencode(API)
+    );
+    let (status, narrow) = app.get_json(&b, &path).await;
+    assert_eq!(status, StatusCode::OK, "{narrow}");
+    assert_ne!(narrow["token"], main["token"]);
+    let validator = portcullis_bearer::Validator::builder()
+        .issuer(app.op.issuer.clone())
+        .audience(API)
+        .clock(app.op.sdk_clock())
+        .build()
+        .unwrap();
+    let access = validator
+        .validate(narrow["token"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(access.scopes, vec!["read:shows".to_owned()]);
+
+    // Portcullis rotated the refresh token: the session keeps the new one.
+    let after = app.tokens(&b).await["refresh_token"].clone();
+    assert_ne!(after, before);
+    assert!(app.op.is_active(after.as_str().unwrap()).await);
+    // Cached: the same token again, no new refresh.
+    let (_, again) = app.get_json(&b, &path).await;
+    assert_eq!(again["token"], narrow["token"]);
+    assert_eq!(app.tokens(&b).await["refresh_token"], after);
+    // The main token set still refreshes (the current refresh token is presented).
+    let (status, forced) = app.get_json(&b, "/api/refresh").await;
+    assert_eq!(status, StatusCode::OK, "{forced}");
+
+    // Another API: Portcullis does not issue multi-resource refresh tokens, and says so.
+    let (status, body) = app
+        .get_json(
+            &b,
+            &format!("/api/token-for?audience={}", urlencode(OTHER_API)),
+        )
+        .await;
+    assert_ne!(status, StatusCode::OK, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("audience"),
+        "{body}"
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
