@@ -78,6 +78,8 @@ mod routes;
 mod session;
 mod store;
 mod token_for;
+#[cfg(feature = "tower-sessions")]
+mod tower_sessions;
 
 pub use auth::PortcullisAuth;
 pub use config::{Config, ConfigBuilder, Secret};
@@ -90,3 +92,5 @@ pub use options::{CookieSettings, Routes, SameSite};
 pub use portcullis_bearer::clock;
 pub use session::{Internal, SessionData, TokenSet, User};
 pub use store::{MemoryStore, SessionStore, StoreError, StoreFuture};
+#[cfg(feature = "tower-sessions")]
+pub use tower_sessions::TowerSessionsStore;

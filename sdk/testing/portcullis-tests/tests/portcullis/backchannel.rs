@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use portcullis_axum::MemoryStore;
+use portcullis_axum::{MemoryStore, SessionStore, TowerSessionsStore};
 use reqwest::StatusCode;
 
 use crate::app::{WebApp, session_cookies};
@@ -15,11 +15,32 @@ use crate::support::browser;
 #[tokio::test]
 async fn a_logout_at_the_provider_ends_the_apps_session_for_that_sid() {
     let store: Arc<MemoryStore> = Arc::new(MemoryStore::default());
-    let app = WebApp::start(Router::new(), {
-        let store = store.clone();
-        move |c| c.session_store(store)
+    backchannel_logout_flow(store.clone(), || {
+        assert!(
+            store.len() >= 2,
+            "the sessions are in the store: {}",
+            store.len()
+        );
     })
     .await;
+}
+
+/// The same, with the sessions in Redis through a `tower-sessions` store.
+#[tokio::test]
+async fn a_logout_at_the_provider_ends_a_session_kept_in_redis() {
+    use tower_sessions_redis_store::RedisStore;
+    use tower_sessions_redis_store::fred::prelude::*;
+    let url = std::env::var("PORTCULLIS_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let pool = Pool::new(Config::from_url(&url).unwrap(), None, None, None, 2).unwrap();
+    pool.init()
+        .await
+        .unwrap_or_else(|e| panic!("Redis at {url} (scripts/test starts it): {e}"));
+    backchannel_logout_flow(TowerSessionsStore(RedisStore::new(pool)), || {}).await;
+}
+
+async fn backchannel_logout_flow(store: impl SessionStore + Clone, check_store: impl Fn()) {
+    let app = WebApp::start(Router::new(), move |c| c.session_store(store)).await;
     app.op
         .set_backchannel_logout_uri(&app.op.web.client_id, &app.url("/auth/backchannel-logout"))
         .await;
@@ -32,8 +53,7 @@ async fn a_logout_at_the_provider_ends_the_apps_session_for_that_sid() {
         let (status, _) = app.get_json(b, "/auth/profile").await;
         assert_eq!(status, StatusCode::OK);
     }
-    // The sessions are in the store (the cookies hold only their ids).
-    assert!(store.len() >= 2, "{}", store.len());
+    check_store();
 
     // b1's user logs out at Portcullis directly (Auth0's /v2/logout, as another app would):
     // Portcullis sends the logout token; b1's app session ends, b2's does not.
