@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::claims::{AccessToken, NoCustomClaims};
-use crate::guard::Guard;
+use crate::guard::{Guard, Requirement};
 use crate::validator::Validator;
 
 /// What the layer leaves in request extensions for the extractors.
@@ -88,34 +88,6 @@ where
             .await
             .map(Some)
     }
-}
-
-/// A named requirement for the [`Authorized`] extractor; declare one with [`requirement!`](crate::requirement).
-pub trait Requirement: Send + Sync + 'static {
-    /// The guard to check.
-    fn guard() -> &'static Guard;
-}
-
-/// Declares a [`Requirement`] type from a [`Guard`] expression.
-///
-/// ```
-/// use portcullis_bearer::{Guard, requirement};
-/// requirement!(pub ReadShows = Guard::all_scopes(["read:shows"]));
-/// requirement!(CanBill = Guard::claim_includes_any("permissions", ["billing:read", "admin"]));
-/// ```
-#[macro_export]
-macro_rules! requirement {
-    ($vis:vis $name:ident = $guard:expr) => {
-        #[doc = concat!("Requirement `", stringify!($name), "`: `", stringify!($guard), "`.")]
-        #[derive(Debug, Clone, Copy)]
-        $vis struct $name;
-        impl $crate::Requirement for $name {
-            fn guard() -> &'static $crate::Guard {
-                static GUARD: ::std::sync::OnceLock<$crate::Guard> = ::std::sync::OnceLock::new();
-                GUARD.get_or_init(|| $guard)
-            }
-        }
-    };
 }
 
 /// Extracts a validated token that also satisfies requirement `R` (validator from the state,

@@ -85,7 +85,7 @@ impl Error {
         }
     }
 
-    fn description(&self) -> String {
+    pub(crate) fn description(&self) -> String {
         match self {
             Self::MissingToken => "Bearer token required".into(),
             Self::InvalidRequest(d) | Self::InvalidToken(d) | Self::InvalidDpopProof(d) => {

@@ -100,6 +100,8 @@
 //! The [`ProviderMetadata`]/[`fetch_metadata`] discovery helpers and the [`JwksCache`] are
 //! public so that other crates (such as `portcullis-axum`, for ID tokens) can share them.
 
+#[cfg(feature = "actix")]
+mod actix;
 #[cfg(feature = "axum")]
 mod axum;
 mod claims;
@@ -114,12 +116,14 @@ mod jws;
 mod request;
 mod validator;
 
+#[cfg(feature = "actix")]
+pub use crate::actix::{ActixAuthorized, ActixBearer, ActixRejection};
 #[cfg(feature = "axum")]
-pub use crate::axum::{Authorized, Bearer, BearerLayer, BearerService, Requirement};
+pub use crate::axum::{Authorized, Bearer, BearerLayer, BearerService};
 pub use claims::{AccessToken, NoCustomClaims};
 pub use discovery::{ProviderMetadata, fetch_metadata};
 pub use error::Error;
-pub use guard::{Guard, GuardFn};
+pub use guard::{Guard, GuardFn, Requirement};
 pub use jwks::JwksCache;
 pub use jws::{Algorithm, Header};
 pub use request::bearer_token;

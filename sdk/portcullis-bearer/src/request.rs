@@ -11,7 +11,6 @@ use serde::de::DeserializeOwned;
 use crate::Error;
 use crate::claims::AccessToken;
 use crate::dpop::{DpopMode, DpopRequest, ReplayCache, check_proof};
-#[cfg(feature = "axum")]
 use crate::jws::Algorithm;
 use crate::validator::{Validator, ValidatorBuilder};
 
@@ -107,11 +106,9 @@ impl Validator {
         }
     }
 
-    /// The HTTP answer for `error`, with this validator's realm, and the `DPoP` challenge
-    /// (with `algs`, RFC 9449 §7.1) where it applies.
-    #[cfg(feature = "axum")]
-    pub fn error_response(&self, error: &Error) -> Response {
-        let mut response = error.to_response(self.realm());
+    /// The `WWW-Authenticate` challenge for `error`, with this validator's realm: `Bearer`, or
+    /// `DPoP` with `algs` (RFC 9449 §7.1) for proof errors and when DPoP is required.
+    pub fn challenge(&self, error: &Error) -> Option<String> {
         let dpop_challenge = matches!(
             (self.inner.dpop.mode, error),
             (_, Error::InvalidDpopProof(_))
@@ -120,17 +117,27 @@ impl Validator {
                     Error::MissingToken | Error::InvalidToken(_)
                 )
         );
-        if dpop_challenge {
-            let algs: Vec<&str> = Algorithm::ASYMMETRIC.iter().map(|a| a.as_str()).collect();
-            let mut challenge = error
-                .www_authenticate(self.realm())
-                .map(|c| c.replacen("Bearer", "DPoP", 1))
-                .unwrap_or_else(|| "DPoP".into());
-            challenge.push_str(if challenge == "DPoP" { " " } else { ", " });
-            challenge.push_str(&format!("algs=\"{}\"", algs.join(" ")));
-            if let Ok(v) = HeaderValue::from_str(&challenge) {
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-            }
+        let bearer = error.www_authenticate(self.realm());
+        if !dpop_challenge {
+            return bearer;
+        }
+        let algs: Vec<&str> = Algorithm::ASYMMETRIC.iter().map(|a| a.as_str()).collect();
+        let mut challenge = bearer
+            .map(|c| c.replacen("Bearer", "DPoP", 1))
+            .unwrap_or_else(|| "DPoP".into());
+        challenge.push_str(if challenge == "DPoP" { " " } else { ", " });
+        challenge.push_str(&format!("algs=\"{}\"", algs.join(" ")));
+        Some(challenge)
+    }
+
+    /// The HTTP answer for `error`, with [`challenge`](Self::challenge).
+    #[cfg(feature = "axum")]
+    pub fn error_response(&self, error: &Error) -> Response {
+        let mut response = error.to_response(self.realm());
+        if let Some(challenge) = self.challenge(error)
+            && let Ok(v) = HeaderValue::from_str(&challenge)
+        {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
         response
     }
