@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::response::Response;
 use http::request::Parts;
-use http::{Request, header};
+use http::Request;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
@@ -81,12 +81,16 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        if parts.headers.get(header::AUTHORIZATION).is_none() {
-            return Ok(None);
-        }
-        <Self as FromRequestParts<S>>::from_request_parts(parts, state)
+        let validator = Validator::from_ref(state);
+        match validated_from_parts(parts, &validator)
             .await
-            .map(Some)
+            .and_then(|token| token.with_custom::<C>())
+        {
+            Ok(token) => Ok(Some(Bearer(token))),
+            // No credentials (no header, or another scheme such as Basic): signed out.
+            Err(Error::MissingToken) => Ok(None),
+            Err(e) => Err(validator.error_response(&e)),
+        }
     }
 }
 
@@ -220,6 +224,7 @@ where
 mod tests {
     use super::*;
     use crate::bearer_token;
+    use http::header;
 
     fn headers(values: &[&str]) -> http::HeaderMap {
         let mut h = http::HeaderMap::new();
