@@ -8,8 +8,8 @@ use std::task::{Context, Poll};
 
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::response::Response;
-use http::request::Parts;
 use http::Request;
+use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
