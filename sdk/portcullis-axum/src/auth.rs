@@ -11,9 +11,9 @@ use crate::Error;
 use crate::config::Config;
 use crate::cookies::{CookieOptions, RequestCookies};
 use crate::jwe::CookieKey;
-use crate::session::{Internal, SessionData, TokenSet, USER_CLAIMS, User};
+use crate::options::SameSite;
+use crate::session::{Internal, SessionData, TokenSet, User};
 
-pub(crate) const SESSION_COOKIE: &str = "__session";
 pub(crate) const TXN_PREFIX: &str = "__txn_";
 pub(crate) const TXN_MAX_AGE: u64 = 3600;
 /// Clock tolerance for ID-token `exp`/`iat`/`auth_time` (oauth4webapi uses 30 s).
@@ -32,6 +32,7 @@ pub(crate) struct Inner {
     pub(crate) key: CookieKey,
     pub(crate) http: reqwest::Client,
     pub(crate) cookie: CookieOptions,
+    pub(crate) txn_cookie: CookieOptions,
     discovered: tokio::sync::OnceCell<(ProviderMetadata, JwksCache)>,
 }
 
@@ -60,7 +61,7 @@ pub(crate) struct TokenResponse {
 }
 
 impl TokenResponse {
-    fn expires_in(&self) -> u64 {
+    pub(crate) fn expires_in(&self) -> u64 {
         match &self.expires_in {
             Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
             Some(Value::String(s)) => s.parse().unwrap_or(0),
@@ -88,8 +89,18 @@ impl PortcullisAuth {
         };
         let cookie = CookieOptions {
             secure: config.secure_cookies(),
-            path: "/".into(),
-            domain: config.cookie_domain.clone(),
+            path: config.cookie.path.clone(),
+            domain: config.cookie.domain.clone(),
+            same_site: config.cookie.same_site,
+        };
+        // The transaction cookie must reach the callback, a cross-site navigation from the
+        // provider: never `Strict`.
+        let txn_cookie = CookieOptions {
+            same_site: match config.cookie.same_site {
+                SameSite::Strict => SameSite::Lax,
+                other => other,
+            },
+            ..cookie.clone()
         };
         Ok(Self {
             inner: Arc::new(Inner {
@@ -97,6 +108,7 @@ impl PortcullisAuth {
                 config,
                 http,
                 cookie,
+                txn_cookie,
                 discovered: tokio::sync::OnceCell::new(),
             }),
         })
@@ -112,12 +124,17 @@ impl PortcullisAuth {
         &self.inner.config
     }
 
+    /// The session cookie's name.
+    pub(crate) fn session_cookie(&self) -> &str {
+        &self.inner.config.cookie.name
+    }
+
     /// The provider's discovery document (fetched once, then cached).
     pub async fn metadata(&self) -> Result<&ProviderMetadata, Error> {
         Ok(&self.discovered().await?.0)
     }
 
-    async fn discovered(&self) -> Result<&(ProviderMetadata, JwksCache), Error> {
+    pub(crate) async fn discovered(&self) -> Result<&(ProviderMetadata, JwksCache), Error> {
         self.inner
             .discovered
             .get_or_try_init(|| async {
@@ -174,6 +191,13 @@ impl PortcullisAuth {
                 .get("error_description")
                 .and_then(Value::as_str)
                 .unwrap_or("");
+            // RFC 6749 §5.2: `invalid_grant` means the grant (code or refresh token) is
+            // invalid, expired or revoked. Only signing in again helps; it is not an outage.
+            if error == "invalid_grant" {
+                return Err(Error::ReauthenticationRequired(format!(
+                    "{error} {description}"
+                )));
+            }
             return Err(Error::Token(format!("{status}: {error} {description}")));
         }
         let tokens: TokenResponse = serde_json::from_value(body)
@@ -270,12 +294,12 @@ impl PortcullisAuth {
         let now = self.inner.config.now();
         let user: Map<String, Value> = claims
             .iter()
-            .filter(|(k, _)| USER_CLAIMS.contains(&k.as_str()))
+            .filter(|(k, _)| self.inner.config.keeps_claim(k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let expires_at = now + tokens.expires_in();
         SessionData {
-            user: User(user),
+            user: User::from_claims(user),
             token_set: TokenSet {
                 access_token: tokens.access_token,
                 id_token: tokens.id_token,
@@ -294,41 +318,73 @@ impl PortcullisAuth {
         }
     }
 
-    /// Reads the session from request cookies: `None` when absent, undecryptable, expired, or
-    /// past its absolute lifetime.
-    pub(crate) fn read_session(&self, cookies: &RequestCookies) -> Option<SessionData> {
-        let raw = cookies.get_chunked(SESSION_COOKIE)?;
+    /// Reads the session from request cookies, with the cookie's expiry: `None` when absent,
+    /// undecryptable, expired, or past its absolute lifetime.
+    pub(crate) fn read_session(&self, cookies: &RequestCookies) -> Option<(SessionData, u64)> {
+        let (claims, exp) = self.read_cookie(cookies)?;
         let c = &self.inner.config;
         let now = c.now();
-        let data = SessionData::from_claims(self.inner.key.decrypt(&raw, now)?)?;
+        let data = SessionData::from_claims(claims)?;
         if now >= data.internal.created_at + c.absolute_duration.as_secs() {
             return None;
         }
-        Some(data)
+        Some((data, exp))
     }
 
-    /// `Set-Cookie` values for a session, rolling its expiry:
-    /// min(now + inactivity, created_at + absolute).
+    /// The session cookie's claims and expiry, if it decrypts and has not expired.
+    pub(crate) fn read_cookie(
+        &self,
+        cookies: &RequestCookies,
+    ) -> Option<(Map<String, Value>, u64)> {
+        let raw = cookies.get_chunked(self.session_cookie())?;
+        let claims = self.inner.key.decrypt(&raw, self.inner.config.now())?;
+        let exp = claims.get("exp").and_then(Value::as_u64)?;
+        Some((claims, exp))
+    }
+
+    /// The rolling expiry of a session written now: min(now + inactivity, created_at + absolute).
+    pub(crate) fn rolling_expiry(&self, data: &SessionData, now: u64) -> u64 {
+        let c = &self.inner.config;
+        (now + c.inactivity_duration.as_secs())
+            .min(data.internal.created_at + c.absolute_duration.as_secs())
+    }
+
+    /// Whether an unchanged session's cookie (expiring at `cookie_exp`) should be rewritten to
+    /// roll its expiry forward: only once less than half of the inactivity duration is left and
+    /// the expiry can still move. Rewriting on every response would let a request that did not
+    /// refresh overwrite the cookie a concurrent request just wrote with rotated tokens.
+    pub(crate) fn rolling_due(&self, data: &SessionData, cookie_exp: u64) -> bool {
+        let now = self.inner.config.now();
+        let half = self.inner.config.inactivity_duration.as_secs() / 2;
+        cookie_exp.saturating_sub(now) < half && self.rolling_expiry(data, now) > cookie_exp
+    }
+
+    /// `Set-Cookie` values for a session, rolling its expiry.
     pub(crate) fn write_session(
         &self,
         data: &SessionData,
         cookies: &RequestCookies,
     ) -> Vec<String> {
-        let c = &self.inner.config;
-        let now = c.now();
-        let expires = (now + c.inactivity_duration.as_secs())
-            .min(data.internal.created_at + c.absolute_duration.as_secs());
+        let now = self.inner.config.now();
+        let expires = self.rolling_expiry(data, now);
         let max_age = expires.saturating_sub(now);
         let jwe = self.inner.key.encrypt(&data.to_claims(), expires);
         self.inner
             .cookie
-            .set_chunked(SESSION_COOKIE, &jwe, max_age, cookies)
+            .set_chunked(self.session_cookie(), &jwe, max_age, cookies)
     }
 
-    /// Refreshes the tokens of `data` if the access token has expired. Returns whether it changed.
-    pub(crate) async fn refresh_if_expired(&self, data: &mut SessionData) -> Result<bool, Error> {
-        let now = self.inner.config.now();
-        if data.token_set.expires_at > now {
+    /// Refreshes the tokens of `data` when `force` is set or the access token expires within
+    /// the configured [`refresh_margin`](crate::ConfigBuilder::refresh_margin). Returns whether
+    /// it changed.
+    pub(crate) async fn refresh_if_due(
+        &self,
+        data: &mut SessionData,
+        force: bool,
+    ) -> Result<bool, Error> {
+        let c = &self.inner.config;
+        let now = c.now();
+        if !force && data.token_set.expires_at > now + c.refresh_margin.as_secs() {
             return Ok(false);
         }
         let refresh_token = data
@@ -336,6 +392,7 @@ impl PortcullisAuth {
             .refresh_token
             .clone()
             .ok_or(Error::MissingRefreshToken)?;
+        let mut new_claims = None;
         let tokens = self
             .token_request(vec![
                 ("grant_type", "refresh_token".into()),
@@ -352,17 +409,18 @@ impl PortcullisAuth {
                     },
                 )
                 .await?;
-            if claims.get("sub") != data.user.0.get("sub") {
+            if claims.get("sub") != data.user.claim("sub") {
                 return Err(Error::IdToken(
                     "refreshed ID token is for another user".into(),
                 ));
             }
-            for k in USER_CLAIMS {
-                if let Some(v) = claims.get(*k) {
-                    data.user.0.insert((*k).to_owned(), v.clone());
+            for (k, v) in &claims {
+                if self.inner.config.keeps_claim(k) {
+                    data.user.claims_mut().insert(k.clone(), v.clone());
                 }
             }
             data.token_set.id_token = Some(id_token.clone());
+            new_claims = Some(claims);
         }
         let ts = &mut data.token_set;
         ts.expires_at = now + tokens.expires_in();
@@ -374,6 +432,14 @@ impl PortcullisAuth {
             ts.refresh_token = tokens.refresh_token;
         }
         ts.token_type = tokens.token_type.or(ts.token_type.take());
+        if let Some(claims) = new_claims {
+            *data = self
+                .inner
+                .config
+                .hooks
+                .before_session_saved(data.clone(), &claims)
+                .await?;
+        }
         Ok(true)
     }
 

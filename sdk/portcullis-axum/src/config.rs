@@ -5,7 +5,16 @@ use std::time::Duration;
 use portcullis_bearer::clock::{Clock, system_clock};
 use url::Url;
 
+use std::future::Future;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
 use crate::Error;
+use crate::hooks::{CallbackOutcome, Hooks};
+use crate::options::{CookieSettings, Routes, SameSite};
+use crate::session::{DEFAULT_USER_CLAIMS, SessionData};
+use crate::store::SessionStore;
 
 /// A secret that never shows in `Debug` output.
 #[derive(Clone)]
@@ -48,10 +57,28 @@ pub struct Config {
     pub inactivity_duration: Duration,
     /// Absolute session lifetime (default 3 days).
     pub absolute_duration: Duration,
-    /// Cookie `Domain` attribute, if any.
-    pub cookie_domain: Option<String>,
+    /// Session-cookie attributes.
+    pub cookie: CookieSettings,
+    /// The SDK's route paths.
+    pub routes: Routes,
+    /// Requests under these path prefixes are API calls: `401` JSON instead of a redirect to
+    /// the login (default `/api`). Requests asking for JSON only (`Accept`) are too.
+    pub api_prefixes: Vec<String>,
     /// Where `/auth/logout` returns to, if not the base URL.
     pub post_logout_redirect: Option<String>,
+    /// How long before its expiry an access token is refreshed (default 60 s), so a token
+    /// handed to an API does not expire on the way.
+    pub refresh_margin: Duration,
+    /// ID-token claims kept in the session's user (default: nextjs-auth0's
+    /// `DEFAULT_ID_TOKEN_CLAIMS`: `sub`, `name`, `nickname`, `given_name`, `family_name`,
+    /// `picture`, `email`, `email_verified`, `org_id`).
+    pub user_claims: Vec<String>,
+    /// Also keep namespaced claims (names that are URLs, such as Auth0 Actions'
+    /// `https://example.com/roles`). Default `true`.
+    pub keep_namespaced_claims: bool,
+    /// Where sessions live (default: none, all in the cookie).
+    pub(crate) session_store: Option<Arc<dyn SessionStore>>,
+    pub(crate) hooks: Hooks,
     pub(crate) clock: Clock,
     pub(crate) http: Option<reqwest::Client>,
 }
@@ -84,8 +111,15 @@ pub struct ConfigBuilder {
     max_age: Option<u64>,
     inactivity: Option<Duration>,
     absolute: Option<Duration>,
-    cookie_domain: Option<String>,
+    cookie: CookieSettings,
+    routes: Routes,
+    api_prefixes: Option<Vec<String>>,
     post_logout_redirect: Option<String>,
+    refresh_margin: Option<Duration>,
+    user_claims: Option<Vec<String>>,
+    keep_namespaced_claims: Option<bool>,
+    hooks: Hooks,
+    session_store: Option<Arc<dyn SessionStore>>,
     clock: Option<Clock>,
     http: Option<reqwest::Client>,
 }
@@ -111,7 +145,23 @@ impl Config {
     }
 
     pub(crate) fn secure_cookies(&self) -> bool {
-        self.app_base_url.scheme() == "https"
+        self.cookie.same_site == SameSite::None
+            || self
+                .cookie
+                .secure
+                .unwrap_or(self.app_base_url.scheme() == "https")
+    }
+
+    /// Whether an ID-token claim is kept in the session's user.
+    pub(crate) fn keeps_claim(&self, name: &str) -> bool {
+        self.user_claims.iter().any(|c| c == name)
+            || (self.keep_namespaced_claims
+                && (name.starts_with("https://") || name.starts_with("http://")))
+    }
+
+    /// The callback URL sent as `redirect_uri`.
+    pub(crate) fn redirect_uri(&self) -> String {
+        self.app_url(&self.routes.callback)
     }
 
     /// `{APP_BASE_URL}{path}` (the base's own path prefix kept).
@@ -222,13 +272,82 @@ impl ConfigBuilder {
 
     /// Cookie `Domain` attribute.
     pub fn cookie_domain(mut self, v: impl Into<String>) -> Self {
-        self.cookie_domain = Some(v.into());
+        self.cookie.domain = Some(v.into());
+        self
+    }
+
+    /// Session-cookie attributes: `CookieSettings::default().name("app_session").same_site(SameSite::Strict)`.
+    pub fn cookie(mut self, cookie: CookieSettings) -> Self {
+        self.cookie = cookie;
+        self
+    }
+
+    /// The SDK's route paths (e.g. `/login` instead of `/auth/login`).
+    pub fn routes(mut self, routes: Routes) -> Self {
+        self.routes = routes;
+        self
+    }
+
+    /// Path prefixes of API routes (default `["/api"]`): they answer `401` JSON instead of
+    /// redirecting to the login.
+    pub fn api_prefixes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, prefixes: I) -> Self {
+        self.api_prefixes = Some(prefixes.into_iter().map(Into::into).collect());
         self
     }
 
     /// Where logout returns to (default: the base URL). Must be registered at the provider.
     pub fn post_logout_redirect(mut self, v: impl Into<String>) -> Self {
         self.post_logout_redirect = Some(v.into());
+        self
+    }
+
+    /// Refresh access tokens this long before they expire (default 60 s).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = Some(margin);
+        self
+    }
+
+    /// The ID-token claims kept in the session (the allow-list; replaces the default one).
+    pub fn user_claims<I: IntoIterator<Item = S>, S: Into<String>>(mut self, claims: I) -> Self {
+        self.user_claims = Some(claims.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Whether namespaced claims (`https://…`) are kept besides the allow-list (default `true`).
+    pub fn keep_namespaced_claims(mut self, keep: bool) -> Self {
+        self.keep_namespaced_claims = Some(keep);
+        self
+    }
+
+    /// Runs before a session is saved at sign-in and after a refresh that returned a new ID
+    /// token (nextjs-auth0's `beforeSessionSaved`): receives the session and all the ID token's
+    /// claims, returns the session to save (add or drop claims, fill
+    /// [`SessionData::extra`](crate::SessionData::extra)), or an error that refuses the sign-in.
+    pub fn before_session_saved<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(SessionData, Map<String, Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<SessionData, Error>> + Send + 'static,
+    {
+        self.hooks.set_before_session_saved(hook);
+        self
+    }
+
+    /// Decides the callback's answer (nextjs-auth0's `onCallback`): receives the outcome (the
+    /// session, already saved, or the error), `returnTo`, and the default answer.
+    pub fn on_callback<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(CallbackOutcome) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = axum::response::Response> + Send + 'static,
+    {
+        self.hooks.set_on_callback(hook);
+        self
+    }
+
+    /// Keep sessions in `store` instead of the cookie (which then holds only a session id):
+    /// sessions can be ended from the server, and the router mounts the OpenID Connect
+    /// Back-Channel Logout receiver (`/auth/backchannel-logout`).
+    pub fn session_store(mut self, store: impl SessionStore) -> Self {
+        self.session_store = Some(Arc::new(store));
         self
     }
 
@@ -282,8 +401,20 @@ impl ConfigBuilder {
             max_age: self.max_age,
             inactivity_duration: self.inactivity.unwrap_or(Duration::from_secs(86_400)),
             absolute_duration: self.absolute.unwrap_or(Duration::from_secs(3 * 86_400)),
-            cookie_domain: self.cookie_domain,
+            cookie: self.cookie,
+            routes: self.routes,
+            api_prefixes: self.api_prefixes.unwrap_or_else(|| vec!["/api".into()]),
             post_logout_redirect: self.post_logout_redirect,
+            refresh_margin: self.refresh_margin.unwrap_or(Duration::from_secs(60)),
+            user_claims: self.user_claims.unwrap_or_else(|| {
+                DEFAULT_USER_CLAIMS
+                    .iter()
+                    .map(|c| (*c).to_owned())
+                    .collect()
+            }),
+            keep_namespaced_claims: self.keep_namespaced_claims.unwrap_or(true),
+            hooks: self.hooks,
+            session_store: self.session_store,
             clock: self.clock.unwrap_or_else(system_clock),
             http: self.http,
         })

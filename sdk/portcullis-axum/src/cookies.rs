@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use http::HeaderMap;
 
+use crate::options::SameSite;
+
 /// Values above this size are split into chunks.
 pub(crate) const MAX_CHUNK_SIZE: usize = 3500;
 /// Chunk indices always cleared when rewriting, as nextjs-auth0 does.
@@ -74,13 +76,15 @@ pub(crate) struct CookieOptions {
     pub(crate) secure: bool,
     pub(crate) path: String,
     pub(crate) domain: Option<String>,
+    pub(crate) same_site: SameSite,
 }
 
 impl CookieOptions {
     pub(crate) fn set(&self, name: &str, value: &str, max_age: u64) -> String {
         let mut s = format!(
-            "{name}={value}; Path={}; Max-Age={max_age}; HttpOnly; SameSite=Lax",
-            self.path
+            "{name}={value}; Path={}; Max-Age={max_age}; HttpOnly; SameSite={}",
+            self.path,
+            self.same_site.as_str()
         );
         if let Some(domain) = &self.domain {
             s.push_str("; Domain=");
@@ -94,8 +98,9 @@ impl CookieOptions {
 
     pub(crate) fn delete(&self, name: &str) -> String {
         let mut s = format!(
-            "{name}=; Path={}; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax",
-            self.path
+            "{name}=; Path={}; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite={}",
+            self.path,
+            self.same_site.as_str()
         );
         if let Some(domain) = &self.domain {
             s.push_str("; Domain=");
@@ -180,6 +185,7 @@ mod tests {
             secure: true,
             path: "/".into(),
             domain: None,
+            same_site: SameSite::Lax,
         };
         let value = "a".repeat(3500) + &"b".repeat(3500) + "c";
         let set = opts.set_chunked("__session", &value, 60, &req("__session=old"));

@@ -37,12 +37,20 @@ pub enum Error {
     /// The ID token failed validation.
     #[error("invalid ID token: {0}")]
     IdToken(String),
+    /// The provider refused the session's grant (`invalid_grant`, RFC 6749 §5.2: the refresh
+    /// token expired or was revoked). The user must sign in again: `401` for APIs, a redirect
+    /// to the login for pages. The session is cleared.
+    #[error("the session has expired at the identity provider; please sign in again")]
+    ReauthenticationRequired(String),
     /// There is no session.
     #[error("not signed in")]
     NotAuthenticated,
     /// The access token has expired and there is no refresh token.
     #[error("the access token has expired and there is no refresh token")]
     MissingRefreshToken,
+    /// The signed-in user does not satisfy the route's rule ([`PortcullisAuth::require`](crate::PortcullisAuth::require)).
+    #[error("you are not allowed to see this page")]
+    Forbidden,
     /// The session layer is not installed.
     #[error("portcullis-axum session layer missing: add `.layer(auth.session_layer())`")]
     LayerMissing,
@@ -58,7 +66,10 @@ impl Error {
             | Self::InvalidCallback(_)
             | Self::Authorization { .. }
             | Self::IdToken(_) => StatusCode::BAD_REQUEST,
-            Self::NotAuthenticated | Self::MissingRefreshToken => StatusCode::UNAUTHORIZED,
+            Self::NotAuthenticated
+            | Self::MissingRefreshToken
+            | Self::ReauthenticationRequired(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
         }
     }
 
@@ -74,9 +85,19 @@ impl Error {
             Self::CodeExchange(_) => "failed_to_exchange_code",
             Self::IdToken(_) => "invalid_id_token",
             Self::NotAuthenticated => "missing_session",
+            Self::ReauthenticationRequired(_) => "login_required",
             Self::MissingRefreshToken => "missing_refresh_token",
+            Self::Forbidden => "forbidden",
             Self::LayerMissing => "configuration_error",
         }
+    }
+
+    /// Whether only signing in again can help (no session, no refresh token, or a refused one).
+    pub fn requires_login(&self) -> bool {
+        matches!(
+            self,
+            Self::NotAuthenticated | Self::MissingRefreshToken | Self::ReauthenticationRequired(_)
+        )
     }
 
     /// The JSON answer: `{"error": {"message", "code"}}` (nextjs-auth0 v4's shape).

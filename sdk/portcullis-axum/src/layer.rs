@@ -1,5 +1,5 @@
-//! The session layer (decrypts the cookie once per request, rolls and rewrites it on the way
-//! out) and the `require_auth` layer.
+//! The session layer (decrypts the cookie once per request; on the way out rewrites it only
+//! when the session changed or its rolling expiry is due) and the `require_auth` layer.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Request, StatusCode, header};
 
 use crate::Error;
-use crate::auth::{PortcullisAuth, SESSION_COOKIE};
+use crate::auth::PortcullisAuth;
 use crate::cookies::RequestCookies;
-use crate::session::{SessionHandle, SessionState};
+use crate::session::{SessionHandle, User};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
@@ -26,7 +26,32 @@ impl PortcullisAuth {
     /// `/auth/login?returnTo=…`; API requests (path under `/api`, or `Accept: application/json`
     /// without `text/html`) get `401` JSON. Put it inside [`session_layer`](Self::session_layer).
     pub fn require_auth(&self) -> RequireAuthLayer {
-        RequireAuthLayer
+        RequireAuthLayer {
+            auth: self.clone(),
+            check: None,
+        }
+    }
+
+    /// [`require_auth`](Self::require_auth), plus a rule on the user: a signed-in user for whom
+    /// `check` is false gets `403` (an HTML page, or JSON for API requests).
+    ///
+    /// ```
+    /// # fn f(auth: portcullis_axum::PortcullisAuth) {
+    /// let admins = auth.require(|user| {
+    ///     user.claim("https://example.com/roles")
+    ///         .and_then(|r| r.as_array())
+    ///         .is_some_and(|roles| roles.iter().any(|r| r == "admin"))
+    /// });
+    /// # let _ = admins; }
+    /// ```
+    pub fn require(
+        &self,
+        check: impl Fn(&User) -> bool + Send + Sync + 'static,
+    ) -> RequireAuthLayer {
+        RequireAuthLayer {
+            auth: self.clone(),
+            check: Some(Arc::new(check)),
+        }
     }
 }
 
@@ -76,29 +101,15 @@ where
         }
         let auth = self.auth.clone();
         let cookies = RequestCookies::from_headers(request.headers());
-        let state = SessionState {
-            data: auth.read_session(&cookies),
-            had_cookie: cookies.get_chunked(SESSION_COOKIE).is_some(),
-            untouched: false,
-        };
-        let handle = SessionHandle(Arc::new(tokio::sync::Mutex::new(state)));
-        request.extensions_mut().insert(handle.clone());
-        request.extensions_mut().insert(auth.clone());
-        request.extensions_mut().insert(cookies.clone());
         Box::pin(async move {
+            let state = auth.load_session(&cookies).await;
+            let handle = SessionHandle(Arc::new(tokio::sync::Mutex::new(state)));
+            request.extensions_mut().insert(handle.clone());
+            request.extensions_mut().insert(auth.clone());
+            request.extensions_mut().insert(cookies.clone());
             let mut response = inner.call(request).await?;
             let state = handle.0.lock().await;
-            if state.untouched {
-                return Ok(response);
-            }
-            let set_cookies = match &state.data {
-                Some(data) => auth.write_session(data, &cookies),
-                None if state.had_cookie => {
-                    auth.inner.cookie.delete_chunked(SESSION_COOKIE, &cookies)
-                }
-                None => Vec::new(),
-            };
-            for c in set_cookies {
+            for c in auth.save_session(&state, &cookies).await {
                 if let Ok(v) = HeaderValue::from_str(&c) {
                     response.headers_mut().append(header::SET_COOKIE, v);
                 }
@@ -108,10 +119,22 @@ where
     }
 }
 
-/// Whether a request wants a JSON answer rather than a redirect.
-pub(crate) fn is_api_request(parts_uri: &http::Uri, headers: &http::HeaderMap) -> bool {
-    let path = parts_uri.path();
-    if path == "/api" || path.starts_with("/api/") {
+/// Whether a request wants a JSON answer rather than a redirect: its path is under one of the
+/// configured API prefixes, or it accepts JSON and not HTML.
+pub(crate) fn is_api_request(
+    auth: &PortcullisAuth,
+    uri: &http::Uri,
+    headers: &http::HeaderMap,
+) -> bool {
+    let path = uri.path();
+    let under = |prefix: &String| {
+        let prefix = prefix.trim_end_matches('/');
+        path == prefix
+            || path
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    if auth.config().api_prefixes.iter().any(under) {
         return true;
     }
     let accept = headers
@@ -121,14 +144,20 @@ pub(crate) fn is_api_request(parts_uri: &http::Uri, headers: &http::HeaderMap) -
     accept.contains("application/json") && !accept.contains("text/html")
 }
 
-/// The answer for a request that needs a signed-in user but has none.
-pub(crate) fn unauthenticated(uri: &http::Uri, headers: &http::HeaderMap) -> Response {
-    if is_api_request(uri, headers) {
+/// The answer for a request that needs a signed-in user but has none: `401` JSON for APIs, a
+/// redirect to the login (with `returnTo`) for pages.
+pub(crate) fn unauthenticated(
+    auth: &PortcullisAuth,
+    uri: &http::Uri,
+    headers: &http::HeaderMap,
+) -> Response {
+    if is_api_request(auth, uri, headers) {
         return Error::NotAuthenticated.json_response();
     }
     let return_to = uri.path_and_query().map_or("/", |p| p.as_str());
     let location = format!(
-        "/auth/login?returnTo={}",
+        "{}?returnTo={}",
+        auth.config().routes.login,
         url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect::<String>()
     );
     let mut r = StatusCode::FOUND.into_response();
@@ -138,14 +167,31 @@ pub(crate) fn unauthenticated(uri: &http::Uri, headers: &http::HeaderMap) -> Res
     r
 }
 
-/// See [`PortcullisAuth::require_auth`].
-#[derive(Clone, Copy, Debug)]
-pub struct RequireAuthLayer;
+/// The predicate of [`PortcullisAuth::require`].
+type UserCheck = Arc<dyn Fn(&User) -> bool + Send + Sync>;
+
+/// See [`PortcullisAuth::require_auth`] and [`PortcullisAuth::require`].
+#[derive(Clone)]
+pub struct RequireAuthLayer {
+    auth: PortcullisAuth,
+    check: Option<UserCheck>,
+}
+
+impl std::fmt::Debug for RequireAuthLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequireAuthLayer")
+            .field("check", &self.check.is_some())
+            .finish_non_exhaustive()
+    }
+}
 
 impl<S> tower::Layer<S> for RequireAuthLayer {
     type Service = RequireAuth<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        RequireAuth { inner }
+        RequireAuth {
+            inner,
+            layer: self.clone(),
+        }
     }
 }
 
@@ -153,6 +199,7 @@ impl<S> tower::Layer<S> for RequireAuthLayer {
 #[derive(Clone, Debug)]
 pub struct RequireAuth<S> {
     inner: S,
+    layer: RequireAuthLayer,
 }
 
 impl<S, B> tower::Service<Request<B>> for RequireAuth<S>
@@ -172,19 +219,30 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
+        let layer = self.layer.clone();
         Box::pin(async move {
             let Some(handle) = request.extensions().get::<SessionHandle>().cloned() else {
                 return Ok(Error::LayerMissing.into_response());
             };
-            let signed_in = handle.0.lock().await.data.is_some();
-            if signed_in {
-                return inner.call(request).await;
-            }
+            let user = handle.0.lock().await.data.as_ref().map(|d| d.user.clone());
             let uri = request
                 .extensions()
                 .get::<axum::extract::OriginalUri>()
                 .map_or_else(|| request.uri().clone(), |o| o.0.clone());
-            Ok(unauthenticated(&uri, request.headers()))
+            let Some(user) = user else {
+                return Ok(unauthenticated(&layer.auth, &uri, request.headers()));
+            };
+            if let Some(check) = &layer.check
+                && !check(&user)
+            {
+                let error = Error::Forbidden;
+                return Ok(if is_api_request(&layer.auth, &uri, request.headers()) {
+                    error.json_response()
+                } else {
+                    error.into_response()
+                });
+            }
+            inner.call(request).await
         })
     }
 }

@@ -63,21 +63,34 @@
 //! JSON) get `401` JSON.
 
 mod auth;
+mod backchannel;
 mod config;
 mod cookies;
 mod error;
 mod extract;
+mod hooks;
 mod jwe;
 mod layer;
+mod options;
+mod persist;
 mod random;
 mod routes;
 mod session;
+mod store;
+mod token_for;
+#[cfg(feature = "tower-sessions")]
+mod tower_sessions;
 
 pub use auth::PortcullisAuth;
 pub use config::{Config, ConfigBuilder, Secret};
 pub use error::Error;
 pub use extract::{AccessTokenInfo, Session};
+pub use hooks::CallbackOutcome;
 pub use jwe::CookieKey;
 pub use layer::{RequireAuth, RequireAuthLayer, SessionLayer, SessionService};
+pub use options::{CookieSettings, Routes, SameSite};
 pub use portcullis_bearer::clock;
 pub use session::{Internal, SessionData, TokenSet, User};
+pub use store::{MemoryStore, SessionStore, StoreError, StoreFuture};
+#[cfg(feature = "tower-sessions")]
+pub use tower_sessions::TowerSessionsStore;

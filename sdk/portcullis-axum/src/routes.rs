@@ -14,7 +14,9 @@ use crate::Error;
 use crate::auth::{IdTokenExpectations, PortcullisAuth, TXN_MAX_AGE, TXN_PREFIX};
 use crate::cookies::RequestCookies;
 use crate::extract::Session;
+use crate::hooks::CallbackOutcome;
 use crate::random;
+use crate::session::SessionData;
 
 /// Authorize parameters the SDK sets itself and never takes from `/auth/login`'s query.
 const RESERVED: &[&str] = &[
@@ -35,15 +37,23 @@ impl PortcullisAuth {
     /// The `/auth/*` routes. Wrap the app that contains them in
     /// [`session_layer`](Self::session_layer) (the router also works alone: it carries the
     /// layer itself, which stands aside when an outer one is present).
-    pub fn router(&self) -> Router {
-        Router::new()
-            .route("/auth/login", get(login))
-            .route("/auth/callback", get(callback))
-            .route("/auth/logout", get(logout))
-            .route("/auth/profile", get(profile))
-            .route("/auth/access-token", get(access_token))
-            .with_state(self.clone())
-            .layer(self.session_layer())
+    ///
+    /// The paths are [`Config::routes`](crate::Config::routes) (`/auth/…` by default).
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        let routes = &self.config().routes;
+        let mut router = Router::new()
+            .route(&routes.login, get(login))
+            .route(&routes.callback, get(callback))
+            .route(&routes.logout, get(logout))
+            .route(&routes.profile, get(profile))
+            .route(&routes.access_token, get(access_token));
+        if self.config().session_store.is_some() {
+            router = router.route(
+                &routes.backchannel_logout,
+                axum::routing::post(crate::backchannel::backchannel_logout),
+            );
+        }
+        router.with_state(self.clone()).layer(self.session_layer())
     }
 }
 
@@ -135,7 +145,7 @@ async fn login_inner(
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("client_id", &config.client_id)
-            .append_pair("redirect_uri", &config.app_url("/auth/callback"))
+            .append_pair("redirect_uri", &config.redirect_uri())
             .append_pair("response_type", "code")
             .append_pair("scope", &scope)
             .append_pair("state", &state)
@@ -171,7 +181,7 @@ async fn login_inner(
     let jwe = auth.inner.key.encrypt(&txn, config.now() + TXN_MAX_AGE);
     let cookie = auth
         .inner
-        .cookie
+        .txn_cookie
         .set(&format!("{TXN_PREFIX}{state}"), &jwe, TXN_MAX_AGE);
 
     let mut r = redirect(url.as_str());
@@ -198,26 +208,50 @@ async fn callback(
         })
         .map(|s| format!("{TXN_PREFIX}{s}"))
         .filter(|n| cookies.get(n).is_some());
-    let mut response =
-        match callback_inner(&auth, &session, &cookies, txn_name.as_deref(), &params).await {
-            Ok(r) => r,
-            Err(e) => e.into_response(),
+    let config = auth.config();
+    let (result, return_to) =
+        match callback_inner(&auth, &cookies, txn_name.as_deref(), &params).await {
+            Ok((data, return_to)) => {
+                session.set(data.clone()).await;
+                (Ok(data), return_to)
+            }
+            Err(e) => (Err(e), "/".to_owned()),
         };
+    let default_response = match &result {
+        Ok(_) => redirect(
+            &config
+                .app_base_url
+                .join(&return_to)
+                .map_or_else(|_| config.app_url("/"), |u| u.to_string()),
+        ),
+        Err(e) => e.clone().into_response(),
+    };
+    let mut response = match &config.hooks.on_callback {
+        Some(hook) => {
+            hook(CallbackOutcome {
+                result,
+                return_to,
+                default_response,
+            })
+            .await
+        }
+        None => default_response,
+    };
     if let Some(name) = txn_name
-        && let Ok(v) = HeaderValue::from_str(&auth.inner.cookie.delete(&name))
+        && let Ok(v) = HeaderValue::from_str(&auth.inner.txn_cookie.delete(&name))
     {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
     response
 }
 
+/// The callback's checks and code exchange: the session to save and where to go next.
 async fn callback_inner(
     auth: &PortcullisAuth,
-    session: &Session,
     cookies: &RequestCookies,
     txn_name: Option<&str>,
     params: &HashMap<String, String>,
-) -> Result<Response, Error> {
+) -> Result<(SessionData, String), Error> {
     let config = auth.config();
     let txn = txn_name
         .and_then(|n| cookies.get(n))
@@ -259,12 +293,14 @@ async fn callback_inner(
         .token_request(vec![
             ("grant_type", "authorization_code".into()),
             ("code", code.clone()),
-            ("redirect_uri", config.app_url("/auth/callback")),
+            ("redirect_uri", config.redirect_uri()),
             ("code_verifier", verifier.to_owned()),
         ])
         .await
         .map_err(|e| match e {
-            Error::Token(detail) => Error::CodeExchange(detail),
+            Error::Token(detail) | Error::ReauthenticationRequired(detail) => {
+                Error::CodeExchange(detail)
+            }
             other => other,
         })?;
     let id_token = tokens
@@ -286,13 +322,8 @@ async fn callback_inner(
         s("scope").map(str::to_owned),
         s("audience").map(str::to_owned),
     );
-    session.set(data).await;
-    let return_to = safe_return_to(s("returnTo"), &config.app_base_url);
-    let target = config
-        .app_base_url
-        .join(&return_to)
-        .map_or_else(|_| config.app_url("/"), |u| u.to_string());
-    Ok(redirect(&target))
+    let data = config.hooks.before_session_saved(data, &claims).await?;
+    Ok((data, safe_return_to(s("returnTo"), &config.app_base_url)))
 }
 
 async fn logout(
@@ -379,7 +410,7 @@ async fn access_token(session: Session) -> Response {
             r
         }
         Err(e) => {
-            if !matches!(e, Error::NotAuthenticated) {
+            if !e.requires_login() {
                 tracing::warn!(error = %e, "access token unavailable");
             }
             e.json_response()

@@ -2,11 +2,13 @@
 
 use std::sync::Arc;
 
+use portcullis_bearer::NoCustomClaims;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The ID-token claims kept in the session, as nextjs-auth0's `DEFAULT_ID_TOKEN_CLAIMS`.
-pub(crate) const USER_CLAIMS: &[&str] = &[
+/// The ID-token claims kept in the session by default, as nextjs-auth0's `DEFAULT_ID_TOKEN_CLAIMS`.
+pub(crate) const DEFAULT_USER_CLAIMS: &[&str] = &[
     "sub",
     "name",
     "nickname",
@@ -18,14 +20,62 @@ pub(crate) const USER_CLAIMS: &[&str] = &[
     "org_id",
 ];
 
-/// The signed-in user: the ID-token profile claims.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct User(pub Map<String, Value>);
+/// The signed-in user: the ID-token claims kept in the session (see
+/// [`ConfigBuilder::user_claims`](crate::ConfigBuilder::user_claims)), with your typed custom
+/// claims `C` deserialized from them:
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct Roles {
+///     #[serde(rename = "https://example.com/roles", default)]
+///     roles: Vec<String>,
+/// }
+/// async fn admin(user: portcullis_axum::User<Roles>) -> String {
+///     format!("{} has roles {:?}", user.sub(), user.custom.roles)
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct User<C = NoCustomClaims> {
+    claims: Map<String, Value>,
+    /// Your custom claims.
+    pub custom: C,
+}
 
 impl User {
+    /// A user with these claims.
+    pub fn from_claims(claims: Map<String, Value>) -> Self {
+        Self {
+            claims,
+            custom: NoCustomClaims {},
+        }
+    }
+
+    /// The same user with typed custom claims.
+    pub fn with_custom<C: DeserializeOwned>(&self) -> Result<User<C>, serde_json::Error> {
+        Ok(User {
+            custom: serde_json::from_value(Value::Object(self.claims.clone()))?,
+            claims: self.claims.clone(),
+        })
+    }
+
+    /// Adds or replaces a claim (in [`ConfigBuilder::before_session_saved`](crate::ConfigBuilder::before_session_saved)).
+    pub fn insert_claim(&mut self, name: impl Into<String>, value: Value) {
+        self.claims.insert(name.into(), value);
+    }
+
+    /// Removes a claim.
+    pub fn remove_claim(&mut self, name: &str) -> Option<Value> {
+        self.claims.remove(name)
+    }
+
+    pub(crate) fn claims_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.claims
+    }
+}
+
+impl<C> User<C> {
     fn str(&self, k: &str) -> Option<&str> {
-        self.0.get(k).and_then(Value::as_str)
+        self.claims.get(k).and_then(Value::as_str)
     }
     /// `sub`.
     pub fn sub(&self) -> &str {
@@ -45,7 +95,23 @@ impl User {
     }
     /// Any claim.
     pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.0.get(name)
+        self.claims.get(name)
+    }
+    /// All claims.
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+}
+
+impl<C> Serialize for User<C> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.claims.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for User {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Map::deserialize(deserializer).map(User::from_claims)
     }
 }
 
@@ -130,8 +196,13 @@ pub(crate) struct SessionState {
     pub(crate) data: Option<SessionData>,
     /// The request carried a session cookie (valid or not).
     pub(crate) had_cookie: bool,
-    /// Write nothing back (e.g. a handler wrote its own cookies).
-    pub(crate) untouched: bool,
+    /// When the request's session cookie expires (if it was valid).
+    pub(crate) cookie_exp: Option<u64>,
+    /// The session was set, cleared or its tokens refreshed during this request: the cookie
+    /// must be rewritten. Otherwise it is left alone (unless its rolling expiry is due).
+    pub(crate) changed: bool,
+    /// The session's id in the store, when there is one and the session came from it.
+    pub(crate) store_id: Option<String>,
 }
 
 /// Shared between the layer and the extractors of one request.

@@ -85,8 +85,17 @@ async fn jose_written_session_cookie_is_read_by_the_crate() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["sub"], "auth0|123");
     assert_eq!(body["email"], "jo@example.com");
-    // Rolling: the cookie is rewritten, HttpOnly + SameSite=Lax, not Secure on http.
+    // A fresh, unchanged session is not rewritten.
+    assert!(set.is_empty(), "{set:?}");
+
+    // Rolling: with less than half of the inactivity window left, the cookie is rewritten,
+    // HttpOnly + SameSite=Lax, not Secure on http.
+    let out = jose(json!({"secret": SECRET, "encrypt": {"payload": nextjs_session(now, 10), "exp": now + 3600}})).await;
+    let jwe = out["encrypted"].as_str().unwrap();
+    let (status, set, _) = profile(&app, &format!("__session={jwe}")).await;
+    assert_eq!(status, StatusCode::OK);
     assert!(set[0].starts_with("__session="), "{set:?}");
+    assert!(set[0].contains("Max-Age=86400"), "{set:?}");
     assert!(set[0].contains("HttpOnly; SameSite=Lax") && !set[0].contains("Secure"));
 
     // The same cookie under another secret is no session, and the bad cookie is deleted.
@@ -120,7 +129,8 @@ async fn jose_written_session_cookie_is_read_by_the_crate() {
 async fn chunked_jose_cookie_is_reassembled() {
     let now = now();
     let app = app();
-    let out = jose(json!({"secret": SECRET, "encrypt": {"payload": nextjs_session(now, 6000), "exp": now + 86400}})).await;
+    // Less than half of the inactivity window left, so the rolling rewrite is due.
+    let out = jose(json!({"secret": SECRET, "encrypt": {"payload": nextjs_session(now, 6000), "exp": now + 3600}})).await;
     let jwe = out["encrypted"].as_str().unwrap();
     assert!(jwe.len() > 3500);
     // Split as nextjs-auth0 does: 3,500-character chunks named __session__N.

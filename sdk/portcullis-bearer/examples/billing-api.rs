@@ -29,7 +29,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let app = Router::new()
         .route("/api/billing-info", get(billing_info))
-        .layer(validator.layer());
+        .layer(validator.layer())
+        .with_state(validator);
     let port = env(&["PORT"]).unwrap_or_else(|| "3001".into());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
     println!("billing-api listening on http://{}", listener.local_addr()?);

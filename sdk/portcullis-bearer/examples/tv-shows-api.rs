@@ -47,7 +47,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .expose_headers([header::WWW_AUTHENTICATE]);
     let app = Router::new()
         .route("/api/my/shows", get(my_shows))
-        .layer(axum::Extension(validator))
+        .with_state(validator)
         .layer(cors);
     let port = env(&["PORT"]).unwrap_or_else(|| "4001".into());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;

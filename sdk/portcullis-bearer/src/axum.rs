@@ -6,133 +6,96 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use axum::extract::FromRequestParts;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum::response::Response;
+use http::Request;
 use http::request::Parts;
-use http::{Request, header};
 use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::claims::{AccessToken, NoCustomClaims};
-use crate::guard::Guard;
+use crate::guard::{Guard, Requirement};
 use crate::validator::Validator;
-
-/// Reads the token from `Authorization: Bearer …` (RFC 6750 §2.1).
-///
-/// No header, or another scheme, is "no credentials" (401 without an error code); a `Bearer`
-/// header with no token, or several `Authorization` headers, is `invalid_request`.
-pub fn bearer_token(headers: &http::HeaderMap) -> Result<&str, Error> {
-    let mut values = headers.get_all(header::AUTHORIZATION).iter();
-    let Some(value) = values.next() else {
-        return Err(Error::MissingToken);
-    };
-    if values.next().is_some() {
-        return Err(Error::InvalidRequest(
-            "more than one Authorization header".into(),
-        ));
-    }
-    let value = value
-        .to_str()
-        .map_err(|_| Error::InvalidRequest("Authorization header is not ASCII".into()))?;
-    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(Error::MissingToken);
-    }
-    let token = rest.trim();
-    let token68 = |c: char| c.is_ascii_alphanumeric() || "-._~+/=".contains(c);
-    if token.is_empty() || !token.chars().all(token68) {
-        return Err(Error::InvalidRequest("malformed bearer token".into()));
-    }
-    Ok(token)
-}
 
 /// What the layer leaves in request extensions for the extractors.
 #[derive(Clone)]
 struct Validated(AccessToken<NoCustomClaims>);
 
-async fn validated_from_parts(parts: &mut Parts) -> Result<AccessToken<NoCustomClaims>, Response> {
+/// The token validated by a [`BearerLayer`] on the way in, else `validator`'s verdict on the
+/// request's `Authorization` header.
+async fn validated_from_parts(
+    parts: &mut Parts,
+    validator: &Validator,
+) -> Result<AccessToken<NoCustomClaims>, Error> {
     if let Some(Validated(token)) = parts.extensions.get::<Validated>() {
         return Ok(token.clone());
     }
-    let Some(validator) = parts.extensions.get::<Validator>().cloned() else {
-        return Err(Error::Config(
-            "portcullis-bearer extractor used without a Validator: add `.layer(axum::Extension(validator))` or `validator.layer()`"
-                .into(),
-        )
-        .into_response());
-    };
-    let result = match bearer_token(&parts.headers) {
-        Ok(token) => validator.validate(token).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(token) => {
-            parts.extensions.insert(Validated(token.clone()));
-            Ok(token)
-        }
-        Err(e) => Err(e.to_response(validator.realm())),
-    }
-}
-
-fn realm_of(parts: &Parts) -> Option<String> {
-    parts
+    let uri = parts
         .extensions
-        .get::<Validator>()
-        .and_then(|v| v.realm().map(str::to_owned))
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| parts.uri.clone(), |o| o.0.clone());
+    let token = validator
+        .validate_request(&parts.method, &uri, &parts.headers)
+        .await?;
+    parts.extensions.insert(Validated(token.clone()));
+    Ok(token)
 }
 
-/// Extracts a validated access token, with custom claims `C`.
+/// Extracts a validated access token, with custom claims `C` (your `serde` type; namespaced
+/// claims with `#[serde(rename = "https://example.com/tenant")]`).
 ///
-/// Needs the [`Validator`] in request extensions (`.layer(Extension(validator))`, or any
-/// [`BearerLayer`]). Rejects with the RFC 6750 answer.
+/// The [`Validator`] comes from the router state (`.with_state(validator)`, or your own state
+/// with `impl FromRef<AppState> for Validator`), so a missing validator is a compile error.
+/// Rejects with the RFC 6750 answer. `Option<Bearer>` is `None` without an `Authorization`
+/// header (optional sign-in) and still rejects an invalid token.
 #[derive(Debug, Clone)]
 pub struct Bearer<C = NoCustomClaims>(pub AccessToken<C>);
 
 impl<S, C> FromRequestParts<S> for Bearer<C>
 where
+    Validator: FromRef<S>,
     S: Send + Sync,
     C: DeserializeOwned + Send + 'static,
 {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let token = validated_from_parts(parts).await?;
-        token
-            .with_custom::<C>()
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let validator = Validator::from_ref(state);
+        validated_from_parts(parts, &validator)
+            .await
+            .and_then(|token| token.with_custom::<C>())
             .map(Bearer)
-            .map_err(|e| e.to_response(realm_of(parts).as_deref()))
+            .map_err(|e| validator.error_response(&e))
     }
 }
 
-/// A named requirement for the [`Authorized`] extractor; declare one with [`requirement!`](crate::requirement).
-pub trait Requirement: Send + Sync + 'static {
-    /// The guard to check.
-    fn guard() -> &'static Guard;
-}
+impl<S, C> OptionalFromRequestParts<S> for Bearer<C>
+where
+    Validator: FromRef<S>,
+    S: Send + Sync,
+    C: DeserializeOwned + Send + 'static,
+{
+    type Rejection = Response;
 
-/// Declares a [`Requirement`] type from a [`Guard`] expression.
-///
-/// ```
-/// use portcullis_bearer::{Guard, requirement};
-/// requirement!(pub ReadShows = Guard::all_scopes(["read:shows"]));
-/// requirement!(CanBill = Guard::claim_includes_any("permissions", ["billing:read", "admin"]));
-/// ```
-#[macro_export]
-macro_rules! requirement {
-    ($vis:vis $name:ident = $guard:expr) => {
-        #[doc = concat!("Requirement `", stringify!($name), "`: `", stringify!($guard), "`.")]
-        #[derive(Debug, Clone, Copy)]
-        $vis struct $name;
-        impl $crate::Requirement for $name {
-            fn guard() -> &'static $crate::Guard {
-                static GUARD: ::std::sync::OnceLock<$crate::Guard> = ::std::sync::OnceLock::new();
-                GUARD.get_or_init(|| $guard)
-            }
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let validator = Validator::from_ref(state);
+        match validated_from_parts(parts, &validator)
+            .await
+            .and_then(|token| token.with_custom::<C>())
+        {
+            Ok(token) => Ok(Some(Bearer(token))),
+            // No credentials (no header, or another scheme such as Basic): signed out.
+            Err(Error::MissingToken) => Ok(None),
+            Err(e) => Err(validator.error_response(&e)),
         }
-    };
+    }
 }
 
-/// Extracts a validated token that also satisfies requirement `R`:
+/// Extracts a validated token that also satisfies requirement `R` (validator from the state,
+/// as for [`Bearer`]):
 /// `Authorized<ReadShows>` answers 403 `insufficient_scope` when `read:shows` is missing.
 pub struct Authorized<R, C = NoCustomClaims>(pub AccessToken<C>, PhantomData<R>);
 
@@ -151,28 +114,27 @@ impl<R, C: std::fmt::Debug> std::fmt::Debug for Authorized<R, C> {
 
 impl<S, R, C> FromRequestParts<S> for Authorized<R, C>
 where
+    Validator: FromRef<S>,
     S: Send + Sync,
     R: Requirement,
     C: DeserializeOwned + Send + 'static,
 {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let token = validated_from_parts(parts).await?;
-        let realm = realm_of(parts);
-        R::guard()
-            .check(&token)
-            .map_err(|e| e.to_response(realm.as_deref()))?;
-        token
-            .with_custom::<C>()
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let validator = Validator::from_ref(state);
+        validated_from_parts(parts, &validator)
+            .await
+            .and_then(|token| R::guard().check(&token).map(|()| token))
+            .and_then(|token| token.with_custom::<C>())
             .map(|t| Authorized(t, PhantomData))
-            .map_err(|e| e.to_response(realm.as_deref()))
+            .map_err(|e| validator.error_response(&e))
     }
 }
 
 impl Validator {
-    /// A layer that requires a valid token on every request and leaves it (and this validator)
-    /// in the request extensions for the extractors.
+    /// A layer that requires a valid token on every request and leaves it in the request
+    /// extensions, where the extractors find it without validating again.
     pub fn layer(&self) -> BearerLayer {
         BearerLayer {
             validator: self.clone(),
@@ -236,10 +198,13 @@ where
         let validator = self.validator.clone();
         let guard = self.guard.clone();
         Box::pin(async move {
-            let result = match bearer_token(request.headers()) {
-                Ok(token) => validator.validate(token).await,
-                Err(e) => Err(e),
-            };
+            let uri = request
+                .extensions()
+                .get::<axum::extract::OriginalUri>()
+                .map_or_else(|| request.uri().clone(), |o| o.0.clone());
+            let result = validator
+                .validate_request(request.method(), &uri, request.headers())
+                .await;
             let result = result.and_then(|token| match &guard {
                 Some(guard) => guard.check(&token).map(|()| token),
                 None => Ok(token),
@@ -247,10 +212,9 @@ where
             match result {
                 Ok(token) => {
                     request.extensions_mut().insert(Validated(token));
-                    request.extensions_mut().insert(validator);
                     inner.call(request).await
                 }
-                Err(e) => Ok(e.to_response(validator.realm())),
+                Err(e) => Ok(validator.error_response(&e)),
             }
         })
     }
@@ -259,6 +223,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bearer_token;
+    use http::header;
 
     fn headers(values: &[&str]) -> http::HeaderMap {
         let mut h = http::HeaderMap::new();

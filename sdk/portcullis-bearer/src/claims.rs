@@ -20,7 +20,8 @@ pub struct NoCustomClaims {}
 ///     #[serde(rename = "https://example.com/tenant")]
 ///     tenant: Option<String>,
 /// }
-/// // Validator::validate::<MyClaims>(token) returns AccessToken<MyClaims>.
+/// // validator.validate_as::<MyClaims>(token) returns AccessToken<MyClaims>;
+/// // in axum, `Bearer<MyClaims>` extracts one.
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -58,6 +59,21 @@ impl<C> AccessToken<C> {
     /// Whether the token was granted `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// The same token without the custom claims (cheap: the claim set is shared).
+    pub fn without_custom(&self) -> AccessToken<NoCustomClaims> {
+        AccessToken {
+            issuer: self.issuer.clone(),
+            subject: self.subject.clone(),
+            audience: self.audience.clone(),
+            expires_at: self.expires_at,
+            issued_at: self.issued_at,
+            client_id: self.client_id.clone(),
+            scopes: self.scopes.clone(),
+            custom: NoCustomClaims {},
+            raw: self.raw.clone(),
+        }
     }
 
     /// The same token with other custom claims.

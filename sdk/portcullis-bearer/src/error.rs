@@ -1,11 +1,15 @@
 //! Errors, and how each one is answered over HTTP (RFC 6750 §3).
 
+#[cfg(feature = "axum")]
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode, header};
+use http::StatusCode;
+#[cfg(feature = "axum")]
+use http::{HeaderValue, header};
 
 /// Why a request was refused, or why the validator could not decide.
 ///
-/// Every variant maps to exactly one HTTP answer through [`IntoResponse`]:
+/// Every variant maps to exactly one HTTP answer ([`Error::status`], [`Error::www_authenticate`];
+/// with the `axum` feature, through `IntoResponse`):
 ///
 /// | variant | status | `WWW-Authenticate` |
 /// |---|---|---|
@@ -13,6 +17,7 @@ use http::{HeaderValue, StatusCode, header};
 /// | [`InvalidRequest`](Self::InvalidRequest) | 400 | `Bearer error="invalid_request"` |
 /// | [`InvalidToken`](Self::InvalidToken) | 401 | `Bearer error="invalid_token", error_description="…"` |
 /// | [`InsufficientScope`](Self::InsufficientScope) | 403 | `Bearer error="insufficient_scope", scope="…"` |
+/// | [`InvalidDpopProof`](Self::InvalidDpopProof) | 401 | `DPoP error="invalid_dpop_proof", algs="…"` (RFC 9449 §7.1, via [`Validator::error_response`](crate::Validator::error_response)) |
 /// | [`Discovery`](Self::Discovery), [`KeySet`](Self::KeySet) | 503 | none |
 /// | [`Config`](Self::Config) | 500 | none |
 ///
@@ -37,6 +42,9 @@ pub enum Error {
         /// Human-readable reason, sent as `error_description`.
         description: String,
     },
+    /// The request's DPoP proof is missing or invalid (RFC 9449 §4.3).
+    #[error("invalid DPoP proof: {0}")]
+    InvalidDpopProof(String),
     /// The provider's discovery document could not be fetched or was unusable.
     #[error("OpenID discovery failed: {0}")]
     Discovery(String),
@@ -56,7 +64,9 @@ impl Error {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Self::MissingToken | Self::InvalidToken(_) | Self::InvalidDpopProof(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::InsufficientScope { .. } => StatusCode::FORBIDDEN,
             Self::Discovery(_) | Self::KeySet(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -70,14 +80,17 @@ impl Error {
             Self::InvalidRequest(_) => Some("invalid_request"),
             Self::InvalidToken(_) => Some("invalid_token"),
             Self::InsufficientScope { .. } => Some("insufficient_scope"),
+            Self::InvalidDpopProof(_) => Some("invalid_dpop_proof"),
             _ => None,
         }
     }
 
-    fn description(&self) -> String {
+    pub(crate) fn description(&self) -> String {
         match self {
             Self::MissingToken => "Bearer token required".into(),
-            Self::InvalidRequest(d) | Self::InvalidToken(d) => d.clone(),
+            Self::InvalidRequest(d) | Self::InvalidToken(d) | Self::InvalidDpopProof(d) => {
+                d.clone()
+            }
             Self::InsufficientScope { description, .. } => description.clone(),
             Self::Discovery(_) | Self::KeySet(_) => "authorization server unavailable".into(),
             Self::Config(_) => "server misconfiguration".into(),
@@ -92,7 +105,10 @@ impl Error {
         }
         match self {
             Self::MissingToken => {}
-            Self::InvalidRequest(_) | Self::InvalidToken(_) | Self::InsufficientScope { .. } => {
+            Self::InvalidRequest(_)
+            | Self::InvalidToken(_)
+            | Self::InsufficientScope { .. }
+            | Self::InvalidDpopProof(_) => {
                 parts.push(format!("error=\"{}\"", self.code().unwrap_or_default()));
                 parts.push(format!(
                     "error_description=\"{}\"",
@@ -115,6 +131,7 @@ impl Error {
     }
 
     /// Builds the HTTP response, with an optional `realm` in the challenge.
+    #[cfg(feature = "axum")]
     pub fn to_response(&self, realm: Option<&str>) -> Response {
         if matches!(self, Self::Discovery(_) | Self::KeySet(_) | Self::Config(_)) {
             tracing::error!(error = %self, "bearer validation could not complete");
@@ -143,6 +160,7 @@ impl Error {
     }
 }
 
+#[cfg(feature = "axum")]
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         self.to_response(None)

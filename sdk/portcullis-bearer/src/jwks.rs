@@ -2,7 +2,7 @@
 //! fetch for any number of concurrent requests (single flight).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -16,15 +16,28 @@ struct Snapshot {
     fetched_at: Option<u64>,
 }
 
+/// Bookkeeping of fetch attempts, shared by requests and the background refresh.
+#[derive(Default)]
+struct Attempts {
+    /// When the last fetch (successful or not) started.
+    last: Option<u64>,
+    /// Why the last fetch failed; `None` after a success.
+    error: Option<Error>,
+    /// A background refresh is running.
+    refreshing: bool,
+}
+
 /// Caches a provider's JSON Web Key Set.
 ///
 /// * A key is looked up by `kid`. An unknown `kid` triggers a refetch, but at most once per
 ///   [`min_refresh_interval`](JwksCache::with_min_refresh_interval) (default 30 s, as jose's
 ///   `createRemoteJWKSet` cooldown), so tokens with made-up `kid`s cannot make the API hammer
-///   the provider.
+///   the provider. The same cooldown follows a failed fetch, whatever caused it.
 /// * Concurrent requests that need a fetch wait for one shared fetch instead of each fetching.
 /// * The set is also refreshed when older than [`max_age`](JwksCache::with_max_age) (default 10
-///   minutes), so removed keys stop being accepted.
+///   minutes), so removed keys stop being accepted. That refresh runs in one background task:
+///   requests keep using the cached keys meanwhile, and keep using them if it fails, so a slow
+///   or failing JWKS endpoint never delays a request whose key is known.
 ///
 /// Cloning is cheap and shares the cache.
 #[derive(Clone)]
@@ -40,8 +53,9 @@ struct Inner {
     min_refresh_interval: u64,
     max_age: u64,
     snapshot: RwLock<Arc<Snapshot>>,
-    /// Held while fetching; the single-flight gate.
-    fetch_gate: tokio::sync::Mutex<Option<u64>>,
+    /// Held while fetching: the single-flight gate.
+    fetch_gate: tokio::sync::Mutex<()>,
+    attempts: Mutex<Attempts>,
     /// Incremented after every completed fetch attempt.
     generation: AtomicU64,
     fetches: AtomicU64,
@@ -86,14 +100,15 @@ impl JwksCache {
                     keys: Arc::new(KeySet::default()),
                     fetched_at: None,
                 })),
-                fetch_gate: tokio::sync::Mutex::new(None),
+                fetch_gate: tokio::sync::Mutex::new(()),
+                attempts: Mutex::new(Attempts::default()),
                 generation: AtomicU64::new(0),
                 fetches: AtomicU64::new(0),
             }),
         }
     }
 
-    /// Sets the minimum time between two fetches caused by unknown `kid`s.
+    /// Sets the minimum time between two fetches: after an unknown `kid`, and after a failure.
     pub fn with_min_refresh_interval(self, interval: Duration) -> Self {
         let i = &self.inner;
         Self::build(
@@ -106,7 +121,7 @@ impl JwksCache {
         )
     }
 
-    /// Sets how long a fetched set is used before it is refreshed proactively.
+    /// Sets how long a fetched set is used before it is refreshed in the background.
     pub fn with_max_age(self, max_age: Duration) -> Self {
         let i = &self.inner;
         Self::build(
@@ -127,6 +142,23 @@ impl JwksCache {
     /// How many HTTP fetches of the JWKS this cache has started (for tests and metrics).
     pub fn fetch_count(&self) -> u64 {
         self.inner.fetches.load(Ordering::Relaxed)
+    }
+
+    /// Whether a background refresh is running (for tests and health checks).
+    pub fn is_refreshing(&self) -> bool {
+        self.attempts().refreshing
+    }
+
+    /// Why the last fetch failed, if it did (for health checks).
+    pub fn last_error(&self) -> Option<Error> {
+        self.attempts().error.clone()
+    }
+
+    fn attempts(&self) -> std::sync::MutexGuard<'_, Attempts> {
+        match self.inner.attempts.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
     }
 
     fn snapshot(&self) -> Arc<Snapshot> {
@@ -155,58 +187,97 @@ impl JwksCache {
         compact.verify_with(&key)
     }
 
+    /// Within the cooldown after the last attempt, successful or not.
+    fn cooling_down(&self, attempts: &Attempts, now: u64) -> bool {
+        attempts
+            .last
+            .is_some_and(|last| now.saturating_sub(last) < self.inner.min_refresh_interval)
+    }
+
     async fn key_for(&self, kid: Option<&str>, alg: Algorithm) -> Result<Arc<VerifyingKey>, Error> {
         let now = (self.inner.clock)();
         let snap = self.snapshot();
-        let stale = snap
-            .fetched_at
-            .is_none_or(|at| now.saturating_sub(at) >= self.inner.max_age);
         if let Some(key) = snap.keys.find(kid, alg) {
-            if stale && let Ok(mut gate) = self.inner.fetch_gate.try_lock() {
-                // Refresh in the background of this request; keep using the key we have if it fails.
-                if self.fetch_locked(&mut gate, now).await.is_ok()
-                    && let Some(fresh) = self.snapshot().keys.find(kid, alg)
-                {
-                    return Ok(fresh);
-                }
+            let stale = snap
+                .fetched_at
+                .is_none_or(|at| now.saturating_sub(at) >= self.inner.max_age);
+            if stale {
+                self.refresh_in_background(now);
             }
             return Ok(key);
         }
-        // Unknown kid: join (or start) the single fetch.
+        // Unknown kid: join (or start) the single fetch, unless one was tried just now.
         let seen = self.inner.generation.load(Ordering::Acquire);
-        let mut gate = self.inner.fetch_gate.lock().await;
+        let gate = self.inner.fetch_gate.lock().await;
         if self.inner.generation.load(Ordering::Acquire) == seen {
-            let rate_limited = gate
-                .is_some_and(|last| now.saturating_sub(last) < self.inner.min_refresh_interval)
-                && self.snapshot().fetched_at.is_some();
-            if !rate_limited {
-                self.fetch_locked(&mut gate, now).await?;
+            let cooling = self.cooling_down(&self.attempts(), now);
+            if !cooling {
+                self.fetch_locked(now).await;
             }
         }
         drop(gate);
-        let keys = self.snapshot().keys.clone();
-        keys.find(kid, alg).ok_or_else(|| match kid {
+        if let Some(key) = self.snapshot().keys.find(kid, alg) {
+            return Ok(key);
+        }
+        // The last attempt failed: the key may exist, we cannot tell (503, not 401).
+        if let Some(error) = self.last_error() {
+            return Err(error);
+        }
+        Err(match kid {
             Some(_) => Error::invalid("no key in the provider's JWKS matches the token's kid"),
             None => Error::invalid("token has no kid and the JWKS has no single matching key"),
         })
     }
 
-    async fn fetch_locked(&self, last_attempt: &mut Option<u64>, now: u64) -> Result<(), Error> {
-        *last_attempt = Some(now);
+    /// Starts one background refresh unless one is running or the cooldown has not passed.
+    /// Without a tokio runtime (the cache used from another executor) nothing is started and
+    /// the cached keys stay in use until an unknown `kid` causes a fetch.
+    fn refresh_in_background(&self, now: u64) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        {
+            let mut attempts = self.attempts();
+            if attempts.refreshing || self.cooling_down(&attempts, now) {
+                return;
+            }
+            attempts.refreshing = true;
+        }
+        let cache = self.clone();
+        runtime.spawn(async move {
+            let gate = cache.inner.fetch_gate.lock().await;
+            if !cache.cooling_down(&cache.attempts(), now) {
+                cache.fetch_locked(now).await;
+            }
+            drop(gate);
+            cache.attempts().refreshing = false;
+        });
+    }
+
+    /// Fetches the set (the caller holds the gate) and records the attempt and its outcome.
+    async fn fetch_locked(&self, now: u64) {
+        self.attempts().last = Some(now);
         self.inner.fetches.fetch_add(1, Ordering::Relaxed);
         let result = self.fetch().await;
-        self.inner.generation.fetch_add(1, Ordering::Release);
-        let set = result?;
-        tracing::debug!(uri = %self.inner.uri, keys = set.len(), "fetched JWKS");
-        let snapshot = Arc::new(Snapshot {
-            keys: Arc::new(set),
-            fetched_at: Some(now),
-        });
-        match self.inner.snapshot.write() {
-            Ok(mut guard) => *guard = snapshot,
-            Err(poisoned) => *poisoned.into_inner() = snapshot,
+        match result {
+            Ok(set) => {
+                tracing::debug!(uri = %self.inner.uri, keys = set.len(), "fetched JWKS");
+                let snapshot = Arc::new(Snapshot {
+                    keys: Arc::new(set),
+                    fetched_at: Some(now),
+                });
+                match self.inner.snapshot.write() {
+                    Ok(mut guard) => *guard = snapshot,
+                    Err(poisoned) => *poisoned.into_inner() = snapshot,
+                }
+                self.attempts().error = None;
+            }
+            Err(error) => {
+                tracing::warn!(uri = %self.inner.uri, %error, "JWKS fetch failed; cached keys stay in use");
+                self.attempts().error = Some(error);
+            }
         }
-        Ok(())
+        self.inner.generation.fetch_add(1, Ordering::Release);
     }
 
     async fn fetch(&self) -> Result<KeySet, Error> {

@@ -285,6 +285,12 @@ impl KeySet {
     }
 }
 
+/// A verification key from a single JWK (e.g. DPoP's `jwk` header), for `alg` only.
+pub(crate) fn key_from_jwk(jwk: &Value, alg: Algorithm) -> Result<VerifyingKey, String> {
+    let raw: RawJwk = serde_json::from_value(jwk.clone()).map_err(|e| e.to_string())?;
+    parse_jwk(&raw, &[alg])?.ok_or_else(|| format!("the key cannot verify {alg}"))
+}
+
 fn b64(field: &Option<String>, name: &str) -> Result<Vec<u8>, String> {
     let s = field
         .as_deref()
@@ -403,6 +409,7 @@ pub struct Header {
 /// A compact JWS split into its parts and with a parsed header, not yet verified.
 pub(crate) struct Compact<'a> {
     pub(crate) header: Header,
+    header_b64: &'a str,
     signing_input: &'a str,
     payload_b64: &'a str,
     signature: Vec<u8>,
@@ -458,10 +465,23 @@ impl<'a> Compact<'a> {
                 kid: raw.kid,
                 typ: raw.typ,
             },
+            header_b64: h,
             signing_input: &token[..h.len() + 1 + p.len()],
             payload_b64: p,
             signature,
         })
+    }
+
+    /// The whole protected header as JSON (for members validation does not model, such as
+    /// DPoP's `jwk`).
+    pub(crate) fn header_json(&self) -> Result<Map<String, Value>, String> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(self.header_b64)
+            .map_err(|_| "header is not base64url".to_owned())?;
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => Ok(map),
+            _ => Err("header is not a JSON object".into()),
+        }
     }
 
     /// Verifies the signature with a key from the JWKS.

@@ -5,18 +5,27 @@
 //!
 //! * Keys come from the issuer's JWKS, found by discovery (`/.well-known/openid-configuration`)
 //!   or given explicitly. The set is cached, each key parsed once into a ready verifier, and
-//!   refetched on an unknown `kid` at most once per 30 s, with one fetch shared by all
-//!   concurrent requests.
+//!   refetched on an unknown `kid` at most once per 30 s (after a failed fetch too), with one
+//!   fetch shared by all concurrent requests. A stale set is refreshed by one background
+//!   task while requests keep using it, so a slow or failing JWKS endpoint delays nobody.
 //! * Only asymmetric algorithms (RS*, PS*, ES*, EdDSA) are accepted, unless a shared secret is
 //!   configured explicitly (then HS* too, with that secret only). `none` never is.
 //! * `iss` must equal the issuer exactly; `aud` (string or array) must contain a configured
 //!   audience; `exp` is required and `nbf` honoured with a 5 s leeway; `typ: at+jwt` can be
 //!   required (RFC 9068).
-//! * Guards on `scope` and on any claim (e.g. `permissions`), all-of or any-of, as axum
-//!   extractors ([`Authorized`]) and as a tower layer ([`Validator::require`]).
+//! * Guards on `scope`, on Auth0 RBAC `permissions` ([`Guard::permissions_all`],
+//!   [`Guard::permissions_any`]), on any claim, or your own closure ([`Guard::custom`]), as
+//!   axum extractors ([`Authorized`]) and as a tower layer ([`Validator::require`]).
 //! * Refusals follow RFC 6750: `401` with `WWW-Authenticate: Bearer` (plus
-//!   `error="invalid_token"` when a token was sent), `403` with `error="insufficient_scope"`
-//!   and `scope="…"`.
+//!   `error="invalid_token"` when a token was sent); every guard refusal is `403` with
+//!   `error="insufficient_scope"` (and `scope="…"` for scope guards).
+//!
+//! ## Features
+//!
+//! * `axum` (default): the extractors, the tower layer and `IntoResponse` for [`Error`].
+//!   Without it the crate is the validator alone (`default-features = false`), usable from any
+//!   framework: [`Validator::validate`], [`Validator::validate_request`] (Bearer and DPoP) and
+//!   [`Error::status`] / [`Error::www_authenticate`] for the answer.
 //!
 //! ## Quickstart
 //!
@@ -44,7 +53,7 @@
 //!     .route("/api/me", get(me))
 //!     .route("/api/shows", get(shows))
 //!     // or, for a whole router: .layer(validator.require(Guard::all_scopes(["read:shows"])))
-//!     .layer(axum::Extension(validator));
+//!     .with_state(validator); // or your own state with `impl FromRef<AppState> for Validator`
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //! axum::serve(listener, app).await?;
 //! # Ok(()) }
@@ -91,21 +100,31 @@
 //! The [`ProviderMetadata`]/[`fetch_metadata`] discovery helpers and the [`JwksCache`] are
 //! public so that other crates (such as `portcullis-axum`, for ID tokens) can share them.
 
+#[cfg(feature = "actix")]
+mod actix;
+#[cfg(feature = "axum")]
 mod axum;
 mod claims;
 pub mod clock;
 mod discovery;
+pub mod dpop;
 mod error;
 mod guard;
+mod issuer;
 mod jwks;
 mod jws;
+mod request;
 mod validator;
 
-pub use crate::axum::{Authorized, Bearer, BearerLayer, BearerService, Requirement, bearer_token};
+#[cfg(feature = "actix")]
+pub use crate::actix::{ActixAuthorized, ActixBearer, ActixRejection};
+#[cfg(feature = "axum")]
+pub use crate::axum::{Authorized, Bearer, BearerLayer, BearerService};
 pub use claims::{AccessToken, NoCustomClaims};
 pub use discovery::{ProviderMetadata, fetch_metadata};
 pub use error::Error;
-pub use guard::Guard;
+pub use guard::{Guard, GuardFn, Requirement};
 pub use jwks::JwksCache;
 pub use jws::{Algorithm, Header};
-pub use validator::{Validator, ValidatorBuilder};
+pub use request::bearer_token;
+pub use validator::{IssuerResolver, Validator, ValidatorBuilder};

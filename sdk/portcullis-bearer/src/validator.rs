@@ -1,6 +1,7 @@
 //! The validator: configuration, and the checks applied to every token.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -9,49 +10,53 @@ use serde_json::Value;
 use crate::Error;
 use crate::claims::{self, AccessToken, NoCustomClaims};
 use crate::clock::{Clock, system_clock};
-use crate::discovery::{ProviderMetadata, fetch_metadata};
+use crate::issuer::{Issuer, KeySettings};
 use crate::jwks::JwksCache;
 use crate::jws::{Algorithm, Compact};
 
-/// Validates JWT access tokens for one API (audience) from one issuer.
+/// Decides whether a token's `iss` is trusted when it is not among the configured issuers
+/// (e.g. one issuer per tenant); its keys are then found by discovery.
+pub type IssuerResolver = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// How many issuers a resolver may add; beyond, tokens from new issuers are refused.
+const MAX_RESOLVED_ISSUERS: usize = 1000;
+
+/// Validates JWT access tokens for one API (audience) from one or several issuers.
 ///
 /// Cheap to clone (an `Arc`). Build one with [`Validator::builder`] at startup and share it.
 #[derive(Clone)]
 pub struct Validator {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    issuer: String,
+pub(crate) struct Inner {
+    issuers: Vec<Arc<Issuer>>,
+    resolver: Option<IssuerResolver>,
+    resolved: Mutex<HashMap<String, Arc<Issuer>>>,
     audiences: Vec<String>,
-    algorithms: Vec<Algorithm>,
-    leeway: u64,
+    pub(crate) algorithms: Vec<Algorithm>,
+    pub(crate) leeway: u64,
     require_at_jwt: bool,
     shared_secret: Option<Vec<u8>>,
     realm: Option<String>,
-    clock: Clock,
-    keys: KeySource,
-}
-
-#[allow(clippy::large_enum_variant)] // one per validator, behind an Arc
-enum KeySource {
-    Fixed(JwksCache),
-    Discover {
-        client: reqwest::Client,
-        min_refresh: Duration,
-        max_age: Duration,
-        resolved: tokio::sync::OnceCell<(ProviderMetadata, JwksCache)>,
-        /// When discovery last failed and why: within `min_refresh` of it the same error is
-        /// answered without asking the provider again (no request storm while it is down).
-        last_failure: std::sync::Mutex<Option<(u64, Error)>>,
-    },
-    SecretOnly,
+    pub(crate) clock: Clock,
+    keys: KeySettings,
+    pub(crate) dpop: crate::dpop::DpopSettings,
 }
 
 impl std::fmt::Debug for Validator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Validator")
-            .field("issuer", &self.inner.issuer)
+            .field(
+                "issuers",
+                &self
+                    .inner
+                    .issuers
+                    .iter()
+                    .map(|i| i.configured.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .field("resolver", &self.inner.resolver.is_some())
             .field("audiences", &self.inner.audiences)
             .field("algorithms", &self.inner.algorithms)
             .field(
@@ -65,7 +70,8 @@ impl std::fmt::Debug for Validator {
 /// Configures a [`Validator`].
 #[must_use]
 pub struct ValidatorBuilder {
-    issuer: Option<String>,
+    issuers: Vec<String>,
+    resolver: Option<IssuerResolver>,
     audiences: Vec<String>,
     jwks_uri: Option<String>,
     algorithms: Option<Vec<Algorithm>>,
@@ -77,13 +83,15 @@ pub struct ValidatorBuilder {
     client: Option<reqwest::Client>,
     min_refresh: Duration,
     max_age: Duration,
+    dpop: crate::dpop::DpopSettings,
 }
 
 impl Validator {
     /// Starts a configuration.
     pub fn builder() -> ValidatorBuilder {
         ValidatorBuilder {
-            issuer: None,
+            issuers: Vec::new(),
+            resolver: None,
             audiences: Vec::new(),
             jwks_uri: None,
             algorithms: None,
@@ -95,12 +103,16 @@ impl Validator {
             client: None,
             min_refresh: Duration::from_secs(30),
             max_age: Duration::from_secs(600),
+            dpop: crate::dpop::DpopSettings::default(),
         }
     }
 
-    /// The configured issuer.
+    /// The (first) configured issuer.
     pub fn issuer(&self) -> &str {
-        &self.inner.issuer
+        self.inner
+            .issuers
+            .first()
+            .map_or("", |i| i.configured.as_str())
     }
 
     /// The `realm` used in `WWW-Authenticate` challenges, if configured.
@@ -108,73 +120,46 @@ impl Validator {
         self.inner.realm.as_deref()
     }
 
-    /// The JWKS cache (after discovery, when discovery is used).
+    /// The JWKS cache of the (first) configured issuer (after discovery, when discovery is used).
     pub async fn jwks(&self) -> Result<Option<JwksCache>, Error> {
-        match &self.inner.keys {
-            KeySource::Fixed(cache) => Ok(Some(cache.clone())),
-            KeySource::SecretOnly => Ok(None),
-            KeySource::Discover { .. } => Ok(Some(self.resolve().await?.1.clone())),
+        match self.inner.issuers.first() {
+            Some(issuer) => issuer.jwks(&self.inner.keys).await,
+            None => Ok(None),
         }
     }
 
-    async fn resolve(&self) -> Result<&(ProviderMetadata, JwksCache), Error> {
-        let KeySource::Discover {
-            client,
-            min_refresh,
-            max_age,
-            resolved,
-            last_failure,
-        } = &self.inner.keys
-        else {
-            return Err(Error::Config("no discovery configured".into()));
+    /// The trusted issuer a token's (unverified) `iss` names: a configured one, or one the
+    /// resolver accepts.
+    fn issuer_for(&self, iss: &str) -> Result<Arc<Issuer>, Error> {
+        let inner = &self.inner;
+        if let Some(issuer) = inner.issuers.iter().find(|i| i.names(iss)) {
+            return Ok(issuer.clone());
+        }
+        let unexpected = || Error::invalid("unexpected \"iss\" value");
+        let Some(resolver) = &inner.resolver else {
+            return Err(unexpected());
         };
-        if let Some(done) = resolved.get() {
-            return Ok(done);
+        let mut resolved = match inner.resolved.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(issuer) = resolved.get(iss) {
+            return Ok(issuer.clone());
         }
-        let now = (self.inner.clock)();
-        if let Ok(guard) = last_failure.lock()
-            && let Some((at, error)) = guard.as_ref()
-            && now < at.saturating_add(min_refresh.as_secs())
-        {
-            return Err(error.clone());
+        if !resolver(iss) {
+            return Err(unexpected());
         }
-        let result: Result<&(ProviderMetadata, JwksCache), Error> = resolved
-            .get_or_try_init(|| async {
-                let metadata = fetch_metadata(client, &self.inner.issuer).await?;
-                if metadata.issuer != self.inner.issuer {
-                    tracing::warn!(
-                        configured = %self.inner.issuer,
-                        discovered = %metadata.issuer,
-                        "issuer spelled differently from discovery; tokens must carry the discovered value"
-                    );
-                }
-                let cache = JwksCache::new(
-                    client.clone(),
-                    metadata.jwks_uri.clone(),
-                    &self.inner.algorithms,
-                    self.inner.clock.clone(),
-                )
-                .with_min_refresh_interval(*min_refresh)
-                .with_max_age(*max_age);
-                Ok((metadata, cache))
-            })
-            .await;
-        if let (Err(error), Ok(mut guard)) = (&result, last_failure.lock()) {
-            *guard = Some((now, error.clone()));
+        if resolved.len() >= MAX_RESOLVED_ISSUERS {
+            tracing::warn!(%iss, "too many resolved issuers; refusing a new one");
+            return Err(unexpected());
         }
-        result
-    }
-
-    /// The issuer that tokens' `iss` must equal: the discovered one once discovery has run
-    /// (it always has for asymmetric tokens), else the configured one (HS* tokens never need
-    /// the network).
-    fn expected_issuer(&self) -> &str {
-        match &self.inner.keys {
-            KeySource::Discover { resolved, .. } => resolved
-                .get()
-                .map_or(self.inner.issuer.as_str(), |(m, _)| m.issuer.as_str()),
-            _ => &self.inner.issuer,
-        }
+        let issuer = if inner.algorithms.iter().all(|a| a.is_symmetric()) {
+            Issuer::secret_only(iss.to_owned())
+        } else {
+            Issuer::discovered(iss.to_owned())
+        };
+        resolved.insert(iss.to_owned(), issuer.clone());
+        Ok(issuer)
     }
 
     /// Validates a token and returns its claims with no custom claim type.
@@ -198,6 +183,14 @@ impl Validator {
                 return Err(Error::invalid("typ must be \"at+jwt\""));
             }
         }
+        // The claims are read before the signature is checked only to pick the issuer whose
+        // keys must verify it; nothing else is trusted until then.
+        let claims = compact.claims()?;
+        let issuer = match claims.get("iss") {
+            Some(Value::String(iss)) => self.issuer_for(iss)?,
+            Some(_) => return Err(Error::invalid("\"iss\" must be a string")),
+            None => return Err(Error::invalid("missing \"iss\" claim")),
+        };
         if compact.header.alg.is_symmetric() {
             let secret = inner
                 .shared_secret
@@ -205,20 +198,17 @@ impl Validator {
                 .ok_or_else(|| Error::invalid("symmetric algorithms are not allowed"))?;
             compact.verify_hmac(secret)?;
         } else {
-            let cache = self
-                .jwks()
+            let cache = issuer
+                .jwks(&inner.keys)
                 .await?
                 .ok_or_else(|| Error::invalid("asymmetric algorithms are not configured"))?;
             cache.verify_compact(&compact).await?;
         }
-        let claims = compact.claims()?;
         let now = (inner.clock)();
 
-        let issuer = self.expected_issuer();
-        match claims.get("iss").and_then(Value::as_str) {
-            Some(iss) if iss == issuer => {}
-            Some(_) => return Err(Error::invalid("unexpected \"iss\" value")),
-            None => return Err(Error::invalid("missing \"iss\" claim")),
+        // RFC 9068 §4 / RFC 7519 §4.1.1: exactly the (discovered) issuer's identifier.
+        if claims.get("iss").and_then(Value::as_str) != Some(issuer.expected()) {
+            return Err(Error::invalid("unexpected \"iss\" value"));
         }
 
         let audience = match claims.get("aud") {
@@ -270,10 +260,33 @@ fn numeric(claims: &serde_json::Map<String, Value>, name: &str) -> Result<Option
 }
 
 impl ValidatorBuilder {
-    /// The issuer. Without [`jwks_uri`](Self::jwks_uri), its discovery document is fetched on
-    /// first use to find the JWKS; tokens' `iss` must then equal the discovered `issuer` exactly.
+    pub(crate) fn dpop_settings(&mut self) -> &mut crate::dpop::DpopSettings {
+        &mut self.dpop
+    }
+
+    /// A trusted issuer (call again to trust several: each token's keys are then those of the
+    /// issuer its `iss` names). Without [`jwks_uri`](Self::jwks_uri), an issuer's discovery
+    /// document is fetched on first use to find its JWKS; tokens' `iss` must then equal the
+    /// discovered `issuer` exactly.
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.issuer = Some(issuer.into());
+        self.issuers.push(issuer.into());
+        self
+    }
+
+    /// Trusts these issuers too.
+    pub fn issuers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, issuers: I) -> Self {
+        self.issuers.extend(issuers.into_iter().map(Into::into));
+        self
+    }
+
+    /// Trusts any issuer for which `resolve(iss)` is true, besides the configured ones (e.g.
+    /// `|iss| iss.starts_with("https://") && iss.ends_with(".tenants.example.com/")`); their
+    /// keys are found by discovery. Write the rule tightly: it decides whose signatures count.
+    pub fn issuer_resolver(
+        mut self,
+        resolve: impl Fn(&str) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.resolver = Some(Arc::new(resolve));
         self
     }
 
@@ -283,7 +296,8 @@ impl ValidatorBuilder {
         self
     }
 
-    /// Use this JWKS URL instead of discovery; tokens' `iss` must equal the configured issuer.
+    /// Use this JWKS URL instead of discovery (with a single issuer); tokens' `iss` must equal
+    /// the configured issuer.
     pub fn jwks_uri(mut self, uri: impl Into<String>) -> Self {
         self.jwks_uri = Some(uri.into());
         self
@@ -346,11 +360,16 @@ impl ValidatorBuilder {
 
     /// Checks the configuration and builds the validator. No network access happens here.
     pub fn build(self) -> Result<Validator, Error> {
-        let issuer = self
-            .issuer
-            .ok_or_else(|| Error::Config("an issuer is required".into()))?;
+        if self.issuers.is_empty() && self.resolver.is_none() {
+            return Err(Error::Config("an issuer is required".into()));
+        }
         if self.audiences.is_empty() {
             return Err(Error::Config("at least one audience is required".into()));
+        }
+        if self.jwks_uri.is_some() && self.issuers.len() != 1 {
+            return Err(Error::Config(
+                "jwks_uri needs exactly one issuer (several issuers use discovery)".into(),
+            ));
         }
         let mut algorithms = self.algorithms.unwrap_or_else(|| {
             let mut all = Algorithm::ASYMMETRIC.to_vec();
@@ -375,26 +394,31 @@ impl ValidatorBuilder {
                 .build()
                 .map_err(|e| Error::Config(format!("HTTP client: {e}")))?,
         };
-        let keys = if only_symmetric {
-            KeySource::SecretOnly
-        } else if let Some(uri) = self.jwks_uri {
-            KeySource::Fixed(
-                JwksCache::new(client, uri, &algorithms, clock.clone())
-                    .with_min_refresh_interval(self.min_refresh)
-                    .with_max_age(self.max_age),
-            )
-        } else {
-            KeySource::Discover {
-                client,
-                min_refresh: self.min_refresh,
-                max_age: self.max_age,
-                resolved: tokio::sync::OnceCell::new(),
-                last_failure: std::sync::Mutex::new(None),
-            }
+        let keys = KeySettings {
+            client,
+            algorithms: algorithms.clone(),
+            clock: clock.clone(),
+            min_refresh: self.min_refresh,
+            max_age: self.max_age,
         };
+        let issuers = self
+            .issuers
+            .into_iter()
+            .map(|issuer| {
+                if only_symmetric {
+                    Issuer::secret_only(issuer)
+                } else if let Some(uri) = &self.jwks_uri {
+                    Issuer::fixed(issuer, uri.clone(), &keys)
+                } else {
+                    Issuer::discovered(issuer)
+                }
+            })
+            .collect();
         Ok(Validator {
             inner: Arc::new(Inner {
-                issuer,
+                issuers,
+                resolver: self.resolver,
+                resolved: Mutex::new(HashMap::new()),
                 audiences: self.audiences,
                 algorithms,
                 leeway: self.leeway.as_secs(),
@@ -403,6 +427,7 @@ impl ValidatorBuilder {
                 realm: self.realm,
                 clock,
                 keys,
+                dpop: self.dpop,
             }),
         })
     }

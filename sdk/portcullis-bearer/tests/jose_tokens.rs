@@ -307,20 +307,52 @@ async fn whoami(Bearer(token): Bearer) -> String {
     token.subject.unwrap_or_default()
 }
 
+requirement!(ReadReports = Guard::permissions_all(["reports:read", "billing:read"]));
+
+async fn reports(_: Authorized<ReadReports>) -> &'static str {
+    "reports"
+}
+
+fn tenant_is(tenant: &'static str) -> Guard {
+    Guard::custom(format!("{tenant} tenant only"), move |t| {
+        t.claim("https://example.com/tenant")
+            .and_then(Value::as_str)
+            == Some(tenant)
+    })
+}
+
 fn app(v: &Validator) -> Router {
-    let billing = Router::new()
+    let billing = Router::<Validator>::new()
         .route("/api/billing", get(whoami))
-        .layer(v.require(Guard::claim_includes_all("permissions", ["billing:read"])));
-    let admin = Router::new()
+        .layer(v.require(Guard::permissions_all(["billing:read"])));
+    let admin = Router::<Validator>::new()
         .route("/api/admin", get(whoami))
-        .layer(v.require(Guard::claim_includes_any("permissions", ["admin"])));
+        .layer(v.require(Guard::permissions_any(["admin", "root"])));
+    let acme = Router::<Validator>::new()
+        .route("/api/acme", get(whoami))
+        .layer(v.require(tenant_is("acme")));
+    let globex = Router::<Validator>::new()
+        .route("/api/globex", get(whoami))
+        .layer(v.require(tenant_is("globex")));
     Router::new()
         .route("/api/shows", get(shows))
+        .route("/api/reports", get(reports))
         .route("/api/shows/delete", get(delete))
         .route("/api/me", get(whoami))
-        .layer(axum::Extension(v.clone()))
+        .route("/api/optional", get(optional))
         .merge(billing)
         .merge(admin)
+        .merge(acme)
+        .merge(globex)
+        .with_state(v.clone())
+}
+
+/// Optional sign-in: `None` without credentials.
+async fn optional(token: Option<Bearer>) -> String {
+    match token {
+        Some(Bearer(t)) => t.subject.unwrap_or_default(),
+        None => "anonymous".into(),
+    }
 }
 
 async fn call(
@@ -401,19 +433,53 @@ async fn axum_extractors_and_layer_answer_per_rfc6750() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert!(www.unwrap().ends_with("scope=\"delete:shows admin\""));
 
-    // The layer with a claim guard: passes, or 401 "Unexpected 'permissions' value"
-    // (express-oauth2-jwt-bearer's claimIncludes semantics).
+    // The layer with a permissions guard: passes, or 403 insufficient_scope (RFC 6750 §3.1): the
+    // token is valid, it lacks a privilege; a 401 would tell the client to sign in again.
     let (s, _, body) = call(&app, "/api/billing", Some(&valid)).await;
     assert_eq!(
         (s, body),
         (StatusCode::OK, Value::String("user-123".into()))
     );
-    let (s, www, _) = call(&app, "/api/admin", Some(&valid)).await;
-    assert_eq!(s, StatusCode::UNAUTHORIZED);
-    assert!(www.unwrap().contains("Unexpected 'permissions' value"));
+    let (s, www, body) = call(&app, "/api/admin", Some(&valid)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let www = www.unwrap();
+    assert!(www.contains("error=\"insufficient_scope\""), "{www}");
+    assert!(www.contains("requires one of admin"), "{www}");
+    assert_eq!(body["error"], "insufficient_scope");
     let (s, www, _) = call(&app, "/api/billing", Some(&no_scope)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let www = www.unwrap();
+    assert!(www.contains("error=\"insufficient_scope\""), "{www}");
+    assert!(www.contains("Missing 'permissions' claim"), "{www}");
+    // The extractor form of the same guards, and a closure guard.
+    let (s, _, _) = call(&app, "/api/reports", Some(&valid)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, www, _) = call(&app, "/api/reports", Some(&no_scope)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(www.unwrap().contains("insufficient_scope"));
+    let (s, _, _) = call(&app, "/api/acme", Some(&valid)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, www, _) = call(&app, "/api/globex", Some(&valid)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(
+        www.unwrap()
+            .contains("error_description=\"globex tenant only\"")
+    );
+
+    // Optional sign-in: anonymous without a header, the user with a good token, and still a
+    // 401 for a bad one.
+    let (s, _, body) = call(&app, "/api/optional", None).await;
+    assert_eq!(
+        (s, body),
+        (StatusCode::OK, Value::String("anonymous".into()))
+    );
+    let (s, _, body) = call(&app, "/api/optional", Some(&valid)).await;
+    assert_eq!(
+        (s, body),
+        (StatusCode::OK, Value::String("user-123".into()))
+    );
+    let (s, _, _) = call(&app, "/api/optional", Some(&f.token("expired"))).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    assert!(www.unwrap().contains("Missing 'permissions' claim"));
 
     // Malformed header: 400 invalid_request.
     let (s, www, _) = call(&app, "/api/me", Some("")).await;

@@ -1,16 +1,13 @@
 //! The validator against the real Portcullis server, booted in-process on `127.0.0.1:0`
-//! ([`support::portcullis`]): M2M tokens, a user's token from the code flow through the hosted
+//! ([`crate::support`]): M2M tokens, a user's token from the code flow through the hosted
 //! sign-in page, and a signing-key rotation.
-#![allow(clippy::unwrap_used)]
 
-mod support;
-
+use crate::support::{API, OTHER_API, Portcullis, browser, jwt_header, query_of};
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
 use http::{Request, StatusCode, header};
 use portcullis_bearer::{Authorized, Bearer, Error, Guard, Validator, requirement};
-use support::portcullis::{API, OTHER_API, Portcullis, browser, jwt_header, query_of};
 use tower::ServiceExt as _;
 
 /// RFC 7636 appendix B.
@@ -33,7 +30,7 @@ fn validator(op: &Portcullis, audience: &str) -> Validator {
         .unwrap()
 }
 
-/// An API as the README shows it: extractors with the validator as an extension, plus a
+/// An API as the README shows it: extractors with the validator as the state, plus a
 /// sub-router behind the tower layer.
 fn api(validator: &Validator) -> Router {
     async fn shows(authorized: Authorized<ReadShows>) -> String {
@@ -52,8 +49,8 @@ fn api(validator: &Validator) -> Router {
         .route("/api/shows", get(shows))
         .route("/api/shows/write", get(write))
         .route("/api/me", get(me))
+        .with_state(validator.clone())
         .merge(layered)
-        .layer(axum::Extension(validator.clone()))
 }
 
 async fn call(

@@ -1,19 +1,16 @@
 //! The whole web-app flow over HTTP against the real Portcullis, booted in-process
-//! ([`support::portcullis`]): /auth/login → Portcullis's hosted sign-in page → /auth/callback →
+//! ([`crate::support`]): /auth/login → Portcullis's hosted sign-in page → /auth/callback →
 //! session cookie → /auth/profile → /auth/access-token (then a refresh after expiry, both
 //! clocks moved together) → /auth/logout → Portcullis's end_session_endpoint → back to the app.
-#![allow(clippy::unwrap_used)]
-
-mod support;
 
 use std::collections::HashMap;
 
+use crate::support::{API, EMAIL, OTHER_API, Portcullis, browser, location, query_of};
 use axum::routing::get;
 use axum::{Json, Router};
 use portcullis_axum::{Config, PortcullisAuth, Session, User};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::portcullis::{API, EMAIL, OTHER_API, Portcullis, browser, location, query_of};
 
 const SCOPE: &str = "openid profile email offline_access read:shows";
 

@@ -1,3 +1,0 @@
-//! Test fixtures shared by the integration tests of this crate.
-
-pub mod portcullis;

@@ -1,0 +1,12 @@
+//! The SDKs against the real Portcullis. One binary, one module per feature.
+#![allow(clippy::unwrap_used)]
+
+mod app;
+mod support;
+
+mod backchannel;
+mod bearer;
+mod refresh;
+mod session_cookie;
+mod web_flow;
+mod web_options;
