@@ -94,6 +94,11 @@ impl Lang {
             Lang::En
                 .table()
                 .iter()
+                .filter(|(k, _)| {
+                    ["msg.", "scope.", "error."]
+                        .iter()
+                        .any(|p| k.starts_with(p))
+                })
                 .map(|(k, v)| (v.as_str(), k.as_str()))
                 .collect()
         });

@@ -32,6 +32,7 @@ pub async fn request_page(
         return flow::expired();
     }
     let email = Transaction::open(p, &state)
+        .inspect(crate::ui::prefer_transaction)
         .and_then(|tx| tx.login_hint().map(str::to_owned))
         .unwrap_or_default();
     render_request(p, &headers, &state, &email, None, StatusCode::OK)
@@ -92,7 +93,9 @@ pub async fn request_submit(
     if let Err(refused) = csrf::check(p, &headers, bound, &form.csrf) {
         return refused.into_response();
     }
-    let transaction = Transaction::open(p, &form.state).map(|_| form.state.as_str());
+    let transaction = Transaction::open(p, &form.state)
+        .inspect(crate::ui::prefer_transaction)
+        .map(|_| form.state.as_str());
     let link = |token: &str| {
         p.config
             .issuer
@@ -102,8 +105,8 @@ pub async fn request_submit(
         Ok(()) => html::render(
             StatusCode::OK,
             &MessagePage {
-                title: "Check your inbox",
-                text: "If an account uses this email address, we sent it a link to choose a new password. The link works once and expires soon.",
+                title: crate::ui::t("check.title"),
+                text: crate::ui::t("reset.sent_text"),
                 link: None,
             },
         ),
@@ -195,8 +198,8 @@ pub async fn password_submit(State(s): State<AppState>, request: Request) -> Res
                 html::render(
                     StatusCode::OK,
                     &MessagePage {
-                        title: "Your password is changed",
-                        text: "You are signed in with your new password, and signed out everywhere else. Go back to the application to continue.",
+                        title: crate::ui::t("reset.done_title"),
+                        text: crate::ui::t("reset.done_text"),
                         link: None,
                     },
                 )
@@ -226,9 +229,9 @@ fn unusable(e: &AccountError) -> Response {
     html::render(
         status,
         &MessagePage {
-            title: "This link cannot be used",
+            title: crate::ui::t("link.unusable_title"),
             text: &e.to_string(),
-            link: Some(("Ask for a new link", "/u/reset")),
+            link: Some((crate::ui::t("reset.ask_again"), "/u/reset")),
         },
     )
 }
