@@ -185,6 +185,7 @@ pub async fn change_password(
         &form.new_password,
         &ip,
         &reset_link,
+        crate::ui::lang(),
     )
     .await;
     match changed {
@@ -244,13 +245,14 @@ pub async fn send_verification(State(s): State<AppState>, request: Request) -> R
         Err(page) => return page,
     };
     let link = |token: &str| p.config.issuer.endpoint(&format!("u/verify?token={token}"));
-    let (message, status) = match profile::send_verification(p, &user, &link).await {
-        Ok(()) => (
-            crate::ui::f("account.link_sent", "email", &user.email),
-            StatusCode::OK,
-        ),
-        Err(e) => (e.to_string(), failed(&e)),
-    };
+    let (message, status) =
+        match profile::send_verification(p, &user, &link, crate::ui::lang()).await {
+            Ok(()) => (
+                crate::ui::f("account.link_sent", "email", &user.email),
+                StatusCode::OK,
+            ),
+            Err(e) => (e.to_string(), failed(&e)),
+        };
     let flash = if status == StatusCode::OK {
         Flash {
             notice: Some(&message),

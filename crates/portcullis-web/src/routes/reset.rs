@@ -101,7 +101,7 @@ pub async fn request_submit(
             .issuer
             .endpoint(&format!("u/reset/confirm?token={token}"))
     };
-    match reset::request(p, &form.email, &ip, transaction, &link).await {
+    match reset::request(p, &form.email, &ip, transaction, &link, crate::ui::lang()).await {
         Ok(()) => html::render(
             StatusCode::OK,
             &MessagePage {
@@ -188,7 +188,15 @@ pub async fn password_submit(State(s): State<AppState>, request: Request) -> Res
         return refused.into_response();
     }
     let reset_link = p.config.issuer.endpoint("u/reset");
-    match reset::complete(p, &form.token, &form.password, &reset_link).await {
+    match reset::complete(
+        p,
+        &form.token,
+        &form.password,
+        &reset_link,
+        crate::ui::lang(),
+    )
+    .await
+    {
         Ok(done) => {
             let tx = done
                 .transaction

@@ -141,6 +141,7 @@ pub async fn signup_submit(
             sign_in: &sign_in,
             reset: &reset,
         },
+        crate::ui::lang(),
     )
     .await;
     let email = match started {
