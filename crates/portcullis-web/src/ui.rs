@@ -147,3 +147,80 @@ pub fn link(key: &str, href: &str, label_key: &str) -> String {
     let a = format!("<a href=\"{}\">{}</a>", escape(href), escape(t(label_key)));
     i18n::fill(&escape(t(key)), &[("link", &a)])
 }
+
+#[cfg(test)]
+mod tests {
+    use portcullis_core::i18n::Lang;
+
+    /// Every key the templates and handlers use exists (in English, hence in every language:
+    /// the core's tests check that).
+    #[test]
+    fn every_key_used_exists() {
+        let sources = [
+            include_str!("../templates/base.html"),
+            include_str!("../templates/account.html"),
+            include_str!("../templates/confirm_email.html"),
+            include_str!("../templates/consent.html"),
+            include_str!("../templates/error.html"),
+            include_str!("../templates/form_post.html"),
+            include_str!("../templates/home.html"),
+            include_str!("../templates/login.html"),
+            include_str!("../templates/logout_confirm.html"),
+            include_str!("../templates/message.html"),
+            include_str!("../templates/reset_password.html"),
+            include_str!("../templates/reset_request.html"),
+            include_str!("../templates/signed_out.html"),
+            include_str!("../templates/signup.html"),
+            include_str!("../templates/signup_check.html"),
+            include_str!("../templates/verify_email.html"),
+            include_str!("html.rs"),
+            include_str!("routes/account.rs"),
+            include_str!("routes/login.rs"),
+            include_str!("routes/reset.rs"),
+            include_str!("routes/signup.rs"),
+        ];
+        let mut checked = 0;
+        for source in sources {
+            for call in [
+                "ui::t(\"",
+                "ui::f(\"",
+                "ui::p(\"",
+                "ui::strong(\"",
+                "ui::strong2(\"",
+                "ui::link(\"",
+            ] {
+                for (at, _) in source.match_indices(call) {
+                    let rest = &source[at + call.len()..];
+                    let key = &rest[..rest.find('"').unwrap_or(0)];
+                    assert!(Lang::En.has(key), "unknown key {key:?}");
+                    checked += 1;
+                }
+            }
+        }
+        for key in [
+            "error.slow_down",
+            "error.not_found",
+            "error.server",
+            "error.generic",
+            "check.sign_up_again",
+        ] {
+            assert!(Lang::En.has(key), "unknown key {key:?}");
+        }
+        assert!(
+            checked > 100,
+            "only {checked} keys found: is the scan broken?"
+        );
+    }
+
+    #[test]
+    fn html_helpers_escape_values_and_texts() {
+        assert_eq!(
+            super::strong("login.lede", "app", "<Acme & Co>"),
+            "Sign in to continue to <strong>&lt;Acme &amp; Co&gt;</strong>."
+        );
+        assert_eq!(
+            super::link("check.help", "/u/signup?state=a&b", "check.sign_up_again"),
+            "No message after a few minutes? Check your spam folder, or <a href=\"/u/signup?state=a&amp;b\">sign up again</a> to get a new code."
+        );
+    }
+}
