@@ -66,7 +66,7 @@ pub async fn scope(State(s): State<AppState>, request: Request, next: Next) -> R
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
     {
-        response.headers_mut().insert(
+        response.headers_mut().append(
             header::VARY,
             axum::http::HeaderValue::from_static("Accept-Language"),
         );
