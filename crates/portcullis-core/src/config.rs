@@ -128,6 +128,10 @@ pub struct ProviderConfig {
     pub max_account_requests_per_ip_per_minute: u32,
     /// The name mails and pages use for the service.
     pub product_name: String,
+    /// A logo the pages show instead of the built-in one (https, or http on loopback).
+    pub logo_url: Option<String>,
+    /// The accent colour of the pages and mails, `#rrggbb`.
+    pub primary_color: Option<String>,
 }
 
 impl ProviderConfig {
@@ -154,6 +158,8 @@ impl ProviderConfig {
             max_account_mails_per_email: 5,
             max_account_requests_per_ip_per_minute: 30,
             product_name: "Portcullis".to_owned(),
+            logo_url: None,
+            primary_color: None,
         }
     }
 }

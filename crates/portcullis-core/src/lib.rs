@@ -11,6 +11,7 @@ pub mod consent;
 pub mod crypto;
 pub mod email;
 pub mod error;
+pub mod i18n;
 pub mod jwt;
 pub mod keys;
 pub mod provider;

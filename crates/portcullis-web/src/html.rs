@@ -26,12 +26,22 @@ pub fn render_with(
         }
     };
     let script = script_nonce.map_or_else(|| "'none'".to_owned(), |n| format!("'nonce-{n}'"));
+    let logo = crate::ui::brand()
+        .logo_url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .map(|u| format!(" {}", u.origin().ascii_serialization()))
+        .unwrap_or_default();
     let csp = format!(
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src {script}; \
+        "default-src 'none'; style-src 'self'; img-src 'self' data:{logo}; script-src {script}; \
          frame-ancestors {frame_ancestors}; base-uri 'none'"
     );
     let mut response = (status, Html(body)).into_response();
     let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(crate::ui::lang().code()),
+    );
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -67,11 +77,12 @@ pub struct ErrorPage<'a> {
 
 pub fn error_page(status: StatusCode, code: &str, description: &str) -> Response {
     let title = match status {
-        StatusCode::TOO_MANY_REQUESTS => "Slow down",
-        StatusCode::NOT_FOUND => "Page not found",
-        s if s.is_server_error() => "Something went wrong",
-        _ => "This request cannot be completed",
+        StatusCode::TOO_MANY_REQUESTS => "error.slow_down",
+        StatusCode::NOT_FOUND => "error.not_found",
+        s if s.is_server_error() => "error.server",
+        _ => "error.generic",
     };
+    let title = crate::ui::t(title);
     let nonce = nonce();
     let response = render_with(
         status,

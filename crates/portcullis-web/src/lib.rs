@@ -14,6 +14,7 @@ mod rejections;
 mod routes;
 mod state;
 mod transport_errors;
+mod ui;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -74,6 +75,7 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
         .route("/healthz", get(routes::home::healthz))
         .route("/readyz", get(routes::home::readyz))
         .route("/assets/portcullis.css", get(routes::home::stylesheet))
+        .route("/assets/brand.css", get(routes::home::brand_stylesheet))
         .route("/favicon.ico", get(routes::home::favicon))
         .route(
             "/.well-known/openid-configuration",
@@ -141,6 +143,10 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
         .merge(cors_endpoints)
         .fallback(routes::home::not_found)
         .method_not_allowed_fallback(routes::home::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ui::scope,
+        ))
         // Inside the body limit: the rejection log reads bodies already limited.
         .layer(axum::middleware::from_fn(rejections::log))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

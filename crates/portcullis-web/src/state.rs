@@ -8,11 +8,14 @@ pub struct AppState {
     pub provider: Provider,
     pub origins: Arc<crate::cors::OriginCache>,
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// What the pages show of the provider (from its configuration).
+    pub brand: Arc<crate::ui::Brand>,
 }
 
 impl AppState {
     pub fn new(provider: Provider, options: crate::WebOptions) -> Self {
         AppState {
+            brand: Arc::new(crate::ui::Brand::of(&provider.config)),
             provider,
             origins: Arc::new(crate::cors::OriginCache::default()),
             trusted_proxies: Arc::new(TrustedProxies::new(options.trusted_proxies)),

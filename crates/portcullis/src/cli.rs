@@ -104,7 +104,9 @@ environment variables. Every setting is described in docs/configuration.md.
   PORTCULLIS_VERIFICATION_LIFETIME        seconds an email confirmation link works (default 432000)
   PORTCULLIS_MAX_ACCOUNT_MAILS_PER_EMAIL  sign-up and reset mails per address per window (default 5)
   PORTCULLIS_MAX_ACCOUNT_REQUESTS_PER_IP_PER_MINUTE  sign-up and reset requests per address (default 30)
-  PORTCULLIS_PRODUCT_NAME                 the service's name in mails (default Portcullis)
+  PORTCULLIS_PRODUCT_NAME                 the service's name in pages and mails (default Portcullis)
+  PORTCULLIS_LOGO_URL                     a logo for the pages (https, or http on loopback)
+  PORTCULLIS_PRIMARY_COLOR                the pages' accent colour, #rrggbb
   PORTCULLIS_SMTP_URL                     smtp://, smtp://…?tls=starttls or smtps:// (default: outbox)
   PORTCULLIS_MAIL_FROM                    the From of mails (default Portcullis <no-reply@HOST>)
   PORTCULLIS_CONFIG                       the configuration file (like --config)

@@ -4,6 +4,7 @@
 use super::{AccountError, link_token};
 use crate::Provider;
 use crate::crypto::new_id;
+use crate::i18n::Lang;
 use crate::mail::{self, templates};
 use crate::throttle::Throttle;
 use portcullis_store::{EmailToken, EmailTokenPurpose, User};
@@ -35,6 +36,7 @@ pub async fn change_password(
     new: &str,
     client_ip: &str,
     reset_link: &str,
+    lang: Lang,
 ) -> Result<User, AccountError> {
     let attempt = Throttle::SignIn {
         email: &user.email,
@@ -69,7 +71,7 @@ pub async fn change_password(
     crate::sessions::end_all_for_user(p, &user.user_id).await?;
     mail::enqueue(
         p,
-        templates::password_changed(&p.config.product_name, &user.email, reset_link),
+        templates::password_changed(lang, &p.config.product_name, &user.email, reset_link),
     )
     .await?;
     tracing::info!(event = "password_changed", user_id = %user.user_id, "password changed");
@@ -82,6 +84,7 @@ pub async fn send_verification(
     p: &Provider,
     user: &User,
     link: &(dyn Fn(&str) -> String + Sync),
+    lang: Lang,
 ) -> Result<(), AccountError> {
     if user.email_verified {
         return Ok(());
@@ -110,6 +113,7 @@ pub async fn send_verification(
     mail::enqueue(
         p,
         templates::verify_email(
+            lang,
             &p.config.product_name,
             &user.email,
             &link(&token),

@@ -5,6 +5,7 @@
 use super::{AccountError, link_token};
 use crate::Provider;
 use crate::crypto::new_id;
+use crate::i18n::Lang;
 use crate::mail::{self, templates};
 use crate::throttle::Throttle;
 use portcullis_store::{EmailToken, EmailTokenPurpose, User};
@@ -23,6 +24,7 @@ pub async fn request(
     client_ip: &str,
     transaction: Option<&str>,
     link: &(dyn Fn(&str) -> String + Sync),
+    lang: Lang,
 ) -> Result<(), AccountError> {
     let email = crate::email::canonical(email);
     if email.is_empty() || email.len() > 254 || !email.contains('@') {
@@ -65,7 +67,7 @@ pub async fn request(
     let minutes = p.config.reset_lifetime / 60;
     mail::enqueue(
         p,
-        templates::reset_password(&p.config.product_name, &email, &link(&token), minutes),
+        templates::reset_password(lang, &p.config.product_name, &email, &link(&token), minutes),
     )
     .await?;
     Ok(())
@@ -105,6 +107,7 @@ pub async fn complete(
     token: &str,
     new_password: &str,
     reset_link: &str,
+    lang: Lang,
 ) -> Result<Reset, AccountError> {
     let record = find(p, token).await?;
     crate::password_policy::check(new_password, Some(&record.email))
@@ -133,7 +136,7 @@ pub async fn complete(
     tracing::info!(event = "password_reset", user_id = %user.user_id, sessions_ended = ended, "password reset");
     mail::enqueue(
         p,
-        templates::password_changed(&p.config.product_name, &user.email, reset_link),
+        templates::password_changed(lang, &p.config.product_name, &user.email, reset_link),
     )
     .await?;
     let pending: Pending =

@@ -7,6 +7,7 @@
 use super::{AccountError, code_hash, link_token, six_digit_code};
 use crate::Provider;
 use crate::crypto::new_id;
+use crate::i18n::Lang;
 use crate::mail::{self, templates};
 use crate::throttle::Throttle;
 use portcullis_store::{EmailToken, EmailTokenPurpose, StoreError, User};
@@ -51,6 +52,7 @@ pub async fn start(
     client_ip: &str,
     transaction: Option<&str>,
     links: Links<'_>,
+    lang: Lang,
 ) -> Result<String, AccountError> {
     if !p.config.signup_enabled {
         return Err(AccountError::SignupDisabled);
@@ -81,8 +83,13 @@ pub async fn start(
         .map_err(crate::OAuthError::server_error)?;
     let product = &p.config.product_name;
     if p.store.get_user_by_email(&email).await?.is_some() {
-        let message =
-            templates::signup_for_existing_account(product, &email, links.sign_in, links.reset);
+        let message = templates::signup_for_existing_account(
+            lang,
+            product,
+            &email,
+            links.sign_in,
+            links.reset,
+        );
         mail::enqueue(p, message).await?;
         tracing::info!(
             event = "signup_existing_email",
@@ -114,8 +121,14 @@ pub async fn start(
         })
         .await?;
     let hours = p.config.signup_lifetime / 3600;
-    let message =
-        templates::confirm_signup(product, &email, &(links.confirm)(&token), &code, hours);
+    let message = templates::confirm_signup(
+        lang,
+        product,
+        &email,
+        &(links.confirm)(&token),
+        &code,
+        hours,
+    );
     mail::enqueue(p, message).await?;
     Ok(email)
 }

@@ -1,6 +1,7 @@
 //! The mails Portcullis sends, in plain text and HTML. Every value put into HTML is escaped.
 
 use super::Message;
+use crate::i18n::Lang;
 
 /// Escapes text for HTML element content and double-quoted attributes.
 pub fn escape(text: &str) -> String {
@@ -19,10 +20,17 @@ pub fn escape(text: &str) -> String {
 }
 
 /// One mail: paragraphs of text, then buttons (label, link). Both bodies say the same.
-fn compose(to: &str, subject: &str, paragraphs: &[String], links: &[(&str, &str)]) -> Message {
+fn compose(
+    lang: Lang,
+    to: &str,
+    subject: &str,
+    paragraphs: &[String],
+    links: &[(&str, &str)],
+) -> Message {
     let mut text = String::new();
-    let mut html = String::from(
-        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;color:#1f2330;max-width:36rem\">",
+    let mut html = format!(
+        "<!doctype html><html lang=\"{}\"><body style=\"font-family:system-ui,sans-serif;color:#1f2330;max-width:36rem\">",
+        lang.code()
     );
     for p in paragraphs {
         text.push_str(p);
@@ -37,7 +45,7 @@ fn compose(to: &str, subject: &str, paragraphs: &[String], links: &[(&str, &str)
             escape(label)
         ));
     }
-    let footer = "If you did not ask for this, you can ignore this message.";
+    let footer = lang.text("mail.footer");
     text.push_str(footer);
     text.push('\n');
     html.push_str(&format!(
@@ -53,80 +61,99 @@ fn compose(to: &str, subject: &str, paragraphs: &[String], links: &[(&str, &str)
 }
 
 /// Confirms a sign-up: a link and the same secret as a 6-digit code.
-pub fn confirm_signup(product: &str, to: &str, link: &str, code: &str, hours: i64) -> Message {
+pub fn confirm_signup(
+    lang: Lang,
+    product: &str,
+    to: &str,
+    link: &str,
+    code: &str,
+    hours: i64,
+) -> Message {
+    let hours = hours.to_string();
+    let args = [
+        ("product", product),
+        ("code", code),
+        ("hours", hours.as_str()),
+    ];
     compose(
+        lang,
         to,
         // Not the code: subjects show in queue listings and notifications.
-        &format!("Confirm your email address for {product}"),
+        &lang.format("mail.confirm_signup.subject", &args),
         &[
-            format!(
-                "Welcome! Confirm your email address to finish creating your {product} account."
-            ),
-            format!(
-                "Your verification code is {code}. Type it on the page where you signed up, or open the link below. Both work once and expire in {hours} hours."
-            ),
+            lang.format("mail.confirm_signup.welcome", &args),
+            lang.format("mail.confirm_signup.code", &args),
         ],
-        &[("Confirm my email address", link)],
+        &[(lang.text("mail.confirm_email.button"), link)],
     )
 }
 
 /// Sent instead of a confirmation when the address already has an account: nothing about the
 /// account changes, and the page the visitor saw was the same.
-pub fn signup_for_existing_account(product: &str, to: &str, sign_in: &str, reset: &str) -> Message {
+pub fn signup_for_existing_account(
+    lang: Lang,
+    product: &str,
+    to: &str,
+    sign_in: &str,
+    reset: &str,
+) -> Message {
+    let args = [("product", product)];
     compose(
+        lang,
         to,
-        &format!("Someone tried to create a {product} account with your email"),
+        &lang.format("mail.existing.subject", &args),
         &[
-            format!(
-                "Someone, probably you, tried to create a new {product} account with this email address. You already have an account, so nothing was changed."
-            ),
-            "If it was you, sign in instead, or reset your password if you forgot it.".to_owned(),
+            lang.format("mail.existing.body", &args),
+            lang.text("mail.existing.advice").to_owned(),
         ],
-        &[("Sign in", sign_in), ("Reset my password", reset)],
+        &[
+            (lang.text("mail.sign_in"), sign_in),
+            (lang.text("mail.reset_button"), reset),
+        ],
     )
 }
 
 /// A link to choose a new password.
-pub fn reset_password(product: &str, to: &str, link: &str, minutes: i64) -> Message {
+pub fn reset_password(lang: Lang, product: &str, to: &str, link: &str, minutes: i64) -> Message {
+    let minutes = minutes.to_string();
+    let args = [("product", product), ("minutes", minutes.as_str())];
     compose(
+        lang,
         to,
-        &format!("Reset your {product} password"),
+        &lang.format("mail.reset.subject", &args),
         &[
-            format!(
-                "Someone asked to reset the password of the {product} account of this email address."
-            ),
-            format!(
-                "Open the link below to choose a new password. It works once and expires in {minutes} minutes."
-            ),
+            lang.format("mail.reset.body", &args),
+            lang.format("mail.reset.link", &args),
         ],
-        &[("Choose a new password", link)],
+        &[(lang.text("mail.reset.button"), link)],
     )
 }
 
 /// Tells the owner their password changed (and every session was signed out).
-pub fn password_changed(product: &str, to: &str, reset: &str) -> Message {
+pub fn password_changed(lang: Lang, product: &str, to: &str, reset: &str) -> Message {
+    let args = [("product", product)];
     compose(
+        lang,
         to,
-        &format!("Your {product} password was changed"),
+        &lang.format("mail.changed.subject", &args),
         &[
-            format!(
-                "The password of your {product} account was just changed, and every device signed in to it was signed out."
-            ),
-            "If this was not you, reset your password now.".to_owned(),
+            lang.format("mail.changed.body", &args),
+            lang.text("mail.changed.advice").to_owned(),
         ],
-        &[("Reset my password", reset)],
+        &[(lang.text("mail.reset_button"), reset)],
     )
 }
 
 /// A link to confirm the address of an existing account.
-pub fn verify_email(product: &str, to: &str, link: &str, days: i64) -> Message {
+pub fn verify_email(lang: Lang, product: &str, to: &str, link: &str, days: i64) -> Message {
+    let days = days.to_string();
+    let args = [("product", product), ("days", days.as_str())];
     compose(
+        lang,
         to,
-        &format!("Confirm your email address for {product}"),
-        &[format!(
-            "Confirm that this email address belongs to your {product} account. The link works once and expires in {days} days."
-        )],
-        &[("Confirm my email address", link)],
+        &lang.format("mail.verify.subject", &args),
+        &[lang.format("mail.verify.body", &args)],
+        &[(lang.text("mail.confirm_email.button"), link)],
     )
 }
 
@@ -137,6 +164,7 @@ mod tests {
     #[test]
     fn values_are_escaped_in_html_and_kept_in_text() {
         let m = confirm_signup(
+            Lang::En,
             "Acme <b>",
             "ada@example.com",
             "https://id.example/u/x?a=1&b=\"2\"",
@@ -149,5 +177,34 @@ mod tests {
         assert!(m.text.contains("https://id.example/u/x?a=1&b=\"2\""));
         assert!(m.text.contains("123456") && m.html.contains("123456"));
         assert!(!m.subject.contains("123456"), "no secret in the subject");
+    }
+
+    #[test]
+    fn mails_speak_the_language_they_are_given() {
+        let m = reset_password(
+            Lang::De,
+            "Acme",
+            "ada@example.com",
+            "https://id.example/r",
+            60,
+        );
+        assert_eq!(m.subject, "Setzen Sie Ihr Passwort für Acme zurück");
+        assert!(m.text.contains("in 60 Minuten ab"));
+        assert!(m.html.starts_with("<!doctype html><html lang=\"de\">"));
+        let m = confirm_signup(
+            Lang::Es,
+            "Acme",
+            "ada@example.com",
+            "https://x",
+            "123456",
+            24,
+        );
+        assert!(
+            m.text.contains("Su código de verificación es 123456"),
+            "{}",
+            m.text
+        );
+        let m = password_changed(Lang::En, "Acme", "ada@example.com", "https://x");
+        assert_eq!(m.subject, "Your Acme password was changed");
     }
 }

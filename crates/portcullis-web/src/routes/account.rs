@@ -24,8 +24,8 @@ async fn signed_in(p: &Provider, headers: &HeaderMap) -> Result<(Session, User),
         Ok(None) => Err(html::render(
             StatusCode::UNAUTHORIZED,
             &MessagePage {
-                title: "You are not signed in",
-                text: "Sign in from one of your applications, then come back to this page to manage your account.",
+                title: crate::ui::t("account.not_signed_in_title"),
+                text: crate::ui::t("account.not_signed_in_text"),
                 link: None,
             },
         )),
@@ -151,7 +151,7 @@ pub async fn update_profile(State(s): State<AppState>, request: Request) -> Resp
     match profile::update_name(p, &user, &form.name).await {
         Ok(user) => {
             let flash = Flash {
-                notice: Some("Your name is saved."),
+                notice: Some(crate::ui::t("account.name_saved")),
                 ..Flash::default()
             };
             render(p, &headers, &session, &user, flash, StatusCode::OK).await
@@ -185,6 +185,7 @@ pub async fn change_password(
         &form.new_password,
         &ip,
         &reset_link,
+        crate::ui::lang(),
     )
     .await;
     match changed {
@@ -227,7 +228,7 @@ pub async fn account_page(
         Err(page) => return page,
     };
     let notice = match q.changed.as_deref() {
-        Some("password") => Some("Your password is changed. You were signed out everywhere else."),
+        Some("password") => Some(crate::ui::t("account.password_changed")),
         _ => None,
     };
     let flash = Flash {
@@ -244,13 +245,14 @@ pub async fn send_verification(State(s): State<AppState>, request: Request) -> R
         Err(page) => return page,
     };
     let link = |token: &str| p.config.issuer.endpoint(&format!("u/verify?token={token}"));
-    let (message, status) = match profile::send_verification(p, &user, &link).await {
-        Ok(()) => (
-            format!("We sent a confirmation link to {}.", user.email),
-            StatusCode::OK,
-        ),
-        Err(e) => (e.to_string(), failed(&e)),
-    };
+    let (message, status) =
+        match profile::send_verification(p, &user, &link, crate::ui::lang()).await {
+            Ok(()) => (
+                crate::ui::f("account.link_sent", "email", &user.email),
+                StatusCode::OK,
+            ),
+            Err(e) => (e.to_string(), failed(&e)),
+        };
     let flash = if status == StatusCode::OK {
         Flash {
             notice: Some(&message),
@@ -272,8 +274,8 @@ pub async fn end_session(State(s): State<AppState>, request: Request) -> Respons
         Err(page) => return page,
     };
     let notice = match profile::end_session(p, &user, &form.id).await {
-        Ok(true) => "That session is signed out.",
-        Ok(false) => "That session had already ended.",
+        Ok(true) => crate::ui::t("account.session_ended"),
+        Ok(false) => crate::ui::t("account.session_gone"),
         Err(e) => return errors::page(OAuthError::server_error(e)),
     };
     let flash = Flash {
@@ -293,7 +295,7 @@ pub async fn revoke_app(State(s): State<AppState>, request: Request) -> Response
         return errors::page(OAuthError::server_error(e));
     }
     let flash = Flash {
-        notice: Some("Access removed. The application will ask again next time."),
+        notice: Some(crate::ui::t("account.access_removed")),
         ..Flash::default()
     };
     render(p, &headers, &session, &user, flash, StatusCode::OK).await
@@ -345,15 +347,15 @@ pub async fn verify_submit(State(s): State<AppState>, request: Request) -> Respo
         Ok(user) => html::render(
             StatusCode::OK,
             &MessagePage {
-                title: "Email address confirmed",
-                text: &format!("{} is confirmed. You can close this page.", user.email),
+                title: crate::ui::t("confirm.done_title"),
+                text: &crate::ui::f("confirm.done_text", "email", &user.email),
                 link: None,
             },
         ),
         Err(e) => html::render(
             failed(&e),
             &MessagePage {
-                title: "This link cannot be used",
+                title: crate::ui::t("link.unusable_title"),
                 text: &e.to_string(),
                 link: None,
             },

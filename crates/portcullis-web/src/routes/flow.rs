@@ -79,7 +79,9 @@ pub async fn signed_in(
 
 /// The transaction a page's `state` names (and that state), if it is genuine and unexpired.
 pub fn open(p: &Provider, state: Option<&str>) -> Option<(String, Transaction)> {
-    state.and_then(|st| Transaction::open(p, st).map(|tx| (st.to_owned(), tx)))
+    state
+        .and_then(|st| Transaction::open(p, st).map(|tx| (st.to_owned(), tx)))
+        .inspect(|(_, tx)| crate::ui::prefer_transaction(tx))
 }
 
 /// The page for a transaction that is forged, damaged or too old.

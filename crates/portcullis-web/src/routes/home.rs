@@ -55,6 +55,38 @@ pub async fn stylesheet() -> Response {
     asset(STYLESHEET, "text/css; charset=utf-8")
 }
 
+/// The configured accent colour as CSS variables (empty without one). A file rather than an
+/// inline style, so the pages keep `style-src 'self'`.
+pub async fn brand_stylesheet(State(s): State<AppState>) -> Response {
+    let css = match s.brand.primary_color.as_deref() {
+        Some(color) => format!(
+            ":root {{ --accent: {color}; --accent-dark: {}; }}\n",
+            darker(color)
+        ),
+        None => String::new(),
+    };
+    let mut r = css.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    r
+}
+
+/// `#rrggbb` darkened by a quarter, for hover states.
+fn darker(color: &str) -> String {
+    let channel = |i: usize| {
+        u8::from_str_radix(color.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0) as u16 * 3 / 4
+    };
+    format!("#{:02x}{:02x}{:02x}", channel(1), channel(3), channel(5))
+}
+
 /// The icon browsers ask for on every page (`/favicon.ico`), as SVG.
 pub async fn favicon() -> Response {
     asset(FAVICON, "image/svg+xml")

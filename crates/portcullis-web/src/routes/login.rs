@@ -127,8 +127,8 @@ pub async fn app_name(p: &Provider, tx: &Transaction) -> String {
     match tx.params.get("client_id") {
         Some(id) => match p.store.get_client(id).await {
             Ok(Some(c)) => c.name,
-            _ => "the application".to_owned(),
+            _ => crate::ui::t("login.the_application").to_owned(),
         },
-        None => "the application".to_owned(),
+        None => crate::ui::t("login.the_application").to_owned(),
     }
 }

@@ -32,6 +32,7 @@ pub async fn request_page(
         return flow::expired();
     }
     let email = Transaction::open(p, &state)
+        .inspect(crate::ui::prefer_transaction)
         .and_then(|tx| tx.login_hint().map(str::to_owned))
         .unwrap_or_default();
     render_request(p, &headers, &state, &email, None, StatusCode::OK)
@@ -92,18 +93,20 @@ pub async fn request_submit(
     if let Err(refused) = csrf::check(p, &headers, bound, &form.csrf) {
         return refused.into_response();
     }
-    let transaction = Transaction::open(p, &form.state).map(|_| form.state.as_str());
+    let transaction = Transaction::open(p, &form.state)
+        .inspect(crate::ui::prefer_transaction)
+        .map(|_| form.state.as_str());
     let link = |token: &str| {
         p.config
             .issuer
             .endpoint(&format!("u/reset/confirm?token={token}"))
     };
-    match reset::request(p, &form.email, &ip, transaction, &link).await {
+    match reset::request(p, &form.email, &ip, transaction, &link, crate::ui::lang()).await {
         Ok(()) => html::render(
             StatusCode::OK,
             &MessagePage {
-                title: "Check your inbox",
-                text: "If an account uses this email address, we sent it a link to choose a new password. The link works once and expires soon.",
+                title: crate::ui::t("check.title"),
+                text: crate::ui::t("reset.sent_text"),
                 link: None,
             },
         ),
@@ -185,7 +188,15 @@ pub async fn password_submit(State(s): State<AppState>, request: Request) -> Res
         return refused.into_response();
     }
     let reset_link = p.config.issuer.endpoint("u/reset");
-    match reset::complete(p, &form.token, &form.password, &reset_link).await {
+    match reset::complete(
+        p,
+        &form.token,
+        &form.password,
+        &reset_link,
+        crate::ui::lang(),
+    )
+    .await
+    {
         Ok(done) => {
             let tx = done
                 .transaction
@@ -195,8 +206,8 @@ pub async fn password_submit(State(s): State<AppState>, request: Request) -> Res
                 html::render(
                     StatusCode::OK,
                     &MessagePage {
-                        title: "Your password is changed",
-                        text: "You are signed in with your new password, and signed out everywhere else. Go back to the application to continue.",
+                        title: crate::ui::t("reset.done_title"),
+                        text: crate::ui::t("reset.done_text"),
                         link: None,
                     },
                 )
@@ -226,9 +237,9 @@ fn unusable(e: &AccountError) -> Response {
     html::render(
         status,
         &MessagePage {
-            title: "This link cannot be used",
+            title: crate::ui::t("link.unusable_title"),
             text: &e.to_string(),
-            link: Some(("Ask for a new link", "/u/reset")),
+            link: Some((crate::ui::t("reset.ask_again"), "/u/reset")),
         },
     )
 }

@@ -141,6 +141,7 @@ pub async fn signup_submit(
             sign_in: &sign_in,
             reset: &reset,
         },
+        crate::ui::lang(),
     )
     .await;
     let email = match started {
@@ -177,6 +178,11 @@ fn open_check(p: &Provider, sealed: Option<&str>) -> Option<Check> {
     sealed
         .and_then(|s| p.sealer.unseal::<Check>(s, CHECK_PURPOSE))
         .filter(|c| c.exp > p.now())
+        .inspect(|c| {
+            Transaction::open(p, &c.transaction)
+                .iter()
+                .for_each(crate::ui::prefer_transaction);
+        })
 }
 
 pub async fn check_page(
@@ -332,7 +338,7 @@ pub async fn confirm_submit(State(s): State<AppState>, request: Request) -> Resp
         Err(e) => html::render(
             status_of(&e),
             &MessagePage {
-                title: "This link cannot be used",
+                title: crate::ui::t("link.unusable_title"),
                 text: &e.to_string(),
                 link: None,
             },
@@ -344,8 +350,8 @@ fn account_ready() -> Response {
     html::render(
         StatusCode::OK,
         &MessagePage {
-            title: "Your account is ready",
-            text: "Your email address is confirmed and you are signed in. Go back to the application to continue.",
+            title: crate::ui::t("signup.ready_title"),
+            text: crate::ui::t("signup.ready_text"),
             link: None,
         },
     )
@@ -355,8 +361,8 @@ fn disabled() -> Response {
     html::render(
         StatusCode::FORBIDDEN,
         &MessagePage {
-            title: "Sign-up is not available",
-            text: "New accounts cannot be created here. Ask your administrator for an account.",
+            title: crate::ui::t("signup.off_title"),
+            text: crate::ui::t("signup.off_text"),
             link: None,
         },
     )

@@ -15,6 +15,7 @@ mod discovery;
 mod hardening;
 mod hostile_input;
 mod implicit;
+mod languages;
 mod login;
 mod logout;
 mod oidc_client;

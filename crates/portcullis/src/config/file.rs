@@ -51,6 +51,10 @@ pub struct FileConfig {
     pub max_account_mails_per_email: Option<u32>,
     pub max_account_requests_per_ip_per_minute: Option<u32>,
     pub product_name: Option<String>,
+    /// A logo shown instead of the built-in one: https, or http on loopback.
+    pub logo_url: Option<String>,
+    /// The accent colour of the pages, `#rrggbb`.
+    pub primary_color: Option<String>,
 
     /// Where mail is sent: `smtp://127.0.0.1:25`, `smtp://host:587?tls=starttls`,
     /// `smtps://user:pass@host:465`. Unset: `.eml` files in `<data_dir>/outbox/`.
@@ -90,6 +94,8 @@ pub const KEYS: &[&str] = &[
     "max_account_mails_per_email",
     "max_account_requests_per_ip_per_minute",
     "product_name",
+    "logo_url",
+    "primary_color",
     "smtp_url",
     "mail_from",
 ];

@@ -202,6 +202,26 @@ pub fn check_log_filter(text: &str) -> Result<(), String> {
 
 /// Sets and checks the lifetimes: every one positive, codes at most 60 s, idle limits within
 /// their absolute limits.
+/// A logo address the pages may load: https, or http on a loopback host (for development).
+fn check_logo_url(text: &str) -> Result<String, &'static str> {
+    let url = url::Url::parse(text.trim()).map_err(|_| "not a URL")?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => {}
+        "http" if loopback => {}
+        _ => return Err("use an https URL (http only on loopback)"),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("no credentials in the URL");
+    }
+    Ok(url.to_string())
+}
+
 fn lifetimes(mut c: ProviderConfig, f: &FileConfig, problems: &mut Problems) -> ProviderConfig {
     let mut set = |key: &str, slot: &mut i64, value: Option<i64>, max: i64| {
         if let Some(v) = value {
@@ -299,6 +319,24 @@ fn lifetimes(mut c: ProviderConfig, f: &FileConfig, problems: &mut Problems) -> 
             problems.add("product_name", "must be 1 to 60 characters");
         } else {
             c.product_name = name.trim().to_owned();
+        }
+    }
+    if let Some(logo) = &f.logo_url {
+        match check_logo_url(logo) {
+            Ok(url) => c.logo_url = Some(url),
+            Err(why) => problems.add("logo_url", format!("{logo:?}: {why}")),
+        }
+    }
+    if let Some(color) = &f.primary_color {
+        let color = color.trim();
+        let hex = color.strip_prefix('#').unwrap_or("");
+        if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            c.primary_color = Some(color.to_ascii_lowercase());
+        } else {
+            problems.add(
+                "primary_color",
+                format!("{color:?}: use a hex colour like #3b4fd8"),
+            );
         }
     }
     if c.refresh_token_idle_lifetime > c.refresh_token_lifetime {

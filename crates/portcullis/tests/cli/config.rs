@@ -174,3 +174,37 @@ fn rust_log_is_validated_and_unknown_portcullis_variables_are_warned_about() {
     let err = run.failure();
     assert!(err.contains("  RUST_LOG: \"loud\" is not a level"), "{err}");
 }
+
+#[test]
+fn branding_settings_are_validated() {
+    let sb = Sandbox::new();
+    let err = sb
+        .run_with(
+            &["users", "list"],
+            &[
+                ("PORTCULLIS_PRIMARY_COLOR", "blue"),
+                ("PORTCULLIS_LOGO_URL", "http://cdn.example.com/logo.svg"),
+            ],
+            "",
+        )
+        .failure();
+    assert!(err.starts_with("error: invalid configuration:"), "{err}");
+    assert!(
+        err.contains("primary_color: \"blue\": use a hex colour like #3b4fd8"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "logo_url: \"http://cdn.example.com/logo.svg\": use an https URL (http only on loopback)"
+        ),
+        "{err}"
+    );
+    sb.write(
+        "portcullis.toml",
+        "primary_color = \"#0A7F3F\"\nlogo_url = \"http://127.0.0.1:8000/logo.png\"\n",
+    );
+    // Valid: the configuration passes (the command then finds no data, which is another matter).
+    let err = sb.run(&["users", "list"]).failure();
+    assert!(!err.contains("invalid configuration"), "{err}");
+    assert!(err.contains("no Portcullis data"), "{err}");
+}
