@@ -82,15 +82,17 @@ async fn end_or_confirm(
 }
 
 /// Fetch Metadata: whether the browser says this request is a top-level navigation (not an
-/// `<img>`, a script, a frame or a `fetch`). Requests without the headers (older browsers,
-/// other clients) count as navigations.
+/// `<img>`, a script, a frame or a `fetch`). Browsers send `Sec-Fetch-Dest` together with
+/// `Sec-Fetch-Mode`; a request without `Sec-Fetch-Dest` (older browsers, server-side clients,
+/// Node's fetch, which sends only a mode) counts as a navigation.
 fn is_top_level_navigation(headers: &HeaderMap) -> bool {
-    let is = |name: &str, expected: &str| {
-        headers
-            .get(name)
-            .is_none_or(|v| v.as_bytes().eq_ignore_ascii_case(expected.as_bytes()))
+    let Some(dest) = headers.get("sec-fetch-dest") else {
+        return true;
     };
-    is("sec-fetch-dest", "document") && is("sec-fetch-mode", "navigate")
+    let mode_ok = headers
+        .get("sec-fetch-mode")
+        .is_none_or(|v| v.as_bytes().eq_ignore_ascii_case(b"navigate"));
+    dest.as_bytes().eq_ignore_ascii_case(b"document") && mode_ok
 }
 
 fn confirm_page(p: &Provider, headers: &HeaderMap, plan: &LogoutPlan) -> Response {

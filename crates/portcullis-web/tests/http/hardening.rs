@@ -305,6 +305,22 @@ async fn v2_logout_from_an_image_or_a_frame_asks_a_navigation_does_not() {
     assert!(!still_signed_in(&s, &b).await);
 }
 
+#[tokio::test]
+async fn a_client_that_sends_only_a_fetch_mode_is_not_taken_for_a_browser_subresource() {
+    // Node's fetch sends `Sec-Fetch-Mode: cors` and no `Sec-Fetch-Dest`; browsers send both.
+    let s = TestServer::start().await;
+    let b = browser();
+    sign_in(&s, &b, &web_params(&s)).await;
+    let r = b
+        .get(s.url("v2/logout"))
+        .header("sec-fetch-mode", "cors")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(!still_signed_in(&s, &b).await);
+}
+
 // 4. Another client cannot burn or replay someone else's code.
 
 fn redeem_as<'a>(app: &'a App, code: &'a str, verifier: &'a str) -> Vec<(&'a str, &'a str)> {
