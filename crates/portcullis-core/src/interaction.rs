@@ -143,7 +143,9 @@ pub async fn next(
     session: Option<(&Session, &User)>,
 ) -> Result<Next, AuthorizeFailure> {
     let request = authorize::validate(p, tx.params.clone()).await?;
-    let signup = p.config.signup_enabled;
+    let signup = crate::accounts::signup_enabled(p)
+        .await
+        .map_err(AuthorizeFailure::ErrorPage)?;
     // prompt=create asks for the sign-up page even with a session (Initiating User
     // Registration §4), unless this transaction already signed someone in.
     if !tx.authenticated() && signup && request.prompt.create {

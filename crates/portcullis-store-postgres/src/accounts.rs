@@ -361,3 +361,40 @@ impl portcullis_store::ConsentStore for PostgresStore {
         Ok(done.rows_affected() == 1)
     }
 }
+
+#[async_trait]
+impl portcullis_store::SettingStore for PostgresStore {
+    async fn get_setting(&self, name: &str) -> StoreResult<Option<String>> {
+        if crate::unstorable(name) {
+            return Ok(None);
+        }
+        sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)
+    }
+
+    async fn put_setting(&self, name: &str, value: &str, now: UnixTime) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(name)
+        .bind(value)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn delete_setting(&self, name: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM settings WHERE name = $1")
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+}

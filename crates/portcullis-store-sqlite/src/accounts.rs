@@ -354,3 +354,37 @@ impl portcullis_store::ConsentStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 }
+
+#[async_trait]
+impl portcullis_store::SettingStore for SqliteStore {
+    async fn get_setting(&self, name: &str) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)
+    }
+
+    async fn put_setting(&self, name: &str, value: &str, now: UnixTime) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(name)
+        .bind(value)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn delete_setting(&self, name: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM settings WHERE name = ?")
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+}

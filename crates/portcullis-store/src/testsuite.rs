@@ -194,6 +194,7 @@ macro_rules! conformance_tests {
             email_token_purge_removes_only_expired,
             mail_queue_claim_send_fail,
             consent_put_get_list_delete,
+            setting_put_get_delete,
             lookups_by_keys_holding_nul_find_nothing,
         );
         $crate::__conformance_tests!(@owned $make;

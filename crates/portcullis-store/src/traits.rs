@@ -219,6 +219,17 @@ pub trait EmailTokenStore: Send + Sync {
     async fn purge_expired_email_tokens(&self, now: UnixTime) -> StoreResult<u64>;
 }
 
+/// Tenant-wide settings declared in the tenant file's `[tenant]` table (e.g. `signup`), shared
+/// by every replica.
+#[async_trait]
+pub trait SettingStore: Send + Sync {
+    async fn get_setting(&self, name: &str) -> StoreResult<Option<String>>;
+    /// Stores a setting, replacing its value.
+    async fn put_setting(&self, name: &str, value: &str, now: UnixTime) -> StoreResult<()>;
+    /// Removes a setting (back to the configuration's default); returns whether it existed.
+    async fn delete_setting(&self, name: &str) -> StoreResult<bool>;
+}
+
 /// Consents users gave to third-party applications.
 #[async_trait]
 pub trait ConsentStore: Send + Sync {
@@ -274,6 +285,7 @@ pub trait Store:
     + EmailTokenStore
     + MailStore
     + ConsentStore
+    + SettingStore
 {
 }
 
@@ -288,5 +300,6 @@ impl<T> Store for T where
         + EmailTokenStore
         + MailStore
         + ConsentStore
+        + SettingStore
 {
 }

@@ -7,7 +7,7 @@ use crate::data_dir;
 use anyhow::{Context as _, anyhow};
 use portcullis_core::admin::tenant::{
     Action, ApiEntry, AppEntry, ApplyReport, GrantEntry, TENANT_FILE_VERSION, TenantFile,
-    UserEntry, apply, check,
+    TenantSettings, UserEntry, apply, check,
 };
 use portcullis_core::clock::{Clock as _, SystemClock};
 use serde::Deserialize;
@@ -29,6 +29,8 @@ struct RawFile {
     client_grants: Vec<Spanned<toml::Table>>,
     #[serde(default)]
     users: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    tenant: Option<Spanned<toml::Table>>,
 }
 
 /// Parses tenant-file TOML; `origin` names it in errors. Every malformed entry is listed.
@@ -60,6 +62,19 @@ pub fn parse(text: &str, origin: &str) -> anyhow::Result<TenantFile> {
             &mut problems,
         ),
         users: entries::<UserEntry>(text, "users", raw.users, &mut problems),
+        tenant: match raw.tenant {
+            None => TenantSettings::default(),
+            Some(table) => {
+                let at = line_at(text, table.span().start);
+                match table.into_inner().try_into::<TenantSettings>() {
+                    Ok(settings) => settings,
+                    Err(e) => {
+                        problems.push(format!("tenant (line {at}): {}", e.to_string().trim_end()));
+                        TenantSettings::default()
+                    }
+                }
+            }
+        },
     };
     match problems.len() {
         0 => Ok(file),

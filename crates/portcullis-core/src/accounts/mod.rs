@@ -56,6 +56,34 @@ impl AccountError {
     }
 }
 
+/// Counts a request that sends a mail (sign-up, reset): one from this network address (per
+/// minute) and one for this email address (per window). Both stay counted, whatever the outcome.
+async fn throttle_mail_request(
+    p: &crate::Provider,
+    client_ip: &str,
+    email: &str,
+) -> Result<(), AccountError> {
+    use crate::throttle::Throttle;
+    let _request = Throttle::AccountRequests { ip: client_ip }
+        .reserve(p)
+        .await
+        .map_err(AccountError::from_throttle)?;
+    let _mail = Throttle::AccountMail { email }
+        .reserve(p)
+        .await
+        .map_err(AccountError::from_throttle)?;
+    Ok(())
+}
+
+/// Whether the hosted sign-up page is open: on unless the configuration (`signup`) or the
+/// tenant file (`[tenant] signup = false`) turns it off.
+pub async fn signup_enabled(p: &crate::Provider) -> crate::OAuthResult<bool> {
+    if !p.config.signup_enabled {
+        return Ok(false);
+    }
+    Ok(p.store.get_setting("signup").await?.as_deref() != Some("false"))
+}
+
 /// A link token: 256 random bits.
 fn link_token() -> String {
     random_token(32)

@@ -7,7 +7,6 @@ use crate::Provider;
 use crate::crypto::new_id;
 use crate::i18n::Lang;
 use crate::mail::{self, templates};
-use crate::throttle::Throttle;
 use portcullis_store::{EmailToken, EmailTokenPurpose, User};
 use serde::{Deserialize, Serialize};
 
@@ -30,14 +29,7 @@ pub async fn request(
     if email.is_empty() || email.len() > 254 || !email.contains('@') {
         return Err(AccountError::field("email", "Enter a valid email address."));
     }
-    let _request = Throttle::AccountRequests { ip: client_ip }
-        .reserve(p)
-        .await
-        .map_err(AccountError::from_throttle)?;
-    let _mail = Throttle::AccountMail { email: &email }
-        .reserve(p)
-        .await
-        .map_err(AccountError::from_throttle)?;
+    super::throttle_mail_request(p, client_ip, &email).await?;
     let Some(user) = p.store.get_user_by_email(&email).await? else {
         tracing::info!(
             event = "reset_unknown_email",

@@ -9,7 +9,6 @@ use crate::Provider;
 use crate::crypto::new_id;
 use crate::i18n::Lang;
 use crate::mail::{self, templates};
-use crate::throttle::Throttle;
 use portcullis_store::{EmailToken, EmailTokenPurpose, StoreError, User};
 use serde::{Deserialize, Serialize};
 
@@ -54,7 +53,7 @@ pub async fn start(
     links: Links<'_>,
     lang: Lang,
 ) -> Result<String, AccountError> {
-    if !p.config.signup_enabled {
+    if !super::signup_enabled(p).await? {
         return Err(AccountError::SignupDisabled);
     }
     let email = crate::admin::validate::normalize_email(form.email)
@@ -68,14 +67,7 @@ pub async fn start(
         ),
         None => None,
     };
-    let _request = Throttle::AccountRequests { ip: client_ip }
-        .reserve(p)
-        .await
-        .map_err(AccountError::from_throttle)?;
-    let _mail = Throttle::AccountMail { email: &email }
-        .reserve(p)
-        .await
-        .map_err(AccountError::from_throttle)?;
+    super::throttle_mail_request(p, client_ip, &email).await?;
     let password_hash = p
         .passwords
         .hash(form.password)

@@ -281,3 +281,25 @@ pub async fn consent_put_get_list_delete(store: &dyn Store) {
             .is_some()
     );
 }
+
+/// Settings are stored, replaced and removed by name.
+pub async fn setting_put_get_delete(store: &dyn Store) {
+    assert_eq!(store.get_setting("signup").await.expect("get"), None);
+    store.put_setting("signup", "false", T0).await.expect("put");
+    assert_eq!(
+        store.get_setting("signup").await.expect("get").as_deref(),
+        Some("false")
+    );
+    store
+        .put_setting("signup", "true", T0 + 1)
+        .await
+        .expect("replace");
+    assert_eq!(
+        store.get_setting("signup").await.expect("get").as_deref(),
+        Some("true")
+    );
+    assert_eq!(store.get_setting("other").await.expect("get"), None);
+    assert!(store.delete_setting("signup").await.expect("delete"));
+    assert!(!store.delete_setting("signup").await.expect("delete again"));
+    assert_eq!(store.get_setting("signup").await.expect("get"), None);
+}

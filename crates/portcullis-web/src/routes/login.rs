@@ -56,6 +56,9 @@ async fn render(
 ) -> Response {
     let form = FormToken::issue(p, headers, state);
     let app_name = app_name(p, tx).await;
+    let signup = portcullis_core::accounts::signup_enabled(p)
+        .await
+        .unwrap_or(false);
     let mut r = html::render(
         status,
         &LoginPage {
@@ -64,7 +67,7 @@ async fn render(
             csrf: &form.token,
             email,
             error,
-            signup: p.config.signup_enabled,
+            signup,
         },
     );
     form.set_cookie_on(p, &mut r);

@@ -48,7 +48,10 @@ pub async fn signup_page(
     Query(q): Query<StateQuery>,
 ) -> Response {
     let p = &s.provider;
-    if !p.config.signup_enabled {
+    if !portcullis_core::accounts::signup_enabled(p)
+        .await
+        .unwrap_or(false)
+    {
         return disabled();
     }
     let Some((state, tx)) = flow::open(p, q.state.as_deref()) else {
@@ -114,7 +117,10 @@ pub async fn signup_submit(
     if let Err(refused) = csrf::check(p, &headers, &form.state, &form.csrf) {
         return refused.into_response();
     }
-    if !p.config.signup_enabled {
+    if !portcullis_core::accounts::signup_enabled(p)
+        .await
+        .unwrap_or(false)
+    {
         return disabled();
     }
     let Some((state, tx)) = flow::open(p, Some(&form.state)) else {

@@ -484,3 +484,25 @@ async fn forged_or_expired_page_states_get_the_expired_page() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn the_tenant_files_signup_false_closes_sign_up_too() {
+    let s = TestServer::start().await;
+    let now = s.provider.now();
+    s.provider
+        .store
+        .put_setting("signup", "false", now)
+        .await
+        .unwrap();
+    let b = browser();
+    let login = authorize_to(&s, &b, &[("screen_hint", "signup")], "/u/login").await;
+    let html = page(&b, &login).await;
+    assert!(!html.contains("/u/signup"), "{html}");
+    let state = hidden(&html, "state");
+    let r = b
+        .get(s.url(&format!("u/signup?state={state}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

@@ -207,3 +207,16 @@ fn every_problem_of_a_tenant_file_is_listed_in_one_run() {
     }
     assert!(!sb.data_dir().exists(), "nothing created");
 }
+
+#[test]
+fn the_tenant_table_turns_sign_up_off_and_bad_values_are_named() {
+    let sb = Sandbox::new();
+    let file = sb.write("tenant.toml", "[tenant]\nsignup = false\n");
+    let out = sb.run(&["apply", file.to_str().unwrap()]).success();
+    assert!(out.contains("created tenant setting signup"), "{out}");
+    let again = sb.run(&["apply", file.to_str().unwrap()]).success();
+    assert!(again.starts_with("no changes"), "{again}");
+    let bad = sb.write("bad.toml", "[tenant]\nsignup = \"no\"\n");
+    let err = sb.run(&["apply", bad.to_str().unwrap()]).failure();
+    assert!(err.contains("tenant (line 1)"), "{err}");
+}

@@ -46,7 +46,32 @@ pub async fn apply(
     for user in users {
         apply_user(store, passwords, user, now, &mut report).await?;
     }
+    if let Some(signup) = tenant.tenant.signup {
+        apply_setting(store, "signup", &signup.to_string(), now, &mut report).await?;
+    } else {
+        store.delete_setting("signup").await?;
+    }
     Ok(report)
+}
+
+/// Stores one `[tenant]` setting, reporting whether it changed.
+async fn apply_setting(
+    store: &dyn Store,
+    name: &'static str,
+    value: &str,
+    now: UnixTime,
+    report: &mut ApplyReport,
+) -> AdminResult<()> {
+    let action = match store.get_setting(name).await? {
+        Some(have) if have == value => Action::Unchanged,
+        Some(_) => Action::Updated(vec![name]),
+        None => Action::Created,
+    };
+    if action != Action::Unchanged {
+        store.put_setting(name, value, now).await?;
+    }
+    report.push(EntryKind::Setting, name.to_owned(), action);
+    Ok(())
 }
 
 /// Checks a tenant file as [`apply`] would, without writing anything: `Ok` when applying it to

@@ -23,6 +23,20 @@ pub struct TenantFile {
     pub client_grants: Vec<GrantEntry>,
     #[serde(default)]
     pub users: Vec<UserEntry>,
+    /// Tenant-wide settings.
+    #[serde(default)]
+    pub tenant: TenantSettings,
+}
+
+/// The `[tenant]` table: settings of the whole tenant. A setting left out falls back to the
+/// configuration (the file enforces only what it says).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSettings {
+    /// `false` turns the hosted sign-up page off (Auth0: "Disable Sign Ups" on the database
+    /// connection); left out, the configuration's `signup` decides.
+    #[serde(default)]
+    pub signup: Option<bool>,
 }
 
 fn default_version() -> u32 {

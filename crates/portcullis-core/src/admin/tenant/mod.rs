@@ -7,6 +7,8 @@ mod plan;
 mod report;
 
 pub use apply::{apply, check};
-pub use file::{ApiEntry, AppEntry, GrantEntry, TENANT_FILE_VERSION, TenantFile, UserEntry};
+pub use file::{
+    ApiEntry, AppEntry, GrantEntry, TENANT_FILE_VERSION, TenantFile, TenantSettings, UserEntry,
+};
 pub use plan::EnvLookup;
 pub use report::{Action, ApplyReport, Change, EntryKind};

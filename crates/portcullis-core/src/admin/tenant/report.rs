@@ -10,6 +10,8 @@ pub enum EntryKind {
     Api,
     ClientGrant,
     User,
+    /// A `[tenant]` setting.
+    Setting,
 }
 
 impl fmt::Display for EntryKind {
@@ -19,6 +21,7 @@ impl fmt::Display for EntryKind {
             EntryKind::Api => "API",
             EntryKind::ClientGrant => "client grant",
             EntryKind::User => "user",
+            EntryKind::Setting => "tenant setting",
         })
     }
 }

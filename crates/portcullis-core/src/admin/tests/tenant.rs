@@ -343,3 +343,25 @@ fn unknown_fields_are_refused() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn the_tenant_table_sets_signup_and_leaving_it_out_falls_back() {
+    let env = Env::new().await;
+    let off = "[tenant]\nsignup = false\n";
+    let report = apply_text(&env, off).await.unwrap();
+    assert_eq!(report.counts(), (1, 0, 0));
+    assert_eq!(
+        env.s().get_setting("signup").await.unwrap().as_deref(),
+        Some("false")
+    );
+    let again = apply_text(&env, off).await.unwrap();
+    assert!(!again.changed_anything());
+    let on = apply_text(&env, "[tenant]\nsignup = true\n").await.unwrap();
+    assert_eq!(on.counts(), (0, 1, 0));
+    apply_text(&env, "").await.unwrap();
+    assert_eq!(env.s().get_setting("signup").await.unwrap(), None);
+    assert!(
+        toml::from_str::<TenantFile>("[tenant]\nsignups = false\n").is_err(),
+        "unknown keys are refused"
+    );
+}
