@@ -5,13 +5,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import {
-  freePort,
   launchBrowser,
   openPage,
   screenshot,
@@ -20,7 +14,7 @@ import {
   startPortcullis,
   waitForURL,
 } from '../lib/portcullis.mjs';
-import { waitUntil } from '../lib/apps.mjs';
+import { linkIn, startSmtp } from '../lib/mail.mjs';
 
 const FIRST = 'e2e-accounts';
 const THIRD = 'e2e-third-party';
@@ -28,68 +22,9 @@ const PASSWORD = 'lantern orchard 1987 velvet';
 const NEW_PASSWORD = 'copper meadow 2024 quartz';
 
 let smtp;
-let mailDir;
 let provider;
 let callbacks;
 let browser;
-
-/** Decodes a MIME part body by its Content-Transfer-Encoding. */
-function decode(headers, body) {
-  const encoding = /content-transfer-encoding:\s*([\w-]+)/i.exec(headers)?.[1]?.toLowerCase();
-  if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  if (encoding === 'quoted-printable') {
-    const bytes = body
-      .replace(/=\r?\n/g, '')
-      .replace(/=([0-9A-F]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
-    return Buffer.from(bytes, 'latin1').toString('utf8');
-  }
-  return body;
-}
-
-/** The mails aiosmtpd stored: `{ to, subject, text }` each. */
-function mails() {
-  const out = [];
-  for (const sub of ['new', 'cur']) {
-    const dir = path.join(mailDir, 'box', sub);
-    if (!fs.existsSync(dir)) continue;
-    for (const name of fs.readdirSync(dir)) {
-      const raw = fs.readFileSync(path.join(dir, name), 'utf8');
-      const [head] = raw.split(/\r?\n\r?\n/, 1);
-      const to = /^To:\s*(.+)$/im.exec(head)?.[1]?.trim() ?? '';
-      const subject = /^Subject:\s*(.+)$/im.exec(head)?.[1]?.trim() ?? '';
-      // The text/plain part of the multipart/alternative body.
-      const part = raw.split(/\r?\n--/).find((p) => /content-type:\s*text\/plain/i.test(p)) ?? '';
-      const split = part.search(/\r?\n\r?\n/);
-      const text = decode(part.slice(0, split), part.slice(split).trim());
-      out.push({ to, subject, text });
-    }
-  }
-  return out;
-}
-
-/** Waits for a mail to `to` whose text contains `marker`; returns its text. */
-async function mailTo(to, marker) {
-  let found;
-  await waitUntil(
-    () => (found = mails().find((m) => m.to.includes(to) && m.text.includes(marker))),
-    `a mail to ${to} containing ${marker}`,
-    { timeout: 30_000 },
-  );
-  return found.text;
-}
-
-const linkIn = (text, pathPart) =>
-  text.split(/\s+/).find((w) => w.startsWith('http') && w.includes(pathPart));
-
-async function listening(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
 
 /** Screenshots `page` at 1280 and at 390 pixels wide. */
 async function shots(page, name) {
@@ -113,15 +48,7 @@ function authorizeUrl(clientId, extra = {}) {
 }
 
 before(async () => {
-  const port = await freePort();
-  mailDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portcullis-e2e-mail-'));
-  smtp = spawn(
-    '/usr/bin/python3',
-    // Mailbox creates the maildir itself: it must not exist yet.
-    ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', path.join(mailDir, 'box')],
-    { stdio: 'ignore' },
-  );
-  await waitUntil(() => listening(port), 'aiosmtpd to listen (apt-get install python3-aiosmtpd)');
+  smtp = await startSmtp();
   callbacks = await startCallbackServer();
   const app = (id, name, firstParty) => `
 [[applications]]
@@ -134,7 +61,7 @@ client_secret = "${id}-secret-0123456789-0123456789-abcd"
 first_party = ${firstParty}
 `;
   provider = await startPortcullis({
-    env: { PORTCULLIS_SMTP_URL: `smtp://127.0.0.1:${port}` },
+    env: { PORTCULLIS_SMTP_URL: smtp.url },
     tenant: app(FIRST, 'Accounts app', true) + app(THIRD, 'Partner app', false),
   });
   browser = await launchBrowser();
@@ -144,8 +71,7 @@ after(async () => {
   await browser?.close();
   await provider?.stop();
   await callbacks?.close();
-  smtp?.kill();
-  if (mailDir) fs.rmSync(mailDir, { recursive: true, force: true });
+  smtp?.stop();
 });
 
 test('sign up with screen_hint=signup, confirm from the mail, sign out, reset the password from the mail, sign in with it', async () => {
@@ -166,7 +92,7 @@ test('sign up with screen_hint=signup, confirm from the mail, sign out, reset th
   await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
   await shots(page, 'check-inbox');
 
-  const text = await mailTo(email, '/u/signup/confirm');
+  const text = await smtp.mailTo(email, '/u/signup/confirm');
   const code = /verification code is (\d{6})/.exec(text)[1];
   assert.ok(code);
   // Follow the link (the button page), which completes the pending sign-in.
@@ -190,14 +116,14 @@ test('sign up with screen_hint=signup, confirm from the mail, sign out, reset th
   await page.getByRole('button', { name: 'Send me a link' }).click();
   await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
   await shots(page, 'reset-sent');
-  const reset = await mailTo(email, '/u/reset/confirm');
+  const reset = await smtp.mailTo(email, '/u/reset/confirm');
   await page.goto(linkIn(reset, '/u/reset/confirm'));
   await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
   await shots(page, 'reset-password');
   await page.getByLabel('New password').fill(NEW_PASSWORD);
   await page.getByRole('button', { name: 'Save and sign in' }).click();
   await waitForURL(page, (u) => u.pathname === '/callback' && u.searchParams.has('code'), 'the callback after the reset');
-  await mailTo(email, 'password of your');
+  await smtp.mailTo(email, 'password of your');
   // The account page of the signed-in user.
   await page.goto(`${provider.origin}/u/account`);
   await page.getByRole('heading', { name: 'Your account' }).waitFor();

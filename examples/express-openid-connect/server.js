@@ -35,9 +35,14 @@ app.get('/', (req, res) => {
   const body = req.oidc.isAuthenticated()
     ? `<p id="status">Signed in as <b>${escape(req.oidc.user.name)}</b>.</p>
        <ul><li><a href="/profile">Profile</a></li><li><a href="/billing">Billing</a></li><li><a id="logout" href="/logout">Log out</a></li></ul>`
-    : `<p id="status">You are signed out.</p><p><a id="login" href="/login">Log in</a></p>`;
+    : `<p id="status">You are signed out.</p><p><a id="login" href="/login">Log in</a> · <a id="signup" href="/signup">Sign up</a></p>`;
   res.send(page('Home', body));
 });
+
+// Auth0's documented way to open the hosted sign-up page instead of the sign-in page.
+app.get('/signup', (req, res) =>
+  res.oidc.login({ returnTo: '/profile', authorizationParams: { screen_hint: 'signup' } }),
+);
 
 app.get('/profile', requiresAuth(), (req, res) => {
   const user = req.oidc.user;
