@@ -181,12 +181,14 @@ pub async fn authenticate(
         return Err(fail("Client authentication is required."));
     };
     if client_id.len() > MAX_CLIENT_ID_LEN {
-        return Err(fail("Client authentication failed."));
+        return Err(fail("Client authentication failed.").with_detail(format!(
+            "client_id longer than {MAX_CLIENT_ID_LEN} characters"
+        )));
     }
     let Some(client) = p.store.get_client(client_id).await? else {
         // Counted against the caller's address (the attempt is kept: it failed).
         let _failed = Throttle::UnknownClient { ip: client_ip }.reserve(p).await?;
-        return Err(fail("Client authentication failed."));
+        return Err(fail("Client authentication failed.").with_detail("unknown client_id"));
     };
     let secret = credentials.secret();
     match (
@@ -205,7 +207,7 @@ pub async fn authenticate(
                 attempt.succeeded(p).await?;
                 Ok(AuthenticatedClient { client, method })
             } else {
-                Err(fail("Client authentication failed."))
+                Err(fail("Client authentication failed.").with_detail("wrong client secret"))
             }
         }
         (_, TokenEndpointAuthMethod::None, None) => Ok(AuthenticatedClient {
@@ -215,7 +217,8 @@ pub async fn authenticate(
         (_, TokenEndpointAuthMethod::None, Some(_)) => Err(fail(
             "This application is public: it has no client secret to send.",
         )),
-        _ => Err(fail("Client authentication failed.")),
+        _ => Err(fail("Client authentication failed.")
+            .with_detail("a confidential client sent no secret, or has none stored")),
     }
 }
 

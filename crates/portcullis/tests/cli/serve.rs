@@ -297,7 +297,7 @@ async fn rejected_requests_are_logged_at_info_with_the_client_and_reason_never_a
             "INFO",
             "error=\"invalid_client\"",
             "client_id=\"web\"",
-            "Client authentication failed",
+            "wrong client secret",
         ],
         [
             "INFO",
