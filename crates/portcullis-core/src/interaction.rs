@@ -143,13 +143,17 @@ pub async fn next(
     session: Option<(&Session, &User)>,
 ) -> Result<Next, AuthorizeFailure> {
     let request = authorize::validate(p, tx.params.clone()).await?;
-    let signup = crate::accounts::signup_enabled(p)
-        .await
-        .map_err(AuthorizeFailure::ErrorPage)?;
+    // Whether sign-up is open is read only when a page is about to be shown, so answering the
+    // application (the SSO path) costs no settings lookup.
+    let signup_open = || async {
+        crate::accounts::signup_enabled(p)
+            .await
+            .map_err(AuthorizeFailure::ErrorPage)
+    };
     // prompt=create asks for the sign-up page even with a session (Initiating User
     // Registration §4), unless this transaction already signed someone in.
-    if !tx.authenticated() && signup && request.prompt.create {
-        return Ok(Next::SignUp(page(&request, signup)));
+    if !tx.authenticated() && request.prompt.create && signup_open().await? {
+        return Ok(Next::SignUp(page(&request, true)));
     }
     if let Some((signed_in, user)) = session
         && !authorize::needs_login(p, &request, Some(signed_in), tx.authenticated())
@@ -164,7 +168,7 @@ pub async fn next(
                 let error = OAuthError::new(ErrorCode::ConsentRequired, "Consent required");
                 return Ok(Next::Respond(authorize::error(p, &request, error)));
             }
-            return Ok(Next::Consent(page(&request, signup), lines));
+            return Ok(Next::Consent(page(&request, signup_open().await?), lines));
         }
     }
     let decision = authorize::decide(p, &request, session, tx.authenticated())
@@ -172,8 +176,14 @@ pub async fn next(
         .map_err(AuthorizeFailure::ErrorPage)?;
     Ok(match decision {
         Decision::Respond(response) => Next::Respond(response),
-        Decision::Login if signup && tx.wants_signup() => Next::SignUp(page(&request, signup)),
-        Decision::Login => Next::SignIn(page(&request, signup)),
+        Decision::Login => {
+            let signup = signup_open().await?;
+            if signup && tx.wants_signup() {
+                Next::SignUp(page(&request, signup))
+            } else {
+                Next::SignIn(page(&request, signup))
+            }
+        }
     })
 }
 
