@@ -2,6 +2,7 @@
 //! verification, name, password, sessions and approved applications. Every form is a POST bound
 //! to the session by its CSRF token.
 
+use super::forms::{TokenForm, TokenQuery};
 use crate::csrf::{self, FormToken};
 use crate::html::{self, AccountPage, AppLine, MessagePage, SessionLine};
 use crate::state::AppState;
@@ -301,11 +302,6 @@ pub async fn revoke_app(State(s): State<AppState>, request: Request) -> Response
     render(p, &headers, &session, &user, flash, StatusCode::OK).await
 }
 
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    token: Option<String>,
-}
-
 /// The mailed verification link: a page with one button.
 pub async fn verify_page(
     State(s): State<AppState>,
@@ -324,14 +320,6 @@ pub async fn verify_page(
     );
     form.set_cookie_on(p, &mut r);
     r
-}
-
-#[derive(Deserialize)]
-pub struct TokenForm {
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn verify_submit(State(s): State<AppState>, request: Request) -> Response {

@@ -2,7 +2,8 @@
 //! for, Allow or Deny.
 
 use super::flow;
-use super::login::{StateQuery, app_name};
+use super::forms::StateQuery;
+use super::login::app_name;
 use crate::csrf::{self, FormToken};
 use crate::html::{self, ConsentPage};
 use crate::state::AppState;

@@ -2,6 +2,7 @@
 //! protected against CSRF by a cookie-bound token plus an `Origin`/`Sec-Fetch-Site` check.
 
 use super::flow;
+use super::forms::StateQuery;
 use crate::csrf::{self, FormToken};
 use crate::errors;
 use crate::html::{self, LoginPage};
@@ -14,11 +15,6 @@ use portcullis_core::interaction::{StepKind, Transaction};
 use portcullis_core::login::{self, LoginError};
 use portcullis_core::{OAuthError, Provider};
 use serde::Deserialize;
-
-#[derive(Deserialize)]
-pub struct StateQuery {
-    pub state: Option<String>,
-}
 
 #[derive(Deserialize)]
 pub struct LoginForm {

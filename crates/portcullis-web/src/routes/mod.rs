@@ -3,6 +3,7 @@ pub mod authorize;
 pub mod consent;
 pub mod discovery;
 pub mod flow;
+pub mod forms;
 pub mod home;
 pub mod login;
 pub mod logout;

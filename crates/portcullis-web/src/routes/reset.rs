@@ -3,7 +3,7 @@
 //! password, which signs the user out everywhere else and then in here).
 
 use super::flow;
-use super::login::StateQuery;
+use super::forms::{StateQuery, TokenQuery};
 use crate::csrf::{self, FormToken};
 use crate::errors;
 use crate::html::{self, MessagePage, ResetPasswordPage, ResetRequestPage};
@@ -126,11 +126,6 @@ pub async fn request_submit(
             )
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    token: Option<String>,
 }
 
 pub async fn password_page(

@@ -3,7 +3,8 @@
 //! scanners that open links cannot use it).
 
 use super::flow;
-use super::login::{StateQuery, app_name};
+use super::forms::{StateQuery, TokenForm, TokenQuery};
+use super::login::app_name;
 use crate::csrf::{self, FormToken};
 use crate::errors;
 use crate::html::{self, ConfirmEmailPage, MessagePage, SignupCheckPage, SignupPage};
@@ -283,11 +284,6 @@ pub async fn check_submit(State(s): State<AppState>, request: Request) -> Respon
     }
 }
 
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    token: Option<String>,
-}
-
 /// The mailed link: a page with a button (a GET must not use the token).
 pub async fn confirm_page(
     State(s): State<AppState>,
@@ -306,14 +302,6 @@ pub async fn confirm_page(
     );
     form.set_cookie_on(p, &mut r);
     r
-}
-
-#[derive(Deserialize)]
-pub struct TokenForm {
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn confirm_submit(State(s): State<AppState>, request: Request) -> Response {
