@@ -16,6 +16,26 @@ pub enum AuthMethod {
     None,
 }
 
+impl AuthMethod {
+    /// Every method, in the order discovery lists them.
+    pub const ALL: [AuthMethod; 3] = [AuthMethod::Basic, AuthMethod::Post, AuthMethod::None];
+
+    /// The registered name (RFC 7591 §2 `token_endpoint_auth_method`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Basic => "client_secret_basic",
+            AuthMethod::Post => "client_secret_post",
+            AuthMethod::None => "none",
+        }
+    }
+
+    /// The methods that authenticate with a secret (required where only confidential clients
+    /// may ask, e.g. introspection).
+    pub fn with_secret() -> impl Iterator<Item = AuthMethod> {
+        Self::ALL.into_iter().filter(|m| *m != AuthMethod::None)
+    }
+}
+
 /// Parses `Authorization: Basic …` (RFC 6749 §2.3.1): the client id and secret are
 /// form-urlencoded before base64, so each half is percent-decoded after splitting at the first
 /// colon. `None` when the header is not Basic.

@@ -19,7 +19,7 @@ mod ui;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
-use portcullis_core::Provider;
+use portcullis_core::{Provider, paths};
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -53,15 +53,15 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
     let state = AppState::new(provider, options);
     let cors_endpoints = Router::new()
         .route(
-            "/oauth/token",
+            paths::TOKEN,
             post(routes::token::token).options(cors::preflight_refused),
         )
         .route(
-            "/oauth/revoke",
+            paths::REVOKE,
             post(routes::token::revoke).options(cors::preflight_refused),
         )
         .route(
-            "/userinfo",
+            paths::USERINFO,
             get(routes::userinfo::userinfo_get)
                 .post(routes::userinfo::userinfo_post)
                 .options(cors::preflight_refused),
@@ -78,20 +78,20 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
         .route("/assets/brand.css", get(routes::home::brand_stylesheet))
         .route("/favicon.ico", get(routes::home::favicon))
         .route(
-            "/.well-known/openid-configuration",
+            paths::DISCOVERY,
             get(routes::discovery::openid_configuration),
         )
-        .route("/.well-known/jwks.json", get(routes::discovery::jwks))
+        .route(paths::JWKS, get(routes::discovery::jwks))
         .route(
-            "/authorize",
+            paths::AUTHORIZE,
             get(routes::authorize::authorize_get).post(routes::authorize::authorize_post),
         )
         .route(
-            "/u/login",
+            paths::LOGIN,
             get(routes::login::login_page).post(routes::login::login_submit),
         )
         .route(
-            "/u/signup",
+            paths::SIGNUP,
             get(routes::signup::signup_page).post(routes::signup::signup_submit),
         )
         .route(
@@ -122,24 +122,24 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             get(routes::account::verify_page).post(routes::account::verify_submit),
         )
         .route(
-            "/u/consent",
+            paths::CONSENT,
             get(routes::consent::consent_page).post(routes::consent::consent_submit),
         )
         .route(
-            "/u/reset",
+            paths::RESET,
             get(routes::reset::request_page).post(routes::reset::request_submit),
         )
         .route(
             "/u/reset/confirm",
             get(routes::reset::password_page).post(routes::reset::password_submit),
         )
-        .route("/oauth/introspect", post(routes::token::introspect))
+        .route(paths::INTROSPECT, post(routes::token::introspect))
         .route(
-            "/oidc/logout",
+            paths::END_SESSION,
             get(routes::logout::oidc_logout_get).post(routes::logout::oidc_logout_post),
         )
-        .route("/oidc/logout/confirm", post(routes::logout::confirm))
-        .route("/v2/logout", get(routes::logout::v2_logout))
+        .route(paths::END_SESSION_CONFIRM, post(routes::logout::confirm))
+        .route(paths::AUTH0_LOGOUT, get(routes::logout::v2_logout))
         .merge(cors_endpoints)
         .fallback(routes::home::not_found)
         .method_not_allowed_fallback(routes::home::method_not_allowed)

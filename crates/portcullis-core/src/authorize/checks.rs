@@ -6,7 +6,7 @@ use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::params::{Params, printable};
 use crate::pkce;
 use crate::scope::{OIDC_SCOPES, OPENID, Scopes};
-use portcullis_store::{Api, Client, GrantType, TokenEndpointAuthMethod};
+use portcullis_store::{Api, Client, TokenEndpointAuthMethod};
 
 /// The longest `state`, `nonce`, hint or challenge accepted.
 const MAX_VALUE_LEN: usize = 2048;
@@ -54,17 +54,11 @@ pub(super) fn response_mode(params: &Params) -> OAuthResult<ResponseMode> {
     let implicit = params.get("response_type") == Some("id_token");
     let mode = match params.get("response_mode") {
         None if implicit => ResponseMode::Fragment,
-        None | Some("query") => ResponseMode::Query,
-        Some("fragment") => ResponseMode::Fragment,
-        Some("form_post") => ResponseMode::FormPost,
-        Some("web_message") => ResponseMode::WebMessage,
-        Some(other) => {
-            return Err(OAuthError::invalid_request(format!(
-                "Unsupported response_mode: {}.",
-                printable(other)
-            ))
-            .not_redirectable());
-        }
+        None => ResponseMode::Query,
+        Some(value) => ResponseMode::parse(value).ok_or_else(|| {
+            OAuthError::invalid_request(format!("Unsupported response_mode: {}.", printable(value)))
+                .not_redirectable()
+        })?,
     };
     if implicit && mode == ResponseMode::Query {
         return Err(OAuthError::invalid_request(
@@ -115,14 +109,15 @@ pub(super) fn response_type(client: &Client, params: &Params) -> OAuthResult<Res
                 "Missing required parameter: response_type.",
             ));
         }
-        Some("code") => (ResponseType::Code, GrantType::AuthorizationCode),
-        Some("id_token") => (ResponseType::IdToken, GrantType::Implicit),
-        Some(other) => {
-            return Err(OAuthError::new(
-                ErrorCode::UnsupportedResponseType,
-                format!("Unsupported response_type: {}.", printable(other)),
-            ));
-        }
+        Some(value) => match ResponseType::ALL.into_iter().find(|t| t.as_str() == value) {
+            Some(t) => (t, t.grant()),
+            None => {
+                return Err(OAuthError::new(
+                    ErrorCode::UnsupportedResponseType,
+                    format!("Unsupported response_type: {}.", printable(value)),
+                ));
+            }
+        },
     };
     if !client.grant_types.contains(&grant) {
         return Err(OAuthError::unauthorized_client(format!(

@@ -4,11 +4,12 @@
 
 use super::issue::{self, AccessTokenSpec, TokenResponse};
 use crate::Provider;
+use crate::claims::CustomClaims;
+use crate::claims::access::GTY_CLIENT_CREDENTIALS;
 use crate::error::{OAuthError, OAuthResult};
 use crate::params::{Params, printable};
 use crate::scope::Scopes;
 use portcullis_store::Client;
-use serde_json::{Map, json};
 
 pub(super) async fn exchange(
     p: &Provider,
@@ -48,8 +49,6 @@ pub(super) async fn exchange(
         None => allowed,
     };
     let subject = format!("{}@clients", client.client_id);
-    let mut extra = Map::new();
-    extra.insert("gty".into(), json!("client-credentials"));
     let access_token = issue::access_token(
         p,
         AccessTokenSpec {
@@ -59,7 +58,9 @@ pub(super) async fn exchange(
             scopes: &scopes,
             lifetime: api.token_lifetime,
             grant_id: None,
-            extra,
+            gty: Some(GTY_CLIENT_CREDENTIALS),
+            permissions: None,
+            custom: CustomClaims::new(),
         },
     )
     .await?;

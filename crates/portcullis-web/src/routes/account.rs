@@ -178,7 +178,7 @@ pub async fn change_password(
         Ok(v) => v,
         Err(page) => return page,
     };
-    let reset_link = p.config.issuer.endpoint("u/reset");
+    let reset_link = p.config.issuer.endpoint(portcullis_core::paths::RESET);
     let changed = profile::change_password(
         p,
         &user,

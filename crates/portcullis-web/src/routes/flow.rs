@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portcullis_core::authorize::AuthorizeFailure;
 use portcullis_core::interaction::{self, Next, StepKind, Transaction};
-use portcullis_core::{Provider, sessions};
+use portcullis_core::{Provider, paths, sessions};
 use portcullis_store::{Session, User};
 
 /// Continues `tx` with the browser's session and answers with the next step: a redirect to a
@@ -22,9 +22,9 @@ pub async fn continue_with(
 ) -> Response {
     match interaction::next(p, tx, session).await {
         Ok(Next::Respond(r)) => respond(r, status),
-        Ok(Next::SignIn(_)) => to_page(p, tx, "/u/login", status),
-        Ok(Next::SignUp(_)) => to_page(p, tx, "/u/signup", status),
-        Ok(Next::Consent(..)) => to_page(p, tx, "/u/consent", status),
+        Ok(Next::SignIn(_)) => to_page(p, tx, paths::LOGIN, status),
+        Ok(Next::SignUp(_)) => to_page(p, tx, paths::SIGNUP, status),
+        Ok(Next::Consent(..)) => to_page(p, tx, paths::CONSENT, status),
         Err(AuthorizeFailure::ErrorPage(e)) => errors::page(e),
         Err(AuthorizeFailure::Respond(r)) => respond(r, status),
     }

@@ -133,7 +133,7 @@ pub async fn signup_submit(
             .endpoint(&format!("u/signup/confirm?token={token}"))
     };
     let sign_in = p.config.issuer.endpoint(&format!("u/login?state={state}"));
-    let reset = p.config.issuer.endpoint("u/reset");
+    let reset = p.config.issuer.endpoint(portcullis_core::paths::RESET);
     let started = signup::start(
         p,
         SignUpForm {
