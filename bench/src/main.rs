@@ -315,6 +315,8 @@ async fn seed(p: &Provider) {
         picture: None,
         password_hash: Some(p.passwords.hash(PASSWORD).await.unwrap()),
         blocked: false,
+        app_metadata: Default::default(),
+        user_metadata: Default::default(),
         created_at: 0,
         updated_at: 0,
     })

@@ -40,6 +40,7 @@ pub mod login;
 pub mod logout;
 pub mod mail;
 pub mod maintenance;
+pub mod management;
 pub mod password_policy;
 pub mod revoke;
 pub mod throttle;

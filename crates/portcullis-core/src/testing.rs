@@ -98,6 +98,8 @@ pub async fn fixture() -> Fixture {
         picture: None,
         password_hash: None,
         blocked: false,
+        app_metadata: Default::default(),
+        user_metadata: Default::default(),
         created_at: T0,
         updated_at: T0,
     };

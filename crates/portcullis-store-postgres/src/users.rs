@@ -14,7 +14,7 @@ impl UserStore for PostgresStore {
         sqlx::query(concat!(
             "INSERT INTO users (",
             user_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         ))
         .bind(&user.user_id)
         .bind(user.email.to_lowercase())
@@ -26,6 +26,8 @@ impl UserStore for PostgresStore {
         .bind(&user.picture)
         .bind(&user.password_hash)
         .bind(user.blocked)
+        .bind(rows::to_json(&user.app_metadata)?)
+        .bind(rows::to_json(&user.user_metadata)?)
         .bind(user.created_at)
         .bind(user.updated_at)
         .execute(&self.pool)
@@ -86,7 +88,7 @@ impl UserStore for PostgresStore {
         let done = sqlx::query(
             "UPDATE users SET email = $1, email_verified = $2, name = $3, given_name = $4, \
              family_name = $5, nickname = $6, picture = $7, password_hash = $8, blocked = $9, \
-             updated_at = $10 WHERE user_id = $11",
+             app_metadata = $10, user_metadata = $11, updated_at = $12 WHERE user_id = $13",
         )
         .bind(user.email.to_lowercase())
         .bind(user.email_verified)
@@ -97,6 +99,8 @@ impl UserStore for PostgresStore {
         .bind(&user.picture)
         .bind(&user.password_hash)
         .bind(user.blocked)
+        .bind(rows::to_json(&user.app_metadata)?)
+        .bind(rows::to_json(&user.user_metadata)?)
         .bind(user.updated_at)
         .bind(&user.user_id)
         .execute(&self.pool)

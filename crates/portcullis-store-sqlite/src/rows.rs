@@ -20,7 +20,7 @@ macro_rules! client_columns {
 macro_rules! user_columns {
     () => {
         "user_id, email, email_verified, name, given_name, family_name, nickname, picture, \
-         password_hash, blocked, created_at, updated_at"
+         password_hash, blocked, app_metadata, user_metadata, created_at, updated_at"
     };
 }
 macro_rules! api_columns {
@@ -127,6 +127,8 @@ pub(crate) fn user(row: &SqliteRow) -> StoreResult<User> {
         picture: get(row, "picture")?,
         password_hash: get(row, "password_hash")?,
         blocked: get(row, "blocked")?,
+        app_metadata: get_json(row, "app_metadata")?,
+        user_metadata: get_json(row, "user_metadata")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })

@@ -14,7 +14,7 @@ impl UserStore for SqliteStore {
         sqlx::query(concat!(
             "INSERT INTO users (",
             user_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&user.user_id)
         .bind(user.email.to_lowercase())
@@ -26,6 +26,8 @@ impl UserStore for SqliteStore {
         .bind(&user.picture)
         .bind(&user.password_hash)
         .bind(user.blocked)
+        .bind(rows::to_json(&user.app_metadata)?)
+        .bind(rows::to_json(&user.user_metadata)?)
         .bind(user.created_at)
         .bind(user.updated_at)
         .execute(&self.pool)
@@ -80,7 +82,7 @@ impl UserStore for SqliteStore {
         let done = sqlx::query(
             "UPDATE users SET email = ?, email_verified = ?, name = ?, given_name = ?, \
              family_name = ?, nickname = ?, picture = ?, password_hash = ?, blocked = ?, \
-             updated_at = ? WHERE user_id = ?",
+             app_metadata = ?, user_metadata = ?, updated_at = ? WHERE user_id = ?",
         )
         .bind(user.email.to_lowercase())
         .bind(user.email_verified)
@@ -91,6 +93,8 @@ impl UserStore for SqliteStore {
         .bind(&user.picture)
         .bind(&user.password_hash)
         .bind(user.blocked)
+        .bind(rows::to_json(&user.app_metadata)?)
+        .bind(rows::to_json(&user.user_metadata)?)
         .bind(user.updated_at)
         .bind(&user.user_id)
         .execute(&self.pool)

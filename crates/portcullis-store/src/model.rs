@@ -133,9 +133,17 @@ pub struct User {
     /// argon2id PHC string; `None` when the user has no password.
     pub password_hash: Option<String>,
     pub blocked: bool,
+    /// Data about the user that the user cannot change (Auth0's `app_metadata`): roles, plans,
+    /// external ids. The core checks Auth0's limits before it is stored.
+    pub app_metadata: Metadata,
+    /// Data about the user that the user may change (Auth0's `user_metadata`): preferences.
+    pub user_metadata: Metadata,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }
+
+/// A user's `app_metadata` or `user_metadata`: a JSON object.
+pub type Metadata = serde_json::Map<String, serde_json::Value>;
 
 /// A permission an API defines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -217,6 +217,8 @@ impl Server {
             picture: None,
             password_hash: Some(self.provider.passwords.hash(password).await.unwrap()),
             blocked: false,
+            app_metadata: Default::default(),
+            user_metadata: Default::default(),
             created_at: 0,
             updated_at: 0,
         };

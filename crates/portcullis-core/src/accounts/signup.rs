@@ -214,6 +214,8 @@ async fn complete(p: &Provider, token: EmailToken) -> Result<Confirmed, AccountE
         picture: None,
         password_hash: Some(pending.password_hash),
         blocked: false,
+        app_metadata: Default::default(),
+        user_metadata: Default::default(),
         created_at: now,
         updated_at: now,
     };

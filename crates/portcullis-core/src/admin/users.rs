@@ -4,7 +4,8 @@ use super::error::{AdminError, AdminResult};
 use super::secret::Secret;
 use super::validate::{check_identifier, check_password, normalize_email};
 use crate::crypto::{PasswordHasher, new_id};
-use portcullis_store::{Store, UnixTime, User};
+use crate::management::metadata;
+use portcullis_store::{Metadata, Store, UnixTime, User};
 
 /// What a new user is made of. Only `email` is required.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +22,9 @@ pub struct NewUser {
     pub nickname: Option<String>,
     pub picture: Option<String>,
     pub blocked: bool,
+    /// Checked against Auth0's limits ([`metadata::check_both`]).
+    pub app_metadata: Metadata,
+    pub user_metadata: Metadata,
 }
 
 /// Creates a user: the email is lower-cased and checked, the password checked against the policy
@@ -32,6 +36,7 @@ pub async fn create_user(
     now: UnixTime,
 ) -> AdminResult<User> {
     let email = normalize_email(&new.email)?;
+    metadata::check_both(&new.app_metadata, &new.user_metadata)?;
     let user_id = match new.user_id {
         Some(id) => {
             check_identifier("user_id", &id, &['|', ':', '@'])?;
@@ -63,6 +68,8 @@ pub async fn create_user(
         picture: new.picture,
         password_hash,
         blocked: new.blocked,
+        app_metadata: new.app_metadata,
+        user_metadata: new.user_metadata,
         created_at: now,
         updated_at: now,
     };

@@ -40,8 +40,22 @@ pub fn user(user_id: &str, email: &str, created_at: UnixTime) -> User {
         picture: Some(format!("https://img.example/{user_id}.png")),
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
         blocked: false,
+        app_metadata: metadata(serde_json::json!({
+            "plan": "pro",
+            "roles": ["admin", "editor"],
+            "limits": {"seats": 5, "ratio": 1.5, "trial": false, "note": null},
+        })),
+        user_metadata: metadata(serde_json::json!({"theme": "dark", "greeting": "Grüß dich 👋"})),
         created_at,
         updated_at: created_at,
+    }
+}
+
+/// A JSON object literal as [`Metadata`].
+pub fn metadata(value: serde_json::Value) -> Metadata {
+    match value {
+        serde_json::Value::Object(map) => map,
+        other => panic!("metadata must be an object, not {other}"),
     }
 }
 

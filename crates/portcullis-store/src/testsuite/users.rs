@@ -18,6 +18,8 @@ pub async fn user_create_get_roundtrip(store: &dyn Store) {
         picture: None,
         password_hash: None,
         blocked: true,
+        app_metadata: Metadata::new(),
+        user_metadata: Metadata::new(),
         created_at: T0 + 1,
         updated_at: T0 + 2,
     };
@@ -104,7 +106,8 @@ pub async fn user_list_ordered_by_creation_then_id(store: &dyn Store) {
     assert_eq!(ids, ["u-d", "u-b", "u-c", "u-a"]);
 }
 
-/// `update_user` replaces every field but `user_id` and `created_at`; keeping one's own email
+/// `update_user` replaces every field (metadata included) but `user_id` and `created_at`;
+/// keeping one's own email
 /// (in any case) is not a conflict.
 pub async fn user_update_replaces_fields(store: &dyn Store) {
     store
@@ -122,6 +125,8 @@ pub async fn user_update_replaces_fields(store: &dyn Store) {
         picture: None,
         password_hash: None,
         blocked: true,
+        app_metadata: sample::metadata(serde_json::json!({"plan": "free", "ids": [1, 2, 3]})),
+        user_metadata: Metadata::new(),
         created_at: T0 + 999,
         updated_at: T0 + 50,
     };

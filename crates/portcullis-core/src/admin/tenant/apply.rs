@@ -266,6 +266,7 @@ async fn apply_user(
             nickname: e.nickname,
             picture: e.picture,
             blocked: e.blocked.unwrap_or(false),
+            ..NewUser::default()
         };
         create_user(store, passwords, new, now).await?;
         report.push(EntryKind::User, key, Action::Created);
