@@ -4,6 +4,7 @@
 
 use crate::Provider;
 use crate::error::{ErrorCode, OAuthError};
+use crate::i18n::Lang;
 use crate::throttle::Throttle;
 use portcullis_store::User;
 
@@ -36,6 +37,19 @@ pub async fn authenticate(
     password: &str,
     client_ip: &str,
 ) -> Result<User, LoginError> {
+    authenticate_in(p, email, password, client_ip, Lang::En).await
+}
+
+/// [`authenticate`], for a page in `lang`: when this failure locks the account out, its owner
+/// is mailed (in `lang`, once per lockout) a link that lifts the lockout
+/// ([`crate::accounts::unblock`]).
+pub async fn authenticate_in(
+    p: &Provider,
+    email: &str,
+    password: &str,
+    client_ip: &str,
+    lang: Lang,
+) -> Result<User, LoginError> {
     let email = crate::email::canonical(email);
     if email.is_empty() || email.len() > 320 || password.is_empty() || password.len() > 1024 {
         return Err(LoginError::InvalidCredentials);
@@ -67,7 +81,13 @@ pub async fn authenticate(
                 Err(_) => Err(LoginError::Blocked),
             }
         }
-        // The reserved attempt stays counted.
-        _ => Err(LoginError::InvalidCredentials),
+        // The reserved attempt stays counted; it may be the one that locks the account out.
+        // Unknown addresses take the same check (and no mail), so timing tells nothing.
+        user => {
+            drop(attempt);
+            let lockout = (email.as_str(), client_ip, lang);
+            crate::accounts::unblock::on_failed_sign_in(p, user.as_ref(), lockout).await?;
+            Err(LoginError::InvalidCredentials)
+        }
     }
 }

@@ -31,6 +31,8 @@ pub enum Throttle<'a> {
     AccountMail { email: &'a str },
     /// Sign-ups and password-reset requests from one address, per minute.
     AccountRequests { ip: &'a str },
+    /// The "account blocked" mail of one [`Throttle::SignIn`] lockout: one per window.
+    LockoutMail { email: &'a str, ip: &'a str },
 }
 
 impl Throttle<'_> {
@@ -50,6 +52,9 @@ impl Throttle<'_> {
             Throttle::UnknownClient { ip } => format!("unknown-client:{}:{ip}", ip.len()),
             Throttle::AccountMail { email } => format!("account-mail:{}:{email}", email.len()),
             Throttle::AccountRequests { ip } => format!("account-requests:{}:{ip}", ip.len()),
+            Throttle::LockoutMail { email, ip } => {
+                format!("lockout-mail:{}:{email}:{}:{ip}", email.len(), ip.len())
+            }
         };
         RateKey::from_digest(p.hasher.digest(encoded.as_bytes()))
     }
@@ -62,6 +67,7 @@ impl Throttle<'_> {
             Throttle::UnknownClient { .. } => p.config.max_unknown_client_auth_per_ip,
             Throttle::AccountMail { .. } => p.config.max_account_mails_per_email,
             Throttle::AccountRequests { .. } => p.config.max_account_requests_per_ip_per_minute,
+            Throttle::LockoutMail { .. } => 1,
         }
     }
 
@@ -71,6 +77,16 @@ impl Throttle<'_> {
             Throttle::AccountRequests { .. } => 60,
             _ => p.config.failed_login_window,
         }
+    }
+
+    /// The counter's key, for lifting a limit later ([`crate::accounts::unblock`]).
+    pub(crate) fn rate_key(&self, p: &Provider) -> RateKey {
+        self.key(p)
+    }
+
+    /// Whether the attempts counted have reached the limit: the next one is refused.
+    pub(crate) async fn exhausted(&self, p: &Provider) -> OAuthResult<bool> {
+        Ok(p.store.attempts(&self.key(p), p.now()).await? >= self.limit(p))
     }
 
     /// Reserves one attempt, or refuses with `too_many_attempts` when the limit is reached.

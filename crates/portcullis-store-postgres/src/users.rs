@@ -11,29 +11,7 @@ use portcullis_store::{StoreError, StoreResult, User, UserStore};
 #[async_trait]
 impl UserStore for PostgresStore {
     async fn create_user(&self, user: &User) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO users (",
-            user_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-        ))
-        .bind(&user.user_id)
-        .bind(user.email.to_lowercase())
-        .bind(user.email_verified)
-        .bind(&user.name)
-        .bind(&user.given_name)
-        .bind(&user.family_name)
-        .bind(&user.nickname)
-        .bind(&user.picture)
-        .bind(&user.password_hash)
-        .bind(user.blocked)
-        .bind(rows::to_json(&user.app_metadata)?)
-        .bind(rows::to_json(&user.user_metadata)?)
-        .bind(user.created_at)
-        .bind(user.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        create_user(&self.pool, user).await
     }
 
     async fn get_user(&self, user_id: &str) -> StoreResult<Option<User>> {
@@ -85,31 +63,7 @@ impl UserStore for PostgresStore {
     }
 
     async fn update_user(&self, user: &User) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE users SET email = $1, email_verified = $2, name = $3, given_name = $4, \
-             family_name = $5, nickname = $6, picture = $7, password_hash = $8, blocked = $9, \
-             app_metadata = $10, user_metadata = $11, updated_at = $12 WHERE user_id = $13",
-        )
-        .bind(user.email.to_lowercase())
-        .bind(user.email_verified)
-        .bind(&user.name)
-        .bind(&user.given_name)
-        .bind(&user.family_name)
-        .bind(&user.nickname)
-        .bind(&user.picture)
-        .bind(&user.password_hash)
-        .bind(user.blocked)
-        .bind(rows::to_json(&user.app_metadata)?)
-        .bind(rows::to_json(&user.user_metadata)?)
-        .bind(user.updated_at)
-        .bind(&user.user_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        update_user(&self.pool, user).await
     }
 
     async fn delete_user(&self, user_id: &str) -> StoreResult<()> {
@@ -140,4 +94,68 @@ impl UserStore for PostgresStore {
         }
         tx.commit().await.map_err(db)
     }
+}
+
+/// `create_user` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn create_user<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
+    user: &User,
+) -> StoreResult<()> {
+    sqlx::query(concat!(
+        "INSERT INTO users (",
+        user_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    ))
+    .bind(&user.user_id)
+    .bind(user.email.to_lowercase())
+    .bind(user.email_verified)
+    .bind(&user.name)
+    .bind(&user.given_name)
+    .bind(&user.family_name)
+    .bind(&user.nickname)
+    .bind(&user.picture)
+    .bind(&user.password_hash)
+    .bind(user.blocked)
+    .bind(rows::to_json(&user.app_metadata)?)
+    .bind(rows::to_json(&user.user_metadata)?)
+    .bind(user.created_at)
+    .bind(user.updated_at)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// `update_user` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn update_user<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
+    user: &User,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE users SET email = $1, email_verified = $2, name = $3, given_name = $4, \
+         family_name = $5, nickname = $6, picture = $7, password_hash = $8, blocked = $9, \
+         app_metadata = $10, user_metadata = $11, updated_at = $12 WHERE user_id = $13",
+    )
+    .bind(user.email.to_lowercase())
+    .bind(user.email_verified)
+    .bind(&user.name)
+    .bind(&user.given_name)
+    .bind(&user.family_name)
+    .bind(&user.nickname)
+    .bind(&user.picture)
+    .bind(&user.password_hash)
+    .bind(user.blocked)
+    .bind(rows::to_json(&user.app_metadata)?)
+    .bind(rows::to_json(&user.user_metadata)?)
+    .bind(user.updated_at)
+    .bind(&user.user_id)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

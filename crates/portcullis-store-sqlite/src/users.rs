@@ -11,29 +11,7 @@ use portcullis_store::{StoreError, StoreResult, User, UserStore};
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn create_user(&self, user: &User) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO users (",
-            user_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&user.user_id)
-        .bind(user.email.to_lowercase())
-        .bind(user.email_verified)
-        .bind(&user.name)
-        .bind(&user.given_name)
-        .bind(&user.family_name)
-        .bind(&user.nickname)
-        .bind(&user.picture)
-        .bind(&user.password_hash)
-        .bind(user.blocked)
-        .bind(rows::to_json(&user.app_metadata)?)
-        .bind(rows::to_json(&user.user_metadata)?)
-        .bind(user.created_at)
-        .bind(user.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        create_user(&self.pool, user).await
     }
 
     async fn get_user(&self, user_id: &str) -> StoreResult<Option<User>> {
@@ -79,31 +57,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn update_user(&self, user: &User) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE users SET email = ?, email_verified = ?, name = ?, given_name = ?, \
-             family_name = ?, nickname = ?, picture = ?, password_hash = ?, blocked = ?, \
-             app_metadata = ?, user_metadata = ?, updated_at = ? WHERE user_id = ?",
-        )
-        .bind(user.email.to_lowercase())
-        .bind(user.email_verified)
-        .bind(&user.name)
-        .bind(&user.given_name)
-        .bind(&user.family_name)
-        .bind(&user.nickname)
-        .bind(&user.picture)
-        .bind(&user.password_hash)
-        .bind(user.blocked)
-        .bind(rows::to_json(&user.app_metadata)?)
-        .bind(rows::to_json(&user.user_metadata)?)
-        .bind(user.updated_at)
-        .bind(&user.user_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        update_user(&self.pool, user).await
     }
 
     async fn delete_user(&self, user_id: &str) -> StoreResult<()> {
@@ -134,4 +88,68 @@ impl UserStore for SqliteStore {
         }
         tx.commit().await.map_err(db)
     }
+}
+
+/// `create_user` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn create_user<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    user: &User,
+) -> StoreResult<()> {
+    sqlx::query(concat!(
+        "INSERT INTO users (",
+        user_columns!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&user.user_id)
+    .bind(user.email.to_lowercase())
+    .bind(user.email_verified)
+    .bind(&user.name)
+    .bind(&user.given_name)
+    .bind(&user.family_name)
+    .bind(&user.nickname)
+    .bind(&user.picture)
+    .bind(&user.password_hash)
+    .bind(user.blocked)
+    .bind(rows::to_json(&user.app_metadata)?)
+    .bind(rows::to_json(&user.user_metadata)?)
+    .bind(user.created_at)
+    .bind(user.updated_at)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// `update_user` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn update_user<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    user: &User,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE users SET email = ?, email_verified = ?, name = ?, given_name = ?, \
+         family_name = ?, nickname = ?, picture = ?, password_hash = ?, blocked = ?, \
+         app_metadata = ?, user_metadata = ?, updated_at = ? WHERE user_id = ?",
+    )
+    .bind(user.email.to_lowercase())
+    .bind(user.email_verified)
+    .bind(&user.name)
+    .bind(&user.given_name)
+    .bind(&user.family_name)
+    .bind(&user.nickname)
+    .bind(&user.picture)
+    .bind(&user.password_hash)
+    .bind(user.blocked)
+    .bind(rows::to_json(&user.app_metadata)?)
+    .bind(rows::to_json(&user.user_metadata)?)
+    .bind(user.updated_at)
+    .bind(&user.user_id)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

@@ -318,6 +318,8 @@ string_enum!(
         VerifyEmail => "verify_email",
         /// Lets the owner of the address choose a new password.
         ResetPassword => "reset_password",
+        /// Lifts a sign-in lockout (too many failed sign-ins from one address).
+        Unblock => "unblock",
     }
 );
 
@@ -374,4 +376,47 @@ pub struct OutgoingMail {
     pub sent_at: Option<UnixTime>,
     /// Why the last attempt failed (never the body).
     pub last_error: Option<String>,
+}
+
+/// One write of a tenant-file apply. [`TenantStore::apply_tenant_changes`] runs a whole list
+/// in one transaction: all of them or none.
+///
+/// [`TenantStore::apply_tenant_changes`]: crate::TenantStore::apply_tenant_changes
+#[derive(Debug, Clone, PartialEq)]
+pub enum TenantChange {
+    /// As `ApiStore::create_api`.
+    CreateApi(Api),
+    /// As `ApiStore::update_api`.
+    UpdateApi(Api),
+    /// As `ClientStore::create_client`.
+    CreateClient(Client),
+    /// As `ClientStore::update_client`.
+    UpdateClient(Client),
+    /// As `ApiStore::create_client_grant`.
+    CreateClientGrant(ClientGrant),
+    /// As `ApiStore::update_client_grant`.
+    UpdateClientGrant(ClientGrant),
+    /// As `UserStore::create_user`.
+    CreateUser(User),
+    /// As `UserStore::update_user`.
+    UpdateUser(User),
+    /// As `SettingStore::put_setting`.
+    PutSetting {
+        name: String,
+        value: String,
+        now: UnixTime,
+    },
+    /// As `SettingStore::delete_setting`.
+    DeleteSetting(String),
+}
+
+/// How busy a backend's connection pool is (for the metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStats {
+    /// Connections open, idle or in use.
+    pub open: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
 }

@@ -31,6 +31,7 @@ mod rate_limits;
 mod refresh;
 pub mod sample;
 mod sessions;
+mod tenant;
 mod users;
 
 pub use accounts::*;
@@ -43,6 +44,7 @@ pub use keys::*;
 pub use rate_limits::*;
 pub use refresh::*;
 pub use sessions::*;
+pub use tenant::*;
 pub use users::*;
 
 use crate::{Store, StoreError, StoreResult};
@@ -195,6 +197,8 @@ macro_rules! conformance_tests {
             mail_queue_claim_send_fail,
             consent_put_get_list_delete,
             setting_put_get_delete,
+            tenant_changes_apply_in_order,
+            tenant_changes_failing_midway_change_nothing,
             lookups_by_keys_holding_nul_find_nothing,
         );
         $crate::__conformance_tests!(@owned $make;

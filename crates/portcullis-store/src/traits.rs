@@ -273,6 +273,15 @@ pub trait MailStore: Send + Sync {
     async fn purge_mail(&self, before: UnixTime) -> StoreResult<u64>;
 }
 
+/// Several writes as one: a tenant-file apply changes everything it lists or nothing.
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    /// Runs `changes` in order in one transaction. Each fails as its single-record method
+    /// would (`Conflict`, `NotFound`); on the first failure the transaction is rolled back, so
+    /// the database is as it was before the call, and that error is returned.
+    async fn apply_tenant_changes(&self, changes: &[TenantChange]) -> StoreResult<()>;
+}
+
 /// Everything a provider needs, in one object (`Arc<dyn Store>` in application state).
 pub trait Store:
     ClientStore
@@ -286,6 +295,7 @@ pub trait Store:
     + MailStore
     + ConsentStore
     + SettingStore
+    + TenantStore
 {
 }
 
@@ -301,5 +311,6 @@ impl<T> Store for T where
         + MailStore
         + ConsentStore
         + SettingStore
+        + TenantStore
 {
 }

@@ -274,6 +274,14 @@ pub struct VerifyEmailPage<'a> {
     pub csrf: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "unblock.html")]
+pub struct UnblockPage<'a> {
+    pub email: &'a str,
+    pub token: &'a str,
+    pub csrf: &'a str,
+}
+
 /// A Unix time as `2026-12-07 14:05 UTC` (civil-from-days, proleptic Gregorian).
 pub fn utc(ts: i64) -> String {
     let days = ts.div_euclid(86_400);

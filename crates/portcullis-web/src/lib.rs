@@ -10,6 +10,7 @@ mod cors;
 mod csrf;
 mod errors;
 mod html;
+pub mod metrics;
 mod rejections;
 mod routes;
 mod state;
@@ -25,6 +26,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
+pub use backchannel::HttpLogoutNotifier;
 pub use state::AppState;
 
 /// The largest request body accepted anywhere (forms and JSON are small).
@@ -36,6 +38,9 @@ pub struct WebOptions {
     /// Proxies (load balancers) whose `X-Forwarded-For` says who the client is. Empty: the
     /// socket peer is the client, and the header is ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Whether to count requests, tokens and sign-ins through the `metrics` facade (the
+    /// binary sets it with `metrics_listen`, and installs the Prometheus recorder).
+    pub metrics: bool,
 }
 
 /// The whole provider as one router, with default [`WebOptions`]. Serve it with connect info so
@@ -50,6 +55,7 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
     let provider =
         provider.with_logout_notifier(std::sync::Arc::new(backchannel::HttpLogoutNotifier::new()));
     let https = provider.config.issuer.is_https();
+    let with_metrics = options.metrics;
     let state = AppState::new(provider, options);
     let cors_endpoints = Router::new()
         .route(
@@ -122,6 +128,10 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             get(routes::account::verify_page).post(routes::account::verify_submit),
         )
         .route(
+            "/u/unblock",
+            get(routes::unblock::unblock_page).post(routes::unblock::unblock_submit),
+        )
+        .route(
             paths::CONSENT,
             get(routes::consent::consent_page).post(routes::consent::consent_submit),
         )
@@ -156,6 +166,11 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
         ))
         .layer(axum::middleware::from_fn(transport_errors::oauth_bodies))
         .with_state(state);
+    let router = if with_metrics {
+        router.layer(axum::middleware::from_fn(metrics::record))
+    } else {
+        router
+    };
     if https {
         // RFC 6797: browsers remember to use https only; sent on every response of an https
         // issuer (behind a TLS-terminating proxy too, since the issuer is the public URL).

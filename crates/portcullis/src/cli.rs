@@ -30,6 +30,16 @@ pub enum Command {
     Dev(DevArgs),
     /// Apply the pending database migrations and exit (`serve` also applies them on start).
     Migrate,
+    /// Write an online backup of the SQLite database to FILE (the server may keep running).
+    /// PostgreSQL databases are backed up with pg_dump (docs/replicas.md).
+    #[command(after_help = BACKUP_HELP)]
+    Backup {
+        /// Where to write the backup (a new file; see --force).
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Apply a tenant file (idempotent: creates what is missing, updates what differs).
     Apply {
         /// The tenant file (TOML).
@@ -71,6 +81,16 @@ pub enum MailCommand {
     },
 }
 
+/// `backup --help`: how to restore.
+const BACKUP_HELP: &str = "\
+The backup is a complete, compacted SQLite database taken from one consistent snapshot.
+It does not contain the master key: back that up separately.
+
+Restore: stop the server, replace the database file (database_url, by default
+<data dir>/portcullis.db) with the backup, delete any portcullis.db-wal and portcullis.db-shm
+beside it, and start the server with the same master key. See docs/cli.md.
+";
+
 /// `serve --help`: where the settings are documented, and every variable read.
 const SERVE_HELP: &str = "\
 Configuration: built-in defaults, then portcullis.toml (or --config FILE), then these
@@ -79,6 +99,7 @@ environment variables. Every setting is described in docs/configuration.md.
   PORTCULLIS_VERSION                      format version of the settings (1)
   PORTCULLIS_ISSUER                       public URL of the provider (default http://localhost:<port>/)
   PORTCULLIS_LISTEN                       address to bind (default 127.0.0.1:4000)
+  PORTCULLIS_METRICS_LISTEN               address for Prometheus GET /metrics (default: off)
   PORTCULLIS_DATA_DIR                     database and master key (default ./portcullis-data)
   PORTCULLIS_DATABASE_URL                 default sqlite://<data dir>/portcullis.db
   PORTCULLIS_MASTER_KEY                   base64 of 32 bytes (else the key file)

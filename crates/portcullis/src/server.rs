@@ -38,6 +38,7 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 pub fn web_options(config: &crate::config::Config) -> portcullis_web::WebOptions {
     portcullis_web::WebOptions {
         trusted_proxies: config.trusted_proxies.clone(),
+        metrics: config.metrics_listen.is_some(),
     }
 }
 

@@ -9,13 +9,17 @@ mod cli {
     pub mod backup;
     pub mod config;
     pub mod data_dir;
+    pub mod flows;
     pub mod hardening;
     pub mod keys;
     pub mod mail;
+    pub mod metrics;
     pub mod outage;
     pub mod postgres;
     pub mod replicas;
     pub mod serve;
+    pub mod sign_out;
+    pub mod sqlite_backup;
     pub mod support;
     pub mod tenant_file;
     pub mod users;

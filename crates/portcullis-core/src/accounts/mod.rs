@@ -5,6 +5,7 @@
 pub mod profile;
 pub mod reset;
 pub mod signup;
+pub mod unblock;
 
 use crate::crypto::random_token;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};

@@ -4,7 +4,7 @@ use super::apps::dedup;
 use super::error::{AdminError, AdminResult};
 use super::validate::check_name;
 use crate::crypto::new_id;
-use portcullis_store::{Api, ApiScope, Store, UnixTime};
+use portcullis_store::{Api, ApiScope, ClientGrant, Store, UnixTime};
 
 /// Default access-token lifetime for an API (Auth0: 86400 s).
 pub const DEFAULT_TOKEN_LIFETIME: i64 = 86_400;
@@ -225,6 +225,20 @@ pub(crate) async fn prune_grants(
     api: &Api,
 ) -> AdminResult<Vec<(String, Vec<String>)>> {
     let mut pruned = Vec::new();
+    for (grant, gone) in pruned_grants(store, api).await? {
+        store.update_client_grant(&grant).await?;
+        pruned.push((grant.client_id, gone));
+    }
+    Ok(pruned)
+}
+
+/// The M2M grants to `api` that hold scopes `api` no longer defines, each with those scopes
+/// removed, and the scopes removed. Changes nothing.
+pub(crate) async fn pruned_grants(
+    store: &dyn Store,
+    api: &Api,
+) -> AdminResult<Vec<(ClientGrant, Vec<String>)>> {
+    let mut pruned = Vec::new();
     for mut grant in store.list_client_grants().await? {
         if grant.audience != api.identifier {
             continue;
@@ -236,8 +250,7 @@ pub(crate) async fn prune_grants(
             .partition(|s| api.scopes.iter().any(|d| &d.value == s));
         if !gone.is_empty() {
             grant.scopes = keep;
-            store.update_client_grant(&grant).await?;
-            pruned.push((grant.client_id, gone));
+            pruned.push((grant, gone));
         }
     }
     Ok(pruned)

@@ -129,6 +129,34 @@ pub fn reset_password(lang: Lang, product: &str, to: &str, link: &str, minutes: 
     )
 }
 
+/// Tells the owner that failed sign-ins locked their account out from one address, with a link
+/// that lifts the lockout.
+pub fn account_blocked(
+    lang: Lang,
+    product: &str,
+    to: &str,
+    failures: u32,
+    link: &str,
+    minutes: i64,
+) -> Message {
+    let (count, minutes) = (failures.to_string(), minutes.to_string());
+    let args = [
+        ("product", product),
+        ("count", count.as_str()),
+        ("minutes", minutes.as_str()),
+    ];
+    compose(
+        lang,
+        to,
+        &lang.format("mail.blocked.subject", &args),
+        &[
+            lang.format("mail.blocked.body", &args),
+            lang.format("mail.blocked.advice", &args),
+        ],
+        &[(lang.text("mail.blocked.button"), link)],
+    )
+}
+
 /// Tells the owner their password changed (and every session was signed out).
 pub fn password_changed(lang: Lang, product: &str, to: &str, reset: &str) -> Message {
     let args = [("product", product)];

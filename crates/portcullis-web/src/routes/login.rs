@@ -88,9 +88,12 @@ pub async fn login_submit(
     let Some((_, tx)) = flow::open(p, Some(&form.state)) else {
         return flow::expired();
     };
-    let user = match login::authenticate(p, &form.email, &form.password, &ip).await {
+    let user = match login::authenticate_in(p, &form.email, &form.password, &ip, crate::ui::lang())
+        .await
+    {
         Ok(user) => user,
         Err(e) => {
+            crate::metrics::sign_in_failed(&e);
             let status = match &e {
                 LoginError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
                 LoginError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -115,6 +118,7 @@ pub async fn login_submit(
                 .attach(page);
         }
     };
+    crate::metrics::sign_in_succeeded();
     flow::signed_in(p, &headers, Some(tx), &user, StepKind::Password, || {
         super::authorize::redirect(StatusCode::SEE_OTHER, "/")
     })

@@ -65,20 +65,27 @@ pub async fn run(t: &Tenant, cmd: UsersCommand, as_json: bool) -> anyhow::Result
             let Some(password) = read_password(&password)? else {
                 bail!("give the new password with --password-stdin or --password-env VAR");
             };
-            let ended = users::set_password(store, &t.passwords, &user, &password, t.now()).await?;
-            done(as_json, &user, "password set", ended);
+            let out = t.signer().await?;
+            let ended = users::set_password(&out.provider, &user, &password).await;
+            out.finish().await;
+            done(as_json, &user, "password set", ended?);
         }
         UsersCommand::Block { user } => {
-            let u = users::set_blocked(store, &user, true, t.now()).await?;
-            show(&u, as_json, "blocked user");
+            let out = t.signer().await?;
+            let u = users::set_blocked(&out.provider, &user, true).await;
+            out.finish().await;
+            show(&u?, as_json, "blocked user");
         }
         UsersCommand::Unblock { user } => {
-            let u = users::set_blocked(store, &user, false, t.now()).await?;
+            let out = t.signer().await?;
+            let u = users::set_blocked(&out.provider, &user, false).await?;
             show(&u, as_json, "unblocked user");
         }
         UsersCommand::Delete { user } => {
-            let u = users::delete_user(store, &user).await?;
-            show(&u, as_json, "deleted user");
+            let out = t.signer().await?;
+            let u = users::delete_user(&out.provider, &user).await;
+            out.finish().await;
+            show(&u?, as_json, "deleted user");
         }
     }
     Ok(())

@@ -15,6 +15,9 @@ pub struct FileConfig {
     pub issuer: Option<String>,
     /// The socket address to listen on. Default `127.0.0.1:4000`.
     pub listen: Option<String>,
+    /// A second socket address serving only Prometheus `GET /metrics`. Default: none (no
+    /// metrics are collected).
+    pub metrics_listen: Option<String>,
     /// Where the database and the master key live. Default `./portcullis-data`.
     pub data_dir: Option<String>,
     /// Default `sqlite://<data_dir>/portcullis.db`.
@@ -68,6 +71,7 @@ pub const KEYS: &[&str] = &[
     "version",
     "issuer",
     "listen",
+    "metrics_listen",
     "data_dir",
     "database_url",
     "master_key",

@@ -35,6 +35,8 @@ pub enum MasterKeySource {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Where Prometheus scrapes `/metrics`; `None`: metrics are off.
+    pub metrics_listen: Option<SocketAddr>,
     pub data_dir: PathBuf,
     pub database_url: String,
     pub master_key: MasterKeySource,
@@ -80,6 +82,21 @@ impl Config {
                 );
                 SocketAddr::from(([127, 0, 0, 1], 4000))
             });
+        let metrics_listen = file.metrics_listen.as_deref().and_then(|text| {
+            let parsed = text.trim().parse::<SocketAddr>().ok();
+            match parsed {
+                Some(addr) if addr == listen => problems.add(
+                    "metrics_listen",
+                    format!("{text:?} is the listen address; metrics need a port of their own"),
+                ),
+                Some(_) => {}
+                None => problems.add(
+                    "metrics_listen",
+                    format!("{text:?} is not a socket address like 127.0.0.1:9090"),
+                ),
+            }
+            parsed
+        });
         let issuer_text = file
             .issuer
             .clone()
@@ -144,6 +161,7 @@ impl Config {
         match (provider, mail) {
             (Some(provider), Some(mail)) if problems.0.is_empty() => Ok(Config {
                 listen,
+                metrics_listen,
                 data_dir,
                 database_url,
                 master_key,

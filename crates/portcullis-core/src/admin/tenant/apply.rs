@@ -1,17 +1,18 @@
-//! Applying a checked [`Plan`]: create what is missing, update what differs, leave the rest.
+//! Applying a checked [`Plan`]: create what is missing, update what differs, leave the rest,
+//! all in one transaction.
 
 use super::file::TenantFile;
 use super::plan::{EnvLookup, Plan, PlannedUser, plan};
 use super::report::{Action, ApplyReport, EntryKind};
-use crate::admin::apis::prune_grants;
+use crate::admin::apis::pruned_grants;
+use crate::admin::apps;
 use crate::admin::error::{AdminError, AdminResult};
 use crate::admin::secret::Secret;
-use crate::admin::users::{NewUser, create_user};
-use crate::admin::{apis, apps, users};
+use crate::admin::users::{NewUser, prepare_user};
 use crate::crypto::{PasswordHasher, TokenHasher, new_id, random_token};
-use portcullis_store::{Api, Client, ClientGrant, Store, UnixTime};
+use portcullis_store::{Api, Client, ClientGrant, Store, StoreError, TenantChange, UnixTime};
 
-/// Applies a tenant file idempotently.
+/// Applies a tenant file idempotently and atomically.
 ///
 /// Everything is checked first (a bad file changes nothing). Then, matching applications by
 /// `client_id`, APIs by `identifier`, grants by `(client_id, audience)` and users by email:
@@ -19,6 +20,14 @@ use portcullis_store::{Api, Client, ClientGrant, Store, UnixTime};
 /// deleted. A stored client secret is replaced only when the file gives a different one
 /// (compared by hash); a user's password only when the file's does not verify against it.
 /// Applying an unchanged file again changes nothing, and the report says so.
+///
+/// Every write is staged first and then made by one
+/// [`TenantStore::apply_tenant_changes`](portcullis_store::TenantStore::apply_tenant_changes),
+/// one transaction: an apply that fails midway leaves the database as it was.
+///
+/// Users the file blocks or gives a new password are listed in [`ApplyReport::sign_out`]; the
+/// caller signs each out everywhere with [`crate::sessions::end_all_for_user`] (which tells
+/// their applications by back-channel logout) once this returns.
 pub async fn apply(
     store: &dyn Store,
     hasher: &TokenHasher,
@@ -33,34 +42,56 @@ pub async fn apply(
         grants,
         users,
     } = plan(store, tenant, env, now).await?;
-    let mut report = ApplyReport::default();
+    let mut staged = Staged::default();
     for api in apis {
-        apply_api(store, api, &mut report).await?;
+        apply_api(store, api, &mut staged).await?;
     }
     for (client, secret) in apps {
-        apply_app(store, hasher, client, secret, &mut report).await?;
+        apply_app(store, hasher, client, secret, &mut staged).await?;
     }
     for (client_id, audience, scopes) in grants {
-        apply_grant(store, client_id, audience, scopes, now, &mut report).await?;
+        apply_grant(store, client_id, audience, scopes, now, &mut staged).await?;
     }
     for user in users {
-        apply_user(store, passwords, user, now, &mut report).await?;
+        apply_user(store, passwords, user, now, &mut staged).await?;
     }
     if let Some(signup) = tenant.tenant.signup {
-        apply_setting(store, "signup", &signup.to_string(), now, &mut report).await?;
-    } else {
-        store.delete_setting("signup").await?;
+        apply_setting(store, "signup", &signup.to_string(), now, &mut staged).await?;
+    } else if store.get_setting("signup").await?.is_some() {
+        staged
+            .changes
+            .push(TenantChange::DeleteSetting("signup".to_owned()));
     }
-    Ok(report)
+    store
+        .apply_tenant_changes(&staged.changes)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(what) => AdminError::exists("record", what),
+            other => AdminError::Store(other),
+        })?;
+    Ok(staged.report)
 }
 
-/// Stores one `[tenant]` setting, reporting whether it changed.
+/// The writes of an apply, not yet made, and the report they will make true.
+#[derive(Default)]
+struct Staged {
+    changes: Vec<TenantChange>,
+    report: ApplyReport,
+}
+
+impl Staged {
+    fn push(&mut self, kind: EntryKind, key: String, action: Action) {
+        self.report.push(kind, key, action);
+    }
+}
+
+/// Stages one `[tenant]` setting, reporting whether it changes.
 async fn apply_setting(
     store: &dyn Store,
     name: &'static str,
     value: &str,
     now: UnixTime,
-    report: &mut ApplyReport,
+    staged: &mut Staged,
 ) -> AdminResult<()> {
     let action = match store.get_setting(name).await? {
         Some(have) if have == value => Action::Unchanged,
@@ -68,9 +99,13 @@ async fn apply_setting(
         None => Action::Created,
     };
     if action != Action::Unchanged {
-        store.put_setting(name, value, now).await?;
+        staged.changes.push(TenantChange::PutSetting {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            now,
+        });
     }
-    report.push(EntryKind::Setting, name.to_owned(), action);
+    staged.push(EntryKind::Setting, name.to_owned(), action);
     Ok(())
 }
 
@@ -86,14 +121,11 @@ pub async fn check(
     plan(store, tenant, env, now).await.map(|_| ())
 }
 
-async fn apply_api(store: &dyn Store, want: Api, report: &mut ApplyReport) -> AdminResult<()> {
+async fn apply_api(store: &dyn Store, want: Api, staged: &mut Staged) -> AdminResult<()> {
     let key = want.identifier.clone();
     let Some(mut have) = store.get_api_by_identifier(&want.identifier).await? else {
-        store
-            .create_api(&want)
-            .await
-            .map_err(|e| AdminError::from_store(e, "API", &key))?;
-        report.push(EntryKind::Api, key, Action::Created);
+        staged.changes.push(TenantChange::CreateApi(want));
+        staged.push(EntryKind::Api, key, Action::Created);
         return Ok(());
     };
     let mut changed = Vec::new();
@@ -118,14 +150,16 @@ async fn apply_api(store: &dyn Store, want: Api, report: &mut ApplyReport) -> Ad
         have.introspection_clients = want.introspection_clients.clone();
     }
     if changed.is_empty() {
-        report.push(EntryKind::Api, key, Action::Unchanged);
+        staged.push(EntryKind::Api, key, Action::Unchanged);
         return Ok(());
     }
     have.updated_at = want.updated_at;
-    apis::save(store, &have).await?;
-    report.push(EntryKind::Api, key, Action::Updated(changed));
-    for (client_id, _) in prune_grants(store, &have).await? {
-        report.push(
+    staged.changes.push(TenantChange::UpdateApi(have.clone()));
+    staged.push(EntryKind::Api, key, Action::Updated(changed));
+    for (grant, _) in pruned_grants(store, &have).await? {
+        let client_id = grant.client_id.clone();
+        staged.changes.push(TenantChange::UpdateClientGrant(grant));
+        staged.push(
             EntryKind::ClientGrant,
             format!("{client_id} → {}", have.identifier),
             Action::Updated(vec!["scopes (no longer defined by the API)"]),
@@ -139,7 +173,7 @@ async fn apply_app(
     hasher: &TokenHasher,
     mut want: Client,
     secret: Option<Secret>,
-    report: &mut ApplyReport,
+    staged: &mut Staged,
 ) -> AdminResult<()> {
     let key = want.client_id.clone();
     let Some(mut have) = store.get_client(&want.client_id).await? else {
@@ -148,17 +182,17 @@ async fn apply_app(
                 Some(s) => s,
                 None => {
                     let s = Secret::new(random_token(32));
-                    report.generated_secrets.push((key.clone(), s.clone()));
+                    staged
+                        .report
+                        .generated_secrets
+                        .push((key.clone(), s.clone()));
                     s
                 }
             };
             want.secret_hash = Some(hasher.hash(secret.expose()));
         }
-        store
-            .create_client(&want)
-            .await
-            .map_err(|e| AdminError::from_store(e, "application", &key))?;
-        report.push(EntryKind::Application, key, Action::Created);
+        staged.changes.push(TenantChange::CreateClient(want));
+        staged.push(EntryKind::Application, key, Action::Created);
         return Ok(());
     };
     let mut changed = Vec::new();
@@ -194,18 +228,18 @@ async fn apply_app(
             (None, None) => {
                 let s = Secret::new(random_token(32));
                 have.secret_hash = Some(hasher.hash(s.expose()));
-                report.generated_secrets.push((key.clone(), s));
+                staged.report.generated_secrets.push((key.clone(), s));
                 changed.push("client_secret (generated)");
             }
         }
     }
     if changed.is_empty() {
-        report.push(EntryKind::Application, key, Action::Unchanged);
+        staged.push(EntryKind::Application, key, Action::Unchanged);
         return Ok(());
     }
     have.updated_at = want.updated_at;
-    apps::save(store, &have).await?;
-    report.push(EntryKind::Application, key, Action::Updated(changed));
+    staged.changes.push(TenantChange::UpdateClient(have));
+    staged.push(EntryKind::Application, key, Action::Updated(changed));
     Ok(())
 }
 
@@ -215,7 +249,7 @@ async fn apply_grant(
     audience: String,
     scopes: Vec<String>,
     now: UnixTime,
-    report: &mut ApplyReport,
+    staged: &mut Staged,
 ) -> AdminResult<()> {
     let key = format!("{client_id} → {audience}");
     match store.find_client_grant(&client_id, &audience).await? {
@@ -227,19 +261,16 @@ async fn apply_grant(
                 scopes,
                 created_at: now,
             };
-            store
-                .create_client_grant(&grant)
-                .await
-                .map_err(|e| AdminError::from_store(e, "grant", &key))?;
-            report.push(EntryKind::ClientGrant, key, Action::Created);
+            staged.changes.push(TenantChange::CreateClientGrant(grant));
+            staged.push(EntryKind::ClientGrant, key, Action::Created);
         }
         Some(grant) if grant.scopes == scopes => {
-            report.push(EntryKind::ClientGrant, key, Action::Unchanged);
+            staged.push(EntryKind::ClientGrant, key, Action::Unchanged);
         }
         Some(mut grant) => {
             grant.scopes = scopes;
-            store.update_client_grant(&grant).await?;
-            report.push(EntryKind::ClientGrant, key, Action::Updated(vec!["scopes"]));
+            staged.changes.push(TenantChange::UpdateClientGrant(grant));
+            staged.push(EntryKind::ClientGrant, key, Action::Updated(vec!["scopes"]));
         }
     }
     Ok(())
@@ -250,7 +281,7 @@ async fn apply_user(
     passwords: &PasswordHasher,
     planned: PlannedUser,
     now: UnixTime,
-    report: &mut ApplyReport,
+    staged: &mut Staged,
 ) -> AdminResult<()> {
     let PlannedUser { entry: e, password } = planned;
     let key = e.email.clone();
@@ -268,8 +299,9 @@ async fn apply_user(
             blocked: e.blocked.unwrap_or(false),
             ..NewUser::default()
         };
-        create_user(store, passwords, new, now).await?;
-        report.push(EntryKind::User, key, Action::Created);
+        let user = prepare_user(store, passwords, new, now).await?;
+        staged.changes.push(TenantChange::CreateUser(user));
+        staged.push(EntryKind::User, key, Action::Created);
         return Ok(());
     };
     let mut changed = Vec::new();
@@ -308,16 +340,15 @@ async fn apply_user(
         changed.push("password");
     }
     if changed.is_empty() {
-        report.push(EntryKind::User, key, Action::Unchanged);
+        staged.push(EntryKind::User, key, Action::Unchanged);
         return Ok(());
     }
     have.updated_at = now;
-    users::save(store, &have).await?;
     if end_sessions {
-        store.revoke_user_grants(&have.user_id).await?;
-        store.delete_user_sessions(&have.user_id).await?;
+        staged.report.sign_out.push(have.user_id.clone());
     }
-    report.push(EntryKind::User, key, Action::Updated(changed));
+    staged.changes.push(TenantChange::UpdateUser(have));
+    staged.push(EntryKind::User, key, Action::Updated(changed));
     Ok(())
 }
 

@@ -51,6 +51,9 @@ pub struct ApplyReport {
     /// Secrets generated for confidential applications that the file gave none for:
     /// `(client_id, secret)`. Show them once; they are stored only as hashes.
     pub generated_secrets: Vec<(String, Secret)>,
+    /// Ids of the users the file blocked or gave a new password: sign each out everywhere with
+    /// [`crate::sessions::end_all_for_user`] after the apply.
+    pub sign_out: Vec<String>,
 }
 
 impl ApplyReport {

@@ -365,3 +365,85 @@ async fn the_tenant_table_sets_signup_and_leaving_it_out_falls_back() {
         "unknown keys are refused"
     );
 }
+
+/// An apply that fails while writing (two new users with one `user_id`, which checking each
+/// entry against the database cannot see) leaves the database as it was: not even the
+/// applications, APIs and settings listed before the failing user are written.
+#[tokio::test]
+async fn an_apply_failing_midway_changes_nothing() {
+    let env = Env::new().await;
+    apply_text(
+        &env,
+        "[[users]]\nemail = \"old@example.com\"\nname = \"Old\"\n",
+    )
+    .await
+    .unwrap();
+    let file = r#"
+[tenant]
+signup = false
+
+[[applications]]
+client_id = "web"
+name = "Web"
+app_type = "regular_web"
+callbacks = ["https://app.example.com/callback"]
+
+[[apis]]
+identifier = "https://api.example.com"
+name = "API"
+
+[[users]]
+email = "old@example.com"
+name = "Renamed"
+
+[[users]]
+email = "a@example.com"
+user_id = "same-id"
+
+[[users]]
+email = "b@example.com"
+user_id = "same-id"
+"#;
+    let err = apply_text(&env, file).await.unwrap_err();
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert!(env.s().list_clients().await.unwrap().is_empty());
+    assert!(env.s().list_apis().await.unwrap().is_empty());
+    let users = env.s().list_users().await.unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].name.as_deref(), Some("Old"));
+    assert_eq!(env.s().get_setting("signup").await.unwrap(), None);
+
+    // The same file without the clash applies in full.
+    let fixed = file.replace(
+        "email = \"b@example.com\"\nuser_id = \"same-id\"",
+        "email = \"b@example.com\"",
+    );
+    let report = apply_text(&env, &fixed).await.unwrap();
+    assert_eq!(report.counts(), (5, 1, 0), "{report}");
+    assert_eq!(env.s().list_users().await.unwrap().len(), 3);
+}
+
+/// Blocking a user or changing their password through the file lists them for signing out
+/// (the caller ends their sessions with back-channel logout); other changes do not.
+#[tokio::test]
+async fn blocked_users_and_new_passwords_are_listed_for_signing_out() {
+    let env = Env::new().await;
+    let base = "[[users]]\nemail = \"a@example.com\"\npassword = \"long enough 1\"\n";
+    let report = apply_text(&env, base).await.unwrap();
+    assert!(report.sign_out.is_empty());
+    let id = users::find_user(env.s(), "a@example.com")
+        .await
+        .unwrap()
+        .user_id;
+    let report = apply_text(&env, &format!("{base}name = \"A\"\n"))
+        .await
+        .unwrap();
+    assert!(report.sign_out.is_empty(), "a new name signs nobody out");
+    let report = apply_text(&env, &format!("{base}blocked = true\n"))
+        .await
+        .unwrap();
+    assert_eq!(report.sign_out, vec![id.clone()]);
+    let other = base.replace("long enough 1", "long enough 2");
+    let report = apply_text(&env, &other).await.unwrap();
+    assert_eq!(report.sign_out, vec![id]);
+}
