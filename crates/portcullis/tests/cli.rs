@@ -9,9 +9,11 @@ mod cli {
     pub mod backup;
     pub mod config;
     pub mod data_dir;
+    pub mod faults;
     pub mod flows;
     pub mod hardening;
     pub mod keys;
+    pub mod load;
     pub mod mail;
     pub mod metrics;
     pub mod outage;
@@ -19,6 +21,7 @@ mod cli {
     pub mod replicas;
     pub mod serve;
     pub mod sign_out;
+    pub mod soak;
     pub mod sqlite_backup;
     pub mod support;
     pub mod tenant_file;
