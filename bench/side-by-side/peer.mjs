@@ -1,7 +1,8 @@
 // panva's oidc-provider configured like the Portcullis tenant of side-by-side.mjs: RS256, one
 // confidential web client (code + PKCE, rotating refresh tokens), one M2M client allowed
 // client_credentials for one API (JWT access tokens), one user whose password is an argon2id
-// hash at OWASP's parameters (Portcullis's), in-memory adapter. Run with NODE_ENV=production.
+// hash at OWASP's parameters (Portcullis's), in memory (MapAdapter below). Run with
+// NODE_ENV=production.
 //
 //   PORT=… BENCH_SECRET=… BENCH_PASSWORD=… node peer.mjs
 //
@@ -36,12 +37,66 @@ const account = {
   },
 };
 
+// The bundled quick-start adapter is an LRU of 1000 entries: under this load it evicts live codes,
+// grants and sessions (and a code it forgot looks replayed, which revokes the grant). This one
+// keeps every entry until it expires, like a database would.
+const entries = new Map(); // `${model}:${id}` -> { payload, expiresAt }
+const grantMembers = new Map(); // grantId -> Set of entry keys
+const live = (key) => {
+  const entry = entries.get(key);
+  if (entry && entry.expiresAt <= Date.now()) {
+    entries.delete(key);
+    return undefined;
+  }
+  return entry;
+};
+class MapAdapter {
+  constructor(model) {
+    this.model = model;
+  }
+  key(id) {
+    return `${this.model}:${id}`;
+  }
+  async upsert(id, payload, expiresIn) {
+    const key = this.key(id);
+    const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : Infinity;
+    entries.set(key, { payload, expiresAt });
+    if (payload.grantId) {
+      if (!grantMembers.has(payload.grantId)) grantMembers.set(payload.grantId, new Set());
+      grantMembers.get(payload.grantId).add(key);
+    }
+    if (payload.uid) entries.set(`sessionUid:${payload.uid}`, { payload: id, expiresAt });
+  }
+  async find(id) {
+    return live(this.key(id))?.payload;
+  }
+  async findByUid(uid) {
+    const id = live(`sessionUid:${uid}`)?.payload;
+    return id === undefined ? undefined : this.find(id);
+  }
+  async findByUserCode() {
+    return undefined;
+  }
+  async consume(id) {
+    const entry = live(this.key(id));
+    if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+  async destroy(id) {
+    entries.delete(this.key(id));
+  }
+  async revokeByGrantId(grantId) {
+    for (const key of grantMembers.get(grantId) ?? []) entries.delete(key);
+    grantMembers.delete(grantId);
+  }
+}
+
 const server = createServer();
 server.listen(port, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {
+  adapter: MapAdapter,
   clients: [
     {
       client_id: 'bench-web',

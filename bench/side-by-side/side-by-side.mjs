@@ -4,11 +4,13 @@
 // the server process from /proc/<pid>/stat), plus resident memory idle and after the flows.
 //
 //   node side-by-side.mjs [--smoke] [--rounds N] [--seconds S] [--connections C]
-//                         [--signins N] [--backends sqlite,postgres] [--only portcullis]
+//                         [--signins N] [--backends sqlite,postgres] [--scenarios a,b]
+//                         [--only portcullis,oidc-provider] [--binary PATH] [--before PATH]
 //
 // bench/README.md explains the scenarios and how to read the numbers.
 
 import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,7 +43,8 @@ function options() {
     connections: Number(value('--connections', smoke ? 8 : 64)),
     signins: Number(value('--signins', smoke ? 8 : 200)),
     backends: value('--backends', 'sqlite,postgres').split(','),
-    only: value('--only', 'portcullis,oidc-provider').split(','),
+    only: value('--only', 'portcullis,portcullis-before,oidc-provider').split(','),
+    before: value('--before', undefined),
     binary: value('--binary', process.env.PORTCULLIS_BIN ?? join(repo, 'target', 'release', 'portcullis')),
     order: value('--scenarios', 'discovery,jwks,client_credentials,code,refresh,userinfo,signin').split(','),
   };
@@ -124,8 +127,9 @@ const codeOf = (location) => new URL(location).searchParams.get('code');
 // ---------------------------------------------------------------------------------------------
 // The two servers. Each knows how to start, its endpoint paths, and its browser steps.
 
-const portcullis = {
-  name: 'portcullis',
+/** Portcullis from the release binary at `binary`, shown as `name`. */
+const portcullisServer = (name, binary) => ({
+  name,
   async start(opts, backend) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-side-by-side-'));
@@ -174,7 +178,7 @@ name = "Bench"
       database = `postgres://postgres@127.0.0.1:5432/${name}`;
       dropDatabase = () => psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     }
-    const child = spawn(opts.binary, ['serve'], {
+    const child = spawn(binary, ['serve'], {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
@@ -183,8 +187,8 @@ name = "Bench"
         PORTCULLIS_DATA_DIR: dir,
         PORTCULLIS_DATABASE_URL: database,
         PORTCULLIS_TENANT_FILE: tenant,
+        PORTCULLIS_MASTER_KEY: randomBytes(32).toString('base64'),
         PORTCULLIS_LOG_LEVEL: 'warn',
-        PORTCULLIS_CODE_LIFETIME: '600',
         PORTCULLIS_MAX_FAILED_LOGINS: '1000000000',
         PORTCULLIS_SIGNUP: 'false',
       },
@@ -242,7 +246,7 @@ name = "Bench"
     if (!location?.startsWith(CALLBACK)) throw new Error(`portcullis authorize: ${r.status} ${location}`);
     return codeOf(location);
   },
-};
+});
 
 const peer = {
   name: 'oidc-provider',
@@ -349,7 +353,8 @@ async function mintCodes(server, base, browser, n, parallel = 8) {
 
 /** Runs wrk; returns its requests, requests/s, p50/p99 in ms and error count. */
 function wrk(opts, url, script, env) {
-  const args = ['-t', '2', '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--latency'];
+  // A long timeout: a request wrk gave up on would break a refresh chain or waste a code.
+  const args = ['-t', '2', '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--timeout', '30s', '--latency'];
   if (script) args.push('-s', join(here, 'lua', script));
   if (env.HEADER) args.push('-H', env.HEADER);
   args.push(url);
@@ -490,7 +495,11 @@ const median = (xs) => {
 };
 
 async function runBackend(opts, backend) {
-  const servers = [portcullis, peer].filter((s) => opts.only.includes(s.name));
+  const servers = [portcullisServer('portcullis', opts.binary)];
+  // --before BINARY: an older build in the same run, e.g. to show what a change moved.
+  if (opts.before) servers.push(portcullisServer('portcullis-before', opts.before));
+  servers.push(peer);
+  servers.splice(0, servers.length, ...servers.filter((s) => opts.only.includes(s.name)));
   const instances = new Map();
   const prepared = new Map();
   const memory = new Map();
@@ -519,6 +528,10 @@ async function runBackend(opts, backend) {
         }
       }
     }
+    // Resident memory once the load is over: allocators return freed memory after a delay (1 s
+    // for mimalloc), on their next call, so wait and then ask each server something.
+    await new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_SETTLE_MS ?? 2000)));
+    for (const s of servers) await fetch(`${instances.get(s).base}${s.paths.discovery}`).then((r) => r.text());
     for (const s of servers) memory.get(s).after = rssMb(instances.get(s).pid);
   } finally {
     for (const i of instances.values()) await i.stop();
@@ -527,7 +540,8 @@ async function runBackend(opts, backend) {
 }
 
 function printTable(opts, backend, { servers, results, memory }) {
-  const [a, b] = servers;
+  const a = servers[0];
+  const b = servers.length > 1 ? servers[servers.length - 1] : undefined;
   const cols = ['endpoint', ...servers.flatMap((s) => [`${s.name} req/s`, 'p50 ms', 'p99 ms', 'CPU ms/req', 'errors'])];
   if (b) cols.push(`CPU ${a.name} / ${b.name}`);
   const lines = [`| ${cols.join(' | ')} |`, `|${cols.map((_, i) => (i ? '---:' : '---')).join('|')}|`];
@@ -546,7 +560,7 @@ function printTable(opts, backend, { servers, results, memory }) {
         String(runs.reduce((n, r) => n + r.errors, 0)),
       );
     }
-    if (b) cells.push((cpu[0] / cpu[1]).toFixed(2));
+    if (b) cells.push((cpu[0] / cpu[cpu.length - 1]).toFixed(2));
     lines.push(`| ${cells.join(' | ')} |`);
   }
   const mem = servers.map((s) => `${s.name} ${memory.get(s).idle.toFixed(0)} MB idle, ${memory.get(s).after.toFixed(0)} MB after`);

@@ -2,6 +2,7 @@
 -- in the file once, then stops (a code is single use). BENCH_CODES: one code a line.
 -- BENCH_BODY: the form body with CODE where the code goes.
 local threads = 0
+local debug = os.getenv("BENCH_DEBUG")
 local body_template = os.getenv("BENCH_BODY")
 
 function setup(thread)
@@ -30,6 +31,9 @@ function request()
 end
 
 function response(status, headers, body)
+  if debug and status ~= 200 then
+    print("recv " .. id .. " " .. status .. " " .. body:sub(1, 100))
+  end
   received = received + 1
   if received >= #codes then
     wrk.thread:stop()

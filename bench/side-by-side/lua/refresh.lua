@@ -40,8 +40,8 @@ function request()
 end
 
 function response(status, headers, body)
-  if debug then
-    print("recv " .. id .. " " .. status .. " " .. body:sub(1, 60))
+  if debug and status ~= 200 then
+    print("recv " .. id .. " " .. status .. " " .. body:sub(1, 100))
   end
   local next_token = body:match('"refresh_token"%s*:%s*"([^"]+)"')
   if next_token then
