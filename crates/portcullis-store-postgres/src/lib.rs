@@ -43,7 +43,7 @@ pub use portcullis_store::DatabaseTooNew;
 use portcullis_store::{StoreError, StoreResult};
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Connection, Postgres, Transaction};
+use sqlx::{Postgres, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -52,8 +52,6 @@ const MAX_CONNECTIONS: u32 = 10;
 /// How long a request waits for a free connection (or a new one) before failing: while the
 /// database is unreachable, requests fail within this delay instead of hanging.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
-/// A connection idle for longer than this is tested (one round trip) before it is used again.
-const TEST_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// The schema migrations, embedded at compile time.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -78,19 +76,6 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            // sqlx tests every connection when it goes back to the pool; under load a connection
-            // is checked out again within milliseconds, so testing it on checkout too would be
-            // one more round trip to the database per query. Only a connection that sat idle for
-            // a while (the database may have restarted or a proxy dropped it) is tested again.
-            .test_before_acquire(false)
-            .before_acquire(|connection, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= TEST_IF_IDLE_FOR {
-                        connection.ping().await?;
-                    }
-                    Ok(true)
-                })
-            })
             .connect_with(options)
             .await
             .map_err(StoreError::backend)?;
