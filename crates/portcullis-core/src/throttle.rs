@@ -88,9 +88,7 @@ impl Throttle<'_> {
             Err(too_many_attempts())
         }
     }
-}
 
-impl Throttle<'_> {
     /// For a check that is cheap enough to make *before* reserving (a keyed hash compared in
     /// constant time, not a password hash) and that passed: refused with `too_many_attempts`
     /// when the limit is already reached, as [`Throttle::reserve`] would have refused it;

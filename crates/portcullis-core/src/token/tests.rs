@@ -297,7 +297,11 @@ async fn rfc6749_2_3_1_many_parallel_requests_with_the_right_secret_are_never_th
     }
     while let Some(answer) = requests.join_next().await {
         let err = answer.unwrap().unwrap_err();
-        assert_eq!(err.code, ErrorCode::InvalidGrant, "authenticated, then no such code");
+        assert_eq!(
+            err.code,
+            ErrorCode::InvalidGrant,
+            "authenticated, then no such code"
+        );
     }
 }
 
