@@ -76,7 +76,7 @@ impl SqliteStore {
         let options = options
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal);
-        let pool = SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS);
+        let pool = pool_options().max_connections(MAX_CONNECTIONS);
         Self::open(pool, options).await
     }
 
@@ -187,10 +187,18 @@ async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
     }
 }
 
+/// The pool settings every SQLite store shares. sqlx tests a connection when it goes back to
+/// the pool; testing it again on every checkout (`test_before_acquire`, on by default) would cost
+/// one more round trip to the connection's worker thread per query, and a connection to a local
+/// file cannot be lost while it sits idle.
+fn pool_options() -> SqlitePoolOptions {
+    SqlitePoolOptions::new().test_before_acquire(false)
+}
+
 /// A pool of exactly one connection that is never closed for idleness or age, so an in-memory
 /// database (which lives as long as its connection) survives.
 fn single_connection() -> SqlitePoolOptions {
-    SqlitePoolOptions::new()
+    pool_options()
         .max_connections(1)
         .min_connections(1)
         .idle_timeout(None)

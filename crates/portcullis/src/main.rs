@@ -23,6 +23,13 @@ use cli::{Cli, Command};
 use context::{Access, Tenant};
 use std::process::ExitCode;
 
+/// mimalloc rather than the C library's malloc: glibc keeps what each thread freed in per-thread
+/// arenas, so every blocking thread that once ran argon2id (19 MiB a hash) kept its block and the
+/// resident size climbed with the threads; mimalloc returns freed pages to the system (issue #12,
+/// measured in bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
