@@ -22,7 +22,7 @@ pub fn metadata(issuer: &Issuer) -> Value {
         "revocation_endpoint": e("oauth/revoke"),
         "introspection_endpoint": e("oauth/introspect"),
         "end_session_endpoint": e("oidc/logout"),
-        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "scopes_supported": ["openid", "profile", "email", "address", "phone", "offline_access"],
         "response_types_supported": ["code", "id_token"],
         "response_modes_supported": ["query", "fragment", "form_post", "web_message"],
         "grant_types_supported": grant_types,
@@ -35,7 +35,7 @@ pub fn metadata(issuer: &Issuer) -> Value {
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "sid",
             "name", "nickname", "given_name", "family_name", "picture", "updated_at",
-            "email", "email_verified"
+            "email", "email_verified", "address", "phone_number", "phone_number_verified"
         ],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_parameter_supported": false,

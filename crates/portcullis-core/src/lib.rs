@@ -31,6 +31,8 @@ pub use params::Params;
 pub mod access_token;
 pub mod accounts;
 pub mod client_auth;
+pub mod connections;
+pub mod cross_origin;
 pub mod discovery;
 pub mod interaction;
 pub mod introspect;

@@ -14,7 +14,7 @@ impl UserStore for PostgresStore {
         sqlx::query(concat!(
             "INSERT INTO users (",
             user_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         ))
         .bind(&user.user_id)
         .bind(user.email.to_lowercase())
@@ -28,6 +28,9 @@ impl UserStore for PostgresStore {
         .bind(user.blocked)
         .bind(user.created_at)
         .bind(user.updated_at)
+        .bind(&user.phone_number)
+        .bind(user.phone_number_verified)
+        .bind(rows::optional_json(user.address.as_ref())?)
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -86,7 +89,8 @@ impl UserStore for PostgresStore {
         let done = sqlx::query(
             "UPDATE users SET email = $1, email_verified = $2, name = $3, given_name = $4, \
              family_name = $5, nickname = $6, picture = $7, password_hash = $8, blocked = $9, \
-             updated_at = $10 WHERE user_id = $11",
+             updated_at = $10, phone_number = $11, phone_number_verified = $12, address = $13 \
+             WHERE user_id = $14",
         )
         .bind(user.email.to_lowercase())
         .bind(user.email_verified)
@@ -98,6 +102,9 @@ impl UserStore for PostgresStore {
         .bind(&user.password_hash)
         .bind(user.blocked)
         .bind(user.updated_at)
+        .bind(&user.phone_number)
+        .bind(user.phone_number_verified)
+        .bind(rows::optional_json(user.address.as_ref())?)
         .bind(&user.user_id)
         .execute(&self.pool)
         .await

@@ -14,7 +14,7 @@ impl UserStore for SqliteStore {
         sqlx::query(concat!(
             "INSERT INTO users (",
             user_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&user.user_id)
         .bind(user.email.to_lowercase())
@@ -28,6 +28,9 @@ impl UserStore for SqliteStore {
         .bind(user.blocked)
         .bind(user.created_at)
         .bind(user.updated_at)
+        .bind(&user.phone_number)
+        .bind(user.phone_number_verified)
+        .bind(rows::optional_json(user.address.as_ref())?)
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -80,7 +83,8 @@ impl UserStore for SqliteStore {
         let done = sqlx::query(
             "UPDATE users SET email = ?, email_verified = ?, name = ?, given_name = ?, \
              family_name = ?, nickname = ?, picture = ?, password_hash = ?, blocked = ?, \
-             updated_at = ? WHERE user_id = ?",
+             updated_at = ?, phone_number = ?, phone_number_verified = ?, address = ? \
+             WHERE user_id = ?",
         )
         .bind(user.email.to_lowercase())
         .bind(user.email_verified)
@@ -92,6 +96,9 @@ impl UserStore for SqliteStore {
         .bind(&user.password_hash)
         .bind(user.blocked)
         .bind(user.updated_at)
+        .bind(&user.phone_number)
+        .bind(user.phone_number_verified)
+        .bind(rows::optional_json(user.address.as_ref())?)
         .bind(&user.user_id)
         .execute(&self.pool)
         .await

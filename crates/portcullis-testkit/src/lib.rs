@@ -219,6 +219,9 @@ impl Server {
             blocked: false,
             created_at: 0,
             updated_at: 0,
+            phone_number: None,
+            phone_number_verified: false,
+            address: None,
         };
         self.provider.store.create_user(&user).await.unwrap();
         user

@@ -4,7 +4,7 @@ use super::error::{AdminError, AdminResult};
 use super::secret::Secret;
 use super::validate::{check_identifier, check_password, normalize_email};
 use crate::crypto::{PasswordHasher, new_id};
-use portcullis_store::{Store, UnixTime, User};
+use portcullis_store::{Address, Store, UnixTime, User};
 
 /// What a new user is made of. Only `email` is required.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +21,10 @@ pub struct NewUser {
     pub nickname: Option<String>,
     pub picture: Option<String>,
     pub blocked: bool,
+    /// E.164 (checked by [`super::validate::check_phone_number`]).
+    pub phone_number: Option<String>,
+    pub phone_number_verified: bool,
+    pub address: Option<Address>,
 }
 
 /// Creates a user: the email is lower-cased and checked, the password checked against the policy
@@ -65,6 +69,19 @@ pub async fn create_user(
         blocked: new.blocked,
         created_at: now,
         updated_at: now,
+        phone_number: new
+            .phone_number
+            .as_deref()
+            .map(super::validate::check_phone_number)
+            .transpose()?,
+        phone_number_verified: new.phone_number_verified,
+        address: match new.address {
+            Some(address) => {
+                super::validate::check_address(&address)?;
+                Some(address).filter(|a| !a.is_empty())
+            }
+            None => None,
+        },
     };
     store
         .create_user(&user)

@@ -4,7 +4,7 @@ use crate::Provider;
 use crate::crypto::{new_id, random_token};
 use crate::error::OAuthResult;
 use crate::jwt::{self, TYP_ACCESS_TOKEN, TYP_JWT};
-use crate::scope::{EMAIL, OPENID, PROFILE, Scopes};
+use crate::scope::{ADDRESS, EMAIL, OPENID, PHONE, PROFILE, Scopes};
 use portcullis_store::{AccessTokenRecord, Api, Grant, RefreshTokenRecord, User};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -166,6 +166,22 @@ pub fn user_claims(user: &User, scopes: &Scopes) -> Map<String, Value> {
     if scopes.contains(EMAIL) {
         claims.insert("email".into(), json!(user.email));
         claims.insert("email_verified".into(), json!(user.email_verified));
+    }
+    // OIDC Core §5.4: `phone` releases phone_number and phone_number_verified, `address` the
+    // structured address (§5.1.1); claims without a value are left out.
+    if scopes.contains(PHONE)
+        && let Some(phone) = &user.phone_number
+    {
+        claims.insert("phone_number".into(), json!(phone));
+        claims.insert(
+            "phone_number_verified".into(),
+            json!(user.phone_number_verified),
+        );
+    }
+    if scopes.contains(ADDRESS)
+        && let Some(address) = &user.address
+    {
+        claims.insert("address".into(), json!(address));
     }
     claims
 }

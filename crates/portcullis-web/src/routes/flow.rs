@@ -25,6 +25,7 @@ pub async fn continue_with(
         Ok(Next::SignIn(_)) => to_page(p, tx, "/u/login", status),
         Ok(Next::SignUp(_)) => to_page(p, tx, "/u/signup", status),
         Ok(Next::Consent(..)) => to_page(p, tx, "/u/consent", status),
+        Ok(Next::Passwordless(_)) => to_page(p, tx, "/u/passwordless", status),
         Err(AuthorizeFailure::ErrorPage(e)) => errors::page(e),
         Err(AuthorizeFailure::Respond(r)) => respond(r, status),
     }

@@ -46,10 +46,26 @@ pub async fn apply(
     for user in users {
         apply_user(store, passwords, user, now, &mut report).await?;
     }
-    if let Some(signup) = tenant.tenant.signup {
-        apply_setting(store, "signup", &signup.to_string(), now, &mut report).await?;
-    } else {
-        store.delete_setting("signup").await?;
+    for (name, value) in [
+        ("signup", tenant.tenant.signup),
+        ("strict_scopes", tenant.tenant.strict_scopes),
+    ] {
+        if let Some(value) = value {
+            apply_setting(store, name, &value.to_string(), now, &mut report).await?;
+        } else {
+            store.delete_setting(name).await?;
+        }
+    }
+    match &tenant.tenant.database_connection {
+        Some(name) => {
+            let key = crate::connections::DATABASE_SETTING;
+            apply_setting(store, key, name, now, &mut report).await?;
+        }
+        None => {
+            store
+                .delete_setting(crate::connections::DATABASE_SETTING)
+                .await?;
+        }
     }
     Ok(report)
 }
@@ -266,6 +282,9 @@ async fn apply_user(
             nickname: e.nickname,
             picture: e.picture,
             blocked: e.blocked.unwrap_or(false),
+            phone_number: e.phone_number,
+            phone_number_verified: e.phone_number_verified.unwrap_or(false),
+            address: e.address,
         };
         create_user(store, passwords, new, now).await?;
         report.push(EntryKind::User, key, Action::Created);
@@ -287,6 +306,23 @@ async fn apply_user(
     );
     sync_opt(&mut have.nickname, e.nickname, "nickname", &mut changed);
     sync_opt(&mut have.picture, e.picture, "picture", &mut changed);
+    sync_opt(
+        &mut have.phone_number,
+        e.phone_number,
+        "phone_number",
+        &mut changed,
+    );
+    if let Some(v) = e
+        .phone_number_verified
+        .filter(|v| *v != have.phone_number_verified)
+    {
+        have.phone_number_verified = v;
+        changed.push("phone_number_verified");
+    }
+    if let Some(address) = e.address.filter(|a| have.address.as_ref() != Some(a)) {
+        have.address = Some(address).filter(|a| !a.is_empty());
+        changed.push("address");
+    }
     if let Some(v) = e.email_verified.filter(|v| *v != have.email_verified) {
         have.email_verified = v;
         changed.push("email_verified");
