@@ -319,6 +319,9 @@ async fn seed(p: &Provider) {
         user_metadata: Default::default(),
         created_at: 0,
         updated_at: 0,
+        phone_number: None,
+        phone_number_verified: false,
+        address: None,
     })
     .await
     .unwrap();

@@ -32,6 +32,8 @@ pub enum StepKind {
     PasswordReset,
     /// Approved what a third-party application asked for.
     Consent,
+    /// Signed in with a one-time code or link mailed by the passwordless `email` connection.
+    Passwordless,
 }
 
 /// One completed step.
@@ -120,6 +122,8 @@ pub enum Next {
     SignUp(Page),
     /// The consent page of a third-party application, with what it asks for.
     Consent(Page, Vec<ScopeLine>),
+    /// The passwordless page (`connection=email`): asks for the email, then the mailed code.
+    Passwordless(Page),
     /// Answer the application (a code, an ID token or an error such as `login_required`).
     Respond(AuthorizationResponse),
 }
@@ -171,6 +175,10 @@ pub async fn next(
             return Ok(Next::Consent(page(&request, signup_open().await?), lines));
         }
     }
+    let route = match connection_route(p, &tx.params).await {
+        Ok(route) => route,
+        Err(error) => return Ok(Next::Respond(authorize::error(p, &request, error))),
+    };
     let decision = authorize::decide(p, &request, session, tx.authenticated())
         .await
         .map_err(AuthorizeFailure::ErrorPage)?;
@@ -178,13 +186,69 @@ pub async fn next(
         Decision::Respond(response) => Next::Respond(response),
         Decision::Login => {
             let signup = signup_open().await?;
-            if signup && tx.wants_signup() {
-                Next::SignUp(page(&request, signup))
-            } else {
-                Next::SignIn(page(&request, signup))
+            match route {
+                ConnectionRoute::PasswordlessEmail => Next::Passwordless(page(&request, signup)),
+                ConnectionRoute::Default if signup && tx.wants_signup() => {
+                    Next::SignUp(page(&request, signup))
+                }
+                ConnectionRoute::Default => Next::SignIn(page(&request, signup)),
             }
         }
     })
+}
+
+/// Auth0's cross-origin authentication ends at `/authorize` with the `login_ticket` that
+/// `/co/authenticate` issued ([`crate::cross_origin`]): redeeming it is the sign-in step of this
+/// transaction. `None` without a ticket; the ticket is taken out of the request either way.
+/// `verifier` is the browser's verifier cookie.
+pub async fn redeem_login_ticket(
+    p: &Provider,
+    tx: &mut Transaction,
+    verifier: Option<&str>,
+) -> Result<Option<(User, StepKind)>, AuthorizeFailure> {
+    let Some(ticket) = tx.params.remove("login_ticket") else {
+        return Ok(None);
+    };
+    let request = authorize::validate(p, tx.params.clone()).await?;
+    match crate::cross_origin::redeem(p, &ticket, verifier, &request.client.client_id).await {
+        Ok(user) => Ok(Some((user, StepKind::Passwordless))),
+        Err(error) => Err(AuthorizeFailure::Respond(authorize::error(
+            p, &request, error,
+        ))),
+    }
+}
+
+/// Where Auth0's `connection` parameter of an authorization request sends a user who must
+/// authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionRoute {
+    /// No `connection`, or the database connection: the sign-in (or sign-up) page.
+    Default,
+    /// `connection=email`: the passwordless page.
+    PasswordlessEmail,
+}
+
+/// Maps the `connection` parameter to the step that authenticates the user. This is the one
+/// place a connection name becomes a pipeline step (upstream connections add theirs here). An
+/// unknown connection is `invalid_request`, never silently the default: the application asked
+/// for a specific way of signing in.
+pub async fn connection_route(
+    p: &Provider,
+    params: &Params,
+) -> Result<ConnectionRoute, OAuthError> {
+    let Some(name) = params.get("connection") else {
+        return Ok(ConnectionRoute::Default);
+    };
+    match crate::connections::resolve(p, name).await? {
+        Some(crate::connections::Connection::Database) => Ok(ConnectionRoute::Default),
+        Some(crate::connections::Connection::PasswordlessEmail) => {
+            Ok(ConnectionRoute::PasswordlessEmail)
+        }
+        None => Err(OAuthError::invalid_request(format!(
+            "Unknown connection: {}.",
+            crate::params::printable(name)
+        ))),
+    }
 }
 
 /// The user's answer on the consent page. Approval is remembered and the transaction goes on
@@ -264,6 +328,38 @@ mod tests {
             Ok(Next::SignIn(page)) => assert!(!page.signup),
             other => panic!("{other:?}"),
         }
+    }
+
+    async fn step_for(f: &Fixture, extra: &[(&str, &str)]) -> Result<Next, AuthorizeFailure> {
+        let tx = Transaction::new(&f.p, params(extra));
+        next(&f.p, &tx, None).await
+    }
+
+    #[tokio::test]
+    async fn the_connection_parameter_picks_the_step() {
+        let f = fixture().await;
+        assert!(matches!(
+            step_for(&f, &[("connection", "email")]).await,
+            Ok(Next::Passwordless(_))
+        ));
+        assert!(matches!(
+            step_for(&f, &[("connection", "Username-Password-Authentication")]).await,
+            Ok(Next::SignIn(_))
+        ));
+        match step_for(&f, &[("connection", "google-oauth2")]).await {
+            Ok(Next::Respond(r)) => {
+                assert_eq!(r.error.map(|e| e.code), Some(ErrorCode::InvalidRequest));
+            }
+            other => panic!("{other:?}"),
+        }
+        f.p.store
+            .put_setting(crate::connections::DATABASE_SETTING, "acme-users", 0)
+            .await
+            .unwrap();
+        assert!(matches!(
+            step_for(&f, &[("connection", "acme-users")]).await,
+            Ok(Next::SignIn(_))
+        ));
     }
 
     #[tokio::test]

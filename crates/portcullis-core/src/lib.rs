@@ -33,6 +33,8 @@ pub mod access_token;
 pub mod accounts;
 pub mod claims;
 pub mod client_auth;
+pub mod connections;
+pub mod cross_origin;
 pub mod discovery;
 pub mod interaction;
 pub mod introspect;

@@ -26,6 +26,8 @@ pub const AUTH0_LOGOUT: &str = "/v2/logout";
 pub const LOGIN: &str = "/u/login";
 /// Hosted sign-up page.
 pub const SIGNUP: &str = "/u/signup";
+/// Hosted passwordless sign-in page (asks for the email, then the code).
+pub const PASSWORDLESS: &str = "/u/passwordless";
 /// Hosted consent page.
 pub const CONSENT: &str = "/u/consent";
 /// Hosted password-reset page (also the link in reset mails).

@@ -102,6 +102,9 @@ pub async fn fixture() -> Fixture {
         user_metadata: Default::default(),
         created_at: T0,
         updated_at: T0,
+        phone_number: None,
+        phone_number_verified: false,
+        address: None,
     };
     p.store.create_user(&user).await.unwrap();
     let (_, session) = crate::sessions::create(&p, &user).await.unwrap();

@@ -20,7 +20,8 @@ macro_rules! client_columns {
 macro_rules! user_columns {
     () => {
         "user_id, email, email_verified, name, given_name, family_name, nickname, picture, \
-         password_hash, blocked, app_metadata, user_metadata, created_at, updated_at"
+         password_hash, blocked, app_metadata, user_metadata, created_at, updated_at, phone_number, \
+         phone_number_verified, address"
     };
 }
 macro_rules! api_columns {
@@ -89,6 +90,18 @@ fn get_json<T: DeserializeOwned>(row: &PgRow, column: &str) -> StoreResult<T> {
     serde_json::from_str(&text).map_err(StoreError::backend)
 }
 
+/// A nullable JSON text column (e.g. a user's structured `address`).
+fn get_optional_json<T: DeserializeOwned>(row: &PgRow, column: &str) -> StoreResult<Option<T>> {
+    let text: Option<String> = get(row, column)?;
+    text.map(|t| serde_json::from_str(&t).map_err(StoreError::backend))
+        .transpose()
+}
+
+/// The JSON text of an optional value, `NULL` when absent.
+pub(crate) fn optional_json<T: Serialize>(value: Option<&T>) -> StoreResult<Option<String>> {
+    value.map(to_json).transpose()
+}
+
 fn get_enum<T>(row: &PgRow, column: &str) -> StoreResult<T>
 where
     T: FromStr<Err = UnknownValue>,
@@ -131,6 +144,9 @@ pub(crate) fn user(row: &PgRow) -> StoreResult<User> {
         user_metadata: get_json(row, "user_metadata")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
+        phone_number: get(row, "phone_number")?,
+        phone_number_verified: get(row, "phone_number_verified")?,
+        address: get_optional_json(row, "address")?,
     })
 }
 

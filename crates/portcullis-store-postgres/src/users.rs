@@ -105,7 +105,7 @@ pub(crate) async fn create_user<'e>(
     sqlx::query(concat!(
         "INSERT INTO users (",
         user_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     ))
     .bind(&user.user_id)
     .bind(user.email.to_lowercase())
@@ -121,6 +121,9 @@ pub(crate) async fn create_user<'e>(
     .bind(rows::to_json(&user.user_metadata)?)
     .bind(user.created_at)
     .bind(user.updated_at)
+    .bind(&user.phone_number)
+    .bind(user.phone_number_verified)
+    .bind(rows::optional_json(user.address.as_ref())?)
     .execute(e)
     .await
     .map_err(db)?;
@@ -136,7 +139,8 @@ pub(crate) async fn update_user<'e>(
     let done = sqlx::query(
         "UPDATE users SET email = $1, email_verified = $2, name = $3, given_name = $4, \
          family_name = $5, nickname = $6, picture = $7, password_hash = $8, blocked = $9, \
-         app_metadata = $10, user_metadata = $11, updated_at = $12 WHERE user_id = $13",
+         app_metadata = $10, user_metadata = $11, updated_at = $12, phone_number = $13, \
+         phone_number_verified = $14, address = $15 WHERE user_id = $16",
     )
     .bind(user.email.to_lowercase())
     .bind(user.email_verified)
@@ -150,6 +154,9 @@ pub(crate) async fn update_user<'e>(
     .bind(rows::to_json(&user.app_metadata)?)
     .bind(rows::to_json(&user.user_metadata)?)
     .bind(user.updated_at)
+    .bind(&user.phone_number)
+    .bind(user.phone_number_verified)
+    .bind(rows::optional_json(user.address.as_ref())?)
     .bind(&user.user_id)
     .execute(e)
     .await

@@ -99,7 +99,7 @@ pub(crate) async fn create_user<'e>(
     sqlx::query(concat!(
         "INSERT INTO users (",
         user_columns!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))
     .bind(&user.user_id)
     .bind(user.email.to_lowercase())
@@ -115,6 +115,9 @@ pub(crate) async fn create_user<'e>(
     .bind(rows::to_json(&user.user_metadata)?)
     .bind(user.created_at)
     .bind(user.updated_at)
+    .bind(&user.phone_number)
+    .bind(user.phone_number_verified)
+    .bind(rows::optional_json(user.address.as_ref())?)
     .execute(e)
     .await
     .map_err(db)?;
@@ -130,7 +133,8 @@ pub(crate) async fn update_user<'e>(
     let done = sqlx::query(
         "UPDATE users SET email = ?, email_verified = ?, name = ?, given_name = ?, \
          family_name = ?, nickname = ?, picture = ?, password_hash = ?, blocked = ?, \
-         app_metadata = ?, user_metadata = ?, updated_at = ? WHERE user_id = ?",
+         app_metadata = ?, user_metadata = ?, updated_at = ?, phone_number = ?, \
+         phone_number_verified = ?, address = ? WHERE user_id = ?",
     )
     .bind(user.email.to_lowercase())
     .bind(user.email_verified)
@@ -144,6 +148,9 @@ pub(crate) async fn update_user<'e>(
     .bind(rows::to_json(&user.app_metadata)?)
     .bind(rows::to_json(&user.user_metadata)?)
     .bind(user.updated_at)
+    .bind(&user.phone_number)
+    .bind(user.phone_number_verified)
+    .bind(rows::optional_json(user.address.as_ref())?)
     .bind(&user.user_id)
     .execute(e)
     .await

@@ -74,6 +74,11 @@ string_enum!(
         /// OpenID Connect's implicit flow, limited to `response_type=id_token`: sign-in only,
         /// no access token in the front channel (express-openid-connect's default).
         Implicit => "implicit",
+        /// The legacy resource owner password credentials grant (RFC 6749 §4.3), with Auth0's
+        /// `password-realm` variant: off unless an application opts in (RFC 9700 §2.4).
+        Password => "password",
+        /// Auth0's passwordless one-time-code grant (`realm: "email"`).
+        PasswordlessOtp => "http://auth0.com/oauth/grant-type/passwordless/otp",
     }
 );
 
@@ -140,6 +145,37 @@ pub struct User {
     pub user_metadata: Metadata,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
+    /// E.164 phone number (OIDC Core §5.1 `phone_number`), released with the `phone` scope.
+    pub phone_number: Option<String>,
+    pub phone_number_verified: bool,
+    /// Postal address (OIDC Core §5.1.1), released with the `address` scope.
+    pub address: Option<Address>,
+}
+
+/// A postal address: OpenID Connect's structured `address` claim (OIDC Core §5.1.1). Every
+/// member is optional; absent ones are left out of the claim.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub street_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locality: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+impl Address {
+    /// Whether no member is set (stored as no address).
+    pub fn is_empty(&self) -> bool {
+        self == &Address::default()
+    }
 }
 
 /// A user's `app_metadata` or `user_metadata`: a JSON object.
@@ -320,6 +356,11 @@ string_enum!(
         ResetPassword => "reset_password",
         /// Lifts a sign-in lockout (too many failed sign-ins from one address).
         Unblock => "unblock",
+        /// Signs in with Auth0's passwordless `email` connection (a code or a magic link).
+        Passwordless => "passwordless",
+        /// A cross-origin authentication login ticket (`/co/authenticate`), redeemed once at
+        /// `/authorize` by the browser holding its verifier cookie.
+        LoginTicket => "login_ticket",
     }
 );
 

@@ -221,6 +221,9 @@ impl Server {
             user_metadata: Default::default(),
             created_at: 0,
             updated_at: 0,
+            phone_number: None,
+            phone_number_verified: false,
+            address: None,
         };
         self.provider.store.create_user(&user).await.unwrap();
         user

@@ -311,3 +311,34 @@ mod tests {
         assert_eq!(super::utc(1_796_610_628), "2026-12-07 02:30 UTC");
     }
 }
+
+/// The passwordless page's first step: the email to send a code to.
+#[derive(Template)]
+#[template(path = "passwordless_email.html")]
+pub struct PasswordlessEmailPage<'a> {
+    pub app_name: &'a str,
+    pub state: &'a str,
+    pub csrf: &'a str,
+    pub email: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// The passwordless page's second step: the mailed code.
+#[derive(Template)]
+#[template(path = "passwordless_code.html")]
+pub struct PasswordlessCodePage<'a> {
+    pub email: &'a str,
+    pub state: &'a str,
+    pub csrf: &'a str,
+    pub error: Option<&'a str>,
+    /// Where to ask for a new code.
+    pub back: &'a str,
+}
+
+/// A mailed magic link: a page with a button (a GET must not use the token).
+#[derive(Template)]
+#[template(path = "passwordless_link.html")]
+pub struct PasswordlessLinkPage<'a> {
+    pub token: &'a str,
+    pub csrf: &'a str,
+}

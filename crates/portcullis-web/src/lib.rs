@@ -72,6 +72,25 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
                 .post(routes::userinfo::userinfo_post)
                 .options(cors::preflight_refused),
         )
+        .route(
+            "/dbconnections/signup",
+            post(routes::authentication_api::dbconnections::signup)
+                .options(cors::preflight_refused),
+        )
+        .route(
+            "/dbconnections/change_password",
+            post(routes::authentication_api::dbconnections::change_password)
+                .options(cors::preflight_refused),
+        )
+        .route(
+            "/passwordless/start",
+            post(routes::authentication_api::passwordless::start).options(cors::preflight_refused),
+        )
+        .route(
+            "/co/authenticate",
+            post(routes::authentication_api::cross_origin::authenticate)
+                .options(cors::preflight_refused),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cors::cors,
@@ -142,6 +161,20 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
         .route(
             "/u/reset/confirm",
             get(routes::reset::password_page).post(routes::reset::password_submit),
+        )
+        .route(
+            paths::PASSWORDLESS,
+            get(routes::passwordless_pages::email_page)
+                .post(routes::passwordless_pages::email_submit),
+        )
+        .route(
+            "/u/passwordless/code",
+            post(routes::passwordless_pages::code_submit),
+        )
+        .route(
+            "/passwordless/verify_redirect",
+            get(routes::passwordless_pages::link_page)
+                .post(routes::passwordless_pages::link_submit),
         )
         .route(paths::INTROSPECT, post(routes::token::introspect))
         .route(

@@ -176,6 +176,16 @@ pub enum UsersCommand {
         /// Mark the email address as verified.
         #[arg(long)]
         email_verified: bool,
+        /// Phone number in E.164 form, e.g. +14155550100 (released with the `phone` scope).
+        #[arg(long)]
+        phone_number: Option<String>,
+        /// Mark the phone number as verified.
+        #[arg(long)]
+        phone_number_verified: bool,
+        /// Postal address as a JSON object with `formatted`, `street_address`, `locality`,
+        /// `region`, `postal_code`, `country` (released with the `address` scope).
+        #[arg(long, value_name = "JSON")]
+        address: Option<String>,
     },
     /// List users.
     List,
@@ -235,6 +245,12 @@ pub enum GrantTypeArg {
     ClientCredentials,
     /// `response_type=id_token` sign-in (regular web apps only).
     Implicit,
+    /// Legacy password grant, also Auth0's password-realm (regular web and native apps only;
+    /// see docs/authentication-api.md for why to avoid it).
+    Password,
+    /// Auth0's passwordless email one-time-code grant.
+    #[value(name = "passwordless_otp")]
+    PasswordlessOtp,
 }
 
 /// URL lists and grant settings shared by `apps create` and `apps update`. Lists are

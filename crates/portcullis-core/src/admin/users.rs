@@ -6,7 +6,7 @@ use super::validate::{check_identifier, check_password, normalize_email};
 use crate::crypto::{PasswordHasher, new_id};
 use crate::management::metadata;
 use crate::{Provider, sessions};
-use portcullis_store::{Metadata, Store, UnixTime, User};
+use portcullis_store::{Address, Metadata, Store, UnixTime, User};
 
 /// What a new user is made of. Only `email` is required.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +26,10 @@ pub struct NewUser {
     /// Checked against Auth0's limits ([`metadata::check_both`]).
     pub app_metadata: Metadata,
     pub user_metadata: Metadata,
+    /// E.164 (checked by [`super::validate::check_phone_number`]).
+    pub phone_number: Option<String>,
+    pub phone_number_verified: bool,
+    pub address: Option<Address>,
 }
 
 /// Creates a user: the email is lower-cased and checked, the password checked against the policy
@@ -89,6 +93,19 @@ pub(crate) async fn prepare_user(
         user_metadata: new.user_metadata,
         created_at: now,
         updated_at: now,
+        phone_number: new
+            .phone_number
+            .as_deref()
+            .map(super::validate::check_phone_number)
+            .transpose()?,
+        phone_number_verified: new.phone_number_verified,
+        address: match new.address {
+            Some(address) => {
+                super::validate::check_address(&address)?;
+                Some(address).filter(|a| !a.is_empty())
+            }
+            None => None,
+        },
     })
 }
 

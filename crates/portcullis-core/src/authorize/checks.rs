@@ -5,7 +5,7 @@ use crate::Provider;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::params::{Params, printable};
 use crate::pkce;
-use crate::scope::{OIDC_SCOPES, OPENID, Scopes};
+use crate::scope::{OPENID, Scopes};
 use portcullis_store::{Api, Client, TokenEndpointAuthMethod};
 
 /// The longest `state`, `nonce`, hint or challenge accepted.
@@ -199,21 +199,28 @@ pub(super) async fn audience(p: &Provider, params: &Params) -> OAuthResult<Optio
     }
 }
 
-/// RFC 6749 §3.3: every requested scope must be an OpenID Connect scope or one the requested
-/// API defines. Without `openid` the request is plain OAuth (no ID token, OIDC Core §3.1.2.2).
-pub(super) fn scopes(params: &Params, api: Option<&Api>) -> OAuthResult<Scopes> {
+/// RFC 6749 §3.3: the requested scopes that can be granted, OpenID Connect's and the requested
+/// API's; others are ignored, or refused with the tenant's `strict_scopes`
+/// ([`crate::scope::grantable`]). Without `openid` the request is plain OAuth (no ID token,
+/// OIDC Core §3.1.2.2).
+pub(super) async fn scopes(
+    p: &Provider,
+    params: &Params,
+    api: Option<&Api>,
+) -> OAuthResult<Scopes> {
     let requested = Scopes::parse(params.get("scope").unwrap_or(OPENID))?;
-    for scope in requested.iter() {
-        let known = OIDC_SCOPES.contains(&scope)
-            || api.is_some_and(|api| api.scopes.iter().any(|s| s.value == scope));
-        if !known {
-            return Err(OAuthError::invalid_scope(format!(
-                "Unknown scope: {}.",
-                printable(scope)
-            )));
-        }
+    crate::scope::grantable(&requested, api, crate::scope::strict(p).await?)
+}
+
+/// Auth0's `organization` and `invitation` are refused until organizations exist: ignoring them
+/// would let an application believe the user belongs to the organization it asked for.
+pub(super) fn no_organizations(params: &Params) -> OAuthResult<()> {
+    if params.contains("organization") || params.contains("invitation") {
+        return Err(OAuthError::invalid_request(
+            "organizations are not supported",
+        ));
     }
-    Ok(requested)
+    Ok(())
 }
 
 /// RFC 7636 §4.3, RFC 9700 §2.1.1: S256 only (`plain` refused); required for public clients.

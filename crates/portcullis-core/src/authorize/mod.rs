@@ -115,11 +115,14 @@ pub async fn validate(p: &Provider, params: Params) -> Result<AuthorizeRequest, 
     };
     checks::length_limits(&params).map_err(fail)?;
     checks::no_request_objects(&params).map_err(fail)?;
+    checks::no_organizations(&params).map_err(fail)?;
     let response_type = checks::response_type(&client, &params).map_err(fail)?;
     let prompt = checks::prompt(&params).map_err(fail)?;
     let max_age = checks::max_age(&params).map_err(fail)?;
     let api = checks::audience(p, &params).await.map_err(fail)?;
-    let scopes = checks::scopes(&params, api.as_ref()).map_err(fail)?;
+    let scopes = checks::scopes(p, &params, api.as_ref())
+        .await
+        .map_err(fail)?;
     let (code_challenge, code_challenge_method) = match response_type {
         ResponseType::Code => checks::pkce(&client, &params).map_err(fail)?,
         ResponseType::IdToken => (None, None),

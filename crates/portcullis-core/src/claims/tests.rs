@@ -12,6 +12,12 @@ fn full_user() -> UserClaims {
         updated_at: Some(1),
         email: Some("ada@example.com".into()),
         email_verified: Some(true),
+        phone_number: Some("+15550100".into()),
+        phone_number_verified: Some(false),
+        address: Some(portcullis_store::Address {
+            country: Some("GB".into()),
+            ..Default::default()
+        }),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Standard claims about the user (OIDC Core §5.1), released by scope (§5.4).
 
-use crate::scope::{EMAIL, PROFILE, Scopes};
-use portcullis_store::User;
+use crate::scope::{ADDRESS, EMAIL, PHONE, PROFILE, Scopes};
+use portcullis_store::{Address, User};
 use serde::Serialize;
 
 /// `sub` plus the standard claims the granted scopes release: `profile` gives the names,
@@ -26,6 +26,13 @@ pub struct UserClaims {
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number_verified: Option<bool>,
+    /// The structured postal address (OIDC Core §5.1.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
 }
 
 impl UserClaims {
@@ -40,6 +47,9 @@ impl UserClaims {
         "updated_at",
         "email",
         "email_verified",
+        "phone_number",
+        "phone_number_verified",
+        "address",
     ];
 
     /// The claims `scopes` release about `user`. Auth0 always gives `name` (the email when no
@@ -63,6 +73,17 @@ impl UserClaims {
         if scopes.contains(EMAIL) {
             claims.email = Some(user.email.clone());
             claims.email_verified = Some(user.email_verified);
+        }
+        // §5.4: `phone` releases the number and whether it is verified, `address` the
+        // structured address; claims without a value are left out.
+        if scopes.contains(PHONE)
+            && let Some(phone) = &user.phone_number
+        {
+            claims.phone_number = Some(phone.clone());
+            claims.phone_number_verified = Some(user.phone_number_verified);
+        }
+        if scopes.contains(ADDRESS) {
+            claims.address = user.address.clone();
         }
         claims
     }

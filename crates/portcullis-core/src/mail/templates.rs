@@ -185,6 +185,41 @@ pub fn verify_email(lang: Lang, product: &str, to: &str, link: &str, days: i64) 
     )
 }
 
+/// A passwordless sign-in (Auth0's `email` connection): the 6-digit code, or the magic link.
+pub fn passwordless(
+    lang: Lang,
+    product: &str,
+    to: &str,
+    code: Option<&str>,
+    link: Option<&str>,
+    minutes: i64,
+) -> Message {
+    let minutes = minutes.to_string();
+    let mut args = vec![("product", product), ("minutes", minutes.as_str())];
+    if let Some(code) = code {
+        args.push(("code", code));
+    }
+    let mut paragraphs = vec![lang.format("mail.passwordless.body", &args)];
+    if code.is_some() {
+        paragraphs.push(lang.format("mail.passwordless.code", &args));
+    }
+    if link.is_some() {
+        paragraphs.push(lang.format("mail.passwordless.link", &args));
+    }
+    paragraphs.push(lang.text("mail.passwordless.ignore").to_owned());
+    let links: Vec<(&str, &str)> = link
+        .map(|l| (lang.text("mail.passwordless.button"), l))
+        .into_iter()
+        .collect();
+    compose(
+        lang,
+        to,
+        &lang.format("mail.passwordless.subject", &args),
+        &paragraphs,
+        &links,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,10 @@
 mod authorization_code;
 mod client_credentials;
 pub mod issue;
+pub mod password;
+pub mod passwordless;
 mod refresh_token;
+mod user_grant;
 
 pub use issue::TokenResponse;
 
@@ -34,8 +37,9 @@ pub struct GrantHandler {
 }
 
 /// The grants of the token endpoint, in the order discovery lists them. A new grant (device
-/// code, token exchange) is one entry here and one module. RFC 9700 §2.4: the resource owner
-/// password credentials grant is not offered.
+/// code, token exchange) is one entry here and one module. RFC 9700 §2.4 advises against the
+/// resource owner password credentials grant: its two forms are listed (Auth0's SDKs use them)
+/// but answer only applications that opted in (`password` in their `grant_types`).
 pub const GRANTS: &[GrantHandler] = &[
     GrantHandler {
         grant_type: "authorization_code",
@@ -51,6 +55,21 @@ pub const GRANTS: &[GrantHandler] = &[
         grant_type: "client_credentials",
         kind: GrantType::ClientCredentials,
         client: ClientRequirement::Confidential,
+    },
+    GrantHandler {
+        grant_type: password::PASSWORD,
+        kind: GrantType::Password,
+        client: ClientRequirement::Registered,
+    },
+    GrantHandler {
+        grant_type: password::PASSWORD_REALM,
+        kind: GrantType::Password,
+        client: ClientRequirement::Registered,
+    },
+    GrantHandler {
+        grant_type: passwordless::PASSWORDLESS_OTP,
+        kind: GrantType::PasswordlessOtp,
+        client: ClientRequirement::Registered,
     },
 ];
 
@@ -78,6 +97,10 @@ pub async fn exchange(
         GrantType::AuthorizationCode => authorization_code::exchange(p, client, params).await,
         GrantType::RefreshToken => refresh_token::exchange(p, client, params).await,
         GrantType::ClientCredentials => client_credentials::exchange(p, client, params).await,
+        GrantType::Password => {
+            password::exchange(p, client, client_ip, params, handler.grant_type).await
+        }
+        GrantType::PasswordlessOtp => passwordless::exchange(p, client, params).await,
         // Not a token-endpoint grant: no entry of `GRANTS` has it.
         GrantType::Implicit => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,

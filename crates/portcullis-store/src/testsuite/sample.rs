@@ -48,6 +48,16 @@ pub fn user(user_id: &str, email: &str, created_at: UnixTime) -> User {
         user_metadata: metadata(serde_json::json!({"theme": "dark", "greeting": "Grüß dich 👋"})),
         created_at,
         updated_at: created_at,
+        phone_number: Some("+14155550100".to_owned()),
+        phone_number_verified: true,
+        address: Some(Address {
+            formatted: Some("1 Main St\nSpringfield".to_owned()),
+            street_address: Some("1 Main St".to_owned()),
+            locality: Some("Springfield".to_owned()),
+            region: None,
+            postal_code: Some("12345".to_owned()),
+            country: Some("US".to_owned()),
+        }),
     }
 }
 

@@ -22,6 +22,9 @@ pub async fn user_create_get_roundtrip(store: &dyn Store) {
         user_metadata: Metadata::new(),
         created_at: T0 + 1,
         updated_at: T0 + 2,
+        phone_number: None,
+        phone_number_verified: false,
+        address: None,
     };
     for user in [&full, &bare] {
         store.create_user(user).await.expect("create_user");
@@ -129,6 +132,12 @@ pub async fn user_update_replaces_fields(store: &dyn Store) {
         user_metadata: Metadata::new(),
         created_at: T0 + 999,
         updated_at: T0 + 50,
+        phone_number: Some("+442071838750".to_owned()),
+        phone_number_verified: false,
+        address: Some(Address {
+            country: Some("GB".to_owned()),
+            ..Address::default()
+        }),
     };
     store.update_user(&updated).await.expect("update_user");
     let got = store.get_user("u-1").await.expect("get_user");

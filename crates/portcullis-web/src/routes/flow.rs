@@ -25,6 +25,7 @@ pub async fn continue_with(
         Ok(Next::SignIn(_)) => to_page(p, tx, paths::LOGIN, status),
         Ok(Next::SignUp(_)) => to_page(p, tx, paths::SIGNUP, status),
         Ok(Next::Consent(..)) => to_page(p, tx, paths::CONSENT, status),
+        Ok(Next::Passwordless(_)) => to_page(p, tx, paths::PASSWORDLESS, status),
         Err(AuthorizeFailure::ErrorPage(e)) => errors::page(e),
         Err(AuthorizeFailure::Respond(r)) => respond(r, status),
     }

@@ -1,4 +1,5 @@
 pub mod account;
+pub mod authentication_api;
 pub mod authorize;
 pub mod consent;
 pub mod discovery;
@@ -7,6 +8,7 @@ pub mod forms;
 pub mod home;
 pub mod login;
 pub mod logout;
+pub mod passwordless_pages;
 pub mod reset;
 pub mod signup;
 pub mod token;

@@ -140,6 +140,7 @@ pub async fn signup_submit(
             email: &form.email,
             password: &form.password,
             name: Some(&form.name),
+            ..SignUpForm::default()
         },
         &ip,
         Some(&state),
@@ -152,7 +153,7 @@ pub async fn signup_submit(
     )
     .await;
     let email = match started {
-        Ok(email) => email,
+        Ok(started) => started.email,
         Err(e) => {
             let status = status_of(&e);
             return render(p, &headers, &tx, &form, Some(&e), status).await;

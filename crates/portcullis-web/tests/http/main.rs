@@ -7,6 +7,7 @@ mod support;
 
 mod account;
 mod accounts;
+mod authentication_api;
 mod authorize;
 mod backchannel;
 mod client_credentials;

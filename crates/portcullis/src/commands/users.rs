@@ -18,7 +18,16 @@ pub async fn run(t: &Tenant, cmd: UsersCommand, as_json: bool) -> anyhow::Result
             name,
             user_id,
             email_verified,
+            phone_number,
+            phone_number_verified,
+            address,
         } => {
+            let address = match address {
+                Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+                    anyhow::anyhow!("--address must be a JSON object of address members: {e}")
+                })?),
+                None => None,
+            };
             let Some(password) = read_password(&password)? else {
                 bail!("give the password with --password-stdin or --password-env VAR");
             };
@@ -28,6 +37,9 @@ pub async fn run(t: &Tenant, cmd: UsersCommand, as_json: bool) -> anyhow::Result
                 user_id,
                 email_verified,
                 name,
+                phone_number,
+                phone_number_verified,
+                address,
                 ..NewUser::default()
             };
             let user = users::create_user(store, &t.passwords, new, t.now()).await?;
@@ -112,6 +124,15 @@ fn details(u: &User) {
         ("family name", opt(&u.family_name)),
         ("nickname", opt(&u.nickname)),
         ("picture", opt(&u.picture)),
+        ("phone", opt(&u.phone_number)),
+        ("phone verified", yes_no(u.phone_number_verified)),
+        (
+            "address",
+            u.address
+                .as_ref()
+                .and_then(|a| serde_json::to_string(a).ok())
+                .unwrap_or_else(|| "-".into()),
+        ),
         (
             "password",
             if u.password_hash.is_some() {
@@ -129,7 +150,7 @@ fn details(u: &User) {
         ("updated", time(u.updated_at)),
     ];
     for (k, v) in rows {
-        println!("  {k:<12} {v}");
+        println!("  {k:<14} {v}");
     }
 }
 

@@ -55,12 +55,25 @@ pub async fn apply(
     for user in users {
         apply_user(store, passwords, user, now, &mut staged).await?;
     }
-    if let Some(signup) = tenant.tenant.signup {
-        apply_setting(store, "signup", &signup.to_string(), now, &mut staged).await?;
-    } else if store.get_setting("signup").await?.is_some() {
-        staged
-            .changes
-            .push(TenantChange::DeleteSetting("signup".to_owned()));
+    let database_connection = tenant.tenant.database_connection.as_ref();
+    for (name, value) in [
+        ("signup", tenant.tenant.signup.map(|v| v.to_string())),
+        (
+            "strict_scopes",
+            tenant.tenant.strict_scopes.map(|v| v.to_string()),
+        ),
+        (
+            crate::connections::DATABASE_SETTING,
+            database_connection.cloned(),
+        ),
+    ] {
+        if let Some(value) = value {
+            apply_setting(store, name, &value, now, &mut staged).await?;
+        } else if store.get_setting(name).await?.is_some() {
+            staged
+                .changes
+                .push(TenantChange::DeleteSetting(name.to_owned()));
+        }
     }
     store
         .apply_tenant_changes(&staged.changes)
@@ -297,6 +310,9 @@ async fn apply_user(
             nickname: e.nickname,
             picture: e.picture,
             blocked: e.blocked.unwrap_or(false),
+            phone_number: e.phone_number,
+            phone_number_verified: e.phone_number_verified.unwrap_or(false),
+            address: e.address,
             ..NewUser::default()
         };
         let user = prepare_user(store, passwords, new, now).await?;
@@ -320,6 +336,23 @@ async fn apply_user(
     );
     sync_opt(&mut have.nickname, e.nickname, "nickname", &mut changed);
     sync_opt(&mut have.picture, e.picture, "picture", &mut changed);
+    sync_opt(
+        &mut have.phone_number,
+        e.phone_number,
+        "phone_number",
+        &mut changed,
+    );
+    if let Some(v) = e
+        .phone_number_verified
+        .filter(|v| *v != have.phone_number_verified)
+    {
+        have.phone_number_verified = v;
+        changed.push("phone_number_verified");
+    }
+    if let Some(address) = e.address.filter(|a| have.address.as_ref() != Some(a)) {
+        have.address = Some(address).filter(|a| !a.is_empty());
+        changed.push("address");
+    }
     if let Some(v) = e.email_verified.filter(|v| *v != have.email_verified) {
         have.email_verified = v;
         changed.push("email_verified");

@@ -2,7 +2,7 @@
 //! declared in TOML and applied idempotently. The binary parses the TOML; this module only
 //! describes its shape (serde). The format is documented in `docs/tenant-file.md`.
 
-use portcullis_store::{ApiScope, GrantType, TokenEndpointAuthMethod};
+use portcullis_store::{Address, ApiScope, GrantType, TokenEndpointAuthMethod};
 use serde::{Deserialize, Serialize};
 
 /// The only version of the format so far.
@@ -37,6 +37,15 @@ pub struct TenantSettings {
     /// connection); left out, the configuration's `signup` decides.
     #[serde(default)]
     pub signup: Option<bool>,
+    /// `true` refuses an authorization request naming a scope that cannot be granted
+    /// (`invalid_scope`); left out or `false`, such scopes are ignored and the granted `scope`
+    /// returned, as Auth0 does and RFC 6749 §3.3 permits.
+    #[serde(default)]
+    pub strict_scopes: Option<bool>,
+    /// Another name the database connection answers to (besides Auth0's built-in
+    /// `Username-Password-Authentication`), as in `connection` and `realm` parameters.
+    #[serde(default)]
+    pub database_connection: Option<String>,
 }
 
 fn default_version() -> u32 {
@@ -143,4 +152,12 @@ pub struct UserEntry {
     pub nickname: Option<String>,
     #[serde(default)]
     pub picture: Option<String>,
+    /// E.164, e.g. `+14155550100` (OIDC Core §5.1 `phone_number`).
+    #[serde(default)]
+    pub phone_number: Option<String>,
+    #[serde(default)]
+    pub phone_number_verified: Option<bool>,
+    /// The structured address claim (OIDC Core §5.1.1), as a table.
+    #[serde(default)]
+    pub address: Option<Address>,
 }

@@ -7,7 +7,9 @@ use crate::admin::apps::{NewApp, build_client, parse_app_type};
 use crate::admin::error::{AdminError, AdminResult};
 use crate::admin::grants::check_grant;
 use crate::admin::secret::Secret;
-use crate::admin::validate::{check_identifier, check_password, normalize_email};
+use crate::admin::validate::{
+    check_address, check_identifier, check_password, check_phone_number, normalize_email,
+};
 use portcullis_store::{Api, Client, Store, UnixTime};
 
 /// Looks up an environment variable (injected, so tests and callers decide where values come
@@ -221,6 +223,12 @@ pub(crate) async fn plan(
                 }
             }
             let mut entry = e.clone();
+            if let Some(phone) = &e.phone_number {
+                entry.phone_number = Some(check_phone_number(phone)?);
+            }
+            if let Some(address) = &e.address {
+                check_address(address)?;
+            }
             entry.email = email;
             entry.password = None;
             Ok(PlannedUser { entry, password })
@@ -229,6 +237,11 @@ pub(crate) async fn plan(
             Ok(user) => users.push(user),
             Err(err) => problems.push(err.in_entry(name)),
         }
+    }
+    if let Some(name) = &tenant.tenant.database_connection
+        && let Err(err) = check_identifier("database_connection", name, &[])
+    {
+        problems.push(err.in_entry("tenant".to_owned()));
     }
     if let Some(err) = AdminError::all(problems) {
         return Err(err);
