@@ -35,8 +35,9 @@ pub fn metadata(issuer: &Issuer) -> Value {
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "sid",
             "name", "nickname", "given_name", "family_name", "picture", "updated_at",
-            "email", "email_verified"
+            "email", "email_verified", "amr", "acr"
         ],
+        "acr_values_supported": [crate::mfa::MULTI_FACTOR_ACR],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,

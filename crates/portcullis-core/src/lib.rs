@@ -38,6 +38,7 @@ pub mod login;
 pub mod logout;
 pub mod mail;
 pub mod maintenance;
+pub mod mfa;
 pub mod password_policy;
 pub mod revoke;
 pub mod throttle;

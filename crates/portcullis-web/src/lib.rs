@@ -10,6 +10,7 @@ mod cors;
 mod csrf;
 mod errors;
 mod html;
+mod qr;
 mod rejections;
 mod routes;
 mod state;
@@ -101,6 +102,20 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
         .route(
             "/u/signup/confirm",
             get(routes::signup::confirm_page).post(routes::signup::confirm_submit),
+        )
+        .route(
+            "/u/mfa",
+            get(routes::mfa::challenge_page).post(routes::mfa::challenge_submit),
+        )
+        .route(
+            "/u/mfa/enroll",
+            get(routes::mfa::enrol_page).post(routes::mfa::enrol_submit),
+        )
+        .route("/u/mfa/continue", get(routes::mfa::continue_page))
+        .route("/u/account/mfa/remove", post(routes::mfa::remove_factor))
+        .route(
+            "/u/account/mfa/recovery-codes",
+            post(routes::mfa::regenerate_codes),
         )
         .route("/u/account", get(routes::account::account_page))
         .route("/u/account/profile", post(routes::account::update_profile))

@@ -25,6 +25,8 @@ pub async fn continue_with(
         Ok(Next::SignIn(_)) => to_page(p, tx, "/u/login", status),
         Ok(Next::SignUp(_)) => to_page(p, tx, "/u/signup", status),
         Ok(Next::Consent(..)) => to_page(p, tx, "/u/consent", status),
+        Ok(Next::SecondFactor(_)) => to_page(p, tx, "/u/mfa", status),
+        Ok(Next::EnrolFactor(_)) => to_page(p, tx, "/u/mfa/enroll", status),
         Err(AuthorizeFailure::ErrorPage(e)) => errors::page(e),
         Err(AuthorizeFailure::Respond(r)) => respond(r, status),
     }
@@ -57,6 +59,11 @@ pub async fn signed_in(
         Ok(v) => v,
         Err(e) => return errors::page(e),
     };
+    if let Some(method) = step.method()
+        && let Err(e) = portcullis_core::mfa::record(p, &session, method).await
+    {
+        return errors::page(e);
+    }
     tracing::info!(user_id = %user.user_id, session_id = %session.session_id, step = ?step, "signed in");
     let mut response = match tx {
         Some(mut tx) => {

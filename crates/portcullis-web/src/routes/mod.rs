@@ -7,6 +7,7 @@ pub mod forms;
 pub mod home;
 pub mod login;
 pub mod logout;
+pub mod mfa;
 pub mod reset;
 pub mod signup;
 pub mod token;

@@ -18,6 +18,7 @@ mod implicit;
 mod languages;
 mod login;
 mod logout;
+mod mfa;
 mod oidc_client;
 mod operations;
 mod pages;

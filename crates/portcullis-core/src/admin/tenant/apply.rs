@@ -51,7 +51,47 @@ pub async fn apply(
     } else {
         store.delete_setting("signup").await?;
     }
+    apply_mfa_policies(store, tenant, now, &mut report).await?;
     Ok(report)
+}
+
+/// The `[tenant] mfa` policy and each application's `mfa`, stored as settings (one left out is
+/// removed, so the tenant's or the configuration's applies).
+async fn apply_mfa_policies(
+    store: &dyn Store,
+    tenant: &TenantFile,
+    now: UnixTime,
+    report: &mut ApplyReport,
+) -> AdminResult<()> {
+    use crate::mfa::policy::{TENANT_SETTING, application_setting};
+    match tenant.tenant.mfa {
+        Some(policy) => {
+            apply_setting(store, TENANT_SETTING, policy.as_str(), now, report).await?;
+        }
+        None => {
+            store.delete_setting(TENANT_SETTING).await?;
+        }
+    }
+    for app in &tenant.applications {
+        let name = application_setting(&app.client_id);
+        match app.mfa {
+            Some(policy) => {
+                let action = match store.get_setting(&name).await? {
+                    Some(have) if have == policy.as_str() => Action::Unchanged,
+                    Some(_) => Action::Updated(vec!["mfa"]),
+                    None => Action::Created,
+                };
+                if action != Action::Unchanged {
+                    store.put_setting(&name, policy.as_str(), now).await?;
+                }
+                report.push(EntryKind::Setting, name, action);
+            }
+            None => {
+                store.delete_setting(&name).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Stores one `[tenant]` setting, reporting whether it changed.
