@@ -12,6 +12,7 @@ mod cli {
     pub mod hardening;
     pub mod keys;
     pub mod mail;
+    pub mod mfa;
     pub mod outage;
     pub mod postgres;
     pub mod replicas;
