@@ -132,6 +132,8 @@ pub struct ProviderConfig {
     pub logo_url: Option<String>,
     /// The accent colour of the pages and mails, `#rrggbb`.
     pub primary_color: Option<String>,
+    /// The tenant's multi-factor policy unless the tenant file sets one (default `optional`).
+    pub mfa: crate::mfa::MfaPolicy,
 }
 
 impl ProviderConfig {
@@ -160,6 +162,7 @@ impl ProviderConfig {
             product_name: "Portcullis".to_owned(),
             logo_url: None,
             primary_color: None,
+            mfa: crate::mfa::MfaPolicy::Optional,
         }
     }
 }

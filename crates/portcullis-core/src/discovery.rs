@@ -53,6 +53,7 @@ pub fn metadata(issuer: &Issuer) -> Value {
         "introspection_endpoint_auth_methods_supported": secret_methods,
         "code_challenge_methods_supported": [S256],
         "claims_supported": claims::supported(),
+        "acr_values_supported": [crate::mfa::MULTI_FACTOR_ACR],
         "prompt_values_supported": PROMPT_VALUES,
         "claims_parameter_supported": false,
         "request_parameter_supported": false,

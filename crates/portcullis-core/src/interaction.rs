@@ -4,7 +4,8 @@
 //! received, plus the steps completed so far. The browser carries it sealed (authenticated
 //! encryption under the master key) from page to page, so nothing is stored until it completes,
 //! and any replica can continue it. After each step the core decides the [`Next`] one: sign in,
-//! sign up, or answer the application (later: a second factor, consent, an upstream provider).
+//! sign up, a second factor or its enrolment ([`crate::mfa`]), consent, or answer the
+//! application (later: an upstream provider).
 //! The web layer only renders the step and maps it to HTTP.
 
 use crate::Provider;
@@ -34,6 +35,37 @@ pub enum StepKind {
     Consent,
     /// Signed in with a one-time code or link mailed by the passwordless `email` connection.
     Passwordless,
+    /// Entered a code from an authenticator app (RFC 8176 `otp`).
+    Totp,
+    /// Entered a single-use recovery code (RFC 8176 `otp`).
+    RecoveryCode,
+    /// Enrolled a second factor and proved it with a first code (RFC 8176 `otp`).
+    MfaEnrolment,
+}
+
+impl StepKind {
+    /// Whether the step signs a user in (password, sign-up, reset, passwordless), as opposed to a second
+    /// factor or consent: only these satisfy `prompt=login` and `max_age`.
+    pub fn is_sign_in(self) -> bool {
+        matches!(
+            self,
+            StepKind::Password
+                | StepKind::SignUp
+                | StepKind::PasswordReset
+                | StepKind::Passwordless
+        )
+    }
+
+    /// The RFC 8176 method the step proves, recorded on the session (`amr`).
+    pub fn method(self) -> Option<&'static str> {
+        use crate::mfa::method;
+        match self {
+            StepKind::Password | StepKind::SignUp | StepKind::PasswordReset => Some(method::PWD),
+            StepKind::Passwordless => Some(method::EMAIL),
+            StepKind::Totp | StepKind::RecoveryCode | StepKind::MfaEnrolment => Some(method::OTP),
+            StepKind::Consent => None,
+        }
+    }
 }
 
 /// One completed step.
@@ -89,7 +121,7 @@ impl Transaction {
     /// Whether the user authenticated in this transaction (which satisfies `prompt=login` and
     /// `max_age`, OIDC Core §3.1.2.1).
     pub fn authenticated(&self) -> bool {
-        self.done.iter().any(|c| c.step != StepKind::Consent)
+        self.done.iter().any(|c| c.step.is_sign_in())
     }
 
     /// Whether the user approved the request on the consent page in this transaction.
@@ -124,6 +156,10 @@ pub enum Next {
     Consent(Page, Vec<ScopeLine>),
     /// The passwordless page (`connection=email`): asks for the email, then the mailed code.
     Passwordless(Page),
+    /// A second factor of the signed-in user (multi-factor policy or step-up).
+    SecondFactor(Page),
+    /// Enrolment of a second factor: the policy requires one and the user has none.
+    EnrolFactor(Page),
     /// Answer the application (a code, an ID token or an error such as `login_required`).
     Respond(AuthorizationResponse),
 }
@@ -158,6 +194,30 @@ pub async fn next(
     // Registration §4), unless this transaction already signed someone in.
     if !tx.authenticated() && request.prompt.create && signup_open().await? {
         return Ok(Next::SignUp(page(&request, true)));
+    }
+    if let Some((signed_in, user)) = session
+        && !authorize::needs_login(p, &request, Some(signed_in), tx.authenticated())
+        && authorize::user_may_sign_in(user).is_ok()
+    {
+        let requirement = crate::mfa::requirement::of(p, &request, signed_in, user)
+            .await
+            .map_err(AuthorizeFailure::ErrorPage)?;
+        if requirement != crate::mfa::Requirement::Satisfied && request.prompt.none {
+            let error = OAuthError::new(
+                ErrorCode::InteractionRequired,
+                "Multi-factor authentication required",
+            );
+            return Ok(Next::Respond(authorize::error(p, &request, error)));
+        }
+        match requirement {
+            crate::mfa::Requirement::Satisfied => {}
+            crate::mfa::Requirement::Challenge => {
+                return Ok(Next::SecondFactor(page(&request, false)));
+            }
+            crate::mfa::Requirement::Enrol => {
+                return Ok(Next::EnrolFactor(page(&request, false)));
+            }
+        }
     }
     if let Some((signed_in, user)) = session
         && !authorize::needs_login(p, &request, Some(signed_in), tx.authenticated())

@@ -43,6 +43,7 @@ pub mod logout;
 pub mod mail;
 pub mod maintenance;
 pub mod management;
+pub mod mfa;
 pub mod password_policy;
 pub mod revoke;
 pub mod throttle;

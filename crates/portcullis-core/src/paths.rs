@@ -28,6 +28,10 @@ pub const LOGIN: &str = "/u/login";
 pub const SIGNUP: &str = "/u/signup";
 /// Hosted passwordless sign-in page (asks for the email, then the code).
 pub const PASSWORDLESS: &str = "/u/passwordless";
+/// Hosted second-factor page (authenticator-app or recovery code).
+pub const MFA: &str = "/u/mfa";
+/// Hosted second-factor enrolment page.
+pub const MFA_ENROLL: &str = "/u/mfa/enroll";
 /// Hosted consent page.
 pub const CONSENT: &str = "/u/consent";
 /// Hosted password-reset page (also the link in reset mails).

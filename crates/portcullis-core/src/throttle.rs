@@ -35,6 +35,9 @@ pub enum Throttle<'a> {
     AccountRequests { ip: &'a str },
     /// The "account blocked" mail of one [`Throttle::SignIn`] lockout: one per window.
     LockoutMail { email: &'a str, ip: &'a str },
+    /// Second-factor codes (authenticator app, recovery code) for one user from one address;
+    /// reset only by a correct second factor.
+    SecondFactor { user_id: &'a str, ip: &'a str },
 }
 
 impl Throttle<'_> {
@@ -57,6 +60,13 @@ impl Throttle<'_> {
             Throttle::LockoutMail { email, ip } => {
                 format!("lockout-mail:{}:{email}:{}:{ip}", email.len(), ip.len())
             }
+            Throttle::SecondFactor { user_id, ip } => {
+                format!(
+                    "second-factor:{}:{user_id}:{}:{ip}",
+                    user_id.len(),
+                    ip.len()
+                )
+            }
         };
         RateKey::from_digest(p.hasher.digest(encoded.as_bytes()))
     }
@@ -64,7 +74,7 @@ impl Throttle<'_> {
     /// Attempts allowed per window.
     fn limit(&self, p: &Provider) -> u32 {
         match self {
-            Throttle::SignIn { .. } => p.config.max_failed_logins,
+            Throttle::SignIn { .. } | Throttle::SecondFactor { .. } => p.config.max_failed_logins,
             Throttle::ClientSecret { .. } => p.config.max_failed_client_auth,
             Throttle::UnknownClient { .. } => p.config.max_unknown_client_auth_per_ip,
             Throttle::AccountMail { .. } => p.config.max_account_mails_per_email,

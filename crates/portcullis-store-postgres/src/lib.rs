@@ -31,6 +31,7 @@ mod clients;
 mod error;
 mod grants;
 mod keys;
+mod mfa;
 mod rate_limits;
 mod rows;
 mod sessions;

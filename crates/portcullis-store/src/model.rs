@@ -461,3 +461,40 @@ pub struct PoolStats {
     /// The most the pool opens.
     pub max: u32,
 }
+
+string_enum! {
+    /// The kind of a second factor.
+    FactorKind {
+        /// An authenticator app (RFC 6238 TOTP).
+        Totp => "totp",
+        /// A WebAuthn credential.
+        Passkey => "passkey",
+    }
+}
+
+/// A user's second factor (multi-factor authentication).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaFactor {
+    /// `mfa_…`
+    pub factor_id: String,
+    pub user_id: String,
+    pub kind: FactorKind,
+    /// A name the user chose (passkeys) or a default.
+    pub name: String,
+    /// The factor's secret, as the caller stored it: a TOTP seed sealed with the master key, a
+    /// serialised passkey. Never stored in clear.
+    pub secret: String,
+    /// Whether enrolment was completed (a first valid code).
+    pub confirmed: bool,
+    /// The last accepted TOTP time step (RFC 6238 §5.2: a code is accepted once).
+    pub last_used_step: Option<i64>,
+    pub created_at: UnixTime,
+    pub last_used_at: Option<UnixTime>,
+}
+
+/// A method a session's user authenticated with, and when (RFC 8176 `amr` values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionFactor {
+    pub method: String,
+    pub at: UnixTime,
+}

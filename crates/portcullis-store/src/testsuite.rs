@@ -27,6 +27,7 @@ mod codes;
 mod grants;
 mod hostile_keys;
 mod keys;
+mod mfa;
 mod rate_limits;
 mod refresh;
 pub mod sample;
@@ -41,6 +42,7 @@ pub use codes::*;
 pub use grants::*;
 pub use hostile_keys::*;
 pub use keys::*;
+pub use mfa::*;
 pub use rate_limits::*;
 pub use refresh::*;
 pub use sessions::*;
@@ -200,6 +202,11 @@ macro_rules! conformance_tests {
             tenant_changes_apply_in_order,
             tenant_changes_failing_midway_change_nothing,
             lookups_by_keys_holding_nul_find_nothing,
+            mfa_factor_create_list_confirm_delete,
+            mfa_totp_step_is_accepted_once,
+            mfa_recovery_codes_single_use_and_replaced,
+            mfa_session_factors_listed_and_deleted_with_session,
+            webauthn_state_taken_once_and_expires,
         );
         $crate::__conformance_tests!(@owned $make;
             code_consume_concurrently_exactly_one_wins,

@@ -282,6 +282,78 @@ pub trait TenantStore: Send + Sync {
     async fn apply_tenant_changes(&self, changes: &[TenantChange]) -> StoreResult<()>;
 }
 
+/// Second factors, recovery codes and the factors each session used (multi-factor
+/// authentication).
+#[async_trait]
+pub trait MfaStore: Send + Sync {
+    /// Stores a new factor.
+    async fn create_mfa_factor(&self, factor: &MfaFactor) -> StoreResult<()>;
+    /// A user's factors, confirmed or not, oldest first.
+    async fn list_mfa_factors(&self, user_id: &str) -> StoreResult<Vec<MfaFactor>>;
+    /// One factor by id, whoever's it is (a passkey found by its credential id).
+    async fn get_mfa_factor(&self, factor_id: &str) -> StoreResult<Option<MfaFactor>>;
+    /// Marks an unconfirmed factor of `user_id` confirmed, with its first accepted step.
+    /// Returns whether it was there and unconfirmed.
+    async fn confirm_mfa_factor(
+        &self,
+        user_id: &str,
+        factor_id: &str,
+        step: Option<i64>,
+        now: UnixTime,
+    ) -> StoreResult<bool>;
+    /// Accepts TOTP time step `step` for a confirmed factor only if it is later than the last
+    /// accepted one, atomically (RFC 6238 §5.2). Returns whether it was accepted.
+    async fn use_totp_step(&self, factor_id: &str, step: i64, now: UnixTime) -> StoreResult<bool>;
+    /// Renames a factor of `user_id`; returns whether it existed.
+    async fn rename_mfa_factor(
+        &self,
+        user_id: &str,
+        factor_id: &str,
+        name: &str,
+    ) -> StoreResult<bool>;
+    /// Replaces a factor's secret (a passkey's counter moved); returns whether it existed.
+    async fn update_mfa_factor_secret(
+        &self,
+        factor_id: &str,
+        secret: &str,
+        now: UnixTime,
+    ) -> StoreResult<bool>;
+    /// Deletes one factor of `user_id`; returns whether it existed.
+    async fn delete_mfa_factor(&self, user_id: &str, factor_id: &str) -> StoreResult<bool>;
+    /// Deletes every factor and recovery code of a user; returns how many factors.
+    async fn delete_user_mfa(&self, user_id: &str) -> StoreResult<u64>;
+    /// Replaces a user's recovery codes with these keyed hashes.
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        code_hashes: &[String],
+        now: UnixTime,
+    ) -> StoreResult<()>;
+    /// Uses up one unused recovery code, atomically; returns whether it was there and unused.
+    async fn use_recovery_code(
+        &self,
+        user_id: &str,
+        code_hash: &str,
+        now: UnixTime,
+    ) -> StoreResult<bool>;
+    /// How many unused recovery codes a user has.
+    async fn count_recovery_codes(&self, user_id: &str) -> StoreResult<u32>;
+    /// Records that a session's user authenticated with `method` at `at`.
+    async fn add_session_factor(&self, session_id: &str, factor: &SessionFactor)
+    -> StoreResult<()>;
+    /// What a session's user authenticated with, oldest first (none for an unknown session).
+    async fn list_session_factors(&self, session_id: &str) -> StoreResult<Vec<SessionFactor>>;
+    /// Stores WebAuthn ceremony state under `id` until `expires_at` (replacing any).
+    async fn put_webauthn_state(
+        &self,
+        id: &str,
+        state: &str,
+        expires_at: UnixTime,
+    ) -> StoreResult<()>;
+    /// Takes (reads and deletes, atomically) unexpired ceremony state: single use.
+    async fn take_webauthn_state(&self, id: &str, now: UnixTime) -> StoreResult<Option<String>>;
+}
+
 /// Everything a provider needs, in one object (`Arc<dyn Store>` in application state).
 pub trait Store:
     ClientStore
@@ -296,6 +368,7 @@ pub trait Store:
     + ConsentStore
     + SettingStore
     + TenantStore
+    + MfaStore
 {
 }
 
@@ -312,5 +385,6 @@ impl<T> Store for T where
         + ConsentStore
         + SettingStore
         + TenantStore
+        + MfaStore
 {
 }

@@ -265,6 +265,8 @@ pub struct AccountPage<'a> {
     pub error: Option<&'a str>,
     pub current_error: Option<&'a str>,
     pub new_error: Option<&'a str>,
+    /// Second factors; `None` when the tenant's policy is `off` and nothing is enrolled.
+    pub mfa: Option<&'a MfaSection>,
 }
 
 #[derive(Template)]
@@ -341,4 +343,55 @@ pub struct PasswordlessCodePage<'a> {
 pub struct PasswordlessLinkPage<'a> {
     pub token: &'a str,
     pub csrf: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mfa_challenge.html")]
+pub struct MfaChallengePage<'a> {
+    /// The sealed transaction, or empty on the account page.
+    pub state: &'a str,
+    pub csrf: &'a str,
+    pub email: &'a str,
+    /// Ask for a recovery code instead of an app code.
+    pub recovery: bool,
+    pub has_totp: bool,
+    pub recovery_left: u32,
+    pub error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "mfa_enroll.html")]
+pub struct MfaEnrolPage<'a> {
+    pub state: &'a str,
+    pub csrf: &'a str,
+    pub factor_id: &'a str,
+    /// The QR code as a `data:image/svg+xml` URL.
+    pub qr: &'a str,
+    /// The base32 secret, in groups of four.
+    pub secret: &'a str,
+    pub uri: &'a str,
+    /// Whether enrolment is required to go on (inside a sign-in).
+    pub required: bool,
+    pub error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "mfa_recovery_codes.html")]
+pub struct RecoveryCodesPage<'a> {
+    pub codes: &'a [String],
+    pub continue_href: &'a str,
+}
+
+/// One second factor on the account page.
+pub struct FactorLine {
+    pub id: String,
+    pub name: String,
+    pub added: String,
+}
+
+/// The account page's second-factor section.
+pub struct MfaSection {
+    pub factors: Vec<FactorLine>,
+    pub has_totp: bool,
+    pub recovery_left: u32,
 }

@@ -11,6 +11,7 @@ mod csrf;
 mod errors;
 mod html;
 pub mod metrics;
+mod qr;
 mod rejections;
 mod routes;
 mod state;
@@ -126,6 +127,20 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
         .route(
             "/u/signup/confirm",
             get(routes::signup::confirm_page).post(routes::signup::confirm_submit),
+        )
+        .route(
+            "/u/mfa",
+            get(routes::mfa::challenge_page).post(routes::mfa::challenge_submit),
+        )
+        .route(
+            "/u/mfa/enroll",
+            get(routes::mfa::enrol_page).post(routes::mfa::enrol_submit),
+        )
+        .route("/u/mfa/continue", get(routes::mfa::continue_page))
+        .route("/u/account/mfa/remove", post(routes::mfa::remove_factor))
+        .route(
+            "/u/account/mfa/recovery-codes",
+            post(routes::mfa::regenerate_codes),
         )
         .route("/u/account", get(routes::account::account_page))
         .route("/u/account/profile", post(routes::account::update_profile))

@@ -121,6 +121,7 @@ environment variables. Every setting is described in docs/configuration.md.
   PORTCULLIS_MAX_FAILED_CLIENT_AUTH       failed client authentications before throttling (default 20)
   PORTCULLIS_SIGNUP                       whether the hosted sign-up page exists (default true)
   PORTCULLIS_SIGNUP_LIFETIME              seconds a sign-up waits for its email (default 86400)
+  PORTCULLIS_MFA                          multi-factor authentication: off, optional or required (default optional)
   PORTCULLIS_RESET_LIFETIME               seconds a password-reset link works (default 3600)
   PORTCULLIS_VERIFICATION_LIFETIME        seconds an email confirmation link works (default 432000)
   PORTCULLIS_MAX_ACCOUNT_MAILS_PER_EMAIL  sign-up and reset mails per address per window (default 5)
@@ -213,6 +214,17 @@ pub enum UsersCommand {
     },
     /// Delete a user with their sessions and tokens.
     Delete {
+        /// User id or email.
+        user: String,
+    },
+    /// List a user's second factors (authenticator app, passkeys) and recovery codes left.
+    Factors {
+        /// User id or email.
+        user: String,
+    },
+    /// Remove all of a user's second factors and recovery codes (a lost device); ends their
+    /// sessions and revokes their tokens.
+    ResetMfa {
         /// User id or email.
         user: String,
     },
@@ -435,8 +447,9 @@ impl Command {
     pub fn is_read_only(&self) -> bool {
         matches!(
             self,
-            Command::Users(UsersCommand::List | UsersCommand::Show { .. })
-                | Command::Apps(AppsCommand::List | AppsCommand::Show { .. })
+            Command::Users(
+                UsersCommand::List | UsersCommand::Show { .. } | UsersCommand::Factors { .. }
+            ) | Command::Apps(AppsCommand::List | AppsCommand::Show { .. })
                 | Command::Apis(ApisCommand::List)
                 | Command::Grants(GrantsCommand::List)
                 | Command::Keys(KeysCommand::List)

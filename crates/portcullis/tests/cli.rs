@@ -16,6 +16,7 @@ mod cli {
     pub mod load;
     pub mod mail;
     pub mod metrics;
+    pub mod mfa;
     pub mod outage;
     pub mod postgres;
     pub mod replicas;

@@ -19,6 +19,13 @@ pub struct IdTokenClaims {
     /// Only on code exchange and implicit sign-in (OIDC Core §12.2: a refreshed ID token has none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
+    /// How the user authenticated (OIDC Core §2; RFC 8176 values), from the session's factors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
+    /// The authentication context class satisfied (OIDC Core §2): the multi-factor policy
+    /// when a second factor was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
     #[serde(flatten)]
     pub user: UserClaims,
     #[serde(flatten)]
@@ -36,5 +43,7 @@ impl IdTokenClaims {
         "auth_time",
         "nonce",
         "sid",
+        "amr",
+        "acr",
     ];
 }

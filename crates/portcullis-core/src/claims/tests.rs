@@ -48,6 +48,8 @@ fn id_token_protocol_claims_match_the_struct_and_custom_claims_are_flattened() {
         auth_time: 1,
         sid: Some("s".into()),
         nonce: Some("n".into()),
+        amr: Some(vec!["pwd".into()]),
+        acr: Some("http://schemas.openid.net/pape/policies/2007/06/multi-factor".into()),
         user: UserClaims {
             sub: "auth0|1".into(),
             ..UserClaims::default()

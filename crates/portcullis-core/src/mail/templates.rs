@@ -172,6 +172,33 @@ pub fn password_changed(lang: Lang, product: &str, to: &str, reset: &str) -> Mes
     )
 }
 
+/// Tells the owner a second factor (`factor`, already in `lang`) was added or removed.
+pub fn factor_changed(
+    lang: Lang,
+    product: &str,
+    to: &str,
+    factor: &str,
+    added: bool,
+    account: &str,
+) -> Message {
+    let args = [("product", product), ("factor", factor)];
+    let (subject, body) = if added {
+        ("mail.mfa.added.subject", "mail.mfa.added.body")
+    } else {
+        ("mail.mfa.removed.subject", "mail.mfa.removed.body")
+    };
+    compose(
+        lang,
+        to,
+        &lang.format(subject, &args),
+        &[
+            lang.format(body, &args),
+            lang.text("mail.mfa.advice").to_owned(),
+        ],
+        &[(lang.text("mail.mfa.account_button"), account)],
+    )
+}
+
 /// A link to confirm the address of an existing account.
 pub fn verify_email(lang: Lang, product: &str, to: &str, link: &str, days: i64) -> Message {
     let days = days.to_string();

@@ -110,7 +110,8 @@ pub async fn user_token_response(
     .await?;
     // auth0-spa-js requires an ID token on every response, refresh included.
     let id_token = if scopes.contains(OPENID) {
-        Some(id_token(p, grant, user, scopes, nonce)?)
+        let authn = crate::mfa::amr::for_session(p, grant.session_id.as_deref()).await?;
+        Some(id_token(p, grant, user, scopes, nonce, &authn)?)
     } else {
         None
     };
@@ -125,13 +126,15 @@ pub async fn user_token_response(
 }
 
 /// Signs an ID token (OIDC Core §2, §3.1.3.6). `nonce` only on code exchange (OIDC Core
-/// §12.2: a refreshed ID token has none); `auth_time` always, `sid` for logout.
+/// §12.2: a refreshed ID token has none); `auth_time` always, `sid` for logout; `amr` and
+/// `acr` from what the session's user did (RFC 8176, [`crate::mfa::amr`]).
 pub fn id_token(
     p: &Provider,
     grant: &Grant,
     user: &User,
     scopes: &Scopes,
     nonce: Option<&str>,
+    authn: &crate::mfa::Authentication,
 ) -> OAuthResult<String> {
     let now = p.now();
     let claims = IdTokenClaims {
@@ -143,6 +146,8 @@ pub fn id_token(
         auth_time: grant.auth_time,
         sid: grant.session_id.clone(),
         nonce: nonce.map(str::to_owned),
+        amr: (!authn.amr.is_empty()).then(|| authn.amr.clone()),
+        acr: authn.acr.map(str::to_owned),
         user: UserClaims::new(user, scopes),
         custom: CustomClaims::new(),
     };

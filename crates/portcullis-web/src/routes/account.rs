@@ -21,7 +21,12 @@ use serde::Deserialize;
 async fn signed_in(p: &Provider, headers: &HeaderMap) -> Result<(Session, User), Response> {
     let cookie = cookies::get(headers, cookies::session_name(&p.config.issuer));
     match sessions::find(p, cookie).await {
-        Ok(Some(found)) => Ok(found),
+        // A user with a second factor opens the account page only after using it.
+        Ok(Some((session, user))) => match super::mfa::account_access(p, &session, &user).await {
+            Ok(true) => Ok((session, user)),
+            Ok(false) => Err(super::authorize::redirect(StatusCode::SEE_OTHER, "/u/mfa")),
+            Err(e) => Err(errors::page(e)),
+        },
         Ok(None) => Err(html::render(
             StatusCode::UNAUTHORIZED,
             &MessagePage {
@@ -84,6 +89,10 @@ async fn render(
             scopes: scopes.join(", "),
         });
     }
+    let mfa = match super::mfa::account_section(p, user).await {
+        Ok(section) => section,
+        Err(e) => return errors::page(e),
+    };
     let form = FormToken::issue(p, headers, &session.session_id);
     let mut r = html::render(
         status,
@@ -98,6 +107,7 @@ async fn render(
             error: flash.error,
             current_error: flash.current_error,
             new_error: flash.new_error,
+            mfa: mfa.as_ref(),
         },
     );
     form.set_cookie_on(p, &mut r);
@@ -230,6 +240,7 @@ pub async fn account_page(
     };
     let notice = match q.changed.as_deref() {
         Some("password") => Some(crate::ui::t("account.password_changed")),
+        Some("mfa") => Some(crate::ui::t("account.mfa_removed")),
         _ => None,
     };
     let flash = Flash {

@@ -26,6 +26,8 @@ pub async fn continue_with(
         Ok(Next::SignUp(_)) => to_page(p, tx, paths::SIGNUP, status),
         Ok(Next::Consent(..)) => to_page(p, tx, paths::CONSENT, status),
         Ok(Next::Passwordless(_)) => to_page(p, tx, paths::PASSWORDLESS, status),
+        Ok(Next::SecondFactor(_)) => to_page(p, tx, paths::MFA, status),
+        Ok(Next::EnrolFactor(_)) => to_page(p, tx, paths::MFA_ENROLL, status),
         Err(AuthorizeFailure::ErrorPage(e)) => errors::page(e),
         Err(AuthorizeFailure::Respond(r)) => respond(r, status),
     }
@@ -58,6 +60,11 @@ pub async fn signed_in(
         Ok(v) => v,
         Err(e) => return errors::page(e),
     };
+    if let Some(method) = step.method()
+        && let Err(e) = portcullis_core::mfa::record(p, &session, method).await
+    {
+        return errors::page(e);
+    }
     tracing::info!(user_id = %user.user_id, session_id = %session.session_id, step = ?step, "signed in");
     let mut response = match tx {
         Some(mut tx) => {

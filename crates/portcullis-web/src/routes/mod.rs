@@ -9,6 +9,7 @@ pub mod home;
 pub mod login;
 pub mod logout;
 pub mod passwordless_pages;
+pub mod mfa;
 pub mod reset;
 pub mod signup;
 pub mod token;

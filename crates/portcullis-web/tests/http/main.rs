@@ -19,6 +19,7 @@ mod implicit;
 mod languages;
 mod login;
 mod logout;
+mod mfa;
 mod oidc_client;
 mod operations;
 mod pages;

@@ -6,6 +6,7 @@ use crate::context::Tenant;
 use crate::output::{json, table, time};
 use crate::views;
 use anyhow::bail;
+use portcullis_core::admin::mfa;
 use portcullis_core::admin::users::{self, NewUser};
 use portcullis_store::User;
 
@@ -98,6 +99,52 @@ pub async fn run(t: &Tenant, cmd: UsersCommand, as_json: bool) -> anyhow::Result
             let u = users::delete_user(&out.provider, &user).await;
             out.finish().await;
             show(&u?, as_json, "deleted user");
+        }
+        UsersCommand::Factors { user } => {
+            let (u, factors, codes) = mfa::list_factors(store, &user).await?;
+            if as_json {
+                json(&serde_json::json!({
+                    "user_id": u.user_id,
+                    "factors": factors.iter().map(|f| serde_json::json!({
+                        "factor_id": f.factor_id,
+                        "type": f.kind.as_str(),
+                        "name": f.name,
+                        "created_at": f.created_at,
+                        "last_used_at": f.last_used_at,
+                    })).collect::<Vec<_>>(),
+                    "recovery_codes_left": codes,
+                }));
+            } else {
+                let rows = factors
+                    .iter()
+                    .map(|f| {
+                        vec![
+                            f.factor_id.clone(),
+                            f.kind.as_str().to_owned(),
+                            f.name.clone(),
+                            time(f.created_at),
+                            f.last_used_at.map_or_else(|| "-".into(), time),
+                        ]
+                    })
+                    .collect::<Vec<_>>();
+                table(&["FACTOR ID", "TYPE", "NAME", "ADDED", "LAST USED"], &rows);
+                println!("{codes} recovery code(s) left for {}", u.email);
+            }
+        }
+        UsersCommand::ResetMfa { user } => {
+            let (u, removed, ended) = mfa::reset(store, &user).await?;
+            if as_json {
+                json(&serde_json::json!({
+                    "user_id": u.user_id,
+                    "factors_removed": removed,
+                    "sessions_ended": ended,
+                }));
+            } else {
+                println!(
+                    "removed {removed} second factor(s) and the recovery codes of {} ({}); {ended} session(s) ended",
+                    u.email, u.user_id
+                );
+            }
         }
     }
     Ok(())

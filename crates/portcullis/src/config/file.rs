@@ -49,6 +49,9 @@ pub struct FileConfig {
     pub max_failed_client_auth: Option<u32>,
     pub signup: Option<bool>,
     pub signup_lifetime: Option<i64>,
+    /// Multi-factor authentication: `off`, `optional` (default) or `required`; the tenant
+    /// file's `[tenant] mfa` takes precedence.
+    pub mfa: Option<String>,
     pub reset_lifetime: Option<i64>,
     pub verification_lifetime: Option<i64>,
     pub max_account_mails_per_email: Option<u32>,
@@ -93,6 +96,7 @@ pub const KEYS: &[&str] = &[
     "max_failed_client_auth",
     "signup",
     "signup_lifetime",
+    "mfa",
     "reset_lifetime",
     "verification_lifetime",
     "max_account_mails_per_email",

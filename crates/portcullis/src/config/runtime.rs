@@ -326,6 +326,12 @@ fn lifetimes(mut c: ProviderConfig, f: &FileConfig, problems: &mut Problems) -> 
     if let Some(on) = f.signup {
         c.signup_enabled = on;
     }
+    if let Some(mfa) = &f.mfa {
+        match mfa.trim().parse() {
+            Ok(policy) => c.mfa = policy,
+            Err(why) => problems.add("mfa", why),
+        }
+    }
     if let Some(n) = f.max_account_mails_per_email {
         c.max_account_mails_per_email = n;
     }

@@ -75,6 +75,7 @@ pub async fn apply(
                 .push(TenantChange::DeleteSetting(name.to_owned()));
         }
     }
+    apply_mfa_policies(store, tenant, now, &mut staged).await?;
     store
         .apply_tenant_changes(&staged.changes)
         .await
@@ -96,6 +97,44 @@ impl Staged {
     fn push(&mut self, kind: EntryKind, key: String, action: Action) {
         self.report.push(kind, key, action);
     }
+}
+
+/// The `[tenant] mfa` policy and each application's `mfa`, staged as settings (one left out is
+/// removed, so the tenant's or the configuration's applies).
+async fn apply_mfa_policies(
+    store: &dyn Store,
+    tenant: &TenantFile,
+    now: UnixTime,
+    staged: &mut Staged,
+) -> AdminResult<()> {
+    use crate::mfa::policy::{TENANT_SETTING, application_setting};
+    let mut wanted = vec![(TENANT_SETTING.to_owned(), tenant.tenant.mfa)];
+    for app in &tenant.applications {
+        wanted.push((application_setting(&app.client_id), app.mfa));
+    }
+    for (name, policy) in wanted {
+        let have = store.get_setting(&name).await?;
+        match policy {
+            Some(policy) => {
+                let action = match have {
+                    Some(have) if have == policy.as_str() => Action::Unchanged,
+                    Some(_) => Action::Updated(vec!["mfa"]),
+                    None => Action::Created,
+                };
+                if action != Action::Unchanged {
+                    staged.changes.push(TenantChange::PutSetting {
+                        name: name.clone(),
+                        value: policy.as_str().to_owned(),
+                        now,
+                    });
+                }
+                staged.push(EntryKind::Setting, name, action);
+            }
+            None if have.is_some() => staged.changes.push(TenantChange::DeleteSetting(name)),
+            None => {}
+        }
+    }
+    Ok(())
 }
 
 /// Stages one `[tenant]` setting, reporting whether it changes.

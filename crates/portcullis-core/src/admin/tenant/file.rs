@@ -46,6 +46,10 @@ pub struct TenantSettings {
     /// `Username-Password-Authentication`), as in `connection` and `realm` parameters.
     #[serde(default)]
     pub database_connection: Option<String>,
+    /// Multi-factor authentication: `off`, `optional` or `required`; left out, the
+    /// configuration's `mfa` decides.
+    #[serde(default)]
+    pub mfa: Option<crate::mfa::MfaPolicy>,
 }
 
 fn default_version() -> u32 {
@@ -75,6 +79,10 @@ pub struct AppEntry {
     /// Default `true` (Auth0's `is_first_party`). Third-party applications ask for consent.
     #[serde(default)]
     pub first_party: Option<bool>,
+    /// This application's multi-factor policy (`off`, `optional`, `required`), overriding the
+    /// tenant's; left out, the tenant's applies.
+    #[serde(default)]
+    pub mfa: Option<crate::mfa::MfaPolicy>,
     /// Defaults per type (Auth0's).
     #[serde(default)]
     pub grant_types: Option<Vec<GrantType>>,
