@@ -32,6 +32,7 @@ mod error;
 mod grants;
 mod keys;
 mod rate_limits;
+mod roles;
 mod rows;
 mod sessions;
 mod users;

@@ -12,7 +12,7 @@ impl ApiStore for SqliteStore {
         sqlx::query(concat!(
             "INSERT INTO apis (",
             api_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&api.api_id)
         .bind(&api.identifier)
@@ -23,6 +23,8 @@ impl ApiStore for SqliteStore {
         .bind(to_json(&api.introspection_clients)?)
         .bind(api.created_at)
         .bind(api.updated_at)
+        .bind(api.enforce_policies)
+        .bind(api.token_dialect.as_str())
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -74,8 +76,8 @@ impl ApiStore for SqliteStore {
     async fn update_api(&self, api: &Api) -> StoreResult<()> {
         let done = sqlx::query(
             "UPDATE apis SET identifier = ?, name = ?, scopes = ?, token_lifetime = ?, \
-             allow_offline_access = ?, introspection_clients = ?, updated_at = ? \
-             WHERE api_id = ?",
+             allow_offline_access = ?, introspection_clients = ?, updated_at = ?, \
+             enforce_policies = ?, token_dialect = ? WHERE api_id = ?",
         )
         .bind(&api.identifier)
         .bind(&api.name)
@@ -84,6 +86,8 @@ impl ApiStore for SqliteStore {
         .bind(api.allow_offline_access)
         .bind(to_json(&api.introspection_clients)?)
         .bind(api.updated_at)
+        .bind(api.enforce_policies)
+        .bind(api.token_dialect.as_str())
         .bind(&api.api_id)
         .execute(&self.pool)
         .await
@@ -105,11 +109,16 @@ impl ApiStore for SqliteStore {
         let Some(identifier) = identifier else {
             return Err(StoreError::NotFound);
         };
-        sqlx::query("DELETE FROM client_grants WHERE audience = ?")
-            .bind(identifier)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        for statement in [
+            "DELETE FROM client_grants WHERE audience = ?",
+            "DELETE FROM role_permissions WHERE resource_server_identifier = ?",
+        ] {
+            sqlx::query(statement)
+                .bind(&identifier)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
         tx.commit().await.map_err(db)
     }
 

@@ -29,6 +29,7 @@ mod hostile_keys;
 mod keys;
 mod rate_limits;
 mod refresh;
+mod roles;
 pub mod sample;
 mod sessions;
 mod users;
@@ -42,6 +43,7 @@ pub use hostile_keys::*;
 pub use keys::*;
 pub use rate_limits::*;
 pub use refresh::*;
+pub use roles::*;
 pub use sessions::*;
 pub use users::*;
 
@@ -196,6 +198,12 @@ macro_rules! conformance_tests {
             consent_put_get_list_delete,
             setting_put_get_delete,
             lookups_by_keys_holding_nul_find_nothing,
+            role_create_get_list_and_conflicts,
+            role_update_replaces_fields,
+            role_permissions_add_list_remove,
+            user_roles_assign_list_and_permissions,
+            role_deletes_cascade,
+            role_lookups_by_keys_holding_nul_find_nothing,
         );
         $crate::__conformance_tests!(@owned $make;
             code_consume_concurrently_exactly_one_wins,

@@ -104,7 +104,7 @@ pub async fn issue_id_token(
     };
     p.store.create_grant(&grant).await?;
     let id_token =
-        crate::token::issue::id_token(p, &grant, user, &req.scopes, req.nonce.as_deref())?;
+        crate::token::issue::id_token(p, &grant, user, &req.scopes, req.nonce.as_deref()).await?;
     Ok(AuthorizationResponse::success(
         p,
         &req.redirect_uri,

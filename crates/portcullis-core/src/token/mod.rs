@@ -3,6 +3,7 @@
 mod authorization_code;
 mod client_credentials;
 pub mod issue;
+pub mod rbac;
 mod refresh_token;
 
 pub use issue::TokenResponse;
@@ -109,5 +110,7 @@ fn allowed(client: &Client, grant: GrantType) -> OAuthResult<()> {
     }
 }
 
+#[cfg(test)]
+mod rbac_tests;
 #[cfg(test)]
 mod tests;

@@ -7,6 +7,7 @@ pub mod apps;
 pub mod grants;
 pub mod keys;
 pub mod mail;
+pub mod roles;
 pub mod users;
 
 use crate::cli::PasswordSource;

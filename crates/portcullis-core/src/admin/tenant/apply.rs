@@ -8,8 +8,9 @@ use crate::admin::error::{AdminError, AdminResult};
 use crate::admin::secret::Secret;
 use crate::admin::users::{NewUser, create_user};
 use crate::admin::{apis, apps, users};
+use crate::claims::custom;
 use crate::crypto::{PasswordHasher, TokenHasher, new_id, random_token};
-use portcullis_store::{Api, Client, ClientGrant, Store, UnixTime};
+use portcullis_store::{Api, Client, ClientGrant, Permission, Role, Store, UnixTime};
 
 /// Applies a tenant file idempotently.
 ///
@@ -32,6 +33,8 @@ pub async fn apply(
         apps,
         grants,
         users,
+        roles,
+        custom_claims,
     } = plan(store, tenant, env, now).await?;
     let mut report = ApplyReport::default();
     for api in apis {
@@ -43,8 +46,24 @@ pub async fn apply(
     for (client_id, audience, scopes) in grants {
         apply_grant(store, client_id, audience, scopes, now, &mut report).await?;
     }
+    for (role, permissions) in roles {
+        apply_role(store, role, permissions, &mut report).await?;
+    }
     for user in users {
         apply_user(store, passwords, user, now, &mut report).await?;
+    }
+    if custom_claims.is_empty() {
+        if store.delete_setting(custom::SETTING).await? {
+            report.push(
+                EntryKind::Setting,
+                custom::SETTING.to_owned(),
+                Action::Updated(vec!["removed"]),
+            );
+        }
+    } else {
+        let json = serde_json::to_string(&custom_claims)
+            .map_err(|e| AdminError::invalid("custom_claims", e.to_string()))?;
+        apply_setting(store, custom::SETTING, &json, now, &mut report).await?;
     }
     if let Some(signup) = tenant.tenant.signup {
         apply_setting(store, "signup", &signup.to_string(), now, &mut report).await?;
@@ -116,6 +135,14 @@ async fn apply_api(store: &dyn Store, want: Api, report: &mut ApplyReport) -> Ad
     if have.introspection_clients != want.introspection_clients {
         changed.push("introspection_clients");
         have.introspection_clients = want.introspection_clients.clone();
+    }
+    if have.enforce_policies != want.enforce_policies {
+        changed.push("enforce_policies");
+        have.enforce_policies = want.enforce_policies;
+    }
+    if have.token_dialect != want.token_dialect {
+        changed.push("token_dialect");
+        have.token_dialect = want.token_dialect;
     }
     if changed.is_empty() {
         report.push(EntryKind::Api, key, Action::Unchanged);
@@ -245,6 +272,94 @@ async fn apply_grant(
     Ok(())
 }
 
+/// Creates the role or brings its description and permissions to what the file says.
+async fn apply_role(
+    store: &dyn Store,
+    want: Role,
+    permissions: Vec<Permission>,
+    report: &mut ApplyReport,
+) -> AdminResult<()> {
+    let key = want.name.clone();
+    let (role, mut changed, created) = match store.get_role_by_name(&want.name).await? {
+        None => {
+            store
+                .create_role(&want)
+                .await
+                .map_err(|e| AdminError::from_store(e, "role", &key))?;
+            (want, Vec::new(), true)
+        }
+        Some(mut have) => {
+            let mut changed = Vec::new();
+            if have.description != want.description {
+                have.description = want.description;
+                have.updated_at = want.updated_at;
+                store.update_role(&have).await?;
+                changed.push("description");
+            }
+            (have, changed, false)
+        }
+    };
+    let held = store.list_role_permissions(&role.role_id).await?;
+    let gone: Vec<Permission> = held
+        .iter()
+        .filter(|p| !permissions.contains(p))
+        .cloned()
+        .collect();
+    let added: Vec<Permission> = permissions
+        .iter()
+        .filter(|p| !held.contains(p))
+        .cloned()
+        .collect();
+    if !gone.is_empty() {
+        store.remove_role_permissions(&role.role_id, &gone).await?;
+    }
+    if !added.is_empty() {
+        store.add_role_permissions(&role.role_id, &added).await?;
+    }
+    if !gone.is_empty() || !added.is_empty() {
+        changed.push("permissions");
+    }
+    let action = if created {
+        Action::Created
+    } else if changed.is_empty() {
+        Action::Unchanged
+    } else {
+        Action::Updated(changed)
+    };
+    report.push(EntryKind::Role, key, action);
+    Ok(())
+}
+
+/// Makes the user's roles exactly the named ones; returns whether anything changed.
+async fn sync_user_roles(store: &dyn Store, user_id: &str, names: &[String]) -> AdminResult<bool> {
+    let have = store.list_user_roles(user_id).await?;
+    let mut want = Vec::with_capacity(names.len());
+    for name in names {
+        let role = store
+            .get_role_by_name(name)
+            .await?
+            .ok_or_else(|| AdminError::not_found("role", name))?;
+        want.push(role.role_id);
+    }
+    let gone: Vec<String> = have
+        .iter()
+        .filter(|r| !want.contains(&r.role_id))
+        .map(|r| r.role_id.clone())
+        .collect();
+    let added: Vec<String> = want
+        .iter()
+        .filter(|id| !have.iter().any(|r| &r.role_id == *id))
+        .cloned()
+        .collect();
+    if !gone.is_empty() {
+        store.remove_user_roles(user_id, &gone).await?;
+    }
+    if !added.is_empty() {
+        store.assign_user_roles(user_id, &added).await?;
+    }
+    Ok(!gone.is_empty() || !added.is_empty())
+}
+
 async fn apply_user(
     store: &dyn Store,
     passwords: &PasswordHasher,
@@ -267,7 +382,10 @@ async fn apply_user(
             picture: e.picture,
             blocked: e.blocked.unwrap_or(false),
         };
-        create_user(store, passwords, new, now).await?;
+        let user = create_user(store, passwords, new, now).await?;
+        if let Some(names) = &e.roles {
+            sync_user_roles(store, &user.user_id, names).await?;
+        }
         report.push(EntryKind::User, key, Action::Created);
         return Ok(());
     };
@@ -305,6 +423,11 @@ async fn apply_user(
         have.password_hash = Some(passwords.hash(p.expose()).await?);
         end_sessions = true;
         changed.push("password");
+    }
+    if let Some(names) = &e.roles
+        && sync_user_roles(store, &have.user_id, names).await?
+    {
+        changed.push("roles");
     }
     if changed.is_empty() {
         report.push(EntryKind::User, key, Action::Unchanged);
