@@ -292,6 +292,8 @@ async fn seed(p: &Provider) {
         introspection_clients: vec![],
         created_at: 0,
         updated_at: 0,
+        enforce_policies: false,
+        token_dialect: Default::default(),
     })
     .await
     .unwrap();

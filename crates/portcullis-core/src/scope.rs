@@ -149,6 +149,8 @@ mod tests {
             introspection_clients: Vec::new(),
             created_at: 0,
             updated_at: 0,
+            enforce_policies: false,
+            token_dialect: Default::default(),
         };
         let asked = Scopes::parse("openid phone address read:shows write:all unknown").unwrap();
         let granted = grantable(&asked, Some(&api), false).unwrap();

@@ -82,6 +82,8 @@ pub async fn fixture() -> Fixture {
             token_lifetime: 600,
             allow_offline_access: true,
             introspection_clients: vec![],
+            enforce_policies: false,
+            token_dialect: Default::default(),
             created_at: T0,
             updated_at: T0,
         })

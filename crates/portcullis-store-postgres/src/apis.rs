@@ -75,11 +75,16 @@ impl ApiStore for PostgresStore {
         let Some(identifier) = identifier else {
             return Err(StoreError::NotFound);
         };
-        sqlx::query("DELETE FROM client_grants WHERE audience = $1")
-            .bind(identifier)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        for statement in [
+            "DELETE FROM client_grants WHERE audience = $1",
+            "DELETE FROM role_permissions WHERE resource_server_identifier = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(&identifier)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
         tx.commit().await.map_err(db)
     }
 
@@ -148,7 +153,7 @@ pub(crate) async fn create_api<'e>(
     sqlx::query(concat!(
         "INSERT INTO apis (",
         api_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     ))
     .bind(&api.api_id)
     .bind(&api.identifier)
@@ -159,6 +164,8 @@ pub(crate) async fn create_api<'e>(
     .bind(to_json(&api.introspection_clients)?)
     .bind(api.created_at)
     .bind(api.updated_at)
+    .bind(api.enforce_policies)
+    .bind(api.token_dialect.as_str())
     .execute(e)
     .await
     .map_err(db)?;
@@ -173,8 +180,8 @@ pub(crate) async fn update_api<'e>(
 ) -> StoreResult<()> {
     let done = sqlx::query(
         "UPDATE apis SET identifier = $1, name = $2, scopes = $3, token_lifetime = $4, \
-         allow_offline_access = $5, introspection_clients = $6, updated_at = $7 \
-         WHERE api_id = $8",
+         allow_offline_access = $5, introspection_clients = $6, updated_at = $7, \
+         enforce_policies = $8, token_dialect = $9 WHERE api_id = $10",
     )
     .bind(&api.identifier)
     .bind(&api.name)
@@ -183,6 +190,8 @@ pub(crate) async fn update_api<'e>(
     .bind(api.allow_offline_access)
     .bind(to_json(&api.introspection_clients)?)
     .bind(api.updated_at)
+    .bind(api.enforce_policies)
+    .bind(api.token_dialect.as_str())
     .bind(&api.api_id)
     .execute(e)
     .await

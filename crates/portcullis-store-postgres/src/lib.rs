@@ -33,6 +33,7 @@ mod grants;
 mod keys;
 mod mfa;
 mod rate_limits;
+mod roles;
 mod rows;
 mod sessions;
 mod tenant;

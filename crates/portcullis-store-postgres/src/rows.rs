@@ -27,7 +27,12 @@ macro_rules! user_columns {
 macro_rules! api_columns {
     () => {
         "api_id, identifier, name, scopes, token_lifetime, allow_offline_access, \
-         introspection_clients, created_at, updated_at"
+         introspection_clients, created_at, updated_at, enforce_policies, token_dialect"
+    };
+}
+macro_rules! role_columns {
+    () => {
+        "role_id, name, description, created_at, updated_at"
     };
 }
 macro_rules! client_grant_columns {
@@ -70,7 +75,7 @@ macro_rules! key_columns {
 }
 pub(crate) use {
     access_columns, api_columns, client_columns, client_grant_columns, code_columns, grant_columns,
-    key_columns, refresh_columns, session_columns, user_columns,
+    key_columns, refresh_columns, role_columns, session_columns, user_columns,
 };
 
 /// A list as JSON text.
@@ -159,6 +164,8 @@ pub(crate) fn api(row: &PgRow) -> StoreResult<Api> {
         token_lifetime: get(row, "token_lifetime")?,
         allow_offline_access: get(row, "allow_offline_access")?,
         introspection_clients: get_json(row, "introspection_clients")?,
+        enforce_policies: get(row, "enforce_policies")?,
+        token_dialect: get_enum(row, "token_dialect")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })
@@ -265,4 +272,14 @@ pub(crate) fn all<T>(
     convert: fn(&PgRow) -> StoreResult<T>,
 ) -> StoreResult<Vec<T>> {
     rows.iter().map(convert).collect()
+}
+
+pub(crate) fn role(row: &PgRow) -> StoreResult<Role> {
+    Ok(Role {
+        role_id: get(row, "role_id")?,
+        name: get(row, "name")?,
+        description: get(row, "description")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
 }

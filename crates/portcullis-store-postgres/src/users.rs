@@ -85,6 +85,7 @@ impl UserStore for PostgresStore {
             "DELETE FROM grants WHERE user_id = $1",
             "DELETE FROM authorization_codes WHERE user_id = $1",
             "DELETE FROM sessions WHERE user_id = $1",
+            "DELETE FROM user_roles WHERE user_id = $1",
         ] {
             sqlx::query(statement)
                 .bind(user_id)

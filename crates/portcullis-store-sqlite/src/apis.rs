@@ -69,11 +69,16 @@ impl ApiStore for SqliteStore {
         let Some(identifier) = identifier else {
             return Err(StoreError::NotFound);
         };
-        sqlx::query("DELETE FROM client_grants WHERE audience = ?")
-            .bind(identifier)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        for statement in [
+            "DELETE FROM client_grants WHERE audience = ?",
+            "DELETE FROM role_permissions WHERE resource_server_identifier = ?",
+        ] {
+            sqlx::query(statement)
+                .bind(&identifier)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
         tx.commit().await.map_err(db)
     }
 
@@ -139,7 +144,7 @@ pub(crate) async fn create_api<'e>(
     sqlx::query(concat!(
         "INSERT INTO apis (",
         api_columns!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))
     .bind(&api.api_id)
     .bind(&api.identifier)
@@ -150,6 +155,8 @@ pub(crate) async fn create_api<'e>(
     .bind(to_json(&api.introspection_clients)?)
     .bind(api.created_at)
     .bind(api.updated_at)
+    .bind(api.enforce_policies)
+    .bind(api.token_dialect.as_str())
     .execute(e)
     .await
     .map_err(db)?;
@@ -164,8 +171,8 @@ pub(crate) async fn update_api<'e>(
 ) -> StoreResult<()> {
     let done = sqlx::query(
         "UPDATE apis SET identifier = ?, name = ?, scopes = ?, token_lifetime = ?, \
-         allow_offline_access = ?, introspection_clients = ?, updated_at = ? \
-         WHERE api_id = ?",
+         allow_offline_access = ?, introspection_clients = ?, updated_at = ?, \
+         enforce_policies = ?, token_dialect = ? WHERE api_id = ?",
     )
     .bind(&api.identifier)
     .bind(&api.name)
@@ -174,6 +181,8 @@ pub(crate) async fn update_api<'e>(
     .bind(api.allow_offline_access)
     .bind(to_json(&api.introspection_clients)?)
     .bind(api.updated_at)
+    .bind(api.enforce_policies)
+    .bind(api.token_dialect.as_str())
     .bind(&api.api_id)
     .execute(e)
     .await

@@ -79,6 +79,7 @@ impl UserStore for SqliteStore {
             "DELETE FROM grants WHERE user_id = ?",
             "DELETE FROM authorization_codes WHERE user_id = ?",
             "DELETE FROM sessions WHERE user_id = ?",
+            "DELETE FROM user_roles WHERE user_id = ?",
         ] {
             sqlx::query(statement)
                 .bind(user_id)

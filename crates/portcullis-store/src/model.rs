@@ -203,8 +203,64 @@ pub struct Api {
     /// Applications (client ids) allowed to introspect this API's access tokens, besides the
     /// application each token was issued to (RFC 7662 §4).
     pub introspection_clients: Vec<String>,
+    /// Auth0's "Enable RBAC": a user's access token for this API is granted only the asked
+    /// scopes the user holds as permissions (through roles).
+    pub enforce_policies: bool,
+    /// What access tokens for this API carry; `access_token_authz` adds `permissions`.
+    pub token_dialect: TokenDialect,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
+}
+
+string_enum!(
+    /// The shape of an API's access tokens (Auth0's `token_dialect`).
+    #[derive(Default)]
+    TokenDialect {
+        /// The scopes granted, in `scope`.
+        #[default]
+        AccessToken => "access_token",
+        /// Also `permissions`: every permission the subject holds for the API (Auth0's "Add
+        /// Permissions in the Access Token").
+        AccessTokenAuthz => "access_token_authz",
+    }
+);
+
+/// A role: a named group of permissions, assigned to users (Auth0's RBAC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// `rol_…`.
+    pub role_id: String,
+    /// Unique in the tenant.
+    pub name: String,
+    pub description: String,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+}
+
+/// A permission: one scope value of one API (Auth0's `resource_server_identifier` and
+/// `permission_name`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Permission {
+    /// The API identifier (audience).
+    pub resource_server_identifier: String,
+    /// A scope value the API defines.
+    pub permission_name: String,
+}
+
+impl Permission {
+    pub fn new(api: &str, name: &str) -> Self {
+        Permission {
+            resource_server_identifier: api.to_owned(),
+            permission_name: name.to_owned(),
+        }
+    }
+}
+
+/// A permission a user holds, with the role it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPermission {
+    pub permission: Permission,
+    pub role_id: String,
 }
 
 /// Permission for an M2M application to get tokens for an API (client_credentials).

@@ -30,6 +30,7 @@ mod keys;
 mod mfa;
 mod rate_limits;
 mod refresh;
+mod roles;
 pub mod sample;
 mod sessions;
 mod tenant;
@@ -45,6 +46,7 @@ pub use keys::*;
 pub use mfa::*;
 pub use rate_limits::*;
 pub use refresh::*;
+pub use roles::*;
 pub use sessions::*;
 pub use tenant::*;
 pub use users::*;
@@ -207,6 +209,12 @@ macro_rules! conformance_tests {
             mfa_recovery_codes_single_use_and_replaced,
             mfa_session_factors_listed_and_deleted_with_session,
             webauthn_state_taken_once_and_expires,
+            role_create_get_list_and_conflicts,
+            role_update_replaces_fields,
+            role_permissions_add_list_remove,
+            user_roles_assign_list_and_permissions,
+            role_deletes_cascade,
+            role_lookups_by_keys_holding_nul_find_nothing,
         );
         $crate::__conformance_tests!(@owned $make;
             code_consume_concurrently_exactly_one_wins,

@@ -32,7 +32,8 @@ pub trait UserStore: Send + Sync {
     /// Replaces every field but `user_id` and `created_at` (the email stored lower-cased).
     /// `NotFound` when absent, `Conflict` when the new email is another user's.
     async fn update_user(&self, user: &User) -> StoreResult<()>;
-    /// Also deletes the user's sessions, grants, codes and tokens. `NotFound` when absent.
+    /// Also deletes the user's sessions, grants, codes, tokens and role assignments. `NotFound`
+    /// when absent.
     async fn delete_user(&self, user_id: &str) -> StoreResult<()>;
 }
 
@@ -47,7 +48,8 @@ pub trait ApiStore: Send + Sync {
     async fn list_apis(&self) -> StoreResult<Vec<Api>>;
     /// Replaces every field but `api_id` and `created_at`. `NotFound` when absent.
     async fn update_api(&self, api: &Api) -> StoreResult<()>;
-    /// Also deletes its client grants. `NotFound` when absent.
+    /// Also deletes its client grants and the roles' permissions for it. `NotFound` when
+    /// absent.
     async fn delete_api(&self, api_id: &str) -> StoreResult<()>;
 
     /// Fails with `Conflict` when the (client, audience) pair exists.
@@ -63,6 +65,60 @@ pub trait ApiStore: Send + Sync {
     async fn update_client_grant(&self, grant: &ClientGrant) -> StoreResult<()>;
     /// `NotFound` when absent.
     async fn delete_client_grant(&self, grant_id: &str) -> StoreResult<()>;
+}
+
+/// Roles (Auth0's RBAC): their permissions, and the users they are assigned to.
+#[async_trait]
+pub trait RoleStore: Send + Sync {
+    /// Fails with `Conflict` when the id or the name exists.
+    async fn create_role(&self, role: &Role) -> StoreResult<()>;
+    async fn get_role(&self, role_id: &str) -> StoreResult<Option<Role>>;
+    /// Names are compared exactly.
+    async fn get_role_by_name(&self, name: &str) -> StoreResult<Option<Role>>;
+    /// Ordered by name, then id.
+    async fn list_roles(&self) -> StoreResult<Vec<Role>>;
+    /// Replaces `name`, `description` and `updated_at`. `NotFound` when absent, `Conflict` when
+    /// the new name is another role's.
+    async fn update_role(&self, role: &Role) -> StoreResult<()>;
+    /// Also removes its permissions and its assignments to users. `NotFound` when absent.
+    async fn delete_role(&self, role_id: &str) -> StoreResult<()>;
+
+    /// Adds permissions to a role; ones it already has are left alone. `NotFound` when the
+    /// role is absent.
+    async fn add_role_permissions(
+        &self,
+        role_id: &str,
+        permissions: &[Permission],
+    ) -> StoreResult<()>;
+    /// Removes permissions from a role; ones it does not have are ignored. `NotFound` when the
+    /// role is absent.
+    async fn remove_role_permissions(
+        &self,
+        role_id: &str,
+        permissions: &[Permission],
+    ) -> StoreResult<()>;
+    /// Ordered by API identifier, then permission name.
+    async fn list_role_permissions(&self, role_id: &str) -> StoreResult<Vec<Permission>>;
+    /// Removes every role's permissions for the API `identifier` whose name is not in `keep`
+    /// (the API stopped defining them, or was deleted when `keep` is empty). Returns how many.
+    async fn prune_api_permissions(&self, identifier: &str, keep: &[String]) -> StoreResult<u64>;
+
+    /// Assigns roles to a user; roles already assigned are left alone. `NotFound` when the user
+    /// or any of the roles is absent (and then nothing changes).
+    async fn assign_user_roles(&self, user_id: &str, role_ids: &[String]) -> StoreResult<()>;
+    /// Takes roles away from a user; roles not assigned are ignored.
+    async fn remove_user_roles(&self, user_id: &str, role_ids: &[String]) -> StoreResult<()>;
+    /// A user's roles, ordered by name, then id.
+    async fn list_user_roles(&self, user_id: &str) -> StoreResult<Vec<Role>>;
+    /// The ids of the users a role is assigned to, ordered.
+    async fn list_role_users(&self, role_id: &str) -> StoreResult<Vec<String>>;
+    /// Every permission a user holds through their roles, with the role each comes from,
+    /// ordered by API identifier, permission name, then role id. With `api`, only that API's.
+    async fn list_user_permissions(
+        &self,
+        user_id: &str,
+        api: Option<&str>,
+    ) -> StoreResult<Vec<UserPermission>>;
 }
 
 /// Authorization codes, grants, refresh tokens and access-token records.
@@ -369,6 +425,7 @@ pub trait Store:
     + SettingStore
     + TenantStore
     + MfaStore
+    + RoleStore
 {
 }
 
@@ -386,5 +443,6 @@ impl<T> Store for T where
         + SettingStore
         + TenantStore
         + MfaStore
+        + RoleStore
 {
 }

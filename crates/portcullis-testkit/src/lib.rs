@@ -133,6 +133,8 @@ impl Server {
                 token_lifetime: 3600,
                 allow_offline_access: true,
                 introspection_clients: vec![],
+                enforce_policies: false,
+                token_dialect: Default::default(),
                 created_at: 0,
                 updated_at: 0,
             })

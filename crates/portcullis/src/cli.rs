@@ -1,6 +1,7 @@
 //! The command line (clap). `docs/cli.md` describes every command.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use portcullis_store::TokenDialect;
 use std::path::PathBuf;
 
 /// Portcullis: a self-hosted OpenID Connect / OAuth 2.0 provider compatible with Auth0's SDKs.
@@ -57,6 +58,9 @@ pub enum Command {
     /// Manage M2M client grants (which APIs an application may call with client_credentials).
     #[command(subcommand)]
     Grants(GrantsCommand),
+    /// Manage roles (RBAC): their permissions, and which users hold them.
+    #[command(subcommand)]
+    Roles(RolesCommand),
     /// Manage token-signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -361,6 +365,13 @@ pub enum ApisCommand {
         /// (RFC 7662); repeat for more.
         #[arg(long = "introspection-client", value_name = "CLIENT_ID")]
         introspection_clients: Vec<String>,
+        /// Enable RBAC: users get only the asked scopes their roles hold as permissions.
+        #[arg(long)]
+        enforce_policies: bool,
+        /// `access_token` (default) or `access_token_authz`, which adds the user's permissions
+        /// for this API to access tokens as `permissions` (needs --enforce-policies).
+        #[arg(long, value_name = "DIALECT")]
+        token_dialect: Option<TokenDialect>,
     },
     /// List APIs.
     List,
@@ -385,6 +396,12 @@ pub enum ApisCommand {
         /// for more.
         #[arg(long = "introspection-client", value_name = "CLIENT_ID")]
         introspection_clients: Option<Vec<String>>,
+        /// Whether RBAC is enforced (users get only the asked scopes their roles hold).
+        #[arg(long, value_name = "BOOL")]
+        enforce_policies: Option<bool>,
+        /// `access_token` or `access_token_authz` (adds `permissions` to access tokens).
+        #[arg(long, value_name = "DIALECT")]
+        token_dialect: Option<TokenDialect>,
     },
     /// Delete an API and its client grants.
     Delete {
@@ -433,6 +450,97 @@ pub enum GrantsCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum RolesCommand {
+    /// Create a role.
+    Create {
+        /// The role's name (unique).
+        #[arg(long)]
+        name: String,
+        /// What the role is for (at most 140 characters).
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// List roles.
+    List,
+    /// Show a role with its permissions and users.
+    Show {
+        /// Id (`rol_…`) or name of the role.
+        role: String,
+    },
+    /// Rename a role or change its description.
+    Update {
+        /// Id (`rol_…`) or name of the role.
+        role: String,
+        /// New name.
+        #[arg(long)]
+        name: Option<String>,
+        /// New description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Delete a role; its users lose its permissions.
+    Delete {
+        /// Id (`rol_…`) or name of the role.
+        role: String,
+    },
+    /// Give a role permissions: scopes of one API.
+    AddPermissions {
+        /// Id (`rol_…`) or name of the role.
+        role: String,
+        /// The API identifier.
+        #[arg(long)]
+        api: String,
+        /// Scopes of the API (comma-separated or repeated).
+        #[arg(
+            long = "permission",
+            value_delimiter = ',',
+            value_name = "SCOPE",
+            required = true
+        )]
+        permissions: Vec<String>,
+    },
+    /// Take permissions away from a role.
+    RemovePermissions {
+        /// Id (`rol_…`) or name of the role.
+        role: String,
+        /// The API identifier.
+        #[arg(long)]
+        api: String,
+        /// Scopes of the API (comma-separated or repeated).
+        #[arg(
+            long = "permission",
+            value_delimiter = ',',
+            value_name = "SCOPE",
+            required = true
+        )]
+        permissions: Vec<String>,
+    },
+    /// Assign roles to a user (effective in the user's next token).
+    Assign {
+        /// The user's id or email.
+        #[arg(long)]
+        user: String,
+        /// Ids or names of the roles.
+        #[arg(required = true)]
+        roles: Vec<String>,
+    },
+    /// Take roles away from a user.
+    Unassign {
+        /// The user's id or email.
+        #[arg(long)]
+        user: String,
+        /// Ids or names of the roles.
+        #[arg(required = true)]
+        roles: Vec<String>,
+    },
+    /// Show a user's roles and the permissions they give.
+    User {
+        /// The user's id or email.
+        user: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// List signing keys.
     List,
@@ -452,6 +560,9 @@ impl Command {
             ) | Command::Apps(AppsCommand::List | AppsCommand::Show { .. })
                 | Command::Apis(ApisCommand::List)
                 | Command::Grants(GrantsCommand::List)
+                | Command::Roles(
+                    RolesCommand::List | RolesCommand::Show { .. } | RolesCommand::User { .. }
+                )
                 | Command::Keys(KeysCommand::List)
         )
     }

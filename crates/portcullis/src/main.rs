@@ -91,6 +91,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Command::Apps(c) => commands::apps::run(&tenant, c, as_json).await,
                 Command::Apis(c) => commands::apis::run(&tenant, c, as_json).await,
                 Command::Grants(c) => commands::grants::run(&tenant, c, as_json).await,
+                Command::Roles(c) => commands::roles::run(&tenant, c, as_json).await,
                 Command::Keys(c) => commands::keys::run(&tenant, c, as_json).await,
                 Command::Mail(c) => commands::mail::run(&tenant, c, as_json).await,
                 Command::Serve

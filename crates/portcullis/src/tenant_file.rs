@@ -6,9 +6,10 @@ use crate::context::Tenant;
 use crate::data_dir;
 use anyhow::{Context as _, anyhow};
 use portcullis_core::admin::tenant::{
-    Action, ApiEntry, AppEntry, ApplyReport, GrantEntry, TENANT_FILE_VERSION, TenantFile,
-    TenantSettings, UserEntry, apply, check,
+    Action, ApiEntry, AppEntry, ApplyReport, GrantEntry, RoleEntry, TENANT_FILE_VERSION,
+    TenantFile, TenantSettings, UserEntry, apply, check,
 };
+use portcullis_core::claims::custom::CustomClaimRule;
 use portcullis_core::clock::{Clock as _, SystemClock};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -29,6 +30,10 @@ struct RawFile {
     client_grants: Vec<Spanned<toml::Table>>,
     #[serde(default)]
     users: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    roles: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    custom_claims: Vec<Spanned<toml::Table>>,
     #[serde(default)]
     tenant: Option<Spanned<toml::Table>>,
 }
@@ -62,6 +67,13 @@ pub fn parse(text: &str, origin: &str) -> anyhow::Result<TenantFile> {
             &mut problems,
         ),
         users: entries::<UserEntry>(text, "users", raw.users, &mut problems),
+        roles: entries::<RoleEntry>(text, "roles", raw.roles, &mut problems),
+        custom_claims: entries::<CustomClaimRule>(
+            text,
+            "custom_claims",
+            raw.custom_claims,
+            &mut problems,
+        ),
         tenant: match raw.tenant {
             None => TenantSettings::default(),
             Some(table) => {

@@ -13,6 +13,7 @@ mod error;
 pub mod grants;
 pub mod keys;
 pub mod mfa;
+pub mod roles;
 mod secret;
 pub mod tenant;
 pub mod users;

@@ -3,6 +3,7 @@
 //! optional field on the struct of the token that carries it; serialization skips absent ones.
 
 pub mod access;
+pub mod custom;
 mod id;
 mod introspection;
 pub mod logout;
@@ -17,7 +18,7 @@ pub use user::UserClaims;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Namespaced custom claims (flattened into the token).
+/// Namespaced claims added by the tenant's custom-claim rules (flattened into the token).
 pub type CustomClaims = Map<String, Value>;
 
 /// `aud` (RFC 7519 §4.1.3): one string, or an array of strings.

@@ -3,6 +3,7 @@
 //! confidential clients get here (see [`super::GRANTS`]).
 
 use super::issue::{self, AccessTokenSpec, TokenResponse};
+use super::rbac;
 use crate::Provider;
 use crate::claims::CustomClaims;
 use crate::claims::access::GTY_CLIENT_CREDENTIALS;
@@ -59,7 +60,7 @@ pub(super) async fn exchange(
             lifetime: api.token_lifetime,
             grant_id: None,
             gty: Some(GTY_CLIENT_CREDENTIALS),
-            permissions: None,
+            permissions: rbac::for_client(&api, &scopes),
             custom: CustomClaims::new(),
         },
     )

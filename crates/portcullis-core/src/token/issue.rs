@@ -1,6 +1,8 @@
 //! Minting tokens: JWT access tokens (RFC 9068), ID tokens (OIDC Core §2) and refresh tokens.
 
+use super::rbac;
 use crate::Provider;
+use crate::claims::custom::{self, TokenKind};
 use crate::claims::{AccessTokenClaims, Audience, CustomClaims, IdTokenClaims, UserClaims};
 use crate::crypto::{new_id, random_token};
 use crate::error::OAuthResult;
@@ -82,7 +84,8 @@ pub async fn access_token(p: &Provider, spec: AccessTokenSpec<'_>) -> OAuthResul
 
 /// A user's token response for `grant`: an access token for the grant's API (or for /userinfo
 /// alone), the ID token when `openid` was granted, and `refresh_token` as given. `nonce` only on
-/// code exchange (OIDC Core §12.2).
+/// code exchange (OIDC Core §12.2). The API's RBAC settings narrow `scopes` and may add
+/// `permissions` ([`rbac`]); the tenant's custom-claim rules add their claims to both tokens.
 pub async fn user_token_response(
     p: &Provider,
     grant: &Grant,
@@ -93,25 +96,26 @@ pub async fn user_token_response(
     refresh_token: Option<String>,
 ) -> OAuthResult<TokenResponse> {
     let lifetime = api.map_or(p.config.userinfo_token_lifetime, |a| a.token_lifetime);
+    let access = rbac::for_user(p, api, &user.user_id, scopes).await?;
     let access_token = access_token(
         p,
         AccessTokenSpec {
             subject: &user.user_id,
             client_id: &grant.client_id,
             audience: grant.audience.as_deref(),
-            scopes,
+            scopes: &access.scopes,
             lifetime,
             grant_id: Some(&grant.grant_id),
             gty: None,
-            permissions: None,
-            custom: CustomClaims::new(),
+            permissions: access.permissions,
+            custom: custom::for_user(p, user, TokenKind::AccessToken).await?,
         },
     )
     .await?;
     // auth0-spa-js requires an ID token on every response, refresh included.
     let id_token = if scopes.contains(OPENID) {
         let authn = crate::mfa::amr::for_session(p, grant.session_id.as_deref()).await?;
-        Some(id_token(p, grant, user, scopes, nonce, &authn)?)
+        Some(id_token(p, grant, user, scopes, nonce, &authn).await?)
     } else {
         None
     };
@@ -121,14 +125,14 @@ pub async fn user_token_response(
         expires_in: lifetime,
         refresh_token,
         id_token,
-        scope: scopes.to_string(),
+        scope: access.scopes.to_string(),
     })
 }
 
 /// Signs an ID token (OIDC Core §2, §3.1.3.6). `nonce` only on code exchange (OIDC Core
 /// §12.2: a refreshed ID token has none); `auth_time` always, `sid` for logout; `amr` and
 /// `acr` from what the session's user did (RFC 8176, [`crate::mfa::amr`]).
-pub fn id_token(
+pub async fn id_token(
     p: &Provider,
     grant: &Grant,
     user: &User,
@@ -149,7 +153,7 @@ pub fn id_token(
         amr: (!authn.amr.is_empty()).then(|| authn.amr.clone()),
         acr: authn.acr.map(str::to_owned),
         user: UserClaims::new(user, scopes),
-        custom: CustomClaims::new(),
+        custom: custom::for_user(p, user, TokenKind::IdToken).await?,
     };
     Ok(jwt::sign(p.keys.ring().current(), TYP_JWT, &claims)?)
 }

@@ -5,6 +5,7 @@ mod client_credentials;
 pub mod issue;
 pub mod password;
 pub mod passwordless;
+pub mod rbac;
 mod refresh_token;
 mod user_grant;
 
@@ -132,5 +133,7 @@ fn allowed(client: &Client, grant: GrantType) -> OAuthResult<()> {
     }
 }
 
+#[cfg(test)]
+mod rbac_tests;
 #[cfg(test)]
 mod tests;

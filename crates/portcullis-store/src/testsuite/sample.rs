@@ -88,6 +88,8 @@ pub fn api(api_id: &str, identifier: &str, created_at: UnixTime) -> Api {
         token_lifetime: 3600,
         allow_offline_access: true,
         introspection_clients: vec!["resource-server".to_owned()],
+        enforce_policies: true,
+        token_dialect: TokenDialect::AccessTokenAuthz,
         created_at,
         updated_at: created_at,
     }
@@ -214,5 +216,16 @@ pub fn key(kid: &str, state: KeyState, created_at: UnixTime) -> SigningKeyRecord
         state,
         created_at,
         retire_at: None,
+    }
+}
+
+/// A role.
+pub fn role(role_id: &str, name: &str, created_at: UnixTime) -> Role {
+    Role {
+        role_id: role_id.to_owned(),
+        name: name.to_owned(),
+        description: format!("The {name} role"),
+        created_at,
+        updated_at: created_at,
     }
 }

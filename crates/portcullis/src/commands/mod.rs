@@ -8,6 +8,7 @@ pub mod backup;
 pub mod grants;
 pub mod keys;
 pub mod mail;
+pub mod roles;
 pub mod users;
 
 use crate::cli::PasswordSource;

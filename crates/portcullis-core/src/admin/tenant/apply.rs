@@ -9,8 +9,11 @@ use crate::admin::apps;
 use crate::admin::error::{AdminError, AdminResult};
 use crate::admin::secret::Secret;
 use crate::admin::users::{NewUser, prepare_user};
+use crate::claims::custom;
 use crate::crypto::{PasswordHasher, TokenHasher, new_id, random_token};
-use portcullis_store::{Api, Client, ClientGrant, Store, StoreError, TenantChange, UnixTime};
+use portcullis_store::{
+    Api, Client, ClientGrant, Permission, Role, Store, StoreError, TenantChange, UnixTime,
+};
 
 /// Applies a tenant file idempotently and atomically.
 ///
@@ -41,6 +44,8 @@ pub async fn apply(
         apps,
         grants,
         users,
+        roles,
+        custom_claims,
     } = plan(store, tenant, env, now).await?;
     let mut staged = Staged::default();
     for api in apis {
@@ -52,8 +57,30 @@ pub async fn apply(
     for (client_id, audience, scopes) in grants {
         apply_grant(store, client_id, audience, scopes, now, &mut staged).await?;
     }
+    // Roles are kept by their own store, outside the transaction: they are applied after it,
+    // with the users' role lists (a user created by this file exists only then).
+    let user_roles: Vec<(String, Vec<String>)> = users
+        .iter()
+        .filter_map(|u| Some((u.entry.email.clone(), u.entry.roles.clone()?)))
+        .collect();
     for user in users {
         apply_user(store, passwords, user, now, &mut staged).await?;
+    }
+    if custom_claims.is_empty() {
+        if store.get_setting(custom::SETTING).await?.is_some() {
+            staged
+                .changes
+                .push(TenantChange::DeleteSetting(custom::SETTING.to_owned()));
+            staged.push(
+                EntryKind::Setting,
+                custom::SETTING.to_owned(),
+                Action::Updated(vec!["removed"]),
+            );
+        }
+    } else {
+        let json = serde_json::to_string(&custom_claims)
+            .map_err(|e| AdminError::invalid("custom_claims", e.to_string()))?;
+        apply_setting(store, custom::SETTING, &json, now, &mut staged).await?;
     }
     let database_connection = tenant.tenant.database_connection.as_ref();
     for (name, value) in [
@@ -83,6 +110,23 @@ pub async fn apply(
             StoreError::Conflict(what) => AdminError::exists("record", what),
             other => AdminError::Store(other),
         })?;
+    for (role, permissions) in roles {
+        apply_role(store, role, permissions, &mut staged.report).await?;
+    }
+    for (email, names) in user_roles {
+        let user = store
+            .get_user_by_email(&email)
+            .await?
+            .ok_or_else(|| AdminError::not_found("user", &email))?;
+        let created = staged.report.changes.iter().any(|c| {
+            c.kind == EntryKind::User && c.key == email && c.action == Action::Created
+        });
+        if sync_user_roles(store, &user.user_id, &names).await? && !created {
+            staged
+                .report
+                .push(EntryKind::User, email, Action::Updated(vec!["roles"]));
+        }
+    }
     Ok(staged.report)
 }
 
@@ -200,6 +244,14 @@ async fn apply_api(store: &dyn Store, want: Api, staged: &mut Staged) -> AdminRe
     if have.introspection_clients != want.introspection_clients {
         changed.push("introspection_clients");
         have.introspection_clients = want.introspection_clients.clone();
+    }
+    if have.enforce_policies != want.enforce_policies {
+        changed.push("enforce_policies");
+        have.enforce_policies = want.enforce_policies;
+    }
+    if have.token_dialect != want.token_dialect {
+        changed.push("token_dialect");
+        have.token_dialect = want.token_dialect;
     }
     if changed.is_empty() {
         staged.push(EntryKind::Api, key, Action::Unchanged);
@@ -326,6 +378,94 @@ async fn apply_grant(
         }
     }
     Ok(())
+}
+
+/// Creates the role or brings its description and permissions to what the file says.
+async fn apply_role(
+    store: &dyn Store,
+    want: Role,
+    permissions: Vec<Permission>,
+    report: &mut ApplyReport,
+) -> AdminResult<()> {
+    let key = want.name.clone();
+    let (role, mut changed, created) = match store.get_role_by_name(&want.name).await? {
+        None => {
+            store
+                .create_role(&want)
+                .await
+                .map_err(|e| AdminError::from_store(e, "role", &key))?;
+            (want, Vec::new(), true)
+        }
+        Some(mut have) => {
+            let mut changed = Vec::new();
+            if have.description != want.description {
+                have.description = want.description;
+                have.updated_at = want.updated_at;
+                store.update_role(&have).await?;
+                changed.push("description");
+            }
+            (have, changed, false)
+        }
+    };
+    let held = store.list_role_permissions(&role.role_id).await?;
+    let gone: Vec<Permission> = held
+        .iter()
+        .filter(|p| !permissions.contains(p))
+        .cloned()
+        .collect();
+    let added: Vec<Permission> = permissions
+        .iter()
+        .filter(|p| !held.contains(p))
+        .cloned()
+        .collect();
+    if !gone.is_empty() {
+        store.remove_role_permissions(&role.role_id, &gone).await?;
+    }
+    if !added.is_empty() {
+        store.add_role_permissions(&role.role_id, &added).await?;
+    }
+    if !gone.is_empty() || !added.is_empty() {
+        changed.push("permissions");
+    }
+    let action = if created {
+        Action::Created
+    } else if changed.is_empty() {
+        Action::Unchanged
+    } else {
+        Action::Updated(changed)
+    };
+    report.push(EntryKind::Role, key, action);
+    Ok(())
+}
+
+/// Makes the user's roles exactly the named ones; returns whether anything changed.
+async fn sync_user_roles(store: &dyn Store, user_id: &str, names: &[String]) -> AdminResult<bool> {
+    let have = store.list_user_roles(user_id).await?;
+    let mut want = Vec::with_capacity(names.len());
+    for name in names {
+        let role = store
+            .get_role_by_name(name)
+            .await?
+            .ok_or_else(|| AdminError::not_found("role", name))?;
+        want.push(role.role_id);
+    }
+    let gone: Vec<String> = have
+        .iter()
+        .filter(|r| !want.contains(&r.role_id))
+        .map(|r| r.role_id.clone())
+        .collect();
+    let added: Vec<String> = want
+        .iter()
+        .filter(|id| !have.iter().any(|r| &r.role_id == *id))
+        .cloned()
+        .collect();
+    if !gone.is_empty() {
+        store.remove_user_roles(user_id, &gone).await?;
+    }
+    if !added.is_empty() {
+        store.assign_user_roles(user_id, &added).await?;
+    }
+    Ok(!gone.is_empty() || !added.is_empty())
 }
 
 async fn apply_user(

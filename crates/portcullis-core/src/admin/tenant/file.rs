@@ -2,7 +2,8 @@
 //! declared in TOML and applied idempotently. The binary parses the TOML; this module only
 //! describes its shape (serde). The format is documented in `docs/tenant-file.md`.
 
-use portcullis_store::{Address, ApiScope, GrantType, TokenEndpointAuthMethod};
+use crate::claims::custom::CustomClaimRule;
+use portcullis_store::{Address, ApiScope, GrantType, TokenDialect, TokenEndpointAuthMethod};
 use serde::{Deserialize, Serialize};
 
 /// The only version of the format so far.
@@ -23,6 +24,13 @@ pub struct TenantFile {
     pub client_grants: Vec<GrantEntry>,
     #[serde(default)]
     pub users: Vec<UserEntry>,
+    /// Roles (RBAC), matched by name.
+    #[serde(default)]
+    pub roles: Vec<RoleEntry>,
+    /// Namespaced claims added to tokens. The file holds the whole list: applying a file without
+    /// it removes the rules.
+    #[serde(default)]
+    pub custom_claims: Vec<CustomClaimRule>,
     /// Tenant-wide settings.
     #[serde(default)]
     pub tenant: TenantSettings,
@@ -118,6 +126,12 @@ pub struct ApiEntry {
     /// Applications (client ids) allowed to introspect this API's access tokens (RFC 7662 §4).
     #[serde(default)]
     pub introspection_clients: Vec<String>,
+    /// Auth0's "Enable RBAC": users get only the asked scopes their roles hold. Default `false`.
+    #[serde(default)]
+    pub enforce_policies: Option<bool>,
+    /// `access_token` (default) or `access_token_authz` (adds `permissions`).
+    #[serde(default)]
+    pub token_dialect: Option<TokenDialect>,
 }
 
 /// An M2M grant, matched by `(client_id, audience)`.
@@ -168,4 +182,29 @@ pub struct UserEntry {
     /// The structured address claim (OIDC Core §5.1.1), as a table.
     #[serde(default)]
     pub address: Option<Address>,
+    /// The names of the user's roles; given, they replace the user's roles on every apply.
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
+}
+
+/// A role, matched by `name`. The entry describes the whole role: permissions left out of it
+/// are taken away. Shaped as Auth0's Deploy CLI writes roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleEntry {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub permissions: Vec<PermissionEntry>,
+}
+
+/// One permission of a role: a scope the API defines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionEntry {
+    /// The API identifier.
+    pub resource_server_identifier: String,
+    /// A scope value of that API.
+    pub permission_name: String,
 }

@@ -10,7 +10,8 @@ pub enum EntryKind {
     Api,
     ClientGrant,
     User,
-    /// A `[tenant]` setting.
+    Role,
+    /// A `[tenant]` setting, or the `[[custom_claims]]` rules.
     Setting,
 }
 
@@ -21,6 +22,7 @@ impl fmt::Display for EntryKind {
             EntryKind::Api => "API",
             EntryKind::ClientGrant => "client grant",
             EntryKind::User => "user",
+            EntryKind::Role => "role",
             EntryKind::Setting => "tenant setting",
         })
     }

@@ -447,3 +447,97 @@ async fn blocked_users_and_new_passwords_are_listed_for_signing_out() {
     let report = apply_text(&env, &other).await.unwrap();
     assert_eq!(report.sign_out, vec![id]);
 }
+
+const RBAC_TENANT: &str = r#"
+[[apis]]
+identifier = "https://api.example.com"
+scopes = [{ value = "read:x" }, { value = "write:x" }]
+enforce_policies = true
+token_dialect = "access_token_authz"
+
+[[roles]]
+name = "reader"
+permissions = [{ resource_server_identifier = "https://api.example.com", permission_name = "read:x" }]
+
+[[users]]
+email = "ana@example.com"
+roles = ["reader"]
+
+[[custom_claims]]
+name = "https://example.com/roles"
+from = "roles"
+"#;
+
+#[tokio::test]
+async fn roles_users_roles_and_custom_claims_apply_idempotently() {
+    let env = Env::new().await;
+    apply_text(&env, RBAC_TENANT).await.unwrap();
+    let (_, roles) = crate::admin::roles::user_roles(env.s(), "ana@example.com")
+        .await
+        .unwrap();
+    assert_eq!(roles.len(), 1);
+    assert_eq!(roles[0].name, "reader");
+    assert!(roles[0].role_id.starts_with("rol_"));
+    let again = apply_text(&env, RBAC_TENANT).await.unwrap();
+    assert!(!again.changed_anything(), "{again}");
+    assert!(
+        env.s()
+            .get_setting(crate::claims::custom::SETTING)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Without [[custom_claims]] the rules go; `roles = []` takes the roles away.
+    let without = RBAC_TENANT
+        .split("[[custom_claims]]")
+        .next()
+        .unwrap()
+        .replace(r#"roles = ["reader"]"#, "roles = []");
+    apply_text(&env, &without).await.unwrap();
+    assert!(
+        env.s()
+            .get_setting(crate::claims::custom::SETTING)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (_, roles) = crate::admin::roles::user_roles(env.s(), "ana@example.com")
+        .await
+        .unwrap();
+    assert!(roles.is_empty());
+}
+
+#[tokio::test]
+async fn bad_rbac_entries_are_refused_and_change_nothing() {
+    let env = Env::new().await;
+    for (bad, expected) in [
+        (
+            RBAC_TENANT.replace("https://example.com/roles", "roles"),
+            "not namespaced",
+        ),
+        (
+            RBAC_TENANT.replace("https://example.com/roles", "permissions"),
+            "reserved",
+        ),
+        (
+            RBAC_TENANT.replace(
+                r#"permission_name = "read:x""#,
+                r#"permission_name = "admin""#,
+            ),
+            "not a scope",
+        ),
+        (
+            RBAC_TENANT.replace(r#"roles = ["reader"]"#, r#"roles = ["ghost"]"#),
+            "ghost",
+        ),
+        (
+            RBAC_TENANT.replace("enforce_policies = true", "enforce_policies = false"),
+            "enforce_policies",
+        ),
+    ] {
+        let err = apply_text(&env, &bad).await.unwrap_err().to_string();
+        assert!(err.contains(expected), "{expected}: {err}");
+        assert!(env.s().list_roles().await.unwrap().is_empty());
+        assert!(env.s().list_apis().await.unwrap().is_empty());
+    }
+}

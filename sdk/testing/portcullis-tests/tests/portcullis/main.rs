@@ -6,6 +6,7 @@ mod support;
 
 mod backchannel;
 mod bearer;
+mod rbac;
 mod refresh;
 mod session_cookie;
 mod web_flow;
