@@ -79,6 +79,9 @@ mod tests {
                 "authorization_code",
                 "refresh_token",
                 "client_credentials",
+                "password",
+                "http://auth0.com/oauth/grant-type/password-realm",
+                "http://auth0.com/oauth/grant-type/passwordless/otp",
                 "implicit"
             ])
         );
