@@ -10,6 +10,7 @@ mod cors;
 mod csrf;
 mod errors;
 mod html;
+pub mod management;
 mod rejections;
 mod routes;
 mod state;
@@ -155,6 +156,9 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             Duration::from_secs(30),
         ))
         .layer(axum::middleware::from_fn(transport_errors::oauth_bodies))
+        // The Management API has its own body limit, error shape and authentication, so it
+        // is nested after the layers of the protocol endpoints and hosted pages.
+        .nest("/api/v2", management::router(state.clone()))
         .with_state(state);
     if https {
         // RFC 6797: browsers remember to use https only; sent on every response of an https
