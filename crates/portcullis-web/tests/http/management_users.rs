@@ -325,7 +325,8 @@ async fn search_by_email_and_query_syntax() {
         ids(&m
             .get(&format!("{}&sort=email:-1", q("email.domain:example.com")))
             .await),
-        ["auth0|l1", "auth0|a1"]
+        ["auth0|l1", m.server.user.user_id.as_str(), "auth0|a1"],
+        "lin, jane, ada: by email, descending"
     );
     m.get(&q("email:(unclosed"))
         .await
