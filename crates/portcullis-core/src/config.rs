@@ -126,6 +126,9 @@ pub struct ProviderConfig {
     /// Sign-ups and reset requests from one address per minute (offices and schools share one
     /// address, so this is generous, as Auth0's suspicious-IP throttling is).
     pub max_account_requests_per_ip_per_minute: u32,
+    /// Management API requests one application may make per minute (Auth0 limits per
+    /// application too); `X-RateLimit-*` headers tell how many are left, and then 429.
+    pub management_api_requests_per_minute: u32,
     /// The name mails and pages use for the service.
     pub product_name: String,
     /// A logo the pages show instead of the built-in one (https, or http on loopback).
@@ -159,6 +162,7 @@ impl ProviderConfig {
             verification_lifetime: 5 * 86_400,
             max_account_mails_per_email: 5,
             max_account_requests_per_ip_per_minute: 30,
+            management_api_requests_per_minute: 600,
             product_name: "Portcullis".to_owned(),
             logo_url: None,
             primary_color: None,

@@ -33,7 +33,8 @@ impl std::fmt::Debug for Provider {
 }
 
 impl Provider {
-    /// Loads (or, on first start, creates) the signing keys and assembles the provider.
+    /// Loads (or, on first start, creates) the signing keys, makes sure the built-in Management
+    /// API exists ([`crate::management::ensure_management_api`]) and assembles the provider.
     pub async fn new(
         store: Arc<dyn Store>,
         config: ProviderConfig,
@@ -42,6 +43,8 @@ impl Provider {
     ) -> Result<Self, KeyError> {
         let keys =
             KeyManager::load(store.as_ref(), master_key.key_encryptor(), clock.now()).await?;
+        crate::management::ensure_management_api(store.as_ref(), &config.issuer, clock.now())
+            .await?;
         Ok(Provider {
             store,
             config: Arc::new(config),

@@ -123,7 +123,7 @@ pub struct Client {
 }
 
 /// An end user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct User {
     /// The stable subject identifier (`sub`).
     pub user_id: String,

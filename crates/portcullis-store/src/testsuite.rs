@@ -188,6 +188,7 @@ macro_rules! conformance_tests {
             key_rotate_retires_expired_previous_keys,
             key_rotate_keeps_exactly_one_current,
             key_rotate_to_taken_kid_conflicts_and_changes_nothing,
+            key_revoke_retires_previous_only,
             rate_limit_acquire_up_to_the_limit,
             rate_limit_window_ends_and_a_new_one_starts,
             rate_limit_reset,

@@ -222,6 +222,10 @@ pub trait KeyStore: Send + Sync {
         retire_at: UnixTime,
         now: UnixTime,
     ) -> StoreResult<()>;
+    /// Retires a `Previous` key at once (it leaves the JWKS; Auth0's "revoke"). A `Retired` key
+    /// stays as it is. `NotFound` when no key has this kid, `Conflict` when it is `Current` or
+    /// `Next` (those are revoked by rotating first).
+    async fn revoke_key(&self, kid: &str) -> StoreResult<()>;
 }
 
 /// Counters for throttling (failed sign-ins, bad client secrets), shared by every replica.

@@ -12,6 +12,7 @@ mod errors;
 mod html;
 pub mod metrics;
 mod qr;
+pub mod management;
 mod rejections;
 mod routes;
 mod state;
@@ -213,6 +214,9 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             Duration::from_secs(30),
         ))
         .layer(axum::middleware::from_fn(transport_errors::oauth_bodies))
+        // The Management API has its own body limit, error shape and authentication, so it
+        // is nested after the layers of the protocol endpoints and hosted pages.
+        .nest("/api/v2", management::router(state.clone()))
         .with_state(state);
     let router = if with_metrics {
         router.layer(axum::middleware::from_fn(metrics::record))

@@ -62,6 +62,16 @@ impl Tenant {
             );
         }
         let database = database::open_store(&config.database_url).await?;
+        if access == Access::ReadWrite {
+            // The built-in Management API, so it can be granted before the server first ran.
+            portcullis_core::management::builtin_api::create_management_api_if_missing(
+                database.store().as_ref(),
+                &config.provider.issuer,
+                SystemClock.now(),
+            )
+            .await
+            .context("creating the built-in Management API")?;
+        }
         Ok(Tenant {
             hasher: loaded.key.token_hasher(),
             master_key: loaded.key,

@@ -212,6 +212,7 @@ pub async fn update_api(
     now: UnixTime,
 ) -> AdminResult<UpdatedApi> {
     let mut api = get_api(store, key).await?;
+    crate::management::builtin_api::refuse_if_builtin(&api)?;
     if let Some(name) = update.name {
         api.name = name.trim().to_owned();
     }
@@ -285,6 +286,7 @@ pub(crate) async fn pruned_grants(
 /// Deletes an API (by identifier or id) with its M2M grants.
 pub async fn delete_api(store: &dyn Store, key: &str) -> AdminResult<Api> {
     let api = get_api(store, key).await?;
+    crate::management::builtin_api::refuse_if_builtin(&api)?;
     store
         .delete_api(&api.api_id)
         .await

@@ -56,6 +56,7 @@ pub struct FileConfig {
     pub verification_lifetime: Option<i64>,
     pub max_account_mails_per_email: Option<u32>,
     pub max_account_requests_per_ip_per_minute: Option<u32>,
+    pub management_api_requests_per_minute: Option<u32>,
     pub product_name: Option<String>,
     /// A logo shown instead of the built-in one: https, or http on loopback.
     pub logo_url: Option<String>,
@@ -101,6 +102,7 @@ pub const KEYS: &[&str] = &[
     "verification_lifetime",
     "max_account_mails_per_email",
     "max_account_requests_per_ip_per_minute",
+    "management_api_requests_per_minute",
     "product_name",
     "logo_url",
     "primary_color",

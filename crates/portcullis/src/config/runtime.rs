@@ -338,6 +338,13 @@ fn lifetimes(mut c: ProviderConfig, f: &FileConfig, problems: &mut Problems) -> 
     if let Some(n) = f.max_account_requests_per_ip_per_minute {
         c.max_account_requests_per_ip_per_minute = n;
     }
+    if let Some(n) = f.management_api_requests_per_minute {
+        if n == 0 {
+            problems.add("management_api_requests_per_minute", "must be at least 1");
+        } else {
+            c.management_api_requests_per_minute = n;
+        }
+    }
     if let Some(name) = &f.product_name {
         if name.trim().is_empty() || name.chars().count() > 60 {
             problems.add("product_name", "must be 1 to 60 characters");

@@ -224,6 +224,7 @@ async fn apply_api(store: &dyn Store, want: Api, staged: &mut Staged) -> AdminRe
         staged.push(EntryKind::Api, key, Action::Created);
         return Ok(());
     };
+    crate::management::builtin_api::refuse_if_builtin(&have).map_err(|e| e.in_entry(&key))?;
     let mut changed = Vec::new();
     if have.name != want.name {
         changed.push("name");
