@@ -132,6 +132,11 @@ pub struct ProviderConfig {
     pub logo_url: Option<String>,
     /// The accent colour of the pages and mails, `#rrggbb`.
     pub primary_color: Option<String>,
+    /// How long audit log events are kept, in days (Auth0 keeps 2 to 30 days by plan).
+    pub audit_log_retention_days: i64,
+    /// Whether audit log events are also printed to standard output, one JSON object per line,
+    /// for a log shipper.
+    pub audit_log_stdout: bool,
 }
 
 impl ProviderConfig {
@@ -160,6 +165,8 @@ impl ProviderConfig {
             product_name: "Portcullis".to_owned(),
             logo_url: None,
             primary_color: None,
+            audit_log_retention_days: 30,
+            audit_log_stdout: false,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The provider: everything a protocol operation needs, in one cheap-to-clone value.
 
+use crate::audit::AuditLog;
 use crate::backchannel::{LogoutNotifier, NoNotifier, SharedNotifier};
 use crate::clock::Clock;
 use crate::config::ProviderConfig;
@@ -22,6 +23,8 @@ pub struct Provider {
     pub passwords: PasswordHasher,
     /// Delivers back-channel logout tokens (see [`crate::backchannel`]).
     pub notifier: SharedNotifier,
+    /// The audit log's queue (see [`crate::audit`]).
+    pub audit: AuditLog,
 }
 
 impl std::fmt::Debug for Provider {
@@ -33,7 +36,8 @@ impl std::fmt::Debug for Provider {
 }
 
 impl Provider {
-    /// Loads (or, on first start, creates) the signing keys and assembles the provider.
+    /// Loads (or, on first start, creates) the signing keys and assembles the provider. Starts
+    /// the audit log's writer on the current runtime.
     pub async fn new(
         store: Arc<dyn Store>,
         config: ProviderConfig,
@@ -42,7 +46,9 @@ impl Provider {
     ) -> Result<Self, KeyError> {
         let keys =
             KeyManager::load(store.as_ref(), master_key.key_encryptor(), clock.now()).await?;
+        let audit = AuditLog::start(Arc::clone(&store), config.audit_log_stdout);
         Ok(Provider {
+            audit,
             store,
             config: Arc::new(config),
             clock,

@@ -11,6 +11,7 @@
 //! Expired counters are purged by [`crate::maintenance`].
 
 use crate::Provider;
+use crate::audit::{self, Event, EventType};
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use portcullis_store::RateKey;
 
@@ -73,6 +74,27 @@ impl Throttle<'_> {
         }
     }
 
+    /// A refusal in the audit log: Auth0's `limit_wc` (blocked account: one address, one
+    /// account) for sign-ins, `limit_mu` (blocked IP address) for the others.
+    fn record_refusal(&self, p: &Provider) {
+        let event = match self {
+            Throttle::SignIn { email, .. } => Event::new(EventType::BLOCKED_ACCOUNT)
+                .user_name(*email)
+                .description("Too many failed sign-ins into this account from this address"),
+            Throttle::ClientSecret { client_id, .. } => Event::new(EventType::BLOCKED_IP)
+                .client_id(*client_id)
+                .description("Too many failed client authentications from this address"),
+            Throttle::UnknownClient { .. } => Event::new(EventType::BLOCKED_IP)
+                .description("Too many authentications naming unknown applications"),
+            Throttle::AccountMail { email } => Event::new(EventType::BLOCKED_IP)
+                .user_name(*email)
+                .description("Too many sign-up or reset mails for this address"),
+            Throttle::AccountRequests { .. } => Event::new(EventType::BLOCKED_IP)
+                .description("Too many sign-ups or reset requests from this address"),
+        };
+        audit::record(p, event);
+    }
+
     /// Reserves one attempt, or refuses with `too_many_attempts` when the limit is reached.
     pub async fn reserve(self, p: &Provider) -> OAuthResult<Attempt> {
         let key = self.key(p);
@@ -83,6 +105,7 @@ impl Throttle<'_> {
         {
             Ok(Attempt { key })
         } else {
+            self.record_refusal(p);
             Err(OAuthError::new(
                 ErrorCode::TooManyAttempts,
                 "Too many failed attempts; try again later.",

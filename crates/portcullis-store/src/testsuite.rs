@@ -22,6 +22,7 @@
 
 mod accounts;
 mod apis;
+mod audit;
 mod clients;
 mod codes;
 mod grants;
@@ -35,6 +36,7 @@ mod users;
 
 pub use accounts::*;
 pub use apis::*;
+pub use audit::*;
 pub use clients::*;
 pub use codes::*;
 pub use grants::*;
@@ -196,6 +198,9 @@ macro_rules! conformance_tests {
             consent_put_get_list_delete,
             setting_put_get_delete,
             lookups_by_keys_holding_nul_find_nothing,
+            log_insert_get_list_filter,
+            log_purge_removes_only_older,
+            import_users_create_duplicate_upsert,
         );
         $crate::__conformance_tests!(@owned $make;
             code_consume_concurrently_exactly_one_wins,

@@ -7,6 +7,8 @@ mod support;
 
 mod account;
 mod accounts;
+mod audit_log;
+mod auth0_import;
 mod authorize;
 mod backchannel;
 mod client_credentials;

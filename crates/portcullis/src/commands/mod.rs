@@ -5,7 +5,9 @@ pub mod apis;
 pub mod apply;
 pub mod apps;
 pub mod grants;
+pub mod import;
 pub mod keys;
+pub mod logs;
 pub mod mail;
 pub mod users;
 
