@@ -137,6 +137,11 @@ pub struct ProviderConfig {
     pub primary_color: Option<String>,
     /// The tenant's multi-factor policy unless the tenant file sets one (default `optional`).
     pub mfa: crate::mfa::MfaPolicy,
+    /// How long audit log events are kept, in days (Auth0 keeps 2 to 30 days by plan).
+    pub audit_log_retention_days: i64,
+    /// Whether audit log events are also printed to standard output, one JSON object per line,
+    /// for a log shipper.
+    pub audit_log_stdout: bool,
 }
 
 impl ProviderConfig {
@@ -167,6 +172,8 @@ impl ProviderConfig {
             logo_url: None,
             primary_color: None,
             mfa: crate::mfa::MfaPolicy::Optional,
+            audit_log_retention_days: 30,
+            audit_log_stdout: false,
         }
     }
 }

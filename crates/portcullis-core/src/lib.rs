@@ -5,6 +5,7 @@
 //! [`clock::Clock`].
 
 pub mod admin;
+pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod consent;
@@ -12,6 +13,7 @@ pub mod crypto;
 pub mod email;
 pub mod error;
 pub mod i18n;
+pub mod import;
 pub mod jwt;
 pub mod keys;
 pub mod provider;

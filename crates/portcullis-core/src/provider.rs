@@ -1,5 +1,6 @@
 //! The provider: everything a protocol operation needs, in one cheap-to-clone value.
 
+use crate::audit::AuditLog;
 use crate::backchannel::{LogoutNotifier, NoNotifier, SharedNotifier};
 use crate::clock::Clock;
 use crate::config::ProviderConfig;
@@ -22,6 +23,8 @@ pub struct Provider {
     pub passwords: PasswordHasher,
     /// Delivers back-channel logout tokens (see [`crate::backchannel`]).
     pub notifier: SharedNotifier,
+    /// The audit log's queue (see [`crate::audit`]).
+    pub audit: AuditLog,
 }
 
 impl std::fmt::Debug for Provider {
@@ -35,6 +38,7 @@ impl std::fmt::Debug for Provider {
 impl Provider {
     /// Loads (or, on first start, creates) the signing keys, makes sure the built-in Management
     /// API exists ([`crate::management::ensure_management_api`]) and assembles the provider.
+    /// Starts the audit log's writer on the current runtime.
     pub async fn new(
         store: Arc<dyn Store>,
         config: ProviderConfig,
@@ -45,7 +49,9 @@ impl Provider {
             KeyManager::load(store.as_ref(), master_key.key_encryptor(), clock.now()).await?;
         crate::management::ensure_management_api(store.as_ref(), &config.issuer, clock.now())
             .await?;
+        let audit = AuditLog::start(Arc::clone(&store), config.audit_log_stdout);
         Ok(Provider {
+            audit,
             store,
             config: Arc::new(config),
             clock,

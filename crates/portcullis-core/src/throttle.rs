@@ -13,6 +13,7 @@
 //! Expired counters are purged by [`crate::maintenance`].
 
 use crate::Provider;
+use crate::audit::{self, Event, EventType};
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use portcullis_store::RateKey;
 
@@ -101,6 +102,33 @@ impl Throttle<'_> {
         Ok(p.store.attempts(&self.key(p), p.now()).await? >= self.limit(p))
     }
 
+    /// A refusal in the audit log: Auth0's `limit_wc` (blocked account: one address, one
+    /// account) for sign-ins, `limit_mu` (blocked IP address) for the others.
+    fn record_refusal(&self, p: &Provider) {
+        let event = match self {
+            Throttle::SignIn { email, .. } => Event::new(EventType::BLOCKED_ACCOUNT)
+                .user_name(*email)
+                .description("Too many failed sign-ins into this account from this address"),
+            Throttle::ClientSecret { client_id, .. } => Event::new(EventType::BLOCKED_IP)
+                .client_id(*client_id)
+                .description("Too many failed client authentications from this address"),
+            Throttle::UnknownClient { .. } => Event::new(EventType::BLOCKED_IP)
+                .description("Too many authentications naming unknown applications"),
+            Throttle::AccountMail { email } => Event::new(EventType::BLOCKED_IP)
+                .user_name(*email)
+                .description("Too many sign-up or reset mails for this address"),
+            Throttle::AccountRequests { .. } => Event::new(EventType::BLOCKED_IP)
+                .description("Too many sign-ups or reset requests from this address"),
+            Throttle::LockoutMail { email, .. } => Event::new(EventType::BLOCKED_ACCOUNT)
+                .user_name(*email)
+                .description("Lockout mail already sent for this account and address"),
+            Throttle::SecondFactor { user_id, .. } => Event::new(EventType::BLOCKED_ACCOUNT)
+                .detail("user_id", *user_id)
+                .description("Too many wrong second-factor codes from this address"),
+        };
+        audit::record(p, event);
+    }
+
     /// Reserves one attempt, or refuses with `too_many_attempts` when the limit is reached.
     pub async fn reserve(self, p: &Provider) -> OAuthResult<Attempt> {
         let key = self.key(p);
@@ -111,6 +139,7 @@ impl Throttle<'_> {
         {
             Ok(Attempt { key })
         } else {
+            self.record_refusal(p);
             Err(too_many_attempts())
         }
     }

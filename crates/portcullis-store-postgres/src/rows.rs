@@ -283,3 +283,27 @@ pub(crate) fn role(row: &PgRow) -> StoreResult<Role> {
         updated_at: get(row, "updated_at")?,
     })
 }
+
+macro_rules! log_columns {
+    () => {
+        "log_id, date_ms, event_type, description, client_id, client_name, user_id, user_name, \
+         ip, user_agent, details"
+    };
+}
+pub(crate) use log_columns;
+
+pub(crate) fn log_event(row: &PgRow) -> StoreResult<LogEvent> {
+    Ok(LogEvent {
+        log_id: get(row, "log_id")?,
+        date_ms: get(row, "date_ms")?,
+        event_type: get(row, "event_type")?,
+        description: get(row, "description")?,
+        client_id: get(row, "client_id")?,
+        client_name: get(row, "client_name")?,
+        user_id: get(row, "user_id")?,
+        user_name: get(row, "user_name")?,
+        ip: get(row, "ip")?,
+        user_agent: get(row, "user_agent")?,
+        details: get(row, "details")?,
+    })
+}

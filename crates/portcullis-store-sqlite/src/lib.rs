@@ -19,9 +19,11 @@
 
 mod accounts;
 mod apis;
+mod audit;
 mod clients;
 mod error;
 mod grants;
+mod import;
 mod keys;
 mod mfa;
 mod rate_limits;

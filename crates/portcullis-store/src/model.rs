@@ -554,3 +554,64 @@ pub struct SessionFactor {
     pub method: String,
     pub at: UnixTime,
 }
+
+/// One entry of the audit log: a security event, named with Auth0's log event type code
+/// (`s`, `f`, `fp`, `seccft`, `slo`, `limit_wc`…) so that log tooling written for Auth0's tenant
+/// logs reads it unchanged. Never holds a secret (password, token, code, client secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEvent {
+    /// Unique and sortable in the order events were recorded (time first).
+    pub log_id: String,
+    /// When it happened, in Unix milliseconds.
+    pub date_ms: i64,
+    /// Auth0's event type code.
+    pub event_type: String,
+    pub description: Option<String>,
+    pub client_id: Option<String>,
+    pub client_name: Option<String>,
+    pub user_id: Option<String>,
+    /// The user's email (Auth0's `user_name` for database connections).
+    pub user_name: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// Further facts as a JSON object (grant type, scope, reason…), never a secret.
+    pub details: Option<String>,
+}
+
+/// Which audit log entries to list. Every field narrows; the default lists everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// Only these event type codes (any of them); empty: every type.
+    pub event_types: Vec<String>,
+    pub user_id: Option<String>,
+    pub client_id: Option<String>,
+    /// Only events at or after this time (Unix milliseconds).
+    pub since_ms: Option<i64>,
+    /// Only events recorded after this log id (a checkpoint, for following the log).
+    pub after_log_id: Option<String>,
+}
+
+/// Newest first or oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogOrder {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
+/// The prefix of a `password_hash` that holds a hash imported from another system (Auth0's
+/// `custom_password_hash` or `password_hash`), not yet replaced by an argon2id hash: the text
+/// after it is the import's JSON description. The first successful sign-in replaces it.
+pub const IMPORTED_PASSWORD_PREFIX: &str = "import:";
+
+/// What importing one user did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportOutcome {
+    Created,
+    /// An existing user with the same email was updated (upsert).
+    Updated,
+    /// A user with this email or id exists and upsert was not asked for.
+    Duplicate,
+    /// The record could not be stored (its id belongs to another email…).
+    Refused(String),
+}

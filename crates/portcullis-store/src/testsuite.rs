@@ -22,6 +22,7 @@
 
 mod accounts;
 mod apis;
+mod audit;
 mod clients;
 mod codes;
 mod grants;
@@ -38,6 +39,7 @@ mod users;
 
 pub use accounts::*;
 pub use apis::*;
+pub use audit::*;
 pub use clients::*;
 pub use codes::*;
 pub use grants::*;
@@ -216,6 +218,9 @@ macro_rules! conformance_tests {
             user_roles_assign_list_and_permissions,
             role_deletes_cascade,
             role_lookups_by_keys_holding_nul_find_nothing,
+            log_insert_get_list_filter,
+            log_purge_removes_only_older,
+            import_users_create_duplicate_upsert,
         );
         $crate::__conformance_tests!(@owned $make;
             code_consume_concurrently_exactly_one_wins,

@@ -414,6 +414,51 @@ pub trait MfaStore: Send + Sync {
     async fn take_webauthn_state(&self, id: &str, now: UnixTime) -> StoreResult<Option<String>>;
 }
 
+/// The audit log (Auth0's tenant logs).
+#[async_trait]
+pub trait LogStore: Send + Sync {
+    /// Stores a batch of events in one transaction. Fails with `Conflict` (and stores none) when
+    /// a log id exists.
+    async fn insert_log_events(&self, events: &[LogEvent]) -> StoreResult<()>;
+    async fn get_log_event(&self, log_id: &str) -> StoreResult<Option<LogEvent>>;
+    /// The events `filter` selects, ordered by (`date_ms`, `log_id`) as `order` says, skipping
+    /// `offset` and returning at most `limit`.
+    async fn list_log_events(
+        &self,
+        filter: &LogFilter,
+        order: LogOrder,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<LogEvent>>;
+    /// How many events `filter` selects.
+    async fn count_log_events(&self, filter: &LogFilter) -> StoreResult<u64>;
+    /// Deletes the events older than `before_ms` (`date_ms < before_ms`). Returns how many.
+    async fn purge_log_events(&self, before_ms: i64) -> StoreResult<u64>;
+}
+
+/// Bulk user import (Auth0's users-imports job, `portcullis import auth0`).
+#[async_trait]
+pub trait UserImportStore: Send + Sync {
+    /// Stores a batch of users in one transaction, one outcome per user in order. A user whose
+    /// id or (lower-cased) email exists is `Duplicate` unless `upsert`; with `upsert`, the user
+    /// with that email gets the new `email_verified`, and the names, nickname and picture that
+    /// are `Some` (Auth0's upsertable fields; `blocked`, `email` and `user_id` are kept), and
+    /// the new password hash when one is given and the stored one is still an imported hash
+    /// ([`IMPORTED_PASSWORD_PREFIX`]) or absent; `updated_at` is set. When the email is free but the id belongs to another user,
+    /// `Refused`. Outcomes of other users are unaffected by one user's refusal.
+    async fn import_users(&self, users: &[User], upsert: bool) -> StoreResult<Vec<ImportOutcome>>;
+    /// Replaces the password hash of a user only while it is still `expected` (compare and
+    /// swap), so a sign-in upgrading an imported hash never overwrites a password changed
+    /// meanwhile. Returns whether it did.
+    async fn replace_password_hash(
+        &self,
+        user_id: &str,
+        expected: &str,
+        new_hash: &str,
+        now: UnixTime,
+    ) -> StoreResult<bool>;
+}
+
 /// Everything a provider needs, in one object (`Arc<dyn Store>` in application state).
 pub trait Store:
     ClientStore
@@ -430,6 +475,8 @@ pub trait Store:
     + TenantStore
     + MfaStore
     + RoleStore
+    + LogStore
+    + UserImportStore
 {
 }
 
@@ -448,5 +495,7 @@ impl<T> Store for T where
         + TenantStore
         + MfaStore
         + RoleStore
+        + LogStore
+        + UserImportStore
 {
 }

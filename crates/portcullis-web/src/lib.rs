@@ -2,6 +2,7 @@
 //! Thin by design: extract, call `portcullis-core`, map the result to HTTP. Status codes,
 //! `WWW-Authenticate`, `Cache-Control` and security headers are decided here and nowhere else.
 
+mod audit_context;
 mod backchannel;
 mod body;
 mod client_ip;
@@ -205,6 +206,10 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ui::scope,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit_context::scope,
         ))
         // Inside the body limit: the rejection log reads bodies already limited.
         .layer(axum::middleware::from_fn(rejections::log))

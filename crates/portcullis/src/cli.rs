@@ -67,6 +67,52 @@ pub enum Command {
     /// Check mail delivery: queue a test mail, see the queue.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Read the audit log (sign-ins, sign-ups, token exchanges, logouts… with Auth0's event
+    /// type codes), newest first. See docs/audit-log.md.
+    Logs(LogsArgs),
+    /// Import users from another provider. See docs/moving-from-auth0.md.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// `portcullis logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Only these event types (Auth0's codes, comma-separated or repeated: `s,f,fp`).
+    #[arg(long = "type", value_delimiter = ',')]
+    pub types: Vec<String>,
+    /// Only events of this user (user id).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Only events of this application (client id).
+    #[arg(long)]
+    pub client: Option<String>,
+    /// Only events of the last DURATION: `30s`, `15m`, `2h`, `7d`.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// How many events (newest first).
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Keep printing new events as they are recorded (oldest first), until interrupted.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Show one event, every field.
+    #[arg(long, conflicts_with_all = ["types", "user", "client", "since", "follow"])]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import an Auth0 user file: the bulk-import JSON array (email, user_id, names, blocked,
+    /// password_hash or custom_password_hash…) or the NDJSON export Auth0 support gives with
+    /// password hashes. Users keep their passwords; bad records are reported and skipped.
+    Auth0 {
+        /// The file (JSON array or NDJSON).
+        file: std::path::PathBuf,
+        /// Update users that exist (by email) with the file's values, as Auth0's `upsert`.
+        #[arg(long)]
+        upsert: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +179,8 @@ environment variables. Every setting is described in docs/configuration.md.
   PORTCULLIS_PRODUCT_NAME                 the service's name in pages and mails (default Portcullis)
   PORTCULLIS_LOGO_URL                     a logo for the pages (https, or http on loopback)
   PORTCULLIS_PRIMARY_COLOR                the pages' accent colour, #rrggbb
+  PORTCULLIS_AUDIT_LOG_RETENTION_DAYS     days audit log events are kept (default 30)
+  PORTCULLIS_AUDIT_LOG_STDOUT             also print audit log events as JSON lines (default false)
   PORTCULLIS_SMTP_URL                     smtp://, smtp://…?tls=starttls or smtps:// (default: outbox)
   PORTCULLIS_MAIL_FROM                    the From of mails (default Portcullis <no-reply@HOST>)
   PORTCULLIS_CONFIG                       the configuration file (like --config)
@@ -564,6 +612,7 @@ impl Command {
                     RolesCommand::List | RolesCommand::Show { .. } | RolesCommand::User { .. }
                 )
                 | Command::Keys(KeysCommand::List)
+                | Command::Logs(_)
         )
     }
 }

@@ -6,6 +6,7 @@
 
 mod cli {
     pub mod apps_apis_grants;
+    pub mod audit_import;
     pub mod backup;
     pub mod config;
     pub mod data_dir;

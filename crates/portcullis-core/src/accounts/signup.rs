@@ -6,6 +6,7 @@
 
 use super::{AccountError, code_hash, link_token, six_digit_code};
 use crate::Provider;
+use crate::audit::{self, Event, EventType};
 use crate::crypto::new_id;
 use crate::i18n::Lang;
 use crate::mail::{self, templates};
@@ -110,8 +111,15 @@ pub async fn start(
     }
     let email = crate::admin::validate::normalize_email(form.email)
         .map_err(|_| AccountError::field("email", "Enter a valid email address."))?;
-    crate::password_policy::check(form.password, Some(&email))
-        .map_err(|violation| AccountError::field("password", violation.to_string()))?;
+    if let Err(violation) = crate::password_policy::check(form.password, Some(&email)) {
+        audit::record(
+            p,
+            Event::new(EventType::FAILED_SIGNUP)
+                .user_name(email.as_str())
+                .description(format!("Password refused: {violation}")),
+        );
+        return Err(AccountError::field("password", violation.to_string()));
+    }
     let name = optional_field("name", form.name)?;
     let given_name = optional_field("given_name", form.given_name)?;
     let family_name = optional_field("family_name", form.family_name)?;
@@ -284,6 +292,12 @@ async fn complete(p: &Provider, token: EmailToken) -> Result<Confirmed, AccountE
         Ok(()) => {}
         // Created meanwhile by an administrator or another sign-up.
         Err(StoreError::Conflict(_)) => {
+            audit::record(
+                p,
+                Event::new(EventType::FAILED_SIGNUP)
+                    .user_name(user.email.as_str())
+                    .description("An account with this email already exists"),
+            );
             return Err(AccountError::Expired(
                 "An account with this email already exists. Sign in instead.",
             ));
@@ -291,6 +305,13 @@ async fn complete(p: &Provider, token: EmailToken) -> Result<Confirmed, AccountE
         Err(e) => return Err(e.into()),
     }
     tracing::info!(event = "signup", user_id = %user.user_id, "account created");
+    audit::record(
+        p,
+        Event::new(EventType::SUCCESS_SIGNUP)
+            .user(&user)
+            .description("Successful signup")
+            .detail("connection", "Username-Password-Authentication"),
+    );
     Ok(Confirmed {
         user,
         transaction: pending.transaction,

@@ -8,6 +8,8 @@ mod support;
 mod account;
 mod accounts;
 mod authentication_api;
+mod audit_log;
+mod auth0_import;
 mod authorize;
 mod backchannel;
 mod client_credentials;

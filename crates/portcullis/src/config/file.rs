@@ -62,6 +62,10 @@ pub struct FileConfig {
     pub logo_url: Option<String>,
     /// The accent colour of the pages, `#rrggbb`.
     pub primary_color: Option<String>,
+    /// Days audit log events are kept (1–3650, default 30).
+    pub audit_log_retention_days: Option<i64>,
+    /// Also print every audit log event to standard output as a JSON line (default false).
+    pub audit_log_stdout: Option<bool>,
 
     /// Where mail is sent: `smtp://127.0.0.1:25`, `smtp://host:587?tls=starttls`,
     /// `smtps://user:pass@host:465`. Unset: `.eml` files in `<data_dir>/outbox/`.
@@ -106,6 +110,8 @@ pub const KEYS: &[&str] = &[
     "product_name",
     "logo_url",
     "primary_color",
+    "audit_log_retention_days",
+    "audit_log_stdout",
     "smtp_url",
     "mail_from",
 ];

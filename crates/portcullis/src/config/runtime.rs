@@ -332,6 +332,19 @@ fn lifetimes(mut c: ProviderConfig, f: &FileConfig, problems: &mut Problems) -> 
             Err(why) => problems.add("mfa", why),
         }
     }
+    if let Some(days) = f.audit_log_retention_days {
+        if (1..=3650).contains(&days) {
+            c.audit_log_retention_days = days;
+        } else {
+            problems.add(
+                "audit_log_retention_days",
+                format!("{days} is out of range: use 1 to 3650 days"),
+            );
+        }
+    }
+    if let Some(on) = f.audit_log_stdout {
+        c.audit_log_stdout = on;
+    }
     if let Some(n) = f.max_account_mails_per_email {
         c.max_account_mails_per_email = n;
     }
