@@ -62,6 +62,8 @@
 //! pages are redirected to `/auth/login?returnTo=…`, API calls (under `/api`, or asking for
 //! JSON) get `401` JSON.
 
+#[cfg(feature = "actix")]
+pub mod actix;
 mod auth;
 mod backchannel;
 mod config;
