@@ -274,6 +274,21 @@ async fn access_token(session: Session) -> HttpResponse {
     answer(routes::access_token(session).await).await
 }
 
+async fn backchannel_logout(
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ActixAnswer> {
+    let Some(auth) = auth_of(&req) else {
+        return Err(reject(Error::LayerMissing).await);
+    };
+    let logout_token = url::form_urlencoded::parse(&body)
+        .find(|(name, _)| name == "logout_token")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default();
+    let request = crate::backchannel::LogoutRequest { logout_token };
+    Ok(answer(crate::backchannel::backchannel_response(&auth, request).await).await)
+}
+
 impl PortcullisAuth {
     /// The `/auth/*` routes for actix-web (login, callback, logout, profile, access-token, at
     /// [`Config::routes`](crate::Config::routes)), with this client as app data:
@@ -299,7 +314,8 @@ impl PortcullisAuth {
     /// # }
     /// ```
     ///
-    /// The back-channel logout receiver is not among them yet (axum only).
+    /// With a [`session_store`](crate::ConfigBuilder::session_store), also
+    /// `POST /auth/backchannel-logout` (OpenID Connect Back-Channel Logout 1.0).
     pub fn actix_routes(&self) -> impl Fn(&mut web::ServiceConfig) + Clone + 'static {
         let auth = self.clone();
         move |cfg: &mut web::ServiceConfig| {
@@ -310,6 +326,12 @@ impl PortcullisAuth {
                 .route(&paths.logout, web::get().to(logout))
                 .route(&paths.profile, web::get().to(profile))
                 .route(&paths.access_token, web::get().to(access_token));
+            if auth.config().session_store.is_some() {
+                cfg.route(
+                    &paths.backchannel_logout,
+                    web::post().to(backchannel_logout),
+                );
+            }
         }
     }
 }

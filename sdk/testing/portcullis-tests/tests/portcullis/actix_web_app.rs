@@ -2,13 +2,17 @@
 //! HTTP with a real client: /auth/login → Portcullis's sign-in → /auth/callback → the `User`
 //! extractor and /auth/profile → /auth/access-token and the `AccessTokenInfo` extractor (refreshed
 //! a margin before expiry, the rotated refresh token saved) → /auth/logout (cookie cleared,
-//! refresh token revoked, Portcullis's end_session_endpoint).
+//! refresh token revoked, Portcullis's end_session_endpoint); with a session store, a logout at
+//! Portcullis ends the app's session through `/auth/backchannel-logout`.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use portcullis_axum::{AccessTokenInfo, Config, PortcullisAuth, Session, User};
+use portcullis_axum::{
+    AccessTokenInfo, Config, ConfigBuilder, MemoryStore, PortcullisAuth, Session, User,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -40,25 +44,22 @@ async fn session_tokens(session: Session) -> HttpResponse {
     }))
 }
 
-/// Boots Portcullis and an actix-web app signing in with it.
-async fn start() -> WebApp {
+/// Boots Portcullis and an actix-web app signing in with it; `configure` adjusts the SDK
+/// configuration.
+async fn start(configure: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> WebApp {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let op = Portcullis::start(&base).await;
-    let auth = PortcullisAuth::new(
-        Config::builder()
-            .issuer(op.issuer.clone())
-            .client_id(op.web.client_id.clone())
-            .client_secret(op.web.secret().to_owned())
-            .secret("a-test-secret-that-is-at-least-32-characters")
-            .app_base_url(base.clone())
-            .scope(SCOPE)
-            .audience(API)
-            .clock(op.sdk_clock())
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
+    let config = Config::builder()
+        .issuer(op.issuer.clone())
+        .client_id(op.web.client_id.clone())
+        .client_secret(op.web.secret().to_owned())
+        .secret("a-test-secret-that-is-at-least-32-characters")
+        .app_base_url(base.clone())
+        .scope(SCOPE)
+        .audience(API)
+        .clock(op.sdk_clock());
+    let auth = PortcullisAuth::new(configure(config).build().unwrap()).unwrap();
     let server = HttpServer::new(move || {
         App::new()
             .configure(auth.actix_routes())
@@ -84,7 +85,7 @@ async fn text(browser: &reqwest::Client, url: &str) -> (StatusCode, String) {
 
 #[actix_web::test]
 async fn actix_app_signs_in_refreshes_and_signs_out_against_portcullis() {
-    let app = start().await;
+    let app = start(|c| c).await;
     let b = browser();
 
     // Signed out: the optional user is None, a page redirects to the login, an API says 401.
@@ -207,4 +208,62 @@ async fn actix_app_signs_in_refreshes_and_signs_out_against_portcullis() {
     let res = b.get(end_session.as_str()).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FOUND, "{:?}", res.text().await);
     assert_eq!(location(&res), app.url("/"));
+}
+
+#[actix_web::test]
+async fn actix_app_sessions_end_by_back_channel_logout() {
+    let app = start(|c| c.session_store(MemoryStore::default())).await;
+    app.op
+        .set_backchannel_logout_uri(&app.op.web.client_id, &app.url("/auth/backchannel-logout"))
+        .await;
+    let (b1, b2) = (browser(), browser());
+    app.sign_in(&b1).await;
+    app.sign_in(&b2).await;
+    for b in [&b1, &b2] {
+        let (status, _) = app.get_json(b, "/auth/profile").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    // A forged logout token is refused and ends nothing.
+    let res = reqwest::Client::new()
+        .post(app.url("/auth/backchannel-logout"))
+        .form(&[("logout_token", "not-a-jwt")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+
+    // b1's user logs out at Portcullis: its logout token ends b1's app session only.
+    let res = b1
+        .get(app.op.url(&format!(
+            "v2/logout?client_id={}&returnTo={}",
+            app.op.web.client_id,
+            url::form_urlencoded::byte_serialize(app.url("/").as_bytes()).collect::<String>()
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND, "{:?}", res.text().await);
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let res = b1.get(app.url("/auth/profile")).send().await.unwrap();
+            if res.status() == StatusCode::UNAUTHORIZED {
+                break res;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the back-channel logout ends b1's session");
+    assert!(
+        session_cookies(&ended)
+            .iter()
+            .any(|c| c.contains("Max-Age=0")),
+        "{:?}",
+        session_cookies(&ended)
+    );
+    let (status, _) = app.get_json(&b2, "/auth/profile").await;
+    assert_eq!(status, StatusCode::OK, "another IdP session is untouched");
 }
