@@ -16,9 +16,10 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode as ActixStatus;
 use actix_web::http::header::{HeaderName as ActixHeaderName, HeaderValue as ActixHeaderValue};
@@ -289,7 +290,66 @@ async fn backchannel_logout(
     Ok(answer(crate::backchannel::backchannel_response(&auth, request).await).await)
 }
 
+/// What [`PortcullisAuth::actix_require`] returns: a middleware function for
+/// `actix_web::middleware::from_fn`.
+pub type RequireFn<B> = Box<
+    dyn Fn(
+        ServiceRequest,
+        Next<B>,
+    ) -> LocalBoxFuture<Result<ServiceResponse<EitherBody<B>>, actix_web::Error>>,
+>;
+
 impl PortcullisAuth {
+    /// Lets only signed-in users through (the counterpart of
+    /// [`require_auth`](Self::require_auth)): pages are redirected to the login with
+    /// `returnTo`, API requests get `401` JSON. Wrap a scope in it, inside the [`session`]
+    /// middleware: `web::scope("/account").wrap(from_fn(auth.actix_require_auth()))`.
+    pub fn actix_require_auth<B: MessageBody + 'static>(&self) -> RequireFn<B> {
+        self.actix_require(|_| true)
+    }
+
+    /// [`actix_require_auth`](Self::actix_require_auth), plus a rule on the user (the
+    /// counterpart of [`require`](Self::require)): a signed-in user for whom `check` is false
+    /// gets `403` (an HTML page, or JSON for API requests).
+    pub fn actix_require<B: MessageBody + 'static>(
+        &self,
+        check: impl Fn(&User) -> bool + 'static,
+    ) -> RequireFn<B> {
+        let check = Rc::new(check);
+        let auth = self.clone();
+        Box::new(move |req: ServiceRequest, next: Next<B>| {
+            let check = check.clone();
+            let auth = auth.clone();
+            Box::pin(async move {
+                let handle = req.extensions().get::<SessionHandle>().cloned();
+                let Some(handle) = handle else {
+                    return Err(reject(Error::LayerMissing).await.into());
+                };
+                let user = handle.0.lock().await.data.as_ref().map(|d| d.user.clone());
+                let (uri, headers) = http_parts(req.request());
+                let refusal = match user {
+                    None => Some(unauthenticated(&auth, &uri, &headers)),
+                    Some(user) if !check(&user) => Some(if is_api_request(&auth, &uri, &headers) {
+                        Error::Forbidden.json_response()
+                    } else {
+                        Error::Forbidden.into_response()
+                    }),
+                    Some(_) => None,
+                };
+                match refusal {
+                    Some(response) => {
+                        let response = answer(response).await;
+                        Ok(req.into_response(response).map_into_right_body())
+                    }
+                    None => next
+                        .call(req)
+                        .await
+                        .map(ServiceResponse::map_into_left_body),
+                }
+            })
+        })
+    }
+
     /// The `/auth/*` routes for actix-web (login, callback, logout, profile, access-token, at
     /// [`Config::routes`](crate::Config::routes)), with this client as app data:
     ///

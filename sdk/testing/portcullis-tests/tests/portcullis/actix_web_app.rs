@@ -44,6 +44,10 @@ async fn session_tokens(session: Session) -> HttpResponse {
     }))
 }
 
+fn is_admin(user: &User) -> bool {
+    user.email() == Some("admin@example.com")
+}
+
 /// Boots Portcullis and an actix-web app signing in with it; `configure` adjusts the SDK
 /// configuration.
 async fn start(configure: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> WebApp {
@@ -67,6 +71,16 @@ async fn start(configure: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> WebApp
             .route("/account", web::get().to(account))
             .route("/api/token", web::get().to(api_token))
             .route("/test/session-tokens", web::get().to(session_tokens))
+            .service(
+                web::scope("/members")
+                    .wrap(from_fn(auth.actix_require_auth()))
+                    .route("", web::get().to(account)),
+            )
+            .service(
+                web::scope("/api/admin")
+                    .wrap(from_fn(auth.actix_require(is_admin)))
+                    .route("", web::get().to(account)),
+            )
             .wrap(from_fn(portcullis_axum::actix::session))
     })
     .workers(1)
@@ -101,6 +115,12 @@ async fn actix_app_signs_in_refreshes_and_signs_out_against_portcullis() {
     assert_eq!(body["error"]["code"], "missing_session");
     let (status, _) = app.get_json(&b, "/auth/profile").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let res = b.get(app.url("/members")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(location(&res), "/auth/login?returnTo=%2Fmembers");
+    let (status, body) = app.get_json(&b, "/api/admin").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["code"], "missing_session");
 
     // /auth/login → Portcullis → /auth/callback → back to returnTo with a session cookie.
     let res = b
@@ -134,6 +154,14 @@ async fn actix_app_signs_in_refreshes_and_signs_out_against_portcullis() {
         text(&b, &app.url("/")).await,
         (StatusCode::OK, format!("hello {EMAIL}"))
     );
+    // The require middlewares: signed in is enough for /members; /api/admin's rule refuses.
+    assert_eq!(
+        text(&b, &app.url("/members")).await,
+        (StatusCode::OK, format!("account of {EMAIL}"))
+    );
+    let (status, body) = app.get_json(&b, "/api/admin").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "forbidden");
     let (status, profile) = app.get_json(&b, "/auth/profile").await;
     assert_eq!(status, StatusCode::OK, "{profile}");
     assert_eq!(profile["email"], EMAIL);
