@@ -4,6 +4,8 @@
 mod app;
 mod support;
 
+mod actix_web_app;
+mod app_state;
 mod backchannel;
 mod bearer;
 mod rbac;
