@@ -118,9 +118,10 @@ pub async fn apply(
             .get_user_by_email(&email)
             .await?
             .ok_or_else(|| AdminError::not_found("user", &email))?;
-        let created = staged.report.changes.iter().any(|c| {
-            c.kind == EntryKind::User && c.key == email && c.action == Action::Created
-        });
+        let created =
+            staged.report.changes.iter().any(|c| {
+                c.kind == EntryKind::User && c.key == email && c.action == Action::Created
+            });
         if sync_user_roles(store, &user.user_id, &names).await? && !created {
             staged
                 .report
