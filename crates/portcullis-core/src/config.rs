@@ -132,6 +132,8 @@ pub struct ProviderConfig {
     pub logo_url: Option<String>,
     /// The accent colour of the pages and mails, `#rrggbb`.
     pub primary_color: Option<String>,
+    /// Upstream connections declared in the configuration (social and enterprise sign-in).
+    pub connections: Vec<std::sync::Arc<crate::upstream::Connection>>,
 }
 
 impl ProviderConfig {
@@ -160,6 +162,7 @@ impl ProviderConfig {
             product_name: "Portcullis".to_owned(),
             logo_url: None,
             primary_color: None,
+            connections: Vec::new(),
         }
     }
 }

@@ -12,8 +12,10 @@ use crate::authorize::{self, AuthorizationResponse, AuthorizeFailure, AuthorizeR
 use crate::consent::{self, ScopeLine};
 use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
+use crate::upstream::{Connection, DATABASE_CONNECTION};
 use portcullis_store::{Session, User};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// How long a sign-in may take before its transaction expires.
 pub const LIFETIME: i64 = 30 * 60;
@@ -32,6 +34,8 @@ pub enum StepKind {
     PasswordReset,
     /// Approved what a third-party application asked for.
     Consent,
+    /// Signed in at an upstream identity provider (a social or enterprise connection).
+    Connection,
 }
 
 /// One completed step.
@@ -120,6 +124,8 @@ pub enum Next {
     SignUp(Page),
     /// The consent page of a third-party application, with what it asks for.
     Consent(Page, Vec<ScopeLine>),
+    /// Sign in at an upstream identity provider (`/authorize?connection=NAME`).
+    Upstream(Arc<Connection>),
     /// Answer the application (a code, an ID token or an error such as `login_required`).
     Respond(AuthorizationResponse),
 }
@@ -176,14 +182,55 @@ pub async fn next(
         .map_err(AuthorizeFailure::ErrorPage)?;
     Ok(match decision {
         Decision::Respond(response) => Next::Respond(response),
-        Decision::Login => {
-            let signup = signup_open().await?;
-            if signup && tx.wants_signup() {
-                Next::SignUp(page(&request, signup))
-            } else {
-                Next::SignIn(page(&request, signup))
+        Decision::Login => match connection_step(p, &request).await? {
+            ConnectionStep::Upstream(c) => Next::Upstream(c),
+            ConnectionStep::Unknown(name) => {
+                let error = OAuthError::invalid_request(format!(
+                    "The connection {:?} is not enabled for this application.",
+                    name.chars().take(128).collect::<String>()
+                ));
+                Next::Respond(authorize::error(p, &request, error))
             }
-        }
+            ConnectionStep::HostedPages => {
+                let signup = signup_open().await?;
+                if signup && tx.wants_signup() {
+                    Next::SignUp(page(&request, signup))
+                } else {
+                    Next::SignIn(page(&request, signup))
+                }
+            }
+        },
+    })
+}
+
+/// Where Auth0's `connection` parameter of `/authorize` leads when the user must sign in.
+#[derive(Debug)]
+pub enum ConnectionStep {
+    /// No connection, or the database one: the hosted sign-in (or sign-up) page.
+    HostedPages,
+    /// Straight to an upstream identity provider.
+    Upstream(Arc<Connection>),
+    /// A connection that does not exist or is not enabled for the application.
+    Unknown(String),
+}
+
+/// The one place that maps `connection=NAME` to the next step (Auth0: the named connection
+/// replaces the choice on the sign-in page).
+pub async fn connection_step(
+    p: &Provider,
+    request: &AuthorizeRequest,
+) -> Result<ConnectionStep, AuthorizeFailure> {
+    let name = match request.params.get("connection") {
+        None => return Ok(ConnectionStep::HostedPages),
+        Some(DATABASE_CONNECTION) => return Ok(ConnectionStep::HostedPages),
+        Some(name) => name,
+    };
+    let found = crate::upstream::find(p, name)
+        .await
+        .map_err(AuthorizeFailure::ErrorPage)?;
+    Ok(match found {
+        Some(c) if c.enabled_for(&request.client.client_id) => ConnectionStep::Upstream(c),
+        _ => ConnectionStep::Unknown(name.to_owned()),
     })
 }
 

@@ -31,6 +31,9 @@ pub enum Throttle<'a> {
     AccountMail { email: &'a str },
     /// Sign-ups and password-reset requests from one address, per minute.
     AccountRequests { ip: &'a str },
+    /// The callback of one upstream sign-in (by its `state`): allowed once, so a replayed
+    /// callback URL is refused on every replica.
+    UpstreamCallback { state: &'a str },
 }
 
 impl Throttle<'_> {
@@ -50,6 +53,9 @@ impl Throttle<'_> {
             Throttle::UnknownClient { ip } => format!("unknown-client:{}:{ip}", ip.len()),
             Throttle::AccountMail { email } => format!("account-mail:{}:{email}", email.len()),
             Throttle::AccountRequests { ip } => format!("account-requests:{}:{ip}", ip.len()),
+            Throttle::UpstreamCallback { state } => {
+                format!("upstream-callback:{}:{state}", state.len())
+            }
         };
         RateKey::from_digest(p.hasher.digest(encoded.as_bytes()))
     }
@@ -62,6 +68,7 @@ impl Throttle<'_> {
             Throttle::UnknownClient { .. } => p.config.max_unknown_client_auth_per_ip,
             Throttle::AccountMail { .. } => p.config.max_account_mails_per_email,
             Throttle::AccountRequests { .. } => p.config.max_account_requests_per_ip_per_minute,
+            Throttle::UpstreamCallback { .. } => 1,
         }
     }
 
@@ -69,6 +76,7 @@ impl Throttle<'_> {
     fn window(&self, p: &Provider) -> i64 {
         match self {
             Throttle::AccountRequests { .. } => 60,
+            Throttle::UpstreamCallback { .. } => crate::upstream::flow::LIFETIME,
             _ => p.config.failed_login_window,
         }
     }

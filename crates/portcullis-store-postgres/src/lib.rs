@@ -30,6 +30,7 @@ mod apis;
 mod clients;
 mod error;
 mod grants;
+mod identities;
 mod keys;
 mod rate_limits;
 mod rows;

@@ -11,26 +11,10 @@ use portcullis_store::{StoreError, StoreResult, User, UserStore};
 #[async_trait]
 impl UserStore for PostgresStore {
     async fn create_user(&self, user: &User) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO users (",
-            user_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-        ))
-        .bind(&user.user_id)
-        .bind(user.email.to_lowercase())
-        .bind(user.email_verified)
-        .bind(&user.name)
-        .bind(&user.given_name)
-        .bind(&user.family_name)
-        .bind(&user.nickname)
-        .bind(&user.picture)
-        .bind(&user.password_hash)
-        .bind(user.blocked)
-        .bind(user.created_at)
-        .bind(user.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
+        insert_user(user, None)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 
@@ -41,6 +25,7 @@ impl UserStore for PostgresStore {
         sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
+            ", connection, upstream_email",
             " FROM users WHERE user_id = $1"
         ))
         .bind(user_id)
@@ -59,7 +44,8 @@ impl UserStore for PostgresStore {
         sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
-            " FROM users WHERE email = $1"
+            ", connection, upstream_email",
+            " FROM users WHERE email = $1 AND connection IS NULL"
         ))
         .bind(email.to_lowercase())
         .fetch_optional(&self.pool)
@@ -74,6 +60,7 @@ impl UserStore for PostgresStore {
         let rows = sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
+            ", connection, upstream_email",
             " FROM users ORDER BY created_at, user_id"
         ))
         .fetch_all(&self.pool)
@@ -84,7 +71,8 @@ impl UserStore for PostgresStore {
 
     async fn update_user(&self, user: &User) -> StoreResult<()> {
         let done = sqlx::query(
-            "UPDATE users SET email = $1, email_verified = $2, name = $3, given_name = $4, \
+            "UPDATE users SET email = CASE WHEN connection IS NULL THEN $1 ELSE email END, \
+             upstream_email = CASE WHEN connection IS NULL THEN NULL ELSE $1 END, email_verified = $2, name = $3, given_name = $4, \
              family_name = $5, nickname = $6, picture = $7, password_hash = $8, blocked = $9, \
              updated_at = $10 WHERE user_id = $11",
         )
@@ -127,6 +115,7 @@ impl UserStore for PostgresStore {
             "DELETE FROM grants WHERE user_id = $1",
             "DELETE FROM authorization_codes WHERE user_id = $1",
             "DELETE FROM sessions WHERE user_id = $1",
+            "DELETE FROM identities WHERE user_id = $1",
         ] {
             sqlx::query(statement)
                 .bind(user_id)
@@ -136,4 +125,40 @@ impl UserStore for PostgresStore {
         }
         tx.commit().await.map_err(db)
     }
+}
+
+/// The INSERT of a user: of the database connection (`upstream: None`), or of an upstream
+/// connection, with `(connection, email)`. An upstream user's real email goes to
+/// `upstream_email`, and `email` gets a placeholder no canonical address can equal (a space, then
+/// the user id), so the unique index on `email` binds database-connection users only.
+pub(crate) fn insert_user<'a>(
+    user: &'a User,
+    upstream: Option<&'a str>,
+) -> sqlx::query::Query<'a, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let (email, upstream_email) = match upstream {
+        None => (user.email.to_lowercase(), None),
+        Some(_) => (
+            format!(" {}", user.user_id),
+            Some(user.email.to_lowercase()),
+        ),
+    };
+    sqlx::query(concat!(
+        "INSERT INTO users (",
+        user_columns!(),
+        ", connection, upstream_email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    ))
+    .bind(&user.user_id)
+    .bind(email)
+    .bind(user.email_verified)
+    .bind(&user.name)
+    .bind(&user.given_name)
+    .bind(&user.family_name)
+    .bind(&user.nickname)
+    .bind(&user.picture)
+    .bind(&user.password_hash)
+    .bind(user.blocked)
+    .bind(user.created_at)
+    .bind(user.updated_at)
+    .bind(upstream)
+    .bind(upstream_email)
 }

@@ -22,6 +22,7 @@ mod apis;
 mod clients;
 mod error;
 mod grants;
+mod identities;
 mod keys;
 mod rate_limits;
 mod rows;

@@ -118,7 +118,7 @@ pub(crate) fn client(row: &SqliteRow) -> StoreResult<Client> {
 pub(crate) fn user(row: &SqliteRow) -> StoreResult<User> {
     Ok(User {
         user_id: get(row, "user_id")?,
-        email: get(row, "email")?,
+        email: user_email(row)?,
         email_verified: get(row, "email_verified")?,
         name: get(row, "name")?,
         given_name: get(row, "given_name")?,
@@ -127,6 +127,31 @@ pub(crate) fn user(row: &SqliteRow) -> StoreResult<User> {
         picture: get(row, "picture")?,
         password_hash: get(row, "password_hash")?,
         blocked: get(row, "blocked")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+/// A user's email: the `email` column for the database connection, `upstream_email` (or none)
+/// for an upstream connection's user (see `users::insert_user`).
+fn user_email(row: &SqliteRow) -> StoreResult<String> {
+    let connection: Option<String> = get(row, "connection")?;
+    match connection {
+        None => get(row, "email"),
+        Some(_) => Ok(get::<Option<String>>(row, "upstream_email")?.unwrap_or_default()),
+    }
+}
+
+pub(crate) fn identity(row: &SqliteRow) -> StoreResult<Identity> {
+    Ok(Identity {
+        connection: get(row, "connection")?,
+        strategy: get(row, "strategy")?,
+        subject: get(row, "subject")?,
+        user_id: get(row, "user_id")?,
+        email: get(row, "email")?,
+        email_verified: get(row, "email_verified")?,
+        name: get(row, "name")?,
+        picture: get(row, "picture")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })

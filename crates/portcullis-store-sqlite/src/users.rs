@@ -11,26 +11,10 @@ use portcullis_store::{StoreError, StoreResult, User, UserStore};
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn create_user(&self, user: &User) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO users (",
-            user_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&user.user_id)
-        .bind(user.email.to_lowercase())
-        .bind(user.email_verified)
-        .bind(&user.name)
-        .bind(&user.given_name)
-        .bind(&user.family_name)
-        .bind(&user.nickname)
-        .bind(&user.picture)
-        .bind(&user.password_hash)
-        .bind(user.blocked)
-        .bind(user.created_at)
-        .bind(user.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
+        insert_user(user, None)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 
@@ -38,6 +22,7 @@ impl UserStore for SqliteStore {
         sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
+            ", connection, upstream_email",
             " FROM users WHERE user_id = ?"
         ))
         .bind(user_id)
@@ -53,7 +38,8 @@ impl UserStore for SqliteStore {
         sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
-            " FROM users WHERE email = ?"
+            ", connection, upstream_email",
+            " FROM users WHERE email = ? AND connection IS NULL"
         ))
         .bind(email.to_lowercase())
         .fetch_optional(&self.pool)
@@ -68,6 +54,7 @@ impl UserStore for SqliteStore {
         let rows = sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
+            ", connection, upstream_email",
             " FROM users ORDER BY created_at, user_id"
         ))
         .fetch_all(&self.pool)
@@ -78,9 +65,10 @@ impl UserStore for SqliteStore {
 
     async fn update_user(&self, user: &User) -> StoreResult<()> {
         let done = sqlx::query(
-            "UPDATE users SET email = ?, email_verified = ?, name = ?, given_name = ?, \
-             family_name = ?, nickname = ?, picture = ?, password_hash = ?, blocked = ?, \
-             updated_at = ? WHERE user_id = ?",
+            "UPDATE users SET email = CASE WHEN connection IS NULL THEN ?1 ELSE email END, \
+             upstream_email = CASE WHEN connection IS NULL THEN NULL ELSE ?1 END, \
+             email_verified = ?2, name = ?3, given_name = ?4, family_name = ?5, nickname = ?6, \
+             picture = ?7, password_hash = ?8, blocked = ?9, updated_at = ?10 WHERE user_id = ?11",
         )
         .bind(user.email.to_lowercase())
         .bind(user.email_verified)
@@ -121,6 +109,7 @@ impl UserStore for SqliteStore {
             "DELETE FROM grants WHERE user_id = ?",
             "DELETE FROM authorization_codes WHERE user_id = ?",
             "DELETE FROM sessions WHERE user_id = ?",
+            "DELETE FROM identities WHERE user_id = ?",
         ] {
             sqlx::query(statement)
                 .bind(user_id)
@@ -130,4 +119,40 @@ impl UserStore for SqliteStore {
         }
         tx.commit().await.map_err(db)
     }
+}
+
+/// The INSERT of a user: of the database connection (`upstream: None`), or of an upstream
+/// connection, with `(connection, email)`. An upstream user's real email goes to
+/// `upstream_email`, and `email` gets a placeholder no canonical address can equal (a space, then
+/// the user id), so the unique index on `email` binds database-connection users only.
+pub(crate) fn insert_user<'a>(
+    user: &'a User,
+    upstream: Option<&'a str>,
+) -> sqlx::query::Query<'a, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    let (email, upstream_email) = match upstream {
+        None => (user.email.to_lowercase(), None),
+        Some(_) => (
+            format!(" {}", user.user_id),
+            Some(user.email.to_lowercase()),
+        ),
+    };
+    sqlx::query(concat!(
+        "INSERT INTO users (",
+        user_columns!(),
+        ", connection, upstream_email) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&user.user_id)
+    .bind(email)
+    .bind(user.email_verified)
+    .bind(&user.name)
+    .bind(&user.given_name)
+    .bind(&user.family_name)
+    .bind(&user.nickname)
+    .bind(&user.picture)
+    .bind(&user.password_hash)
+    .bind(user.blocked)
+    .bind(user.created_at)
+    .bind(user.updated_at)
+    .bind(upstream)
+    .bind(upstream_email)
 }

@@ -137,6 +137,26 @@ pub struct User {
     pub updated_at: UnixTime,
 }
 
+/// A user's account at an upstream identity provider (a social or enterprise connection),
+/// keyed by (connection, subject). The profile is the upstream's, as of the last sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The connection's name.
+    pub connection: String,
+    /// `oidc`, `google-oauth2` or `github`.
+    pub strategy: String,
+    /// The upstream's stable user id (`sub`, GitHub's numeric id).
+    pub subject: String,
+    /// The Portcullis user it signs in.
+    pub user_id: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub picture: Option<String>,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+}
+
 /// A permission an API defines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiScope {

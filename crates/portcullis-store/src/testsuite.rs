@@ -26,6 +26,7 @@ mod clients;
 mod codes;
 mod grants;
 mod hostile_keys;
+mod identities;
 mod keys;
 mod rate_limits;
 mod refresh;
@@ -39,6 +40,7 @@ pub use clients::*;
 pub use codes::*;
 pub use grants::*;
 pub use hostile_keys::*;
+pub use identities::*;
 pub use keys::*;
 pub use rate_limits::*;
 pub use refresh::*;
@@ -195,6 +197,9 @@ macro_rules! conformance_tests {
             mail_queue_claim_send_fail,
             consent_put_get_list_delete,
             setting_put_get_delete,
+            identity_create_get_list,
+            identity_users_share_emails_without_taking_them,
+            identity_update_and_delete_with_user,
             lookups_by_keys_holding_nul_find_nothing,
         );
         $crate::__conformance_tests!(@owned $make;

@@ -15,6 +15,7 @@ mod routes;
 mod state;
 mod transport_errors;
 mod ui;
+mod upstream_http;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -47,8 +48,9 @@ pub fn router(provider: Provider) -> Router {
 
 /// The whole provider as one router.
 pub fn router_with(provider: Provider, options: WebOptions) -> Router {
-    let provider =
-        provider.with_logout_notifier(std::sync::Arc::new(backchannel::HttpLogoutNotifier::new()));
+    let provider = provider
+        .with_logout_notifier(std::sync::Arc::new(backchannel::HttpLogoutNotifier::new()))
+        .with_upstream_http(std::sync::Arc::new(upstream_http::HttpUpstream::new()));
     let https = provider.config.issuer.is_https();
     let state = AppState::new(provider, options);
     let cors_endpoints = Router::new()
@@ -102,6 +104,8 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             "/u/signup/confirm",
             get(routes::signup::confirm_page).post(routes::signup::confirm_submit),
         )
+        .route("/u/login/connection", get(routes::upstream::button))
+        .route("/login/callback", get(routes::upstream::callback))
         .route("/u/account", get(routes::account::account_page))
         .route("/u/account/profile", post(routes::account::update_profile))
         .route(
@@ -117,6 +121,7 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             post(routes::account::end_session),
         )
         .route("/u/account/apps/revoke", post(routes::account::revoke_app))
+        .route("/u/account/connections", post(routes::account::connect))
         .route(
             "/u/verify",
             get(routes::account::verify_page).post(routes::account::verify_submit),

@@ -82,6 +82,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Command::Grants(c) => commands::grants::run(&tenant, c, as_json).await,
                 Command::Keys(c) => commands::keys::run(&tenant, c, as_json).await,
                 Command::Mail(c) => commands::mail::run(&tenant, c, as_json).await,
+                Command::Connections(c) => commands::connections::run(&tenant, c, as_json).await,
                 Command::Serve | Command::Migrate | Command::Dev(_) | Command::Apply { .. } => {
                     Ok(())
                 }

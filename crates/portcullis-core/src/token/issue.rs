@@ -163,7 +163,8 @@ pub fn user_claims(user: &User, scopes: &Scopes) -> Map<String, Value> {
         }
         claims.insert("updated_at".into(), json!(user.updated_at));
     }
-    if scopes.contains(EMAIL) {
+    // Users of an upstream connection may have no email (GitHub without a verified one).
+    if scopes.contains(EMAIL) && !user.email.is_empty() {
         claims.insert("email".into(), json!(user.email));
         claims.insert("email_verified".into(), json!(user.email_verified));
     }

@@ -25,6 +25,9 @@ pub async fn continue_with(
         Ok(Next::SignIn(_)) => to_page(p, tx, "/u/login", status),
         Ok(Next::SignUp(_)) => to_page(p, tx, "/u/signup", status),
         Ok(Next::Consent(..)) => to_page(p, tx, "/u/consent", status),
+        Ok(Next::Upstream(c)) => {
+            super::upstream::start(p, &c, Some(tx.clone()), None, status).await
+        }
         Err(AuthorizeFailure::ErrorPage(e)) => errors::page(e),
         Err(AuthorizeFailure::Respond(r)) => respond(r, status),
     }

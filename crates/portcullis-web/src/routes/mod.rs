@@ -10,6 +10,7 @@ pub mod logout;
 pub mod reset;
 pub mod signup;
 pub mod token;
+pub mod upstream;
 pub mod userinfo;
 
 pub use crate::client_ip::ClientIp;

@@ -10,6 +10,7 @@ mod accounts;
 mod authorize;
 mod backchannel;
 mod client_credentials;
+mod connections;
 mod consent;
 mod discovery;
 mod hardening;

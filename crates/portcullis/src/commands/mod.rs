@@ -4,6 +4,7 @@
 pub mod apis;
 pub mod apply;
 pub mod apps;
+pub mod connections;
 pub mod grants;
 pub mod keys;
 pub mod mail;

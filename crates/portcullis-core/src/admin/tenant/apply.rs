@@ -11,7 +11,8 @@ use crate::admin::{apis, apps, users};
 use crate::crypto::{PasswordHasher, TokenHasher, new_id, random_token};
 use portcullis_store::{Api, Client, ClientGrant, Store, UnixTime};
 
-/// Applies a tenant file idempotently.
+/// Applies a tenant file idempotently. Connections need the master key: see
+/// [`apply_connections`].
 ///
 /// Everything is checked first (a bad file changes nothing). Then, matching applications by
 /// `client_id`, APIs by `identifier`, grants by `(client_id, audience)` and users by email:
@@ -52,6 +53,38 @@ pub async fn apply(
         store.delete_setting("signup").await?;
     }
     Ok(report)
+}
+
+/// Applies the file's `[[connections]]` (after [`apply`], which checked them): each is created
+/// or replaced by name, its secret encrypted with the master key (`sealer`); connections the
+/// file does not mention stay.
+pub async fn apply_connections(
+    store: &dyn Store,
+    sealer: &crate::crypto::Sealer,
+    tenant: &TenantFile,
+    env: EnvLookup<'_>,
+    now: UnixTime,
+    report: &mut ApplyReport,
+) -> AdminResult<()> {
+    use crate::upstream::stored::{self, Change, PutError};
+    for decl in &tenant.connections {
+        let action = match stored::put(store, sealer, decl, env, now).await {
+            Ok(Change::Created) => Action::Created,
+            Ok(Change::Updated) => Action::Updated(vec!["connection"]),
+            Ok(Change::Unchanged) => Action::Unchanged,
+            Err(PutError::Invalid(e)) => {
+                return Err(AdminError::invalid("connection", e.to_string()));
+            }
+            Err(PutError::Internal(e)) => {
+                return Err(AdminError::invalid(
+                    "connection",
+                    e.description.into_owned(),
+                ));
+            }
+        };
+        report.push(EntryKind::Connection, decl.name.clone(), action);
+    }
+    Ok(())
 }
 
 /// Stores one `[tenant]` setting, reporting whether it changed.

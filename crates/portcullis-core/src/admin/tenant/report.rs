@@ -12,6 +12,8 @@ pub enum EntryKind {
     User,
     /// A `[tenant]` setting.
     Setting,
+    /// An upstream connection.
+    Connection,
 }
 
 impl fmt::Display for EntryKind {
@@ -22,6 +24,7 @@ impl fmt::Display for EntryKind {
             EntryKind::ClientGrant => "client grant",
             EntryKind::User => "user",
             EntryKind::Setting => "tenant setting",
+            EntryKind::Connection => "connection",
         })
     }
 }
