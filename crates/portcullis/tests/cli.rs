@@ -8,6 +8,7 @@ mod cli {
     pub mod apps_apis_grants;
     pub mod backup;
     pub mod config;
+    pub mod connections;
     pub mod data_dir;
     pub mod hardening;
     pub mod keys;

@@ -14,9 +14,9 @@ async fn migrate_then_manage_users_on_postgres() {
     let env = [("PORTCULLIS_DATABASE_URL", db.url())];
 
     let out = sb.run_with(&["migrate"], &env, "").success();
-    assert!(out.contains("migrated, at schema migration 5"), "{out}");
+    assert!(out.contains("migrated, at schema migration 11"), "{out}");
     let again = sb.run_with(&["--json", "migrate"], &env, "").json();
-    assert_eq!(again["schema_version"], 5, "{again}");
+    assert_eq!(again["schema_version"], 11, "{again}");
 
     sb.run_with(
         &[
