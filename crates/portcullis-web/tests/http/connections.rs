@@ -629,3 +629,84 @@ async fn github_connection_reads_the_user_and_its_verified_primary_email() {
     assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
     assert!(r.text().await.unwrap().contains("bad_verification_code"));
 }
+
+/// Links GitHub from the account page of the user signed in in `b`; the final response.
+async fn link_github(w: &World, b: &reqwest::Client) -> reqwest::Response {
+    let page = b.get(w.server.url("u/account")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Connect GitHub"), "{html}");
+    let r = b
+        .post(w.server.url("u/account/connections"))
+        .header("origin", w.server.url("").trim_end_matches('/'))
+        .form(&[("csrf", hidden(&html, "csrf")), ("id", "github".into())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.text().await);
+    let state = query_of(&location(r.headers()))["state"].clone();
+    b.get(w.server.url("login/callback"))
+        .query(&[("code", "gh-code"), ("state", &state)])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_signed_in_user_links_github_from_the_account_page() {
+    let w = world().await;
+    let b = browser();
+    sign_in(&w.server, &b, &web_params(&w.server)).await;
+    let r = link_github(&w, &b).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(r.headers()), "/u/account?linked=github");
+    let page = b
+        .get(w.server.url("u/account?linked=github"))
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Your GitHub account is connected"), "{html}");
+    let identities = w
+        .server
+        .provider
+        .store
+        .list_user_identities(&w.server.user.user_id)
+        .await
+        .unwrap();
+    assert_eq!(identities.len(), 1);
+    assert_eq!(
+        (
+            identities[0].connection.as_str(),
+            identities[0].subject.as_str()
+        ),
+        ("github", "4242")
+    );
+    // Signing in with GitHub now signs in the password user; no github| user is created.
+    let c = github_sign_in(&w).await;
+    assert_eq!(c["sub"], w.server.user.user_id);
+    assert_eq!(
+        w.server
+            .provider
+            .store
+            .get_user("github|4242")
+            .await
+            .unwrap(),
+        None
+    );
+
+    // The same GitHub account cannot be linked to another user.
+    let other = w.server.add_user("grace@example.com", PASSWORD).await;
+    let b2 = browser();
+    let login = start_login(&w.server, &b2, &web_params(&w.server)).await;
+    let r = submit_login(&b2, &login, &other.email, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = link_github(&w, &b2).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("already signs in another account")
+    );
+}
