@@ -292,6 +292,8 @@ async fn seed(p: &Provider) {
         introspection_clients: vec![],
         created_at: 0,
         updated_at: 0,
+        enforce_policies: false,
+        token_dialect: Default::default(),
     })
     .await
     .unwrap();
@@ -315,8 +317,13 @@ async fn seed(p: &Provider) {
         picture: None,
         password_hash: Some(p.passwords.hash(PASSWORD).await.unwrap()),
         blocked: false,
+        app_metadata: Default::default(),
+        user_metadata: Default::default(),
         created_at: 0,
         updated_at: 0,
+        phone_number: None,
+        phone_number_verified: false,
+        address: None,
     })
     .await
     .unwrap();

@@ -50,6 +50,24 @@ app.get('/signup', (req, res) =>
   res.oidc.login({ returnTo: '/profile', authorizationParams: { screen_hint: 'signup' } }),
 );
 
+// Step-up (Auth0's documented pattern): a sensitive page checks the ID token's `acr` and, when it
+// does not say multi-factor, sends the user back to the provider with `acr_values`.
+const MFA_ACR = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor';
+app.get('/transfer', requiresAuth(), (req, res) => {
+  const { acr, amr } = req.oidc.idTokenClaims;
+  if (acr !== MFA_ACR) {
+    return res.oidc.login({ returnTo: '/transfer', authorizationParams: { acr_values: MFA_ACR } });
+  }
+  res.send(
+    page(
+      'Transfer',
+      `<p>Multi-factor authentication confirmed.</p>
+      <dl><dt>acr</dt><dd id="acr">${escape(acr)}</dd><dt>amr</dt><dd id="amr">${escape((amr ?? []).join(' '))}</dd></dl>
+      <p><a href="/profile">Profile</a> · <a id="logout" href="/logout">Log out</a></p>`,
+    ),
+  );
+});
+
 app.get('/profile', requiresAuth(), (req, res) => {
   const user = req.oidc.user;
   res.send(

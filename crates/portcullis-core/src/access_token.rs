@@ -2,42 +2,32 @@
 //! published key, issuer, expiry, and that neither the token nor its grant was revoked.
 
 use crate::Provider;
+use crate::claims::AccessTokenClaims;
 use crate::error::OAuthResult;
 use crate::jwt;
 use portcullis_store::AccessTokenRecord;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// A live access token.
 #[derive(Debug, Clone)]
 pub struct LiveAccessToken {
-    pub claims: Map<String, Value>,
+    pub claims: AccessTokenClaims,
     pub record: AccessTokenRecord,
 }
 
 impl LiveAccessToken {
     /// Whether `aud` (string or array) contains `audience`.
     pub fn has_audience(&self, audience: &str) -> bool {
-        match self.claims.get("aud") {
-            Some(Value::String(s)) => s == audience,
-            Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(audience)),
-            _ => false,
-        }
+        self.claims.aud.contains(audience)
     }
 
     /// The `aud` values (a string or an array).
     pub fn audiences(&self) -> Vec<&str> {
-        match self.claims.get("aud") {
-            Some(Value::String(s)) => vec![s.as_str()],
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        }
+        self.claims.aud.values()
     }
 
     pub fn scope(&self) -> &str {
-        self.claims
-            .get("scope")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        &self.claims.scope
     }
 }
 
@@ -52,22 +42,14 @@ pub async fn check(p: &Provider, token: &str) -> OAuthResult<Option<LiveAccessTo
     if verified.header.get("typ").and_then(Value::as_str) != Some(jwt::TYP_ACCESS_TOKEN) {
         return Ok(None);
     }
-    let claims = verified.claims;
-    if claims.get("iss").and_then(Value::as_str) != Some(p.config.issuer.as_str()) {
-        return Ok(None);
-    }
-    let now = p.now();
-    if claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .is_none_or(|exp| exp <= now)
-    {
-        return Ok(None);
-    }
-    let Some(jti) = claims.get("jti").and_then(Value::as_str) else {
+    let Ok(claims) = serde_json::from_value::<AccessTokenClaims>(Value::Object(verified.claims))
+    else {
         return Ok(None);
     };
-    let Some(record) = p.store.get_access_token(jti).await? else {
+    if claims.iss != p.config.issuer.as_str() || claims.exp <= p.now() {
+        return Ok(None);
+    }
+    let Some(record) = p.store.get_access_token(&claims.jti).await? else {
         return Ok(None);
     };
     if record.revoked {

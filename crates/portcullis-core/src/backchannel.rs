@@ -3,17 +3,15 @@
 //! end its own session for that user.
 
 use crate::Provider;
+use crate::claims::{LogoutEvents, LogoutTokenClaims};
 use crate::crypto::random_token;
 use crate::error::OAuthResult;
 use crate::jwt;
 use portcullis_store::Session;
-use serde_json::{Map, json};
 use std::sync::Arc;
 
 /// `typ` of logout tokens (BCL §2.4).
 pub const TYP_LOGOUT: &str = "logout+jwt";
-/// The event a logout token carries (BCL §2.4).
-pub const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 /// How long a logout token is valid (BCL §2.4 recommends at most two minutes).
 const LIFETIME: i64 = 120;
 
@@ -36,15 +34,16 @@ impl LogoutNotifier for NoNotifier {
 /// `jti`, `sub`, `sid`, `events`, and never a `nonce`.
 pub fn logout_token(p: &Provider, client_id: &str, session: &Session) -> OAuthResult<String> {
     let now = p.now();
-    let mut claims = Map::new();
-    claims.insert("iss".into(), json!(p.config.issuer.as_str()));
-    claims.insert("aud".into(), json!(client_id));
-    claims.insert("iat".into(), json!(now));
-    claims.insert("exp".into(), json!(now + LIFETIME));
-    claims.insert("jti".into(), json!(random_token(16)));
-    claims.insert("sub".into(), json!(session.user_id));
-    claims.insert("sid".into(), json!(session.session_id));
-    claims.insert("events".into(), json!({ EVENT: {} }));
+    let claims = LogoutTokenClaims {
+        iss: p.config.issuer.as_str().to_owned(),
+        aud: client_id.to_owned(),
+        iat: now,
+        exp: now + LIFETIME,
+        jti: random_token(16),
+        sub: session.user_id.clone(),
+        sid: session.session_id.clone(),
+        events: LogoutEvents::default(),
+    };
     Ok(jwt::sign(p.keys.ring().current(), TYP_LOGOUT, &claims)?)
 }
 

@@ -16,6 +16,26 @@ pub enum AuthMethod {
     None,
 }
 
+impl AuthMethod {
+    /// Every method, in the order discovery lists them.
+    pub const ALL: [AuthMethod; 3] = [AuthMethod::Basic, AuthMethod::Post, AuthMethod::None];
+
+    /// The registered name (RFC 7591 §2 `token_endpoint_auth_method`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Basic => "client_secret_basic",
+            AuthMethod::Post => "client_secret_post",
+            AuthMethod::None => "none",
+        }
+    }
+
+    /// The methods that authenticate with a secret (required where only confidential clients
+    /// may ask, e.g. introspection).
+    pub fn with_secret() -> impl Iterator<Item = AuthMethod> {
+        Self::ALL.into_iter().filter(|m| *m != AuthMethod::None)
+    }
+}
+
 /// Parses `Authorization: Basic …` (RFC 6749 §2.3.1): the client id and secret are
 /// form-urlencoded before base64, so each half is percent-decoded after splitting at the first
 /// colon. `None` when the header is not Basic.
@@ -160,10 +180,11 @@ impl AuthenticatedClient {
 /// any confidential client (they are equally strong, and Auth0's SDKs differ in which they use);
 /// public clients send only `client_id` and never a secret.
 ///
-/// RFC 6749 §2.3.1 asks for protection against brute force: every secret check first reserves
-/// an attempt for (client, caller address) ([`Throttle::ClientSecret`]), atomically, so no
-/// burst of parallel guesses gets more checks than the limit, and a stranger's guesses cannot
-/// lock the real application out. Unknown client ids cost the caller's address budget
+/// RFC 6749 §2.3.1 asks for protection against brute force: every wrong secret reserves an
+/// attempt for (client, caller address) ([`Throttle::ClientSecret`]), atomically, and a right
+/// one is accepted only while the counter is under the limit ([`Throttle::passed`]), so no burst
+/// of parallel guesses gets more answers than the limit, and a stranger's guesses cannot lock
+/// the real application out. Unknown client ids cost the caller's address budget
 /// ([`Throttle::UnknownClient`]) and create no state of their own; over-long ones are refused
 /// before any lookup.
 pub async fn authenticate(
@@ -197,16 +218,18 @@ pub async fn authenticate(
         secret,
     ) {
         (Some(hash), registered, Some(secret)) if registered != TokenEndpointAuthMethod::None => {
-            let attempt = Throttle::ClientSecret {
+            let throttle = Throttle::ClientSecret {
                 client_id: &client.client_id,
                 ip: client_ip,
-            }
-            .reserve(p)
-            .await?;
+            };
+            // A keyed hash compared in constant time: cheap enough to check before touching the
+            // counter, so a right secret costs one read of it instead of two writes. A wrong one
+            // reserves its attempt (refused once the limit is reached), as before.
             if p.hasher.verify(secret, hash) {
-                attempt.succeeded(p).await?;
+                throttle.passed(p).await?;
                 Ok(AuthenticatedClient { client, method })
             } else {
+                let _failed = throttle.reserve(p).await?;
                 Err(fail("Client authentication failed.").with_detail("wrong client secret"))
             }
         }

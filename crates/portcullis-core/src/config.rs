@@ -126,6 +126,9 @@ pub struct ProviderConfig {
     /// Sign-ups and reset requests from one address per minute (offices and schools share one
     /// address, so this is generous, as Auth0's suspicious-IP throttling is).
     pub max_account_requests_per_ip_per_minute: u32,
+    /// Management API requests one application may make per minute (Auth0 limits per
+    /// application too); `X-RateLimit-*` headers tell how many are left, and then 429.
+    pub management_api_requests_per_minute: u32,
     /// The name mails and pages use for the service.
     pub product_name: String,
     /// A logo the pages show instead of the built-in one (https, or http on loopback).
@@ -134,6 +137,13 @@ pub struct ProviderConfig {
     pub primary_color: Option<String>,
     /// Upstream connections declared in the configuration (social and enterprise sign-in).
     pub connections: Vec<std::sync::Arc<crate::upstream::Connection>>,
+    /// The tenant's multi-factor policy unless the tenant file sets one (default `optional`).
+    pub mfa: crate::mfa::MfaPolicy,
+    /// How long audit log events are kept, in days (Auth0 keeps 2 to 30 days by plan).
+    pub audit_log_retention_days: i64,
+    /// Whether audit log events are also printed to standard output, one JSON object per line,
+    /// for a log shipper.
+    pub audit_log_stdout: bool,
 }
 
 impl ProviderConfig {
@@ -159,10 +169,14 @@ impl ProviderConfig {
             verification_lifetime: 5 * 86_400,
             max_account_mails_per_email: 5,
             max_account_requests_per_ip_per_minute: 30,
+            management_api_requests_per_minute: 600,
             product_name: "Portcullis".to_owned(),
             logo_url: None,
             primary_color: None,
             connections: Vec::new(),
+            mfa: crate::mfa::MfaPolicy::Optional,
+            audit_log_retention_days: 30,
+            audit_log_stdout: false,
         }
     }
 }

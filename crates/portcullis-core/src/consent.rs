@@ -6,7 +6,7 @@
 use crate::Provider;
 use crate::authorize::AuthorizeRequest;
 use crate::error::OAuthResult;
-use crate::scope::{EMAIL, OFFLINE_ACCESS, OPENID, PROFILE};
+use crate::scope::{ADDRESS, EMAIL, OFFLINE_ACCESS, OPENID, PHONE, PROFILE};
 use portcullis_store::{Consent, User};
 
 /// One line of the consent page.
@@ -91,6 +91,8 @@ fn describe(req: &AuthorizeRequest, scope: &str) -> String {
         OPENID => "Know who you are when you sign in".to_owned(),
         PROFILE => "See your name, nickname and picture".to_owned(),
         EMAIL => "See your email address".to_owned(),
+        PHONE => "See your phone number".to_owned(),
+        ADDRESS => "See your postal address".to_owned(),
         OFFLINE_ACCESS => "Stay connected when you are not using it".to_owned(),
         other => match &req.api {
             Some(api) => {

@@ -4,7 +4,8 @@
 //! received, plus the steps completed so far. The browser carries it sealed (authenticated
 //! encryption under the master key) from page to page, so nothing is stored until it completes,
 //! and any replica can continue it. After each step the core decides the [`Next`] one: sign in,
-//! sign up, or answer the application (later: a second factor, consent, an upstream provider).
+//! sign up, a second factor or its enrolment ([`crate::mfa`]), consent, or answer the
+//! application (later: an upstream provider).
 //! The web layer only renders the step and maps it to HTTP.
 
 use crate::Provider;
@@ -12,7 +13,7 @@ use crate::authorize::{self, AuthorizationResponse, AuthorizeFailure, AuthorizeR
 use crate::consent::{self, ScopeLine};
 use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
-use crate::upstream::{Connection, DATABASE_CONNECTION};
+use crate::upstream::Connection;
 use portcullis_store::{Session, User};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -36,6 +37,41 @@ pub enum StepKind {
     Consent,
     /// Signed in at an upstream identity provider (a social or enterprise connection).
     Connection,
+    /// Signed in with a one-time code or link mailed by the passwordless `email` connection.
+    Passwordless,
+    /// Entered a code from an authenticator app (RFC 8176 `otp`).
+    Totp,
+    /// Entered a single-use recovery code (RFC 8176 `otp`).
+    RecoveryCode,
+    /// Enrolled a second factor and proved it with a first code (RFC 8176 `otp`).
+    MfaEnrolment,
+}
+
+impl StepKind {
+    /// Whether the step signs a user in (password, sign-up, reset, passwordless, upstream), as
+    /// opposed to a second factor or consent: only these satisfy `prompt=login` and `max_age`.
+    pub fn is_sign_in(self) -> bool {
+        matches!(
+            self,
+            StepKind::Password
+                | StepKind::SignUp
+                | StepKind::PasswordReset
+                | StepKind::Passwordless
+                | StepKind::Connection
+        )
+    }
+
+    /// The RFC 8176 method the step proves, recorded on the session (`amr`).
+    pub fn method(self) -> Option<&'static str> {
+        use crate::mfa::method;
+        match self {
+            StepKind::Password | StepKind::SignUp | StepKind::PasswordReset => Some(method::PWD),
+            StepKind::Passwordless => Some(method::EMAIL),
+            StepKind::Connection => Some(method::FED),
+            StepKind::Totp | StepKind::RecoveryCode | StepKind::MfaEnrolment => Some(method::OTP),
+            StepKind::Consent => None,
+        }
+    }
 }
 
 /// One completed step.
@@ -91,7 +127,7 @@ impl Transaction {
     /// Whether the user authenticated in this transaction (which satisfies `prompt=login` and
     /// `max_age`, OIDC Core §3.1.2.1).
     pub fn authenticated(&self) -> bool {
-        self.done.iter().any(|c| c.step != StepKind::Consent)
+        self.done.iter().any(|c| c.step.is_sign_in())
     }
 
     /// Whether the user approved the request on the consent page in this transaction.
@@ -126,6 +162,12 @@ pub enum Next {
     Consent(Page, Vec<ScopeLine>),
     /// Sign in at an upstream identity provider (`/authorize?connection=NAME`).
     Upstream(Arc<Connection>),
+    /// The passwordless page (`connection=email`): asks for the email, then the mailed code.
+    Passwordless(Page),
+    /// A second factor of the signed-in user (multi-factor policy or step-up).
+    SecondFactor(Page),
+    /// Enrolment of a second factor: the policy requires one and the user has none.
+    EnrolFactor(Page),
     /// Answer the application (a code, an ID token or an error such as `login_required`).
     Respond(AuthorizationResponse),
 }
@@ -164,6 +206,30 @@ pub async fn next(
     if let Some((signed_in, user)) = session
         && !authorize::needs_login(p, &request, Some(signed_in), tx.authenticated())
         && authorize::user_may_sign_in(user).is_ok()
+    {
+        let requirement = crate::mfa::requirement::of(p, &request, signed_in, user)
+            .await
+            .map_err(AuthorizeFailure::ErrorPage)?;
+        if requirement != crate::mfa::Requirement::Satisfied && request.prompt.none {
+            let error = OAuthError::new(
+                ErrorCode::InteractionRequired,
+                "Multi-factor authentication required",
+            );
+            return Ok(Next::Respond(authorize::error(p, &request, error)));
+        }
+        match requirement {
+            crate::mfa::Requirement::Satisfied => {}
+            crate::mfa::Requirement::Challenge => {
+                return Ok(Next::SecondFactor(page(&request, false)));
+            }
+            crate::mfa::Requirement::Enrol => {
+                return Ok(Next::EnrolFactor(page(&request, false)));
+            }
+        }
+    }
+    if let Some((signed_in, user)) = session
+        && !authorize::needs_login(p, &request, Some(signed_in), tx.authenticated())
+        && authorize::user_may_sign_in(user).is_ok()
         && !tx.consented()
     {
         let lines = consent::missing(p, &request, user, request.prompt.consent)
@@ -177,21 +243,21 @@ pub async fn next(
             return Ok(Next::Consent(page(&request, signup_open().await?), lines));
         }
     }
+    let route = match connection_route(p, &request).await {
+        Ok(route) => route,
+        Err(error) => return Ok(Next::Respond(authorize::error(p, &request, error))),
+    };
     let decision = authorize::decide(p, &request, session, tx.authenticated())
         .await
         .map_err(AuthorizeFailure::ErrorPage)?;
     Ok(match decision {
         Decision::Respond(response) => Next::Respond(response),
-        Decision::Login => match connection_step(p, &request).await? {
-            ConnectionStep::Upstream(c) => Next::Upstream(c),
-            ConnectionStep::Unknown(name) => {
-                let error = OAuthError::invalid_request(format!(
-                    "The connection {:?} is not enabled for this application.",
-                    name.chars().take(128).collect::<String>()
-                ));
-                Next::Respond(authorize::error(p, &request, error))
+        Decision::Login => match route {
+            ConnectionRoute::Upstream(c) => Next::Upstream(c),
+            ConnectionRoute::PasswordlessEmail => {
+                Next::Passwordless(page(&request, signup_open().await?))
             }
-            ConnectionStep::HostedPages => {
+            ConnectionRoute::Default => {
                 let signup = signup_open().await?;
                 if signup && tx.wants_signup() {
                     Next::SignUp(page(&request, signup))
@@ -203,35 +269,65 @@ pub async fn next(
     })
 }
 
-/// Where Auth0's `connection` parameter of `/authorize` leads when the user must sign in.
-#[derive(Debug)]
-pub enum ConnectionStep {
-    /// No connection, or the database one: the hosted sign-in (or sign-up) page.
-    HostedPages,
-    /// Straight to an upstream identity provider.
-    Upstream(Arc<Connection>),
-    /// A connection that does not exist or is not enabled for the application.
-    Unknown(String),
+/// Auth0's cross-origin authentication ends at `/authorize` with the `login_ticket` that
+/// `/co/authenticate` issued ([`crate::cross_origin`]): redeeming it is the sign-in step of this
+/// transaction. `None` without a ticket; the ticket is taken out of the request either way.
+/// `verifier` is the browser's verifier cookie.
+pub async fn redeem_login_ticket(
+    p: &Provider,
+    tx: &mut Transaction,
+    verifier: Option<&str>,
+) -> Result<Option<(User, StepKind)>, AuthorizeFailure> {
+    let Some(ticket) = tx.params.remove("login_ticket") else {
+        return Ok(None);
+    };
+    let request = authorize::validate(p, tx.params.clone()).await?;
+    match crate::cross_origin::redeem(p, &ticket, verifier, &request.client.client_id).await {
+        Ok(user) => Ok(Some((user, StepKind::Passwordless))),
+        Err(error) => Err(AuthorizeFailure::Respond(authorize::error(
+            p, &request, error,
+        ))),
+    }
 }
 
-/// The one place that maps `connection=NAME` to the next step (Auth0: the named connection
-/// replaces the choice on the sign-in page).
-pub async fn connection_step(
+/// Where Auth0's `connection` parameter of an authorization request sends a user who must
+/// authenticate.
+#[derive(Debug, Clone)]
+pub enum ConnectionRoute {
+    /// No `connection`, or the database connection: the sign-in (or sign-up) page.
+    Default,
+    /// `connection=email`: the passwordless page.
+    PasswordlessEmail,
+    /// Straight to an upstream identity provider (a social or enterprise connection).
+    Upstream(Arc<Connection>),
+}
+
+/// Maps the `connection` parameter to the step that authenticates the user. This is the one
+/// place a connection name becomes a pipeline step (Auth0: the named connection replaces the
+/// choice on the sign-in page). An unknown connection, or one not enabled for the application,
+/// is `invalid_request`, never silently the default: the application asked for a specific way
+/// of signing in.
+pub async fn connection_route(
     p: &Provider,
     request: &AuthorizeRequest,
-) -> Result<ConnectionStep, AuthorizeFailure> {
-    let name = match request.params.get("connection") {
-        None => return Ok(ConnectionStep::HostedPages),
-        Some(DATABASE_CONNECTION) => return Ok(ConnectionStep::HostedPages),
-        Some(name) => name,
+) -> Result<ConnectionRoute, OAuthError> {
+    let Some(name) = request.params.get("connection") else {
+        return Ok(ConnectionRoute::Default);
     };
-    let found = crate::upstream::find(p, name)
-        .await
-        .map_err(AuthorizeFailure::ErrorPage)?;
-    Ok(match found {
-        Some(c) if c.enabled_for(&request.client.client_id) => ConnectionStep::Upstream(c),
-        _ => ConnectionStep::Unknown(name.to_owned()),
-    })
+    match crate::connections::resolve(p, name).await? {
+        Some(crate::connections::Connection::Database) => return Ok(ConnectionRoute::Default),
+        Some(crate::connections::Connection::PasswordlessEmail) => {
+            return Ok(ConnectionRoute::PasswordlessEmail);
+        }
+        None => {}
+    }
+    match crate::upstream::find(p, name).await? {
+        Some(c) if c.enabled_for(&request.client.client_id) => Ok(ConnectionRoute::Upstream(c)),
+        _ => Err(OAuthError::invalid_request(format!(
+            "The connection {} is not enabled for this application.",
+            crate::params::printable(name)
+        ))),
+    }
 }
 
 /// The user's answer on the consent page. Approval is remembered and the transaction goes on
@@ -311,6 +407,38 @@ mod tests {
             Ok(Next::SignIn(page)) => assert!(!page.signup),
             other => panic!("{other:?}"),
         }
+    }
+
+    async fn step_for(f: &Fixture, extra: &[(&str, &str)]) -> Result<Next, AuthorizeFailure> {
+        let tx = Transaction::new(&f.p, params(extra));
+        next(&f.p, &tx, None).await
+    }
+
+    #[tokio::test]
+    async fn the_connection_parameter_picks_the_step() {
+        let f = fixture().await;
+        assert!(matches!(
+            step_for(&f, &[("connection", "email")]).await,
+            Ok(Next::Passwordless(_))
+        ));
+        assert!(matches!(
+            step_for(&f, &[("connection", "Username-Password-Authentication")]).await,
+            Ok(Next::SignIn(_))
+        ));
+        match step_for(&f, &[("connection", "google-oauth2")]).await {
+            Ok(Next::Respond(r)) => {
+                assert_eq!(r.error.map(|e| e.code), Some(ErrorCode::InvalidRequest));
+            }
+            other => panic!("{other:?}"),
+        }
+        f.p.store
+            .put_setting(crate::connections::DATABASE_SETTING, "acme-users", 0)
+            .await
+            .unwrap();
+        assert!(matches!(
+            step_for(&f, &[("connection", "acme-users")]).await,
+            Ok(Next::SignIn(_))
+        ));
     }
 
     #[tokio::test]

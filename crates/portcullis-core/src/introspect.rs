@@ -3,11 +3,11 @@
 use crate::Provider;
 use crate::access_token;
 use crate::access_token::LiveAccessToken;
+use crate::claims::{IntrospectedToken, Introspection};
 use crate::client_auth::{self, ClientCredentials};
 use crate::error::{OAuthError, OAuthResult};
 use crate::params::Params;
 use portcullis_store::Client;
-use serde_json::{Map, Value, json};
 
 /// RFC 7662 §2.1–2.2: only authenticated confidential clients may ask. An active token gives
 /// `active: true` with its details; anything expired, revoked, unknown or not the caller's
@@ -20,7 +20,7 @@ pub async fn introspect(
     credentials: &ClientCredentials,
     client_ip: &str,
     params: &Params,
-) -> OAuthResult<Map<String, Value>> {
+) -> OAuthResult<Introspection> {
     let authenticated = client_auth::authenticate(p, credentials, client_ip).await?;
     if !authenticated.is_confidential() {
         return Err(OAuthError::invalid_client(
@@ -29,11 +29,6 @@ pub async fn introspect(
     }
     let client = authenticated.client;
     let token = params.require("token")?;
-    let inactive = || {
-        let mut m = Map::new();
-        m.insert("active".into(), json!(false));
-        m
-    };
     if let Some(record) = p.store.get_refresh_token(&p.hasher.hash(token)).await? {
         let now = p.now();
         let grant = p.store.get_grant(&record.grant_id).await?;
@@ -43,44 +38,36 @@ pub async fn introspect(
             && record.expires_at > now
             && grant.as_ref().is_some_and(|g| !g.revoked);
         let Some(grant) = grant.filter(|_| live) else {
-            return Ok(inactive());
+            return Ok(Introspection::inactive());
         };
-        let mut m = Map::new();
-        m.insert("active".into(), json!(true));
-        m.insert("token_type".into(), json!("refresh_token"));
-        m.insert("client_id".into(), json!(record.client_id));
-        m.insert("sub".into(), json!(grant.user_id));
-        m.insert("scope".into(), json!(grant.scope));
-        m.insert("iat".into(), json!(record.created_at));
-        m.insert("exp".into(), json!(record.expires_at));
-        m.insert("iss".into(), json!(p.config.issuer.as_str()));
-        return Ok(m);
+        return Ok(Introspection::active(IntrospectedToken::RefreshToken {
+            client_id: record.client_id,
+            sub: grant.user_id,
+            scope: grant.scope,
+            iat: record.created_at,
+            exp: record.expires_at,
+            iss: p.config.issuer.as_str().to_owned(),
+        }));
     }
     let Some(live) = access_token::check(p, token).await? else {
-        return Ok(inactive());
+        return Ok(Introspection::inactive());
     };
     if !may_introspect(p, &client, &live).await? {
-        return Ok(inactive());
+        return Ok(Introspection::inactive());
     }
-    let mut m = Map::new();
-    m.insert("active".into(), json!(true));
-    m.insert("token_type".into(), json!("access_token"));
-    for claim in [
-        "scope",
-        "client_id",
-        "sub",
-        "aud",
-        "iss",
-        "exp",
-        "iat",
-        "jti",
-        "gty",
-    ] {
-        if let Some(v) = live.claims.get(claim) {
-            m.insert(claim.into(), v.clone());
-        }
-    }
-    Ok(m)
+    let c = live.claims;
+    Ok(Introspection::active(IntrospectedToken::AccessToken {
+        scope: c.scope,
+        client_id: c.client_id,
+        sub: c.sub,
+        aud: c.aud,
+        iss: c.iss,
+        exp: c.exp,
+        iat: c.iat,
+        jti: c.jti,
+        gty: c.gty,
+        permissions: c.permissions,
+    }))
 }
 
 /// RFC 7662 §4: the token's own client, or a client an API of the token's audience names.

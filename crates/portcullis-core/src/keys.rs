@@ -240,6 +240,11 @@ impl KeyManager {
         }
     }
 
+    /// What encrypts private keys at rest (to generate keys in a rotation).
+    pub fn encryptor(&self) -> &KeyEncryptor {
+        &self.encryptor
+    }
+
     /// Re-reads the keys from the store.
     pub async fn reload(&self, store: &dyn Store, now: UnixTime) -> Result<(), KeyError> {
         let ring = KeyRing::from_records(&store.list_keys().await?, &self.encryptor, now)?;

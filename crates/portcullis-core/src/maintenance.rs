@@ -1,5 +1,6 @@
 //! Background upkeep every replica runs: pick up key rotations made elsewhere (CLI, another
-//! replica) and purge what has expired (codes, tokens, grants, sessions, throttle counters).
+//! replica) and purge what has expired (codes, tokens, grants, sessions, throttle counters,
+//! audit log events past their retention).
 
 use crate::Provider;
 use std::time::Duration;
@@ -33,6 +34,12 @@ pub async fn tick(p: &Provider) {
     purge_expired(p).await;
 }
 
+/// Audit log events before this time (Unix milliseconds) are past `audit_log_retention_days`.
+pub fn audit_log_cutoff_ms(p: &Provider) -> i64 {
+    let retention = p.config.audit_log_retention_days.saturating_mul(86_400);
+    p.now().saturating_sub(retention).saturating_mul(1000)
+}
+
 /// Deletes what has expired. Failures are logged and retried next round.
 pub async fn purge_expired(p: &Provider) {
     let now = p.now();
@@ -44,6 +51,10 @@ pub async fn purge_expired(p: &Provider) {
         (
             "throttle counters",
             p.store.purge_expired_rate_limits(now).await,
+        ),
+        (
+            "audit log events past their retention",
+            p.store.purge_log_events(audit_log_cutoff_ms(p)).await,
         ),
     ];
     for (what, result) in purged {

@@ -1,5 +1,6 @@
 //! The provider: everything a protocol operation needs, in one cheap-to-clone value.
 
+use crate::audit::AuditLog;
 use crate::backchannel::{LogoutNotifier, NoNotifier, SharedNotifier};
 use crate::clock::Clock;
 use crate::config::ProviderConfig;
@@ -26,6 +27,8 @@ pub struct Provider {
     pub notifier: SharedNotifier,
     /// The HTTP client towards upstream identity providers, and their cached metadata.
     pub upstream: Arc<Upstream>,
+    /// The audit log's queue (see [`crate::audit`]).
+    pub audit: AuditLog,
 }
 
 impl std::fmt::Debug for Provider {
@@ -37,7 +40,9 @@ impl std::fmt::Debug for Provider {
 }
 
 impl Provider {
-    /// Loads (or, on first start, creates) the signing keys and assembles the provider.
+    /// Loads (or, on first start, creates) the signing keys, makes sure the built-in Management
+    /// API exists ([`crate::management::ensure_management_api`]) and assembles the provider.
+    /// Starts the audit log's writer on the current runtime.
     pub async fn new(
         store: Arc<dyn Store>,
         config: ProviderConfig,
@@ -46,7 +51,11 @@ impl Provider {
     ) -> Result<Self, KeyError> {
         let keys =
             KeyManager::load(store.as_ref(), master_key.key_encryptor(), clock.now()).await?;
+        crate::management::ensure_management_api(store.as_ref(), &config.issuer, clock.now())
+            .await?;
+        let audit = AuditLog::start(Arc::clone(&store), config.audit_log_stdout);
         Ok(Provider {
+            audit,
             store,
             config: Arc::new(config),
             clock,

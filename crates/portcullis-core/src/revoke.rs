@@ -28,6 +28,13 @@ pub async fn revoke(
             return Err(foreign());
         }
         p.store.revoke_grant(&record.grant_id).await?;
+        crate::audit::record(
+            p,
+            crate::audit::Event::new(crate::audit::EventType::SUCCESS_REVOCATION)
+                .client_id(client.client_id.as_str())
+                .description("Refresh token revoked")
+                .detail("grant_id", record.grant_id.as_str()),
+        );
         return Ok(());
     }
     if let Some(live) = access_token::check(p, token).await? {

@@ -2,14 +2,44 @@
 
 use crate::error::{OAuthError, OAuthResult};
 use crate::params::printable;
+use portcullis_store::Api;
 
 pub const OPENID: &str = "openid";
 pub const PROFILE: &str = "profile";
 pub const EMAIL: &str = "email";
+pub const PHONE: &str = "phone";
+pub const ADDRESS: &str = "address";
 pub const OFFLINE_ACCESS: &str = "offline_access";
 
 /// The OpenID Connect scopes Portcullis understands (OIDC Core §5.4, §11).
-pub const OIDC_SCOPES: &[&str] = &[OPENID, PROFILE, EMAIL, OFFLINE_ACCESS];
+pub const OIDC_SCOPES: &[&str] = &[OPENID, PROFILE, EMAIL, ADDRESS, PHONE, OFFLINE_ACCESS];
+
+/// RFC 6749 §3.3: the scopes of `requested` that can be granted — the OpenID Connect scopes and
+/// those of the requested API. The others are left out (the authorization server "MAY fully or
+/// partially ignore the scope requested", as Auth0 does), and the granted `scope` is what the
+/// token response returns. With the tenant's `strict_scopes`, an unknown scope is
+/// `invalid_scope` instead.
+pub fn grantable(requested: &Scopes, api: Option<&Api>, strict: bool) -> OAuthResult<Scopes> {
+    let mut granted = Scopes::default();
+    for scope in requested.iter() {
+        let known = OIDC_SCOPES.contains(&scope)
+            || api.is_some_and(|api| api.scopes.iter().any(|s| s.value == scope));
+        if known {
+            granted.push(scope);
+        } else if strict {
+            return Err(OAuthError::invalid_scope(format!(
+                "Unknown scope: {}.",
+                printable(scope)
+            )));
+        }
+    }
+    Ok(granted)
+}
+
+/// Whether the tenant file set `[tenant] strict_scopes = true`.
+pub async fn strict(p: &crate::Provider) -> OAuthResult<bool> {
+    Ok(p.store.get_setting("strict_scopes").await?.as_deref() == Some("true"))
+}
 
 /// An ordered set of scope tokens.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -102,6 +132,34 @@ mod tests {
     fn refuses_characters_outside_nqchar() {
         assert!(Scopes::parse("openid \"x\"").is_err());
         assert!(Scopes::parse("openid é").is_err());
+    }
+
+    #[test]
+    fn unknown_scopes_are_left_out_unless_strict() {
+        let api = Api {
+            api_id: "api_1".into(),
+            identifier: "https://api.example".into(),
+            name: "API".into(),
+            scopes: vec![portcullis_store::ApiScope {
+                value: "read:shows".into(),
+                description: String::new(),
+            }],
+            token_lifetime: 60,
+            allow_offline_access: false,
+            introspection_clients: Vec::new(),
+            created_at: 0,
+            updated_at: 0,
+            enforce_policies: false,
+            token_dialect: Default::default(),
+        };
+        let asked = Scopes::parse("openid phone address read:shows write:all unknown").unwrap();
+        let granted = grantable(&asked, Some(&api), false).unwrap();
+        assert_eq!(granted.to_string(), "openid phone address read:shows");
+        let without_api = grantable(&asked, None, false).unwrap();
+        assert_eq!(without_api.to_string(), "openid phone address");
+        let err = grantable(&asked, Some(&api), true).unwrap_err();
+        assert_eq!(err.code, crate::ErrorCode::InvalidScope);
+        assert_eq!(err.description, "Unknown scope: write:all.");
     }
 
     #[test]

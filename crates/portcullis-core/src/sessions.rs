@@ -94,6 +94,13 @@ pub async fn end_by_cookie(p: &Provider, cookie: Option<&str>) -> OAuthResult<bo
     {
         Some(session) => {
             end(p, &session).await?;
+            crate::audit::record(
+                p,
+                crate::audit::Event::new(crate::audit::EventType::SUCCESS_LOGOUT)
+                    .user_id(session.user_id.as_str())
+                    .description("User successfully logged out")
+                    .detail("session_id", session.session_id.as_str()),
+            );
             Ok(true)
         }
         None => Ok(false),

@@ -82,6 +82,8 @@ pub async fn fixture() -> Fixture {
             token_lifetime: 600,
             allow_offline_access: true,
             introspection_clients: vec![],
+            enforce_policies: false,
+            token_dialect: Default::default(),
             created_at: T0,
             updated_at: T0,
         })
@@ -98,8 +100,13 @@ pub async fn fixture() -> Fixture {
         picture: None,
         password_hash: None,
         blocked: false,
+        app_metadata: Default::default(),
+        user_metadata: Default::default(),
         created_at: T0,
         updated_at: T0,
+        phone_number: None,
+        phone_number_verified: false,
+        address: None,
     };
     p.store.create_user(&user).await.unwrap();
     let (_, session) = crate::sessions::create(&p, &user).await.unwrap();

@@ -4,13 +4,16 @@
 //! Each guarded check first *reserves* an attempt ([`Throttle::reserve`]): the store increments
 //! and checks the counter in one atomic step, so however many requests arrive together, on
 //! however many replicas, at most the limit of them reach the check in one window. A success
-//! resets the counter; a failure keeps its attempt counted.
+//! resets the counter; a failure keeps its attempt counted. Checks cheap enough to make first
+//! (client secrets) may instead check, then reserve only on failure ([`Throttle::passed`]):
+//! the answer is the same, and the common case (a right secret) writes nothing.
 //!
 //! Counters are keyed by a keyed hash of a typed key ([`Throttle`]), so a key is a fixed 64
 //! characters whatever the request sent, and the kinds can never collide with one another.
 //! Expired counters are purged by [`crate::maintenance`].
 
 use crate::Provider;
+use crate::audit::{self, Event, EventType};
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use portcullis_store::RateKey;
 
@@ -34,6 +37,11 @@ pub enum Throttle<'a> {
     /// The callback of one upstream sign-in (by its `state`): allowed once, so a replayed
     /// callback URL is refused on every replica.
     UpstreamCallback { state: &'a str },
+    /// The "account blocked" mail of one [`Throttle::SignIn`] lockout: one per window.
+    LockoutMail { email: &'a str, ip: &'a str },
+    /// Second-factor codes (authenticator app, recovery code) for one user from one address;
+    /// reset only by a correct second factor.
+    SecondFactor { user_id: &'a str, ip: &'a str },
 }
 
 impl Throttle<'_> {
@@ -56,6 +64,17 @@ impl Throttle<'_> {
             Throttle::UpstreamCallback { state } => {
                 format!("upstream-callback:{}:{state}", state.len())
             }
+
+            Throttle::LockoutMail { email, ip } => {
+                format!("lockout-mail:{}:{email}:{}:{ip}", email.len(), ip.len())
+            }
+            Throttle::SecondFactor { user_id, ip } => {
+                format!(
+                    "second-factor:{}:{user_id}:{}:{ip}",
+                    user_id.len(),
+                    ip.len()
+                )
+            }
         };
         RateKey::from_digest(p.hasher.digest(encoded.as_bytes()))
     }
@@ -63,12 +82,12 @@ impl Throttle<'_> {
     /// Attempts allowed per window.
     fn limit(&self, p: &Provider) -> u32 {
         match self {
-            Throttle::SignIn { .. } => p.config.max_failed_logins,
+            Throttle::SignIn { .. } | Throttle::SecondFactor { .. } => p.config.max_failed_logins,
             Throttle::ClientSecret { .. } => p.config.max_failed_client_auth,
             Throttle::UnknownClient { .. } => p.config.max_unknown_client_auth_per_ip,
             Throttle::AccountMail { .. } => p.config.max_account_mails_per_email,
             Throttle::AccountRequests { .. } => p.config.max_account_requests_per_ip_per_minute,
-            Throttle::UpstreamCallback { .. } => 1,
+            Throttle::UpstreamCallback { .. } | Throttle::LockoutMail { .. } => 1,
         }
     }
 
@@ -81,6 +100,45 @@ impl Throttle<'_> {
         }
     }
 
+    /// The counter's key, for lifting a limit later ([`crate::accounts::unblock`]).
+    pub(crate) fn rate_key(&self, p: &Provider) -> RateKey {
+        self.key(p)
+    }
+
+    /// Whether the attempts counted have reached the limit: the next one is refused.
+    pub(crate) async fn exhausted(&self, p: &Provider) -> OAuthResult<bool> {
+        Ok(p.store.attempts(&self.key(p), p.now()).await? >= self.limit(p))
+    }
+
+    /// A refusal in the audit log: Auth0's `limit_wc` (blocked account: one address, one
+    /// account) for sign-ins, `limit_mu` (blocked IP address) for the others.
+    fn record_refusal(&self, p: &Provider) {
+        let event = match self {
+            Throttle::SignIn { email, .. } => Event::new(EventType::BLOCKED_ACCOUNT)
+                .user_name(*email)
+                .description("Too many failed sign-ins into this account from this address"),
+            Throttle::ClientSecret { client_id, .. } => Event::new(EventType::BLOCKED_IP)
+                .client_id(*client_id)
+                .description("Too many failed client authentications from this address"),
+            Throttle::UnknownClient { .. } => Event::new(EventType::BLOCKED_IP)
+                .description("Too many authentications naming unknown applications"),
+            Throttle::AccountMail { email } => Event::new(EventType::BLOCKED_IP)
+                .user_name(*email)
+                .description("Too many sign-up or reset mails for this address"),
+            Throttle::AccountRequests { .. } => Event::new(EventType::BLOCKED_IP)
+                .description("Too many sign-ups or reset requests from this address"),
+            Throttle::LockoutMail { email, .. } => Event::new(EventType::BLOCKED_ACCOUNT)
+                .user_name(*email)
+                .description("Lockout mail already sent for this account and address"),
+            Throttle::SecondFactor { user_id, .. } => Event::new(EventType::BLOCKED_ACCOUNT)
+                .detail("user_id", *user_id)
+                .description("Too many wrong second-factor codes from this address"),
+            Throttle::UpstreamCallback { .. } => Event::new(EventType::FAILED_LOGIN)
+                .description("An upstream sign-in callback was used more than once"),
+        };
+        audit::record(p, event);
+    }
+
     /// Reserves one attempt, or refuses with `too_many_attempts` when the limit is reached.
     pub async fn reserve(self, p: &Provider) -> OAuthResult<Attempt> {
         let key = self.key(p);
@@ -91,12 +149,36 @@ impl Throttle<'_> {
         {
             Ok(Attempt { key })
         } else {
-            Err(OAuthError::new(
-                ErrorCode::TooManyAttempts,
-                "Too many failed attempts; try again later.",
-            ))
+            self.record_refusal(p);
+            Err(too_many_attempts())
         }
     }
+
+    /// For a check that is cheap enough to make *before* reserving (a keyed hash compared in
+    /// constant time, not a password hash) and that passed: refused with `too_many_attempts`
+    /// when the limit is already reached, as [`Throttle::reserve`] would have refused it;
+    /// otherwise the counter starts over. In the same serial order of store operations this
+    /// answers exactly as reserve-then-[`Attempt::succeeded`], but costs one read instead of two
+    /// writes, and a write only when the counter holds earlier failures. A check that failed
+    /// still calls [`Throttle::reserve`], so failures are counted atomically as before.
+    pub async fn passed(self, p: &Provider) -> OAuthResult<()> {
+        let key = self.key(p);
+        let attempts = p.store.attempts(&key, p.now()).await?;
+        if attempts >= self.limit(p) {
+            return Err(too_many_attempts());
+        }
+        if attempts > 0 {
+            p.store.reset(&key).await?;
+        }
+        Ok(())
+    }
+}
+
+fn too_many_attempts() -> OAuthError {
+    OAuthError::new(
+        ErrorCode::TooManyAttempts,
+        "Too many failed attempts; try again later.",
+    )
 }
 
 /// A reserved attempt. Dropping it (a failure) leaves it counted.

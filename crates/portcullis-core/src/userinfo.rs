@@ -2,19 +2,19 @@
 
 use crate::Provider;
 use crate::access_token;
+use crate::claims::UserClaims;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::paths;
 use crate::scope::{OPENID, Scopes};
-use crate::token::issue::user_claims;
-use serde_json::{Map, Value};
 
 /// Returns the claims for a Bearer token, or an RFC 6750 §3.1 error: `invalid_token` for
 /// anything not live, `insufficient_scope` without `openid`.
-pub async fn userinfo(p: &Provider, token: &str) -> OAuthResult<Map<String, Value>> {
+pub async fn userinfo(p: &Provider, token: &str) -> OAuthResult<UserClaims> {
     let invalid = || OAuthError::invalid_token("The access token is invalid or has expired.");
     let Some(live) = access_token::check(p, token).await? else {
         return Err(invalid());
     };
-    if !live.has_audience(&p.config.issuer.endpoint("userinfo")) {
+    if !live.has_audience(&p.config.issuer.endpoint(paths::USERINFO)) {
         return Err(invalid());
     }
     let scopes = Scopes::parse(live.scope())?;
@@ -30,5 +30,5 @@ pub async fn userinfo(p: &Provider, token: &str) -> OAuthResult<Map<String, Valu
     if user.blocked {
         return Err(invalid());
     }
-    Ok(user_claims(&user, &scopes))
+    Ok(UserClaims::new(&user, &scopes))
 }

@@ -9,24 +9,7 @@ use portcullis_store::{Api, ApiStore, ClientGrant, StoreError, StoreResult};
 #[async_trait]
 impl ApiStore for PostgresStore {
     async fn create_api(&self, api: &Api) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO apis (",
-            api_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        ))
-        .bind(&api.api_id)
-        .bind(&api.identifier)
-        .bind(&api.name)
-        .bind(to_json(&api.scopes)?)
-        .bind(api.token_lifetime)
-        .bind(api.allow_offline_access)
-        .bind(to_json(&api.introspection_clients)?)
-        .bind(api.created_at)
-        .bind(api.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        create_api(&self.pool, api).await
     }
 
     async fn get_api(&self, api_id: &str) -> StoreResult<Option<Api>> {
@@ -78,26 +61,7 @@ impl ApiStore for PostgresStore {
     }
 
     async fn update_api(&self, api: &Api) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE apis SET identifier = $1, name = $2, scopes = $3, token_lifetime = $4, \
-             allow_offline_access = $5, introspection_clients = $6, updated_at = $7 \
-             WHERE api_id = $8",
-        )
-        .bind(&api.identifier)
-        .bind(&api.name)
-        .bind(to_json(&api.scopes)?)
-        .bind(api.token_lifetime)
-        .bind(api.allow_offline_access)
-        .bind(to_json(&api.introspection_clients)?)
-        .bind(api.updated_at)
-        .bind(&api.api_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        update_api(&self.pool, api).await
     }
 
     async fn delete_api(&self, api_id: &str) -> StoreResult<()> {
@@ -111,29 +75,21 @@ impl ApiStore for PostgresStore {
         let Some(identifier) = identifier else {
             return Err(StoreError::NotFound);
         };
-        sqlx::query("DELETE FROM client_grants WHERE audience = $1")
-            .bind(identifier)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        for statement in [
+            "DELETE FROM client_grants WHERE audience = $1",
+            "DELETE FROM role_permissions WHERE resource_server_identifier = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(&identifier)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
         tx.commit().await.map_err(db)
     }
 
     async fn create_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO client_grants (",
-            client_grant_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5)"
-        ))
-        .bind(&grant.grant_id)
-        .bind(&grant.client_id)
-        .bind(&grant.audience)
-        .bind(to_json(&grant.scopes)?)
-        .bind(grant.created_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        create_client_grant(&self.pool, grant).await
     }
 
     async fn find_client_grant(
@@ -172,16 +128,7 @@ impl ApiStore for PostgresStore {
     }
 
     async fn update_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE client_grants SET scopes = $1 WHERE grant_id = $2")
-            .bind(to_json(&grant.scopes)?)
-            .bind(&grant.grant_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        update_client_grant(&self.pool, grant).await
     }
 
     async fn delete_client_grant(&self, grant_id: &str) -> StoreResult<()> {
@@ -195,4 +142,102 @@ impl ApiStore for PostgresStore {
         }
         Ok(())
     }
+}
+
+/// `create_api` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn create_api<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
+    api: &Api,
+) -> StoreResult<()> {
+    sqlx::query(concat!(
+        "INSERT INTO apis (",
+        api_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(&api.api_id)
+    .bind(&api.identifier)
+    .bind(&api.name)
+    .bind(to_json(&api.scopes)?)
+    .bind(api.token_lifetime)
+    .bind(api.allow_offline_access)
+    .bind(to_json(&api.introspection_clients)?)
+    .bind(api.created_at)
+    .bind(api.updated_at)
+    .bind(api.enforce_policies)
+    .bind(api.token_dialect.as_str())
+    .execute(e)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// `update_api` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn update_api<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
+    api: &Api,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE apis SET identifier = $1, name = $2, scopes = $3, token_lifetime = $4, \
+         allow_offline_access = $5, introspection_clients = $6, updated_at = $7, \
+         enforce_policies = $8, token_dialect = $9 WHERE api_id = $10",
+    )
+    .bind(&api.identifier)
+    .bind(&api.name)
+    .bind(to_json(&api.scopes)?)
+    .bind(api.token_lifetime)
+    .bind(api.allow_offline_access)
+    .bind(to_json(&api.introspection_clients)?)
+    .bind(api.updated_at)
+    .bind(api.enforce_policies)
+    .bind(api.token_dialect.as_str())
+    .bind(&api.api_id)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// `create_client_grant` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn create_client_grant<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
+    grant: &ClientGrant,
+) -> StoreResult<()> {
+    sqlx::query(concat!(
+        "INSERT INTO client_grants (",
+        client_grant_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5)"
+    ))
+    .bind(&grant.grant_id)
+    .bind(&grant.client_id)
+    .bind(&grant.audience)
+    .bind(to_json(&grant.scopes)?)
+    .bind(grant.created_at)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// `update_client_grant` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn update_client_grant<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
+    grant: &ClientGrant,
+) -> StoreResult<()> {
+    let done = sqlx::query("UPDATE client_grants SET scopes = $1 WHERE grant_id = $2")
+        .bind(to_json(&grant.scopes)?)
+        .bind(&grant.grant_id)
+        .execute(e)
+        .await
+        .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

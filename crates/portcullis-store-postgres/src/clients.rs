@@ -9,28 +9,7 @@ use portcullis_store::{Client, ClientStore, StoreError, StoreResult};
 #[async_trait]
 impl ClientStore for PostgresStore {
     async fn create_client(&self, client: &Client) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO clients (",
-            client_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        ))
-        .bind(&client.client_id)
-        .bind(&client.name)
-        .bind(client.app_type.as_str())
-        .bind(&client.secret_hash)
-        .bind(client.token_endpoint_auth_method.as_str())
-        .bind(to_json(&client.redirect_uris)?)
-        .bind(to_json(&client.post_logout_redirect_uris)?)
-        .bind(to_json(&client.web_origins)?)
-        .bind(to_json(&client.grant_types)?)
-        .bind(client.created_at)
-        .bind(client.updated_at)
-        .bind(&client.backchannel_logout_uri)
-        .bind(client.first_party)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        create_client(&self.pool, client).await
     }
 
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<Client>> {
@@ -64,31 +43,7 @@ impl ClientStore for PostgresStore {
     }
 
     async fn update_client(&self, client: &Client) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE clients SET name = $1, app_type = $2, secret_hash = $3, \
-             token_endpoint_auth_method = $4, redirect_uris = $5, post_logout_redirect_uris = $6, \
-             web_origins = $7, grant_types = $8, updated_at = $9, backchannel_logout_uri = $10, \
-             first_party = $11 WHERE client_id = $12",
-        )
-        .bind(&client.name)
-        .bind(client.app_type.as_str())
-        .bind(&client.secret_hash)
-        .bind(client.token_endpoint_auth_method.as_str())
-        .bind(to_json(&client.redirect_uris)?)
-        .bind(to_json(&client.post_logout_redirect_uris)?)
-        .bind(to_json(&client.web_origins)?)
-        .bind(to_json(&client.grant_types)?)
-        .bind(client.updated_at)
-        .bind(&client.backchannel_logout_uri)
-        .bind(client.first_party)
-        .bind(&client.client_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        update_client(&self.pool, client).await
     }
 
     async fn delete_client(&self, client_id: &str) -> StoreResult<()> {
@@ -116,4 +71,67 @@ impl ClientStore for PostgresStore {
         }
         tx.commit().await.map_err(db)
     }
+}
+
+/// `create_client` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn create_client<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
+    client: &Client,
+) -> StoreResult<()> {
+    sqlx::query(concat!(
+        "INSERT INTO clients (",
+        client_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ))
+    .bind(&client.client_id)
+    .bind(&client.name)
+    .bind(client.app_type.as_str())
+    .bind(&client.secret_hash)
+    .bind(client.token_endpoint_auth_method.as_str())
+    .bind(to_json(&client.redirect_uris)?)
+    .bind(to_json(&client.post_logout_redirect_uris)?)
+    .bind(to_json(&client.web_origins)?)
+    .bind(to_json(&client.grant_types)?)
+    .bind(client.created_at)
+    .bind(client.updated_at)
+    .bind(&client.backchannel_logout_uri)
+    .bind(client.first_party)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// `update_client` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn update_client<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
+    client: &Client,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE clients SET name = $1, app_type = $2, secret_hash = $3, \
+         token_endpoint_auth_method = $4, redirect_uris = $5, post_logout_redirect_uris = $6, \
+         web_origins = $7, grant_types = $8, updated_at = $9, backchannel_logout_uri = $10, \
+         first_party = $11 WHERE client_id = $12",
+    )
+    .bind(&client.name)
+    .bind(client.app_type.as_str())
+    .bind(&client.secret_hash)
+    .bind(client.token_endpoint_auth_method.as_str())
+    .bind(to_json(&client.redirect_uris)?)
+    .bind(to_json(&client.post_logout_redirect_uris)?)
+    .bind(to_json(&client.web_origins)?)
+    .bind(to_json(&client.grant_types)?)
+    .bind(client.updated_at)
+    .bind(&client.backchannel_logout_uri)
+    .bind(client.first_party)
+    .bind(&client.client_id)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

@@ -18,10 +18,7 @@ macro_rules! identity_columns {
 impl IdentityStore for PostgresStore {
     async fn create_upstream_user(&self, user: &User, identity: &Identity) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        insert_user(user, Some(&identity.connection))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        insert_user(&mut *tx, user, Some(&identity.connection)).await?;
         insert(identity).execute(&mut *tx).await.map_err(db)?;
         tx.commit().await.map_err(db)
     }

@@ -72,6 +72,34 @@ impl KeyStore for PostgresStore {
         insert_key(&mut tx, new_next, state).await?;
         tx.commit().await.map_err(db)
     }
+
+    async fn revoke_key(&self, kid: &str) -> StoreResult<()> {
+        let done =
+            sqlx::query("UPDATE signing_keys SET state = $1 WHERE kid = $2 AND state IN ($3, $4)")
+                .bind(KeyState::Retired.as_str())
+                .bind(kid)
+                .bind(KeyState::Previous.as_str())
+                .bind(KeyState::Retired.as_str())
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+        if done.rows_affected() > 0 {
+            return Ok(());
+        }
+        let exists = sqlx::query("SELECT 1 FROM signing_keys WHERE kid = $1")
+            .bind(kid)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .is_some();
+        if exists {
+            Err(portcullis_store::StoreError::Conflict(format!(
+                "signing key {kid} is current or next"
+            )))
+        } else {
+            Err(portcullis_store::StoreError::NotFound)
+        }
+    }
 }
 
 async fn insert_key(

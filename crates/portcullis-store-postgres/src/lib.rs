@@ -27,14 +27,19 @@
 
 mod accounts;
 mod apis;
+mod audit;
 mod clients;
 mod error;
 mod grants;
 mod identities;
+mod import;
 mod keys;
+mod mfa;
 mod rate_limits;
+mod roles;
 mod rows;
 mod sessions;
+mod tenant;
 mod users;
 
 #[cfg(feature = "testing")]
@@ -99,6 +104,17 @@ impl PostgresStore {
             .await
             .map(|_| ())
             .map_err(StoreError::backend)
+    }
+
+    /// How many connections are open, idle and allowed.
+    pub fn pool_stats(&self) -> portcullis_store::PoolStats {
+        let open = self.pool.size();
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(open);
+        portcullis_store::PoolStats {
+            open,
+            idle: idle.min(open),
+            max: self.pool.options().get_max_connections(),
+        }
     }
 
     /// Closes every connection, waiting for those in use to be returned.

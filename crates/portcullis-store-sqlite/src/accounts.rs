@@ -366,25 +366,45 @@ impl portcullis_store::SettingStore for SqliteStore {
     }
 
     async fn put_setting(&self, name: &str, value: &str, now: UnixTime) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) \
-             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        )
-        .bind(name)
-        .bind(value)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        put_setting(&self.pool, name, value, now).await
     }
 
     async fn delete_setting(&self, name: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM settings WHERE name = ?")
-            .bind(name)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        delete_setting(&self.pool, name).await
     }
+}
+
+/// `put_setting` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn put_setting<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    name: &str,
+    value: &str,
+    now: UnixTime,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) \
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    )
+    .bind(name)
+    .bind(value)
+    .bind(now)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// `delete_setting` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn delete_setting<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    name: &str,
+) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM settings WHERE name = ?")
+        .bind(name)
+        .execute(e)
+        .await
+        .map_err(db)?;
+    Ok(done.rows_affected() == 1)
 }

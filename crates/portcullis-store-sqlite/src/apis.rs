@@ -9,24 +9,7 @@ use portcullis_store::{Api, ApiStore, ClientGrant, StoreError, StoreResult};
 #[async_trait]
 impl ApiStore for SqliteStore {
     async fn create_api(&self, api: &Api) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO apis (",
-            api_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&api.api_id)
-        .bind(&api.identifier)
-        .bind(&api.name)
-        .bind(to_json(&api.scopes)?)
-        .bind(api.token_lifetime)
-        .bind(api.allow_offline_access)
-        .bind(to_json(&api.introspection_clients)?)
-        .bind(api.created_at)
-        .bind(api.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        create_api(&self.pool, api).await
     }
 
     async fn get_api(&self, api_id: &str) -> StoreResult<Option<Api>> {
@@ -72,26 +55,7 @@ impl ApiStore for SqliteStore {
     }
 
     async fn update_api(&self, api: &Api) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE apis SET identifier = ?, name = ?, scopes = ?, token_lifetime = ?, \
-             allow_offline_access = ?, introspection_clients = ?, updated_at = ? \
-             WHERE api_id = ?",
-        )
-        .bind(&api.identifier)
-        .bind(&api.name)
-        .bind(to_json(&api.scopes)?)
-        .bind(api.token_lifetime)
-        .bind(api.allow_offline_access)
-        .bind(to_json(&api.introspection_clients)?)
-        .bind(api.updated_at)
-        .bind(&api.api_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        update_api(&self.pool, api).await
     }
 
     async fn delete_api(&self, api_id: &str) -> StoreResult<()> {
@@ -105,29 +69,21 @@ impl ApiStore for SqliteStore {
         let Some(identifier) = identifier else {
             return Err(StoreError::NotFound);
         };
-        sqlx::query("DELETE FROM client_grants WHERE audience = ?")
-            .bind(identifier)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        for statement in [
+            "DELETE FROM client_grants WHERE audience = ?",
+            "DELETE FROM role_permissions WHERE resource_server_identifier = ?",
+        ] {
+            sqlx::query(statement)
+                .bind(&identifier)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
         tx.commit().await.map_err(db)
     }
 
     async fn create_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO client_grants (",
-            client_grant_columns!(),
-            ") VALUES (?, ?, ?, ?, ?)"
-        ))
-        .bind(&grant.grant_id)
-        .bind(&grant.client_id)
-        .bind(&grant.audience)
-        .bind(to_json(&grant.scopes)?)
-        .bind(grant.created_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        create_client_grant(&self.pool, grant).await
     }
 
     async fn find_client_grant(
@@ -163,16 +119,7 @@ impl ApiStore for SqliteStore {
     }
 
     async fn update_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE client_grants SET scopes = ? WHERE grant_id = ?")
-            .bind(to_json(&grant.scopes)?)
-            .bind(&grant.grant_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        update_client_grant(&self.pool, grant).await
     }
 
     async fn delete_client_grant(&self, grant_id: &str) -> StoreResult<()> {
@@ -186,4 +133,102 @@ impl ApiStore for SqliteStore {
         }
         Ok(())
     }
+}
+
+/// `create_api` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn create_api<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    api: &Api,
+) -> StoreResult<()> {
+    sqlx::query(concat!(
+        "INSERT INTO apis (",
+        api_columns!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&api.api_id)
+    .bind(&api.identifier)
+    .bind(&api.name)
+    .bind(to_json(&api.scopes)?)
+    .bind(api.token_lifetime)
+    .bind(api.allow_offline_access)
+    .bind(to_json(&api.introspection_clients)?)
+    .bind(api.created_at)
+    .bind(api.updated_at)
+    .bind(api.enforce_policies)
+    .bind(api.token_dialect.as_str())
+    .execute(e)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// `update_api` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn update_api<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    api: &Api,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE apis SET identifier = ?, name = ?, scopes = ?, token_lifetime = ?, \
+         allow_offline_access = ?, introspection_clients = ?, updated_at = ?, \
+         enforce_policies = ?, token_dialect = ? WHERE api_id = ?",
+    )
+    .bind(&api.identifier)
+    .bind(&api.name)
+    .bind(to_json(&api.scopes)?)
+    .bind(api.token_lifetime)
+    .bind(api.allow_offline_access)
+    .bind(to_json(&api.introspection_clients)?)
+    .bind(api.updated_at)
+    .bind(api.enforce_policies)
+    .bind(api.token_dialect.as_str())
+    .bind(&api.api_id)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// `create_client_grant` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn create_client_grant<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    grant: &ClientGrant,
+) -> StoreResult<()> {
+    sqlx::query(concat!(
+        "INSERT INTO client_grants (",
+        client_grant_columns!(),
+        ") VALUES (?, ?, ?, ?, ?)"
+    ))
+    .bind(&grant.grant_id)
+    .bind(&grant.client_id)
+    .bind(&grant.audience)
+    .bind(to_json(&grant.scopes)?)
+    .bind(grant.created_at)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// `update_client_grant` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn update_client_grant<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    grant: &ClientGrant,
+) -> StoreResult<()> {
+    let done = sqlx::query("UPDATE client_grants SET scopes = ? WHERE grant_id = ?")
+        .bind(to_json(&grant.scopes)?)
+        .bind(&grant.grant_id)
+        .execute(e)
+        .await
+        .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

@@ -19,14 +19,19 @@
 
 mod accounts;
 mod apis;
+mod audit;
 mod clients;
 mod error;
 mod grants;
 mod identities;
+mod import;
 mod keys;
+mod mfa;
 mod rate_limits;
+mod roles;
 mod rows;
 mod sessions;
+mod tenant;
 mod users;
 
 use portcullis_store::{DatabaseTooNew, StoreError, StoreResult};
@@ -76,7 +81,7 @@ impl SqliteStore {
         let options = options
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal);
-        let pool = SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS);
+        let pool = pool_options().max_connections(MAX_CONNECTIONS);
         Self::open(pool, options).await
     }
 
@@ -107,6 +112,43 @@ impl SqliteStore {
             .await
             .map(|_| ())
             .map_err(StoreError::backend)
+    }
+
+    /// Writes a consistent copy of the whole database to `dest`, a path that must not exist
+    /// (`VACUUM INTO`): an online backup that readers and writers of the live database keep
+    /// working through, taken from one read snapshot. The copy is compacted and, unlike the
+    /// live file, needs no WAL file beside it.
+    pub async fn backup_into(&self, dest: &std::path::Path) -> StoreResult<()> {
+        let dest = dest.to_str().ok_or_else(|| {
+            StoreError::backend(std::io::Error::other("the backup path is not valid UTF-8"))
+        })?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(dest)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::backend)
+    }
+
+    /// `PRAGMA integrity_check`: `"ok"` when the database file is sound, else the problems
+    /// SQLite found, one per line.
+    pub async fn integrity_check(&self) -> StoreResult<String> {
+        let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::backend)?;
+        Ok(rows.join("\n"))
+    }
+
+    /// How many connections are open, idle and allowed.
+    pub fn pool_stats(&self) -> portcullis_store::PoolStats {
+        let open = self.pool.size();
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(open);
+        portcullis_store::PoolStats {
+            open,
+            idle: idle.min(open),
+            max: self.pool.options().get_max_connections(),
+        }
     }
 
     /// Closes every connection, waiting for those in use to be returned.
@@ -150,10 +192,18 @@ async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
     }
 }
 
+/// The pool settings every SQLite store shares. sqlx tests a connection when it goes back to
+/// the pool; testing it again on every checkout (`test_before_acquire`, on by default) would cost
+/// one more round trip to the connection's worker thread per query, and a connection to a local
+/// file cannot be lost while it sits idle.
+fn pool_options() -> SqlitePoolOptions {
+    SqlitePoolOptions::new().test_before_acquire(false)
+}
+
 /// A pool of exactly one connection that is never closed for idleness or age, so an in-memory
 /// database (which lives as long as its connection) survives.
 fn single_connection() -> SqlitePoolOptions {
-    SqlitePoolOptions::new()
+    pool_options()
         .max_connections(1)
         .min_connections(1)
         .idle_timeout(None)

@@ -20,13 +20,19 @@ macro_rules! client_columns {
 macro_rules! user_columns {
     () => {
         "user_id, email, email_verified, name, given_name, family_name, nickname, picture, \
-         password_hash, blocked, created_at, updated_at"
+         password_hash, blocked, app_metadata, user_metadata, created_at, updated_at, phone_number, \
+         phone_number_verified, address"
     };
 }
 macro_rules! api_columns {
     () => {
         "api_id, identifier, name, scopes, token_lifetime, allow_offline_access, \
-         introspection_clients, created_at, updated_at"
+         introspection_clients, created_at, updated_at, enforce_policies, token_dialect"
+    };
+}
+macro_rules! role_columns {
+    () => {
+        "role_id, name, description, created_at, updated_at"
     };
 }
 macro_rules! client_grant_columns {
@@ -69,7 +75,7 @@ macro_rules! key_columns {
 }
 pub(crate) use {
     access_columns, api_columns, client_columns, client_grant_columns, code_columns, grant_columns,
-    key_columns, refresh_columns, session_columns, user_columns,
+    key_columns, refresh_columns, role_columns, session_columns, user_columns,
 };
 
 /// A list as JSON text.
@@ -87,6 +93,18 @@ where
 fn get_json<T: DeserializeOwned>(row: &SqliteRow, column: &str) -> StoreResult<T> {
     let text: String = get(row, column)?;
     serde_json::from_str(&text).map_err(StoreError::backend)
+}
+
+/// A nullable JSON text column (e.g. a user's structured `address`).
+fn get_optional_json<T: DeserializeOwned>(row: &SqliteRow, column: &str) -> StoreResult<Option<T>> {
+    let text: Option<String> = get(row, column)?;
+    text.map(|t| serde_json::from_str(&t).map_err(StoreError::backend))
+        .transpose()
+}
+
+/// The JSON text of an optional value, `NULL` when absent.
+pub(crate) fn optional_json<T: Serialize>(value: Option<&T>) -> StoreResult<Option<String>> {
+    value.map(to_json).transpose()
 }
 
 fn get_enum<T>(row: &SqliteRow, column: &str) -> StoreResult<T>
@@ -127,15 +145,27 @@ pub(crate) fn user(row: &SqliteRow) -> StoreResult<User> {
         picture: get(row, "picture")?,
         password_hash: get(row, "password_hash")?,
         blocked: get(row, "blocked")?,
+        app_metadata: get_json(row, "app_metadata")?,
+        user_metadata: get_json(row, "user_metadata")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
+        phone_number: get(row, "phone_number")?,
+        phone_number_verified: get(row, "phone_number_verified")?,
+        address: get_optional_json(row, "address")?,
     })
 }
 
 /// A user's email: the `email` column for the database connection, `upstream_email` (or none)
 /// for an upstream connection's user (see `users::insert_user`).
+///
+/// A query that selected only `user_columns!()` (no `connection`) reads database-connection
+/// users; for them `email` is the address.
 fn user_email(row: &SqliteRow) -> StoreResult<String> {
-    let connection: Option<String> = get(row, "connection")?;
+    let connection: Option<String> = match row.try_get("connection") {
+        Ok(c) => c,
+        Err(sqlx::Error::ColumnNotFound(_)) => None,
+        Err(e) => return Err(StoreError::backend(e)),
+    };
     match connection {
         None => get(row, "email"),
         Some(_) => Ok(get::<Option<String>>(row, "upstream_email")?.unwrap_or_default()),
@@ -166,6 +196,8 @@ pub(crate) fn api(row: &SqliteRow) -> StoreResult<Api> {
         token_lifetime: get(row, "token_lifetime")?,
         allow_offline_access: get(row, "allow_offline_access")?,
         introspection_clients: get_json(row, "introspection_clients")?,
+        enforce_policies: get(row, "enforce_policies")?,
+        token_dialect: get_enum(row, "token_dialect")?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
     })
@@ -272,4 +304,38 @@ pub(crate) fn all<T>(
     convert: fn(&SqliteRow) -> StoreResult<T>,
 ) -> StoreResult<Vec<T>> {
     rows.iter().map(convert).collect()
+}
+
+pub(crate) fn role(row: &SqliteRow) -> StoreResult<Role> {
+    Ok(Role {
+        role_id: get(row, "role_id")?,
+        name: get(row, "name")?,
+        description: get(row, "description")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
+}
+
+macro_rules! log_columns {
+    () => {
+        "log_id, date_ms, event_type, description, client_id, client_name, user_id, user_name, \
+         ip, user_agent, details"
+    };
+}
+pub(crate) use log_columns;
+
+pub(crate) fn log_event(row: &SqliteRow) -> StoreResult<LogEvent> {
+    Ok(LogEvent {
+        log_id: get(row, "log_id")?,
+        date_ms: get(row, "date_ms")?,
+        event_type: get(row, "event_type")?,
+        description: get(row, "description")?,
+        client_id: get(row, "client_id")?,
+        client_name: get(row, "client_name")?,
+        user_id: get(row, "user_id")?,
+        user_name: get(row, "user_name")?,
+        ip: get(row, "ip")?,
+        user_agent: get(row, "user_agent")?,
+        details: get(row, "details")?,
+    })
 }

@@ -11,11 +11,7 @@ use portcullis_store::{StoreError, StoreResult, User, UserStore};
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn create_user(&self, user: &User) -> StoreResult<()> {
-        insert_user(user, None)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(())
+        create_user(&self.pool, user).await
     }
 
     async fn get_user(&self, user_id: &str) -> StoreResult<Option<User>> {
@@ -64,30 +60,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn update_user(&self, user: &User) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE users SET email = CASE WHEN connection IS NULL THEN ?1 ELSE email END, \
-             upstream_email = CASE WHEN connection IS NULL THEN NULL ELSE ?1 END, \
-             email_verified = ?2, name = ?3, given_name = ?4, family_name = ?5, nickname = ?6, \
-             picture = ?7, password_hash = ?8, blocked = ?9, updated_at = ?10 WHERE user_id = ?11",
-        )
-        .bind(user.email.to_lowercase())
-        .bind(user.email_verified)
-        .bind(&user.name)
-        .bind(&user.given_name)
-        .bind(&user.family_name)
-        .bind(&user.nickname)
-        .bind(&user.picture)
-        .bind(&user.password_hash)
-        .bind(user.blocked)
-        .bind(user.updated_at)
-        .bind(&user.user_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        update_user(&self.pool, user).await
     }
 
     async fn delete_user(&self, user_id: &str) -> StoreResult<()> {
@@ -110,6 +83,7 @@ impl UserStore for SqliteStore {
             "DELETE FROM authorization_codes WHERE user_id = ?",
             "DELETE FROM sessions WHERE user_id = ?",
             "DELETE FROM identities WHERE user_id = ?",
+            "DELETE FROM user_roles WHERE user_id = ?",
         ] {
             sqlx::query(statement)
                 .bind(user_id)
@@ -121,14 +95,24 @@ impl UserStore for SqliteStore {
     }
 }
 
+/// `create_user` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn create_user<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    user: &User,
+) -> StoreResult<()> {
+    insert_user(e, user, None).await
+}
+
 /// The INSERT of a user: of the database connection (`upstream: None`), or of an upstream
-/// connection, with `(connection, email)`. An upstream user's real email goes to
-/// `upstream_email`, and `email` gets a placeholder no canonical address can equal (a space, then
-/// the user id), so the unique index on `email` binds database-connection users only.
-pub(crate) fn insert_user<'a>(
-    user: &'a User,
-    upstream: Option<&'a str>,
-) -> sqlx::query::Query<'a, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+/// connection. An upstream user's real email goes to `upstream_email`, and `email` gets a
+/// placeholder no canonical address can equal (a space, then the user id), so the unique index
+/// on `email` binds database-connection users only.
+pub(crate) async fn insert_user<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    user: &User,
+    upstream: Option<&str>,
+) -> StoreResult<()> {
     let (email, upstream_email) = match upstream {
         None => (user.email.to_lowercase(), None),
         Some(_) => (
@@ -139,7 +123,7 @@ pub(crate) fn insert_user<'a>(
     sqlx::query(concat!(
         "INSERT INTO users (",
         user_columns!(),
-        ", connection, upstream_email) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ", connection, upstream_email) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
     ))
     .bind(&user.user_id)
     .bind(email)
@@ -151,8 +135,57 @@ pub(crate) fn insert_user<'a>(
     .bind(&user.picture)
     .bind(&user.password_hash)
     .bind(user.blocked)
+    .bind(rows::to_json(&user.app_metadata)?)
+    .bind(rows::to_json(&user.user_metadata)?)
     .bind(user.created_at)
     .bind(user.updated_at)
+    .bind(&user.phone_number)
+    .bind(user.phone_number_verified)
+    .bind(rows::optional_json(user.address.as_ref())?)
     .bind(upstream)
     .bind(upstream_email)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// `update_user` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn update_user<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    user: &User,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE users SET email = CASE WHEN connection IS NULL THEN ?1 ELSE email END, \
+         upstream_email = CASE WHEN connection IS NULL THEN NULL ELSE ?1 END, \
+         email_verified = ?2, name = ?3, given_name = ?4, family_name = ?5, \
+         nickname = ?6, picture = ?7, password_hash = ?8, blocked = ?9, \
+         app_metadata = ?10, user_metadata = ?11, updated_at = ?12, \
+         phone_number = ?13, phone_number_verified = ?14, address = ?15 \
+         WHERE user_id = ?16",
+    )
+    .bind(user.email.to_lowercase())
+    .bind(user.email_verified)
+    .bind(&user.name)
+    .bind(&user.given_name)
+    .bind(&user.family_name)
+    .bind(&user.nickname)
+    .bind(&user.picture)
+    .bind(&user.password_hash)
+    .bind(user.blocked)
+    .bind(rows::to_json(&user.app_metadata)?)
+    .bind(rows::to_json(&user.user_metadata)?)
+    .bind(user.updated_at)
+    .bind(&user.phone_number)
+    .bind(user.phone_number_verified)
+    .bind(rows::optional_json(user.address.as_ref())?)
+    .bind(&user.user_id)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

@@ -74,6 +74,11 @@ string_enum!(
         /// OpenID Connect's implicit flow, limited to `response_type=id_token`: sign-in only,
         /// no access token in the front channel (express-openid-connect's default).
         Implicit => "implicit",
+        /// The legacy resource owner password credentials grant (RFC 6749 §4.3), with Auth0's
+        /// `password-realm` variant: off unless an application opts in (RFC 9700 §2.4).
+        Password => "password",
+        /// Auth0's passwordless one-time-code grant (`realm: "email"`).
+        PasswordlessOtp => "http://auth0.com/oauth/grant-type/passwordless/otp",
     }
 );
 
@@ -118,7 +123,7 @@ pub struct Client {
 }
 
 /// An end user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct User {
     /// The stable subject identifier (`sub`).
     pub user_id: String,
@@ -133,8 +138,18 @@ pub struct User {
     /// argon2id PHC string; `None` when the user has no password.
     pub password_hash: Option<String>,
     pub blocked: bool,
+    /// Data about the user that the user cannot change (Auth0's `app_metadata`): roles, plans,
+    /// external ids. The core checks Auth0's limits before it is stored.
+    pub app_metadata: Metadata,
+    /// Data about the user that the user may change (Auth0's `user_metadata`): preferences.
+    pub user_metadata: Metadata,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
+    /// E.164 phone number (OIDC Core §5.1 `phone_number`), released with the `phone` scope.
+    pub phone_number: Option<String>,
+    pub phone_number_verified: bool,
+    /// Postal address (OIDC Core §5.1.1), released with the `address` scope.
+    pub address: Option<Address>,
 }
 
 /// A user's account at an upstream identity provider (a social or enterprise connection),
@@ -156,6 +171,35 @@ pub struct Identity {
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }
+
+/// A postal address: OpenID Connect's structured `address` claim (OIDC Core §5.1.1). Every
+/// member is optional; absent ones are left out of the claim.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub street_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locality: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+impl Address {
+    /// Whether no member is set (stored as no address).
+    pub fn is_empty(&self) -> bool {
+        self == &Address::default()
+    }
+}
+
+/// A user's `app_metadata` or `user_metadata`: a JSON object.
+pub type Metadata = serde_json::Map<String, serde_json::Value>;
 
 /// A permission an API defines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,8 +223,64 @@ pub struct Api {
     /// Applications (client ids) allowed to introspect this API's access tokens, besides the
     /// application each token was issued to (RFC 7662 §4).
     pub introspection_clients: Vec<String>,
+    /// Auth0's "Enable RBAC": a user's access token for this API is granted only the asked
+    /// scopes the user holds as permissions (through roles).
+    pub enforce_policies: bool,
+    /// What access tokens for this API carry; `access_token_authz` adds `permissions`.
+    pub token_dialect: TokenDialect,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
+}
+
+string_enum!(
+    /// The shape of an API's access tokens (Auth0's `token_dialect`).
+    #[derive(Default)]
+    TokenDialect {
+        /// The scopes granted, in `scope`.
+        #[default]
+        AccessToken => "access_token",
+        /// Also `permissions`: every permission the subject holds for the API (Auth0's "Add
+        /// Permissions in the Access Token").
+        AccessTokenAuthz => "access_token_authz",
+    }
+);
+
+/// A role: a named group of permissions, assigned to users (Auth0's RBAC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// `rol_…`.
+    pub role_id: String,
+    /// Unique in the tenant.
+    pub name: String,
+    pub description: String,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+}
+
+/// A permission: one scope value of one API (Auth0's `resource_server_identifier` and
+/// `permission_name`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Permission {
+    /// The API identifier (audience).
+    pub resource_server_identifier: String,
+    /// A scope value the API defines.
+    pub permission_name: String,
+}
+
+impl Permission {
+    pub fn new(api: &str, name: &str) -> Self {
+        Permission {
+            resource_server_identifier: api.to_owned(),
+            permission_name: name.to_owned(),
+        }
+    }
+}
+
+/// A permission a user holds, with the role it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPermission {
+    pub permission: Permission,
+    pub role_id: String,
 }
 
 /// Permission for an M2M application to get tokens for an API (client_credentials).
@@ -330,6 +430,13 @@ string_enum!(
         VerifyEmail => "verify_email",
         /// Lets the owner of the address choose a new password.
         ResetPassword => "reset_password",
+        /// Lifts a sign-in lockout (too many failed sign-ins from one address).
+        Unblock => "unblock",
+        /// Signs in with Auth0's passwordless `email` connection (a code or a magic link).
+        Passwordless => "passwordless",
+        /// A cross-origin authentication login ticket (`/co/authenticate`), redeemed once at
+        /// `/authorize` by the browser holding its verifier cookie.
+        LoginTicket => "login_ticket",
     }
 );
 
@@ -386,4 +493,145 @@ pub struct OutgoingMail {
     pub sent_at: Option<UnixTime>,
     /// Why the last attempt failed (never the body).
     pub last_error: Option<String>,
+}
+
+/// One write of a tenant-file apply. [`TenantStore::apply_tenant_changes`] runs a whole list
+/// in one transaction: all of them or none.
+///
+/// [`TenantStore::apply_tenant_changes`]: crate::TenantStore::apply_tenant_changes
+#[derive(Debug, Clone, PartialEq)]
+pub enum TenantChange {
+    /// As `ApiStore::create_api`.
+    CreateApi(Api),
+    /// As `ApiStore::update_api`.
+    UpdateApi(Api),
+    /// As `ClientStore::create_client`.
+    CreateClient(Client),
+    /// As `ClientStore::update_client`.
+    UpdateClient(Client),
+    /// As `ApiStore::create_client_grant`.
+    CreateClientGrant(ClientGrant),
+    /// As `ApiStore::update_client_grant`.
+    UpdateClientGrant(ClientGrant),
+    /// As `UserStore::create_user`.
+    CreateUser(User),
+    /// As `UserStore::update_user`.
+    UpdateUser(User),
+    /// As `SettingStore::put_setting`.
+    PutSetting {
+        name: String,
+        value: String,
+        now: UnixTime,
+    },
+    /// As `SettingStore::delete_setting`.
+    DeleteSetting(String),
+}
+
+/// How busy a backend's connection pool is (for the metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStats {
+    /// Connections open, idle or in use.
+    pub open: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+string_enum! {
+    /// The kind of a second factor.
+    FactorKind {
+        /// An authenticator app (RFC 6238 TOTP).
+        Totp => "totp",
+        /// A WebAuthn credential.
+        Passkey => "passkey",
+    }
+}
+
+/// A user's second factor (multi-factor authentication).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaFactor {
+    /// `mfa_…`
+    pub factor_id: String,
+    pub user_id: String,
+    pub kind: FactorKind,
+    /// A name the user chose (passkeys) or a default.
+    pub name: String,
+    /// The factor's secret, as the caller stored it: a TOTP seed sealed with the master key, a
+    /// serialised passkey. Never stored in clear.
+    pub secret: String,
+    /// Whether enrolment was completed (a first valid code).
+    pub confirmed: bool,
+    /// The last accepted TOTP time step (RFC 6238 §5.2: a code is accepted once).
+    pub last_used_step: Option<i64>,
+    pub created_at: UnixTime,
+    pub last_used_at: Option<UnixTime>,
+}
+
+/// A method a session's user authenticated with, and when (RFC 8176 `amr` values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionFactor {
+    pub method: String,
+    pub at: UnixTime,
+}
+
+/// One entry of the audit log: a security event, named with Auth0's log event type code
+/// (`s`, `f`, `fp`, `seccft`, `slo`, `limit_wc`…) so that log tooling written for Auth0's tenant
+/// logs reads it unchanged. Never holds a secret (password, token, code, client secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEvent {
+    /// Unique and sortable in the order events were recorded (time first).
+    pub log_id: String,
+    /// When it happened, in Unix milliseconds.
+    pub date_ms: i64,
+    /// Auth0's event type code.
+    pub event_type: String,
+    pub description: Option<String>,
+    pub client_id: Option<String>,
+    pub client_name: Option<String>,
+    pub user_id: Option<String>,
+    /// The user's email (Auth0's `user_name` for database connections).
+    pub user_name: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// Further facts as a JSON object (grant type, scope, reason…), never a secret.
+    pub details: Option<String>,
+}
+
+/// Which audit log entries to list. Every field narrows; the default lists everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// Only these event type codes (any of them); empty: every type.
+    pub event_types: Vec<String>,
+    pub user_id: Option<String>,
+    pub client_id: Option<String>,
+    /// Only events at or after this time (Unix milliseconds).
+    pub since_ms: Option<i64>,
+    /// Only events recorded after this log id (a checkpoint, for following the log).
+    pub after_log_id: Option<String>,
+}
+
+/// Newest first or oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogOrder {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
+/// The prefix of a `password_hash` that holds a hash imported from another system (Auth0's
+/// `custom_password_hash` or `password_hash`), not yet replaced by an argon2id hash: the text
+/// after it is the import's JSON description. The first successful sign-in replaces it.
+pub const IMPORTED_PASSWORD_PREFIX: &str = "import:";
+
+/// What importing one user did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportOutcome {
+    Created,
+    /// An existing user with the same email was updated (upsert).
+    Updated,
+    /// A user with this email or id exists and upsert was not asked for.
+    Duplicate,
+    /// The record could not be stored (its id belongs to another email…).
+    Refused(String),
 }

@@ -22,29 +22,37 @@
 
 mod accounts;
 mod apis;
+mod audit;
 mod clients;
 mod codes;
 mod grants;
 mod hostile_keys;
 mod identities;
 mod keys;
+mod mfa;
 mod rate_limits;
 mod refresh;
+mod roles;
 pub mod sample;
 mod sessions;
+mod tenant;
 mod users;
 
 pub use accounts::*;
 pub use apis::*;
+pub use audit::*;
 pub use clients::*;
 pub use codes::*;
 pub use grants::*;
 pub use hostile_keys::*;
 pub use identities::*;
 pub use keys::*;
+pub use mfa::*;
 pub use rate_limits::*;
 pub use refresh::*;
+pub use roles::*;
 pub use sessions::*;
+pub use tenant::*;
 pub use users::*;
 
 use crate::{Store, StoreError, StoreResult};
@@ -184,6 +192,7 @@ macro_rules! conformance_tests {
             key_rotate_retires_expired_previous_keys,
             key_rotate_keeps_exactly_one_current,
             key_rotate_to_taken_kid_conflicts_and_changes_nothing,
+            key_revoke_retires_previous_only,
             rate_limit_acquire_up_to_the_limit,
             rate_limit_window_ends_and_a_new_one_starts,
             rate_limit_reset,
@@ -200,7 +209,23 @@ macro_rules! conformance_tests {
             identity_create_get_list,
             identity_users_share_emails_without_taking_them,
             identity_update_and_delete_with_user,
+            tenant_changes_apply_in_order,
+            tenant_changes_failing_midway_change_nothing,
             lookups_by_keys_holding_nul_find_nothing,
+            mfa_factor_create_list_confirm_delete,
+            mfa_totp_step_is_accepted_once,
+            mfa_recovery_codes_single_use_and_replaced,
+            mfa_session_factors_listed_and_deleted_with_session,
+            webauthn_state_taken_once_and_expires,
+            role_create_get_list_and_conflicts,
+            role_update_replaces_fields,
+            role_permissions_add_list_remove,
+            user_roles_assign_list_and_permissions,
+            role_deletes_cascade,
+            role_lookups_by_keys_holding_nul_find_nothing,
+            log_insert_get_list_filter,
+            log_purge_removes_only_older,
+            import_users_create_duplicate_upsert,
         );
         $crate::__conformance_tests!(@owned $make;
             code_consume_concurrently_exactly_one_wins,

@@ -35,8 +35,8 @@ pub trait UserStore: Send + Sync {
     /// `NotFound` when absent, `Conflict` when the user is of the database connection and the new
     /// email is another database-connection user's.
     async fn update_user(&self, user: &User) -> StoreResult<()>;
-    /// Also deletes the user's sessions, grants, codes, tokens and identities. `NotFound` when
-    /// absent.
+    /// Also deletes the user's sessions, grants, codes, tokens, identities and role
+    /// assignments. `NotFound` when absent.
     async fn delete_user(&self, user_id: &str) -> StoreResult<()>;
 }
 
@@ -67,7 +67,8 @@ pub trait ApiStore: Send + Sync {
     async fn list_apis(&self) -> StoreResult<Vec<Api>>;
     /// Replaces every field but `api_id` and `created_at`. `NotFound` when absent.
     async fn update_api(&self, api: &Api) -> StoreResult<()>;
-    /// Also deletes its client grants. `NotFound` when absent.
+    /// Also deletes its client grants and the roles' permissions for it. `NotFound` when
+    /// absent.
     async fn delete_api(&self, api_id: &str) -> StoreResult<()>;
 
     /// Fails with `Conflict` when the (client, audience) pair exists.
@@ -83,6 +84,60 @@ pub trait ApiStore: Send + Sync {
     async fn update_client_grant(&self, grant: &ClientGrant) -> StoreResult<()>;
     /// `NotFound` when absent.
     async fn delete_client_grant(&self, grant_id: &str) -> StoreResult<()>;
+}
+
+/// Roles (Auth0's RBAC): their permissions, and the users they are assigned to.
+#[async_trait]
+pub trait RoleStore: Send + Sync {
+    /// Fails with `Conflict` when the id or the name exists.
+    async fn create_role(&self, role: &Role) -> StoreResult<()>;
+    async fn get_role(&self, role_id: &str) -> StoreResult<Option<Role>>;
+    /// Names are compared exactly.
+    async fn get_role_by_name(&self, name: &str) -> StoreResult<Option<Role>>;
+    /// Ordered by name, then id.
+    async fn list_roles(&self) -> StoreResult<Vec<Role>>;
+    /// Replaces `name`, `description` and `updated_at`. `NotFound` when absent, `Conflict` when
+    /// the new name is another role's.
+    async fn update_role(&self, role: &Role) -> StoreResult<()>;
+    /// Also removes its permissions and its assignments to users. `NotFound` when absent.
+    async fn delete_role(&self, role_id: &str) -> StoreResult<()>;
+
+    /// Adds permissions to a role; ones it already has are left alone. `NotFound` when the
+    /// role is absent.
+    async fn add_role_permissions(
+        &self,
+        role_id: &str,
+        permissions: &[Permission],
+    ) -> StoreResult<()>;
+    /// Removes permissions from a role; ones it does not have are ignored. `NotFound` when the
+    /// role is absent.
+    async fn remove_role_permissions(
+        &self,
+        role_id: &str,
+        permissions: &[Permission],
+    ) -> StoreResult<()>;
+    /// Ordered by API identifier, then permission name.
+    async fn list_role_permissions(&self, role_id: &str) -> StoreResult<Vec<Permission>>;
+    /// Removes every role's permissions for the API `identifier` whose name is not in `keep`
+    /// (the API stopped defining them, or was deleted when `keep` is empty). Returns how many.
+    async fn prune_api_permissions(&self, identifier: &str, keep: &[String]) -> StoreResult<u64>;
+
+    /// Assigns roles to a user; roles already assigned are left alone. `NotFound` when the user
+    /// or any of the roles is absent (and then nothing changes).
+    async fn assign_user_roles(&self, user_id: &str, role_ids: &[String]) -> StoreResult<()>;
+    /// Takes roles away from a user; roles not assigned are ignored.
+    async fn remove_user_roles(&self, user_id: &str, role_ids: &[String]) -> StoreResult<()>;
+    /// A user's roles, ordered by name, then id.
+    async fn list_user_roles(&self, user_id: &str) -> StoreResult<Vec<Role>>;
+    /// The ids of the users a role is assigned to, ordered.
+    async fn list_role_users(&self, role_id: &str) -> StoreResult<Vec<String>>;
+    /// Every permission a user holds through their roles, with the role each comes from,
+    /// ordered by API identifier, permission name, then role id. With `api`, only that API's.
+    async fn list_user_permissions(
+        &self,
+        user_id: &str,
+        api: Option<&str>,
+    ) -> StoreResult<Vec<UserPermission>>;
 }
 
 /// Authorization codes, grants, refresh tokens and access-token records.
@@ -186,6 +241,10 @@ pub trait KeyStore: Send + Sync {
         retire_at: UnixTime,
         now: UnixTime,
     ) -> StoreResult<()>;
+    /// Retires a `Previous` key at once (it leaves the JWKS; Auth0's "revoke"). A `Retired` key
+    /// stays as it is. `NotFound` when no key has this kid, `Conflict` when it is `Current` or
+    /// `Next` (those are revoked by rotating first).
+    async fn revoke_key(&self, kid: &str) -> StoreResult<()>;
 }
 
 /// Counters for throttling (failed sign-ins, bad client secrets), shared by every replica.
@@ -293,6 +352,132 @@ pub trait MailStore: Send + Sync {
     async fn purge_mail(&self, before: UnixTime) -> StoreResult<u64>;
 }
 
+/// Several writes as one: a tenant-file apply changes everything it lists or nothing.
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    /// Runs `changes` in order in one transaction. Each fails as its single-record method
+    /// would (`Conflict`, `NotFound`); on the first failure the transaction is rolled back, so
+    /// the database is as it was before the call, and that error is returned.
+    async fn apply_tenant_changes(&self, changes: &[TenantChange]) -> StoreResult<()>;
+}
+
+/// Second factors, recovery codes and the factors each session used (multi-factor
+/// authentication).
+#[async_trait]
+pub trait MfaStore: Send + Sync {
+    /// Stores a new factor.
+    async fn create_mfa_factor(&self, factor: &MfaFactor) -> StoreResult<()>;
+    /// A user's factors, confirmed or not, oldest first.
+    async fn list_mfa_factors(&self, user_id: &str) -> StoreResult<Vec<MfaFactor>>;
+    /// One factor by id, whoever's it is (a passkey found by its credential id).
+    async fn get_mfa_factor(&self, factor_id: &str) -> StoreResult<Option<MfaFactor>>;
+    /// Marks an unconfirmed factor of `user_id` confirmed, with its first accepted step.
+    /// Returns whether it was there and unconfirmed.
+    async fn confirm_mfa_factor(
+        &self,
+        user_id: &str,
+        factor_id: &str,
+        step: Option<i64>,
+        now: UnixTime,
+    ) -> StoreResult<bool>;
+    /// Accepts TOTP time step `step` for a confirmed factor only if it is later than the last
+    /// accepted one, atomically (RFC 6238 §5.2). Returns whether it was accepted.
+    async fn use_totp_step(&self, factor_id: &str, step: i64, now: UnixTime) -> StoreResult<bool>;
+    /// Renames a factor of `user_id`; returns whether it existed.
+    async fn rename_mfa_factor(
+        &self,
+        user_id: &str,
+        factor_id: &str,
+        name: &str,
+    ) -> StoreResult<bool>;
+    /// Replaces a factor's secret (a passkey's counter moved); returns whether it existed.
+    async fn update_mfa_factor_secret(
+        &self,
+        factor_id: &str,
+        secret: &str,
+        now: UnixTime,
+    ) -> StoreResult<bool>;
+    /// Deletes one factor of `user_id`; returns whether it existed.
+    async fn delete_mfa_factor(&self, user_id: &str, factor_id: &str) -> StoreResult<bool>;
+    /// Deletes every factor and recovery code of a user; returns how many factors.
+    async fn delete_user_mfa(&self, user_id: &str) -> StoreResult<u64>;
+    /// Replaces a user's recovery codes with these keyed hashes.
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        code_hashes: &[String],
+        now: UnixTime,
+    ) -> StoreResult<()>;
+    /// Uses up one unused recovery code, atomically; returns whether it was there and unused.
+    async fn use_recovery_code(
+        &self,
+        user_id: &str,
+        code_hash: &str,
+        now: UnixTime,
+    ) -> StoreResult<bool>;
+    /// How many unused recovery codes a user has.
+    async fn count_recovery_codes(&self, user_id: &str) -> StoreResult<u32>;
+    /// Records that a session's user authenticated with `method` at `at`.
+    async fn add_session_factor(&self, session_id: &str, factor: &SessionFactor)
+    -> StoreResult<()>;
+    /// What a session's user authenticated with, oldest first (none for an unknown session).
+    async fn list_session_factors(&self, session_id: &str) -> StoreResult<Vec<SessionFactor>>;
+    /// Stores WebAuthn ceremony state under `id` until `expires_at` (replacing any).
+    async fn put_webauthn_state(
+        &self,
+        id: &str,
+        state: &str,
+        expires_at: UnixTime,
+    ) -> StoreResult<()>;
+    /// Takes (reads and deletes, atomically) unexpired ceremony state: single use.
+    async fn take_webauthn_state(&self, id: &str, now: UnixTime) -> StoreResult<Option<String>>;
+}
+
+/// The audit log (Auth0's tenant logs).
+#[async_trait]
+pub trait LogStore: Send + Sync {
+    /// Stores a batch of events in one transaction. Fails with `Conflict` (and stores none) when
+    /// a log id exists.
+    async fn insert_log_events(&self, events: &[LogEvent]) -> StoreResult<()>;
+    async fn get_log_event(&self, log_id: &str) -> StoreResult<Option<LogEvent>>;
+    /// The events `filter` selects, ordered by (`date_ms`, `log_id`) as `order` says, skipping
+    /// `offset` and returning at most `limit`.
+    async fn list_log_events(
+        &self,
+        filter: &LogFilter,
+        order: LogOrder,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<LogEvent>>;
+    /// How many events `filter` selects.
+    async fn count_log_events(&self, filter: &LogFilter) -> StoreResult<u64>;
+    /// Deletes the events older than `before_ms` (`date_ms < before_ms`). Returns how many.
+    async fn purge_log_events(&self, before_ms: i64) -> StoreResult<u64>;
+}
+
+/// Bulk user import (Auth0's users-imports job, `portcullis import auth0`).
+#[async_trait]
+pub trait UserImportStore: Send + Sync {
+    /// Stores a batch of users in one transaction, one outcome per user in order. A user whose
+    /// id or (lower-cased) email exists is `Duplicate` unless `upsert`; with `upsert`, the user
+    /// with that email gets the new `email_verified`, and the names, nickname and picture that
+    /// are `Some` (Auth0's upsertable fields; `blocked`, `email` and `user_id` are kept), and
+    /// the new password hash when one is given and the stored one is still an imported hash
+    /// ([`IMPORTED_PASSWORD_PREFIX`]) or absent; `updated_at` is set. When the email is free but the id belongs to another user,
+    /// `Refused`. Outcomes of other users are unaffected by one user's refusal.
+    async fn import_users(&self, users: &[User], upsert: bool) -> StoreResult<Vec<ImportOutcome>>;
+    /// Replaces the password hash of a user only while it is still `expected` (compare and
+    /// swap), so a sign-in upgrading an imported hash never overwrites a password changed
+    /// meanwhile. Returns whether it did.
+    async fn replace_password_hash(
+        &self,
+        user_id: &str,
+        expected: &str,
+        new_hash: &str,
+        now: UnixTime,
+    ) -> StoreResult<bool>;
+}
+
 /// Everything a provider needs, in one object (`Arc<dyn Store>` in application state).
 pub trait Store:
     ClientStore
@@ -307,6 +492,11 @@ pub trait Store:
     + MailStore
     + ConsentStore
     + SettingStore
+    + TenantStore
+    + MfaStore
+    + RoleStore
+    + LogStore
+    + UserImportStore
 {
 }
 
@@ -323,5 +513,10 @@ impl<T> Store for T where
         + MailStore
         + ConsentStore
         + SettingStore
+        + TenantStore
+        + MfaStore
+        + RoleStore
+        + LogStore
+        + UserImportStore
 {
 }

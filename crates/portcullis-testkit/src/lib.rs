@@ -133,6 +133,8 @@ impl Server {
                 token_lifetime: 3600,
                 allow_offline_access: true,
                 introspection_clients: vec![],
+                enforce_policies: false,
+                token_dialect: Default::default(),
                 created_at: 0,
                 updated_at: 0,
             })
@@ -217,8 +219,13 @@ impl Server {
             picture: None,
             password_hash: Some(self.provider.passwords.hash(password).await.unwrap()),
             blocked: false,
+            app_metadata: Default::default(),
+            user_metadata: Default::default(),
             created_at: 0,
             updated_at: 0,
+            phone_number: None,
+            phone_number_verified: false,
+            address: None,
         };
         self.provider.store.create_user(&user).await.unwrap();
         user

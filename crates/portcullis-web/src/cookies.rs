@@ -23,6 +23,16 @@ pub fn csrf_name(issuer: &Issuer) -> &'static str {
     }
 }
 
+/// The cross-origin authentication verifier (`/co/authenticate`): binds a login ticket to the
+/// browser that asked for it.
+pub fn co_verifier_name(issuer: &Issuer) -> &'static str {
+    if issuer.is_https() {
+        "__Host-portcullis_co"
+    } else {
+        "portcullis_co"
+    }
+}
+
 /// The value of cookie `name`, if sent (first one wins).
 pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

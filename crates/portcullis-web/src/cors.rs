@@ -1,4 +1,5 @@
-//! CORS for the endpoints browsers call directly (token, revocation, userinfo), only for
+//! CORS for the endpoints browsers call directly (token, revocation, userinfo, and Auth0's
+//! Authentication API: `/dbconnections/*`, `/passwordless/start`, `/co/authenticate`), only for
 //! origins some application lists as an allowed web origin. `/authorize` never gets CORS
 //! headers (RFC 9700 §2.6, checklist #34).
 
@@ -57,6 +58,9 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
         return next.run(request).await;
     };
     let allowed = state.origins.allows(&state, &origin).await;
+    // Cross-origin authentication is the one call made with credentials (its answer sets the
+    // verifier cookie); it is still limited to the calling application's origins.
+    let credentials = request.uri().path() == CREDENTIALED_PATH;
     if request.method() == Method::OPTIONS {
         if !allowed {
             return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
@@ -77,6 +81,9 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
             header::ACCESS_CONTROL_MAX_AGE,
             HeaderValue::from_static("86400"),
         );
+        if credentials {
+            allow_credentials(h);
+        }
         return response;
     }
     let mut response = next.run(request).await;
@@ -86,8 +93,21 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
     };
     if allowed {
         add_origin(response.headers_mut(), &origin);
+        if credentials {
+            allow_credentials(response.headers_mut());
+        }
     }
     response
+}
+
+/// The endpoint browsers call with credentials.
+const CREDENTIALED_PATH: &str = "/co/authenticate";
+
+fn allow_credentials(h: &mut axum::http::HeaderMap) {
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        HeaderValue::from_static("true"),
+    );
 }
 
 fn add_origin(h: &mut axum::http::HeaderMap, origin: &str) {

@@ -269,6 +269,8 @@ pub struct AccountPage<'a> {
     pub error: Option<&'a str>,
     pub current_error: Option<&'a str>,
     pub new_error: Option<&'a str>,
+    /// Second factors; `None` when the tenant's policy is `off` and nothing is enrolled.
+    pub mfa: Option<&'a MfaSection>,
 }
 
 /// A connection on the account page.
@@ -282,6 +284,14 @@ pub struct ConnectionLine {
 #[derive(Template)]
 #[template(path = "verify_email.html")]
 pub struct VerifyEmailPage<'a> {
+    pub token: &'a str,
+    pub csrf: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "unblock.html")]
+pub struct UnblockPage<'a> {
+    pub email: &'a str,
     pub token: &'a str,
     pub csrf: &'a str,
 }
@@ -314,4 +324,86 @@ mod tests {
         assert_eq!(super::utc(951_782_400), "2000-02-29 00:00 UTC");
         assert_eq!(super::utc(1_796_610_628), "2026-12-07 02:30 UTC");
     }
+}
+
+/// The passwordless page's first step: the email to send a code to.
+#[derive(Template)]
+#[template(path = "passwordless_email.html")]
+pub struct PasswordlessEmailPage<'a> {
+    pub app_name: &'a str,
+    pub state: &'a str,
+    pub csrf: &'a str,
+    pub email: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// The passwordless page's second step: the mailed code.
+#[derive(Template)]
+#[template(path = "passwordless_code.html")]
+pub struct PasswordlessCodePage<'a> {
+    pub email: &'a str,
+    pub state: &'a str,
+    pub csrf: &'a str,
+    pub error: Option<&'a str>,
+    /// Where to ask for a new code.
+    pub back: &'a str,
+}
+
+/// A mailed magic link: a page with a button (a GET must not use the token).
+#[derive(Template)]
+#[template(path = "passwordless_link.html")]
+pub struct PasswordlessLinkPage<'a> {
+    pub token: &'a str,
+    pub csrf: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mfa_challenge.html")]
+pub struct MfaChallengePage<'a> {
+    /// The sealed transaction, or empty on the account page.
+    pub state: &'a str,
+    pub csrf: &'a str,
+    pub email: &'a str,
+    /// Ask for a recovery code instead of an app code.
+    pub recovery: bool,
+    pub has_totp: bool,
+    pub recovery_left: u32,
+    pub error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "mfa_enroll.html")]
+pub struct MfaEnrolPage<'a> {
+    pub state: &'a str,
+    pub csrf: &'a str,
+    pub factor_id: &'a str,
+    /// The QR code as a `data:image/svg+xml` URL.
+    pub qr: &'a str,
+    /// The base32 secret, in groups of four.
+    pub secret: &'a str,
+    pub uri: &'a str,
+    /// Whether enrolment is required to go on (inside a sign-in).
+    pub required: bool,
+    pub error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "mfa_recovery_codes.html")]
+pub struct RecoveryCodesPage<'a> {
+    pub codes: &'a [String],
+    pub continue_href: &'a str,
+}
+
+/// One second factor on the account page.
+pub struct FactorLine {
+    pub id: String,
+    pub name: String,
+    pub added: String,
+}
+
+/// The account page's second-factor section.
+pub struct MfaSection {
+    pub factors: Vec<FactorLine>,
+    pub has_totp: bool,
+    pub recovery_left: u32,
 }

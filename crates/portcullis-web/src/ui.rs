@@ -173,11 +173,13 @@ mod tests {
             include_str!("../templates/signup.html"),
             include_str!("../templates/signup_check.html"),
             include_str!("../templates/verify_email.html"),
+            include_str!("../templates/unblock.html"),
             include_str!("html.rs"),
             include_str!("routes/account.rs"),
             include_str!("routes/login.rs"),
             include_str!("routes/reset.rs"),
             include_str!("routes/signup.rs"),
+            include_str!("routes/unblock.rs"),
         ];
         let mut checked = 0;
         for source in sources {

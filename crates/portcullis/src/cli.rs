@@ -1,6 +1,7 @@
 //! The command line (clap). `docs/cli.md` describes every command.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use portcullis_store::TokenDialect;
 use std::path::PathBuf;
 
 /// Portcullis: a self-hosted OpenID Connect / OAuth 2.0 provider compatible with Auth0's SDKs.
@@ -30,6 +31,16 @@ pub enum Command {
     Dev(DevArgs),
     /// Apply the pending database migrations and exit (`serve` also applies them on start).
     Migrate,
+    /// Write an online backup of the SQLite database to FILE (the server may keep running).
+    /// PostgreSQL databases are backed up with pg_dump (docs/replicas.md).
+    #[command(after_help = BACKUP_HELP)]
+    Backup {
+        /// Where to write the backup (a new file; see --force).
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Apply a tenant file (idempotent: creates what is missing, updates what differs).
     Apply {
         /// The tenant file (TOML).
@@ -47,6 +58,9 @@ pub enum Command {
     /// Manage M2M client grants (which APIs an application may call with client_credentials).
     #[command(subcommand)]
     Grants(GrantsCommand),
+    /// Manage roles (RBAC): their permissions, and which users hold them.
+    #[command(subcommand)]
+    Roles(RolesCommand),
     /// Manage token-signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -56,6 +70,52 @@ pub enum Command {
     /// Manage upstream connections (sign-in with Google, GitHub, any OpenID Connect provider).
     #[command(subcommand)]
     Connections(ConnectionsCommand),
+    /// Read the audit log (sign-ins, sign-ups, token exchanges, logouts… with Auth0's event
+    /// type codes), newest first. See docs/audit-log.md.
+    Logs(LogsArgs),
+    /// Import users from another provider. See docs/moving-from-auth0.md.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// `portcullis logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Only these event types (Auth0's codes, comma-separated or repeated: `s,f,fp`).
+    #[arg(long = "type", value_delimiter = ',')]
+    pub types: Vec<String>,
+    /// Only events of this user (user id).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Only events of this application (client id).
+    #[arg(long)]
+    pub client: Option<String>,
+    /// Only events of the last DURATION: `30s`, `15m`, `2h`, `7d`.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// How many events (newest first).
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Keep printing new events as they are recorded (oldest first), until interrupted.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Show one event, every field.
+    #[arg(long, conflicts_with_all = ["types", "user", "client", "since", "follow"])]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import an Auth0 user file: the bulk-import JSON array (email, user_id, names, blocked,
+    /// password_hash or custom_password_hash…) or the NDJSON export Auth0 support gives with
+    /// password hashes. Users keep their passwords; bad records are reported and skipped.
+    Auth0 {
+        /// The file (JSON array or NDJSON).
+        file: std::path::PathBuf,
+        /// Update users that exist (by email) with the file's values, as Auth0's `upsert`.
+        #[arg(long)]
+        upsert: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +177,16 @@ pub enum MailCommand {
     },
 }
 
+/// `backup --help`: how to restore.
+const BACKUP_HELP: &str = "\
+The backup is a complete, compacted SQLite database taken from one consistent snapshot.
+It does not contain the master key: back that up separately.
+
+Restore: stop the server, replace the database file (database_url, by default
+<data dir>/portcullis.db) with the backup, delete any portcullis.db-wal and portcullis.db-shm
+beside it, and start the server with the same master key. See docs/cli.md.
+";
+
 /// `serve --help`: where the settings are documented, and every variable read.
 const SERVE_HELP: &str = "\
 Configuration: built-in defaults, then portcullis.toml (or --config FILE), then these
@@ -125,6 +195,7 @@ environment variables. Every setting is described in docs/configuration.md.
   PORTCULLIS_VERSION                      format version of the settings (1)
   PORTCULLIS_ISSUER                       public URL of the provider (default http://localhost:<port>/)
   PORTCULLIS_LISTEN                       address to bind (default 127.0.0.1:4000)
+  PORTCULLIS_METRICS_LISTEN               address for Prometheus GET /metrics (default: off)
   PORTCULLIS_DATA_DIR                     database and master key (default ./portcullis-data)
   PORTCULLIS_DATABASE_URL                 default sqlite://<data dir>/portcullis.db
   PORTCULLIS_MASTER_KEY                   base64 of 32 bytes (else the key file)
@@ -146,6 +217,7 @@ environment variables. Every setting is described in docs/configuration.md.
   PORTCULLIS_MAX_FAILED_CLIENT_AUTH       failed client authentications before throttling (default 20)
   PORTCULLIS_SIGNUP                       whether the hosted sign-up page exists (default true)
   PORTCULLIS_SIGNUP_LIFETIME              seconds a sign-up waits for its email (default 86400)
+  PORTCULLIS_MFA                          multi-factor authentication: off, optional or required (default optional)
   PORTCULLIS_RESET_LIFETIME               seconds a password-reset link works (default 3600)
   PORTCULLIS_VERIFICATION_LIFETIME        seconds an email confirmation link works (default 432000)
   PORTCULLIS_MAX_ACCOUNT_MAILS_PER_EMAIL  sign-up and reset mails per address per window (default 5)
@@ -153,6 +225,8 @@ environment variables. Every setting is described in docs/configuration.md.
   PORTCULLIS_PRODUCT_NAME                 the service's name in pages and mails (default Portcullis)
   PORTCULLIS_LOGO_URL                     a logo for the pages (https, or http on loopback)
   PORTCULLIS_PRIMARY_COLOR                the pages' accent colour, #rrggbb
+  PORTCULLIS_AUDIT_LOG_RETENTION_DAYS     days audit log events are kept (default 30)
+  PORTCULLIS_AUDIT_LOG_STDOUT             also print audit log events as JSON lines (default false)
   PORTCULLIS_SMTP_URL                     smtp://, smtp://…?tls=starttls or smtps:// (default: outbox)
   PORTCULLIS_MAIL_FROM                    the From of mails (default Portcullis <no-reply@HOST>)
   PORTCULLIS_CONFIG                       the configuration file (like --config)
@@ -201,6 +275,16 @@ pub enum UsersCommand {
         /// Mark the email address as verified.
         #[arg(long)]
         email_verified: bool,
+        /// Phone number in E.164 form, e.g. +14155550100 (released with the `phone` scope).
+        #[arg(long)]
+        phone_number: Option<String>,
+        /// Mark the phone number as verified.
+        #[arg(long)]
+        phone_number_verified: bool,
+        /// Postal address as a JSON object with `formatted`, `street_address`, `locality`,
+        /// `region`, `postal_code`, `country` (released with the `address` scope).
+        #[arg(long, value_name = "JSON")]
+        address: Option<String>,
     },
     /// List users.
     List,
@@ -228,6 +312,17 @@ pub enum UsersCommand {
     },
     /// Delete a user with their sessions and tokens.
     Delete {
+        /// User id or email.
+        user: String,
+    },
+    /// List a user's second factors (authenticator app, passkeys) and recovery codes left.
+    Factors {
+        /// User id or email.
+        user: String,
+    },
+    /// Remove all of a user's second factors and recovery codes (a lost device); ends their
+    /// sessions and revokes their tokens.
+    ResetMfa {
         /// User id or email.
         user: String,
     },
@@ -260,6 +355,12 @@ pub enum GrantTypeArg {
     ClientCredentials,
     /// `response_type=id_token` sign-in (regular web apps only).
     Implicit,
+    /// Legacy password grant, also Auth0's password-realm (regular web and native apps only;
+    /// see docs/authentication-api.md for why to avoid it).
+    Password,
+    /// Auth0's passwordless email one-time-code grant.
+    #[value(name = "passwordless_otp")]
+    PasswordlessOtp,
 }
 
 /// URL lists and grant settings shared by `apps create` and `apps update`. Lists are
@@ -358,6 +459,13 @@ pub enum ApisCommand {
         /// (RFC 7662); repeat for more.
         #[arg(long = "introspection-client", value_name = "CLIENT_ID")]
         introspection_clients: Vec<String>,
+        /// Enable RBAC: users get only the asked scopes their roles hold as permissions.
+        #[arg(long)]
+        enforce_policies: bool,
+        /// `access_token` (default) or `access_token_authz`, which adds the user's permissions
+        /// for this API to access tokens as `permissions` (needs --enforce-policies).
+        #[arg(long, value_name = "DIALECT")]
+        token_dialect: Option<TokenDialect>,
     },
     /// List APIs.
     List,
@@ -382,6 +490,12 @@ pub enum ApisCommand {
         /// for more.
         #[arg(long = "introspection-client", value_name = "CLIENT_ID")]
         introspection_clients: Option<Vec<String>>,
+        /// Whether RBAC is enforced (users get only the asked scopes their roles hold).
+        #[arg(long, value_name = "BOOL")]
+        enforce_policies: Option<bool>,
+        /// `access_token` or `access_token_authz` (adds `permissions` to access tokens).
+        #[arg(long, value_name = "DIALECT")]
+        token_dialect: Option<TokenDialect>,
     },
     /// Delete an API and its client grants.
     Delete {
@@ -430,6 +544,97 @@ pub enum GrantsCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum RolesCommand {
+    /// Create a role.
+    Create {
+        /// The role's name (unique).
+        #[arg(long)]
+        name: String,
+        /// What the role is for (at most 140 characters).
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// List roles.
+    List,
+    /// Show a role with its permissions and users.
+    Show {
+        /// Id (`rol_…`) or name of the role.
+        role: String,
+    },
+    /// Rename a role or change its description.
+    Update {
+        /// Id (`rol_…`) or name of the role.
+        role: String,
+        /// New name.
+        #[arg(long)]
+        name: Option<String>,
+        /// New description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Delete a role; its users lose its permissions.
+    Delete {
+        /// Id (`rol_…`) or name of the role.
+        role: String,
+    },
+    /// Give a role permissions: scopes of one API.
+    AddPermissions {
+        /// Id (`rol_…`) or name of the role.
+        role: String,
+        /// The API identifier.
+        #[arg(long)]
+        api: String,
+        /// Scopes of the API (comma-separated or repeated).
+        #[arg(
+            long = "permission",
+            value_delimiter = ',',
+            value_name = "SCOPE",
+            required = true
+        )]
+        permissions: Vec<String>,
+    },
+    /// Take permissions away from a role.
+    RemovePermissions {
+        /// Id (`rol_…`) or name of the role.
+        role: String,
+        /// The API identifier.
+        #[arg(long)]
+        api: String,
+        /// Scopes of the API (comma-separated or repeated).
+        #[arg(
+            long = "permission",
+            value_delimiter = ',',
+            value_name = "SCOPE",
+            required = true
+        )]
+        permissions: Vec<String>,
+    },
+    /// Assign roles to a user (effective in the user's next token).
+    Assign {
+        /// The user's id or email.
+        #[arg(long)]
+        user: String,
+        /// Ids or names of the roles.
+        #[arg(required = true)]
+        roles: Vec<String>,
+    },
+    /// Take roles away from a user.
+    Unassign {
+        /// The user's id or email.
+        #[arg(long)]
+        user: String,
+        /// Ids or names of the roles.
+        #[arg(required = true)]
+        roles: Vec<String>,
+    },
+    /// Show a user's roles and the permissions they give.
+    User {
+        /// The user's id or email.
+        user: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// List signing keys.
     List,
@@ -444,12 +649,17 @@ impl Command {
     pub fn is_read_only(&self) -> bool {
         matches!(
             self,
-            Command::Users(UsersCommand::List | UsersCommand::Show { .. })
-                | Command::Apps(AppsCommand::List | AppsCommand::Show { .. })
+            Command::Users(
+                UsersCommand::List | UsersCommand::Show { .. } | UsersCommand::Factors { .. }
+            ) | Command::Apps(AppsCommand::List | AppsCommand::Show { .. })
                 | Command::Apis(ApisCommand::List)
                 | Command::Grants(GrantsCommand::List)
+                | Command::Roles(
+                    RolesCommand::List | RolesCommand::Show { .. } | RolesCommand::User { .. }
+                )
                 | Command::Keys(KeysCommand::List)
                 | Command::Connections(ConnectionsCommand::List)
+                | Command::Logs(_)
         )
     }
 }

@@ -62,6 +62,16 @@ impl Tenant {
             );
         }
         let database = database::open_store(&config.database_url).await?;
+        if access == Access::ReadWrite {
+            // The built-in Management API, so it can be granted before the server first ran.
+            portcullis_core::management::builtin_api::create_management_api_if_missing(
+                database.store().as_ref(),
+                &config.provider.issuer,
+                SystemClock.now(),
+            )
+            .await
+            .context("creating the built-in Management API")?;
+        }
         Ok(Tenant {
             hasher: loaded.key.token_hasher(),
             master_key: loaded.key,
@@ -77,8 +87,32 @@ impl Tenant {
         self.store.as_ref()
     }
 
+    /// A provider on this tenant, for the commands that sign users out: its back-channel
+    /// logouts go out over HTTP; wait for them with [`SignOut::finish`] before exiting.
+    /// Loading it creates the first signing keys when there are none.
+    pub async fn signer(&self) -> anyhow::Result<SignOut> {
+        let notifier = portcullis_web::HttpLogoutNotifier::new();
+        let provider = crate::server::provider(self)
+            .await?
+            .with_logout_notifier(Arc::new(notifier.clone()));
+        Ok(SignOut { provider, notifier })
+    }
+
     /// Now, from the system clock.
     pub fn now(&self) -> i64 {
         SystemClock.now()
+    }
+}
+
+/// A provider that signs users out from the CLI, and the back-channel deliveries it started.
+pub struct SignOut {
+    pub provider: portcullis_core::Provider,
+    notifier: portcullis_web::HttpLogoutNotifier,
+}
+
+impl SignOut {
+    /// Waits for the back-channel logouts sent so far (each ends within seconds).
+    pub async fn finish(&self) {
+        self.notifier.flush().await;
     }
 }

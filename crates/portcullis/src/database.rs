@@ -10,7 +10,8 @@ use portcullis_store_postgres::PostgresStore;
 use portcullis_store_sqlite::SqliteStore;
 use std::sync::Arc;
 
-/// An opened, migrated database.
+/// An opened, migrated database. Clones share the connections.
+#[derive(Clone)]
 pub struct Database {
     store: Arc<dyn Store>,
     backend: Backend,
@@ -18,6 +19,7 @@ pub struct Database {
 
 /// The backend behind a [`Database`], kept for the operations the storage traits do not cover
 /// (closing, the schema version, a reachability check).
+#[derive(Clone)]
 enum Backend {
     Sqlite(SqliteStore),
     Postgres(PostgresStore),
@@ -75,6 +77,23 @@ impl Database {
         match &self.backend {
             Backend::Sqlite(s) => s.schema_version().await,
             Backend::Postgres(s) => s.schema_version().await,
+        }
+    }
+
+    /// How busy the connection pool is.
+    pub fn pool_stats(&self) -> portcullis_store::PoolStats {
+        match &self.backend {
+            Backend::Sqlite(s) => s.pool_stats(),
+            Backend::Postgres(s) => s.pool_stats(),
+        }
+    }
+
+    /// The SQLite store, for the operations only SQLite has (`portcullis backup`); `None` on
+    /// PostgreSQL.
+    pub fn sqlite(&self) -> Option<&SqliteStore> {
+        match &self.backend {
+            Backend::Sqlite(s) => Some(s),
+            Backend::Postgres(_) => None,
         }
     }
 

@@ -47,6 +47,7 @@ pub async fn run(config_path: Option<&Path>, args: DevArgs) -> anyhow::Result<()
 
     let ignored: Vec<&str> = [
         ("listen", file.listen.take().is_some()),
+        ("metrics_listen", file.metrics_listen.take().is_some()),
         ("data_dir", file.data_dir.take().is_some()),
         ("database_url", file.database_url.take().is_some()),
         ("master_key", file.master_key.take().is_some()),

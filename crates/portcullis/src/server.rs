@@ -38,6 +38,7 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 pub fn web_options(config: &crate::config::Config) -> portcullis_web::WebOptions {
     portcullis_web::WebOptions {
         trusted_proxies: config.trusted_proxies.clone(),
+        metrics: config.metrics_listen.is_some(),
     }
 }
 
@@ -53,6 +54,9 @@ pub async fn run(
     listeners: Vec<TcpListener>,
     mail: Arc<dyn portcullis_core::mail::MailTransport>,
 ) -> anyhow::Result<()> {
+    portcullis_core::token::password::warn_if_enabled(&provider)
+        .await
+        .context("listing the applications allowed the password grant")?;
     let maintenance = tokio::spawn(portcullis_core::maintenance::run(
         provider.clone(),
         RELOAD_KEYS_EVERY,

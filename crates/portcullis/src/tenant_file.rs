@@ -6,9 +6,10 @@ use crate::context::Tenant;
 use crate::data_dir;
 use anyhow::{Context as _, anyhow};
 use portcullis_core::admin::tenant::{
-    Action, ApiEntry, AppEntry, ApplyReport, GrantEntry, TENANT_FILE_VERSION, TenantFile,
-    TenantSettings, UserEntry, apply, check,
+    Action, ApiEntry, AppEntry, ApplyReport, GrantEntry, RoleEntry, TENANT_FILE_VERSION,
+    TenantFile, TenantSettings, UserEntry, apply, check,
 };
+use portcullis_core::claims::custom::CustomClaimRule;
 use portcullis_core::clock::{Clock as _, SystemClock};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -31,6 +32,10 @@ struct RawFile {
     users: Vec<Spanned<toml::Table>>,
     #[serde(default)]
     connections: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    roles: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    custom_claims: Vec<Spanned<toml::Table>>,
     #[serde(default)]
     tenant: Option<Spanned<toml::Table>>,
 }
@@ -68,6 +73,13 @@ pub fn parse(text: &str, origin: &str) -> anyhow::Result<TenantFile> {
             text,
             "connections",
             raw.connections,
+            &mut problems,
+        ),
+        roles: entries::<RoleEntry>(text, "roles", raw.roles, &mut problems),
+        custom_claims: entries::<CustomClaimRule>(
+            text,
+            "custom_claims",
+            raw.custom_claims,
             &mut problems,
         ),
         tenant: match raw.tenant {
@@ -182,7 +194,9 @@ pub async fn check_before_creating(config: &Config, file: &TenantFile) -> anyhow
     Ok(result?)
 }
 
-/// Applies a parsed tenant file, reading `*_env` values from the process environment.
+/// Applies a parsed tenant file (all or nothing), reading `*_env` values from the process
+/// environment; then signs out everywhere the users it blocked or gave a new password, their
+/// applications told by back-channel logout.
 pub async fn apply_file(tenant: &Tenant, file: &TenantFile) -> anyhow::Result<ApplyReport> {
     let env = |name: &str| std::env::var(name).ok();
     let mut report = apply(
@@ -194,6 +208,18 @@ pub async fn apply_file(tenant: &Tenant, file: &TenantFile) -> anyhow::Result<Ap
         tenant.now(),
     )
     .await?;
+    if !report.sign_out.is_empty() {
+        let out = tenant.signer().await?;
+        let mut ended = Ok(0);
+        for user_id in &report.sign_out {
+            ended = portcullis_core::admin::users::sign_out(&out.provider, user_id).await;
+            if ended.is_err() {
+                break;
+            }
+        }
+        out.finish().await;
+        ended.context("the tenant file was applied, but signing out its blocked users failed")?;
+    }
     portcullis_core::admin::tenant::apply_connections(
         tenant.store(),
         &tenant.master_key.sealer(),

@@ -1,7 +1,7 @@
 //! JSON views of the records the CLI shows. Hashes never appear.
 
 use portcullis_core::admin::keys::KeyInfo;
-use portcullis_store::{Api, Client, ClientGrant, User};
+use portcullis_store::{Api, Client, ClientGrant, Permission, Role, User, UserPermission};
 use serde_json::{Value, json};
 
 pub fn user(u: &User) -> Value {
@@ -14,6 +14,9 @@ pub fn user(u: &User) -> Value {
         "family_name": u.family_name,
         "nickname": u.nickname,
         "picture": u.picture,
+        "phone_number": u.phone_number,
+        "phone_number_verified": u.phone_number_verified,
+        "address": u.address,
         "has_password": u.password_hash.is_some(),
         "blocked": u.blocked,
         "created_at": u.created_at,
@@ -48,6 +51,8 @@ pub fn api(a: &Api) -> Value {
         "token_lifetime": a.token_lifetime,
         "allow_offline_access": a.allow_offline_access,
         "introspection_clients": a.introspection_clients,
+        "enforce_policies": a.enforce_policies,
+        "token_dialect": a.token_dialect.as_str(),
         "created_at": a.created_at,
         "updated_at": a.updated_at,
     })
@@ -70,5 +75,30 @@ pub fn key(k: &KeyInfo) -> Value {
         "state": k.state.as_str(),
         "created_at": k.created_at,
         "retire_at": k.retire_at,
+    })
+}
+
+pub fn role(r: &Role) -> Value {
+    json!({
+        "id": r.role_id,
+        "name": r.name,
+        "description": r.description,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+    })
+}
+
+pub fn permission(p: &Permission) -> Value {
+    json!({
+        "resource_server_identifier": p.resource_server_identifier,
+        "permission_name": p.permission_name,
+    })
+}
+
+pub fn user_permission(p: &UserPermission) -> Value {
+    json!({
+        "resource_server_identifier": p.permission.resource_server_identifier,
+        "permission_name": p.permission.permission_name,
+        "role_id": p.role_id,
     })
 }

@@ -25,7 +25,7 @@ const JTI_MEMORY: u64 = 600;
 #[derive(Deserialize)]
 pub(crate) struct LogoutRequest {
     #[serde(default)]
-    logout_token: String,
+    pub(crate) logout_token: String,
 }
 
 /// BCL §2.8: `400` with an OAuth error body when the token is refused.
@@ -45,10 +45,18 @@ pub(crate) async fn backchannel_logout(
     State(auth): State<PortcullisAuth>,
     Form(request): Form<LogoutRequest>,
 ) -> Response {
+    backchannel_response(&auth, request).await
+}
+
+/// `POST /auth/backchannel-logout`, framework-neutral (the actix-web handler calls it too).
+pub(crate) async fn backchannel_response(
+    auth: &PortcullisAuth,
+    request: LogoutRequest,
+) -> Response {
     let Some(store) = auth.config().session_store.clone() else {
         return refused("back-channel logout needs a session store");
     };
-    let claims = match validate(&auth, &request.logout_token).await {
+    let claims = match validate(auth, &request.logout_token).await {
         Ok(claims) => claims,
         Err(reason) => {
             tracing::info!(%reason, "back-channel logout token refused");

@@ -138,6 +138,12 @@ impl Session {
         })
     }
 
+    /// The session of one request, shared by its extractors (used by the actix-web adapter).
+    #[cfg_attr(not(feature = "actix"), allow(dead_code))]
+    pub(crate) fn new(handle: SessionHandle, auth: PortcullisAuth) -> Self {
+        Session { handle, auth }
+    }
+
     /// The client this session belongs to.
     pub fn auth(&self) -> &PortcullisAuth {
         &self.auth
@@ -166,7 +172,7 @@ fn original_uri(parts: &Parts) -> http::Uri {
 
 /// The user's claims as `C`; a session whose claims do not fit `C` is a 500 (the app's type
 /// does not match what the provider sends or what [`ConfigBuilder::user_claims`](crate::ConfigBuilder::user_claims) keeps).
-fn typed<C: DeserializeOwned>(user: User) -> Result<User<C>, Error> {
+pub(crate) fn typed<C: DeserializeOwned>(user: User) -> Result<User<C>, Error> {
     user.with_custom::<C>().map_err(|e| {
         Error::Config(format!(
             "the session's user claims do not fit the custom claims type: {e}"

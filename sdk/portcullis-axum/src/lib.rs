@@ -58,10 +58,15 @@
 //! # let _ = app; Ok(()) }
 //! ```
 //!
+//! With the `actix` feature, the same routes, session middleware and extractors work in
+//! actix-web apps: see the `actix` module and `PortcullisAuth::actix_routes`.
+//!
 //! Routes that need a signed-in user can also sit behind `.route_layer(auth.require_auth())`:
 //! pages are redirected to `/auth/login?returnTo=…`, API calls (under `/api`, or asking for
 //! JSON) get `401` JSON.
 
+#[cfg(feature = "actix")]
+pub mod actix;
 mod auth;
 mod backchannel;
 mod config;

@@ -106,7 +106,15 @@ async fn login(
     State(auth): State<PortcullisAuth>,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
-    match login_inner(&auth, query).await {
+    login_response(&auth, query).await
+}
+
+/// `/auth/login`, framework-neutral (the axum and actix-web handlers call it).
+pub(crate) async fn login_response(
+    auth: &PortcullisAuth,
+    query: Vec<(String, String)>,
+) -> Response {
+    match login_inner(auth, query).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -197,7 +205,17 @@ async fn callback(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let cookies = RequestCookies::from_headers(&headers);
+    callback_response(&auth, session, &headers, params).await
+}
+
+/// `/auth/callback`, framework-neutral.
+pub(crate) async fn callback_response(
+    auth: &PortcullisAuth,
+    session: Session,
+    headers: &HeaderMap,
+    params: HashMap<String, String>,
+) -> Response {
+    let cookies = RequestCookies::from_headers(headers);
     // The transaction cookie is single use: delete it whatever happens.
     let txn_name = params
         .get("state")
@@ -210,7 +228,7 @@ async fn callback(
         .filter(|n| cookies.get(n).is_some());
     let config = auth.config();
     let (result, return_to) =
-        match callback_inner(&auth, &cookies, txn_name.as_deref(), &params).await {
+        match callback_inner(auth, &cookies, txn_name.as_deref(), &params).await {
             Ok((data, return_to)) => {
                 session.set(data.clone()).await;
                 (Ok(data), return_to)
@@ -331,6 +349,15 @@ async fn logout(
     session: Session,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    logout_response(&auth, session, params).await
+}
+
+/// `/auth/logout`, framework-neutral.
+pub(crate) async fn logout_response(
+    auth: &PortcullisAuth,
+    session: Session,
+    params: HashMap<String, String>,
+) -> Response {
     let config = auth.config();
     let data = session.data().await;
     session.clear().await;
@@ -389,7 +416,8 @@ async fn logout(
     redirect(&target)
 }
 
-async fn profile(session: Session) -> Response {
+/// `/auth/profile` (framework-neutral: the actix-web handler calls it too).
+pub(crate) async fn profile(session: Session) -> Response {
     match session.user().await {
         Some(user) => {
             let mut r = Json(user).into_response();
@@ -401,7 +429,8 @@ async fn profile(session: Session) -> Response {
     }
 }
 
-async fn access_token(session: Session) -> Response {
+/// `/auth/access-token` (framework-neutral: the actix-web handler calls it too).
+pub(crate) async fn access_token(session: Session) -> Response {
     match session.access_token().await {
         Ok(info) => {
             let mut r = Json(info).into_response();

@@ -2,9 +2,11 @@
 //! enumeration-safe by design: what a visitor sees never depends on whether an address has an
 //! account; only the mail that address receives does.
 
+pub mod passwordless;
 pub mod profile;
 pub mod reset;
 pub mod signup;
+pub mod unblock;
 
 use crate::crypto::random_token;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
@@ -28,6 +30,9 @@ pub enum AccountError {
     /// The link or code is wrong, used or expired.
     #[error("{0}")]
     Expired(&'static str),
+    /// The account is blocked.
+    #[error("This account is blocked. Contact your administrator.")]
+    Blocked,
     #[error("Something went wrong on our side. Try again.")]
     Internal(#[from] crate::OAuthError),
 }

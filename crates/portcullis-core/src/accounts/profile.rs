@@ -3,6 +3,7 @@
 
 use super::{AccountError, link_token};
 use crate::Provider;
+use crate::audit::{self, Event, EventType};
 use crate::crypto::new_id;
 use crate::i18n::Lang;
 use crate::mail::{self, templates};
@@ -50,15 +51,26 @@ pub async fn change_password(
         .verify(current, user.password_hash.as_deref())
         .await
         .map_err(crate::OAuthError::server_error)?;
+    let failed = |reason: &str| {
+        audit::record(
+            p,
+            Event::new(EventType::FAILED_CHANGE_PASSWORD)
+                .user(user)
+                .description(reason),
+        );
+    };
     if !ok {
+        failed("The current password was wrong");
         return Err(AccountError::field(
             "current_password",
             "That is not your current password.",
         ));
     }
     attempt.succeeded(p).await?;
-    crate::password_policy::check(new, Some(&user.email))
-        .map_err(|violation| AccountError::field("new_password", violation.to_string()))?;
+    if let Err(violation) = crate::password_policy::check(new, Some(&user.email)) {
+        failed(&format!("The new password was refused: {violation}"));
+        return Err(AccountError::field("new_password", violation.to_string()));
+    }
     let mut user = user.clone();
     user.password_hash = Some(
         p.passwords
@@ -75,6 +87,12 @@ pub async fn change_password(
     )
     .await?;
     tracing::info!(event = "password_changed", user_id = %user.user_id, "password changed");
+    audit::record(
+        p,
+        Event::new(EventType::SUCCESS_CHANGE_PASSWORD)
+            .user(&user)
+            .description("Password changed on the account page"),
+    );
     Ok(user)
 }
 
@@ -121,13 +139,25 @@ pub async fn send_verification(
         ),
     )
     .await?;
+    audit::record(
+        p,
+        Event::new(EventType::SUCCESS_VERIFICATION_REQUEST)
+            .user(user)
+            .description("Verification email sent"),
+    );
     Ok(())
 }
 
 /// Uses a verification link (once): the account's email is verified.
 pub async fn verify_email(p: &Provider, token: &str) -> Result<User, AccountError> {
-    let expired =
-        || AccountError::Expired("This link has expired or was already used. Ask for a new one.");
+    let expired = || {
+        audit::record(
+            p,
+            Event::new(EventType::FAILED_VERIFICATION)
+                .description("The verification link has expired or was already used"),
+        );
+        AccountError::Expired("This link has expired or was already used. Ask for a new one.")
+    };
     if token.is_empty() || token.len() > 128 {
         return Err(expired());
     }
@@ -154,6 +184,12 @@ pub async fn verify_email(p: &Provider, token: &str) -> Result<User, AccountErro
     user.updated_at = p.now();
     p.store.update_user(&user).await?;
     tracing::info!(event = "email_verified", user_id = %user.user_id, "email verified");
+    audit::record(
+        p,
+        Event::new(EventType::SUCCESS_VERIFICATION)
+            .user(&user)
+            .description("Email verified"),
+    );
     Ok(user)
 }
 

@@ -4,6 +4,7 @@
 
 use super::{AccountError, link_token};
 use crate::Provider;
+use crate::audit::{self, Event, EventType};
 use crate::crypto::new_id;
 use crate::i18n::Lang;
 use crate::mail::{self, templates};
@@ -37,6 +38,12 @@ pub async fn request(
         );
         return Ok(());
     };
+    audit::record(
+        p,
+        Event::new(EventType::SUCCESS_CHANGE_PASSWORD_REQUEST)
+            .user(&user)
+            .description("Password reset mail sent"),
+    );
     let now = p.now();
     let token = link_token();
     let pending = Pending {
@@ -102,8 +109,15 @@ pub async fn complete(
     lang: Lang,
 ) -> Result<Reset, AccountError> {
     let record = find(p, token).await?;
-    crate::password_policy::check(new_password, Some(&record.email))
-        .map_err(|violation| AccountError::field("password", violation.to_string()))?;
+    if let Err(violation) = crate::password_policy::check(new_password, Some(&record.email)) {
+        audit::record(
+            p,
+            Event::new(EventType::FAILED_CHANGE_PASSWORD)
+                .user_name(record.email.as_str())
+                .description(format!("The new password was refused: {violation}")),
+        );
+        return Err(AccountError::field("password", violation.to_string()));
+    }
     let password_hash = p
         .passwords
         .hash(new_password)
@@ -126,6 +140,12 @@ pub async fn complete(
     p.store.update_user(&user).await?;
     let ended = crate::sessions::end_all_for_user(p, &user.user_id).await?;
     tracing::info!(event = "password_reset", user_id = %user.user_id, sessions_ended = ended, "password reset");
+    audit::record(
+        p,
+        Event::new(EventType::SUCCESS_CHANGE_PASSWORD)
+            .user(&user)
+            .description("Password changed with a reset link"),
+    );
     mail::enqueue(
         p,
         templates::password_changed(lang, &p.config.product_name, &user.email, reset_link),

@@ -6,6 +6,7 @@
 
 use super::{AccountError, code_hash, link_token, six_digit_code};
 use crate::Provider;
+use crate::audit::{self, Event, EventType};
 use crate::crypto::new_id;
 use crate::i18n::Lang;
 use crate::mail::{self, templates};
@@ -15,12 +16,26 @@ use serde::{Deserialize, Serialize};
 /// Wrong codes allowed before a sign-up must start over.
 pub const MAX_CODE_ATTEMPTS: u32 = 5;
 
-/// The sign-up form.
-#[derive(Debug, Clone)]
+/// The sign-up form (the hosted page's, or the body of Auth0's `/dbconnections/signup`).
+#[derive(Debug, Clone, Default)]
 pub struct SignUpForm<'a> {
     pub email: &'a str,
     pub password: &'a str,
     pub name: Option<&'a str>,
+    pub given_name: Option<&'a str>,
+    pub family_name: Option<&'a str>,
+    pub nickname: Option<&'a str>,
+    /// An `http(s)` URL.
+    pub picture: Option<&'a str>,
+}
+
+/// A started sign-up: the canonical email, and the id the account will have once confirmed
+/// (for an address that already has an account, an id that will never be used, so the answer
+/// looks the same).
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub email: String,
+    pub user_id: String,
 }
 
 /// What completing a sign-up needs, kept with its token.
@@ -30,6 +45,44 @@ struct Pending {
     name: Option<String>,
     /// The sealed authorization request to resume, when the sign-up came from one.
     transaction: Option<String>,
+    /// The id announced when the sign-up started (absent in sign-ups started before it was).
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    given_name: Option<String>,
+    #[serde(default)]
+    family_name: Option<String>,
+    #[serde(default)]
+    nickname: Option<String>,
+    #[serde(default)]
+    picture: Option<String>,
+}
+
+/// An optional profile field: trimmed, empty as absent, at most 200 characters.
+fn optional_field(
+    field: &'static str,
+    value: Option<&str>,
+) -> Result<Option<String>, AccountError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => crate::admin::validate::check_name(field, v)
+            .map(Some)
+            .map_err(|_| AccountError::field(field, "Use at most 200 characters.")),
+        None => Ok(None),
+    }
+}
+
+/// A picture URL: `https` (or `http`), at most 2,000 characters.
+fn picture_url(value: Option<&str>) -> Result<Option<String>, AccountError> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let ok =
+        v.len() <= 2000 && url::Url::parse(v).is_ok_and(|u| matches!(u.scheme(), "https" | "http"));
+    if ok {
+        Ok(Some(v.to_owned()))
+    } else {
+        Err(AccountError::field("picture", "Use an https URL."))
+    }
 }
 
 /// Where the links in the mails point.
@@ -52,21 +105,27 @@ pub async fn start(
     transaction: Option<&str>,
     links: Links<'_>,
     lang: Lang,
-) -> Result<String, AccountError> {
+) -> Result<Started, AccountError> {
     if !super::signup_enabled(p).await? {
         return Err(AccountError::SignupDisabled);
     }
     let email = crate::admin::validate::normalize_email(form.email)
         .map_err(|_| AccountError::field("email", "Enter a valid email address."))?;
-    crate::password_policy::check(form.password, Some(&email))
-        .map_err(|violation| AccountError::field("password", violation.to_string()))?;
-    let name = match form.name.map(str::trim).filter(|n| !n.is_empty()) {
-        Some(name) => Some(
-            crate::admin::validate::check_name("name", name)
-                .map_err(|_| AccountError::field("name", "Use at most 200 characters."))?,
-        ),
-        None => None,
-    };
+    if let Err(violation) = crate::password_policy::check(form.password, Some(&email)) {
+        audit::record(
+            p,
+            Event::new(EventType::FAILED_SIGNUP)
+                .user_name(email.as_str())
+                .description(format!("Password refused: {violation}")),
+        );
+        return Err(AccountError::field("password", violation.to_string()));
+    }
+    let name = optional_field("name", form.name)?;
+    let given_name = optional_field("given_name", form.given_name)?;
+    let family_name = optional_field("family_name", form.family_name)?;
+    let nickname = optional_field("nickname", form.nickname)?;
+    let picture = picture_url(form.picture)?;
+    let user_id = new_id("usr");
     super::throttle_mail_request(p, client_ip, &email).await?;
     let password_hash = p
         .passwords
@@ -87,7 +146,7 @@ pub async fn start(
             event = "signup_existing_email",
             "sign-up for an existing account: owner notified"
         );
-        return Ok(email);
+        return Ok(Started { email, user_id });
     }
     let now = p.now();
     let token_id = new_id("sgn");
@@ -97,6 +156,11 @@ pub async fn start(
         password_hash,
         name,
         transaction: transaction.map(str::to_owned),
+        user_id: Some(user_id.clone()),
+        given_name,
+        family_name,
+        nickname,
+        picture,
     };
     p.store
         .put_email_token(&EmailToken {
@@ -122,7 +186,7 @@ pub async fn start(
         hours,
     );
     mail::enqueue(p, message).await?;
-    Ok(email)
+    Ok(Started { email, user_id })
 }
 
 /// A completed sign-up: the new account, and the authorization request to resume.
@@ -204,23 +268,36 @@ async fn complete(p: &Provider, token: EmailToken) -> Result<Confirmed, AccountE
         serde_json::from_str(&token.payload).map_err(crate::OAuthError::server_error)?;
     let now = p.now();
     let user = User {
-        user_id: new_id("usr"),
+        user_id: pending.user_id.unwrap_or_else(|| new_id("usr")),
         email: token.email.clone(),
         email_verified: true,
         name: pending.name,
-        given_name: None,
-        family_name: None,
-        nickname: token.email.split('@').next().map(str::to_owned),
-        picture: None,
+        given_name: pending.given_name,
+        family_name: pending.family_name,
+        nickname: pending
+            .nickname
+            .or_else(|| token.email.split('@').next().map(str::to_owned)),
+        picture: pending.picture,
         password_hash: Some(pending.password_hash),
         blocked: false,
+        app_metadata: Default::default(),
+        user_metadata: Default::default(),
         created_at: now,
         updated_at: now,
+        phone_number: None,
+        phone_number_verified: false,
+        address: None,
     };
     match p.store.create_user(&user).await {
         Ok(()) => {}
         // Created meanwhile by an administrator or another sign-up.
         Err(StoreError::Conflict(_)) => {
+            audit::record(
+                p,
+                Event::new(EventType::FAILED_SIGNUP)
+                    .user_name(user.email.as_str())
+                    .description("An account with this email already exists"),
+            );
             return Err(AccountError::Expired(
                 "An account with this email already exists. Sign in instead.",
             ));
@@ -228,6 +305,13 @@ async fn complete(p: &Provider, token: EmailToken) -> Result<Confirmed, AccountE
         Err(e) => return Err(e.into()),
     }
     tracing::info!(event = "signup", user_id = %user.user_id, "account created");
+    audit::record(
+        p,
+        Event::new(EventType::SUCCESS_SIGNUP)
+            .user(&user)
+            .description("Successful signup")
+            .detail("connection", "Username-Password-Authentication"),
+    );
     Ok(Confirmed {
         user,
         transaction: pending.transaction,

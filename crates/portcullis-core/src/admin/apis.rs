@@ -4,7 +4,7 @@ use super::apps::dedup;
 use super::error::{AdminError, AdminResult};
 use super::validate::check_name;
 use crate::crypto::new_id;
-use portcullis_store::{Api, ApiScope, Store, UnixTime};
+use portcullis_store::{Api, ApiScope, ClientGrant, Store, TokenDialect, UnixTime};
 
 /// Default access-token lifetime for an API (Auth0: 86400 s).
 pub const DEFAULT_TOKEN_LIFETIME: i64 = 86_400;
@@ -34,6 +34,10 @@ pub struct NewApi {
     pub allow_offline_access: Option<bool>,
     /// Applications allowed to introspect this API's tokens (RFC 7662 §4). Default none.
     pub introspection_clients: Vec<String>,
+    /// Auth0's "Enable RBAC". Default `false`.
+    pub enforce_policies: Option<bool>,
+    /// Default `access_token`; `access_token_authz` needs `enforce_policies`.
+    pub token_dialect: Option<TokenDialect>,
 }
 
 /// Changes to an API; `None` leaves a field as it is. `scopes` replaces the list.
@@ -45,6 +49,8 @@ pub struct ApiUpdate {
     pub allow_offline_access: Option<bool>,
     /// Replaces the list.
     pub introspection_clients: Option<Vec<String>>,
+    pub enforce_policies: Option<bool>,
+    pub token_dialect: Option<TokenDialect>,
 }
 
 /// Checks an API identifier: an absolute URI or URN, no whitespace, at most 600 characters.
@@ -115,6 +121,12 @@ pub fn check_api(api: &Api) -> AdminResult<()> {
     for client_id in &api.introspection_clients {
         super::validate::check_identifier("introspection_clients", client_id, &[])?;
     }
+    if api.token_dialect == TokenDialect::AccessTokenAuthz && !api.enforce_policies {
+        return Err(AdminError::invalid(
+            "token_dialect",
+            "access_token_authz puts the user's permissions in access tokens, which needs RBAC: set enforce_policies too",
+        ));
+    }
     if !(1..=MAX_TOKEN_LIFETIME).contains(&api.token_lifetime) {
         return Err(AdminError::invalid(
             "token_lifetime",
@@ -141,6 +153,8 @@ pub(crate) fn build_api(new: NewApi, now: UnixTime) -> AdminResult<Api> {
         token_lifetime: new.token_lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME),
         allow_offline_access: new.allow_offline_access.unwrap_or(true),
         introspection_clients: dedup(new.introspection_clients),
+        enforce_policies: new.enforce_policies.unwrap_or(false),
+        token_dialect: new.token_dialect.unwrap_or_default(),
         created_at: now,
         updated_at: now,
     };
@@ -189,7 +203,8 @@ pub struct UpdatedApi {
     pub pruned_grants: Vec<(String, Vec<String>)>,
 }
 
-/// Applies `update`. Scopes dropped from the API are also removed from its M2M grants.
+/// Applies `update`. Scopes dropped from the API are also removed from its M2M grants and from
+/// the roles' permissions.
 pub async fn update_api(
     store: &dyn Store,
     key: &str,
@@ -197,6 +212,7 @@ pub async fn update_api(
     now: UnixTime,
 ) -> AdminResult<UpdatedApi> {
     let mut api = get_api(store, key).await?;
+    crate::management::builtin_api::refuse_if_builtin(&api)?;
     if let Some(name) = update.name {
         api.name = name.trim().to_owned();
     }
@@ -212,6 +228,12 @@ pub async fn update_api(
     if let Some(o) = update.allow_offline_access {
         api.allow_offline_access = o;
     }
+    if let Some(e) = update.enforce_policies {
+        api.enforce_policies = e;
+    }
+    if let Some(d) = update.token_dialect {
+        api.token_dialect = d;
+    }
     check_api(&api)?;
     api.updated_at = now;
     save(store, &api).await?;
@@ -219,11 +241,30 @@ pub async fn update_api(
     Ok(UpdatedApi { api, pruned_grants })
 }
 
-/// Removes from the API's grants the scopes it no longer defines.
+/// Removes from the API's grants, and from the roles' permissions, the scopes it no longer
+/// defines.
 pub(crate) async fn prune_grants(
     store: &dyn Store,
     api: &Api,
 ) -> AdminResult<Vec<(String, Vec<String>)>> {
+    let defined: Vec<String> = api.scopes.iter().map(|s| s.value.clone()).collect();
+    store
+        .prune_api_permissions(&api.identifier, &defined)
+        .await?;
+    let mut pruned = Vec::new();
+    for (grant, gone) in pruned_grants(store, api).await? {
+        store.update_client_grant(&grant).await?;
+        pruned.push((grant.client_id, gone));
+    }
+    Ok(pruned)
+}
+
+/// The M2M grants to `api` that hold scopes `api` no longer defines, each with those scopes
+/// removed, and the scopes removed. Changes nothing.
+pub(crate) async fn pruned_grants(
+    store: &dyn Store,
+    api: &Api,
+) -> AdminResult<Vec<(ClientGrant, Vec<String>)>> {
     let mut pruned = Vec::new();
     for mut grant in store.list_client_grants().await? {
         if grant.audience != api.identifier {
@@ -236,8 +277,7 @@ pub(crate) async fn prune_grants(
             .partition(|s| api.scopes.iter().any(|d| &d.value == s));
         if !gone.is_empty() {
             grant.scopes = keep;
-            store.update_client_grant(&grant).await?;
-            pruned.push((grant.client_id, gone));
+            pruned.push((grant, gone));
         }
     }
     Ok(pruned)
@@ -246,6 +286,7 @@ pub(crate) async fn prune_grants(
 /// Deletes an API (by identifier or id) with its M2M grants.
 pub async fn delete_api(store: &dyn Store, key: &str) -> AdminResult<Api> {
     let api = get_api(store, key).await?;
+    crate::management::builtin_api::refuse_if_builtin(&api)?;
     store
         .delete_api(&api.api_id)
         .await

@@ -172,6 +172,13 @@ pub fn check_app(client: &Client) -> AdminResult<()> {
             // Front-channel ID tokens only for server-side apps (RFC 9700 §2.1.2 advises
             // browser apps against the implicit grant).
             GrantType::Implicit => t == ApplicationType::RegularWeb,
+            // The password grant hands the user's password to the application: never to code
+            // running in a browser (RFC 9700 §2.4), only to a server or a native app that opts
+            // in.
+            GrantType::Password => {
+                matches!(t, ApplicationType::RegularWeb | ApplicationType::Native)
+            }
+            GrantType::PasswordlessOtp => t != ApplicationType::M2m,
         };
         if !allowed {
             return Err(AdminError::invalid(

@@ -52,6 +52,17 @@ pub enum AdminError {
     Key(KeyError),
     #[error("database: {0}")]
     Store(StoreError),
+    /// Ending a user's sessions failed (signing a logout token, or the database).
+    #[error("ending the user's sessions: {}", sign_out_message(.0))]
+    SignOut(crate::error::OAuthError),
+}
+
+/// The description, with the private detail (the operator at the CLI may see it).
+fn sign_out_message(e: &crate::error::OAuthError) -> String {
+    match &e.detail {
+        Some(detail) => format!("{} ({detail})", e.description),
+        None => e.description.to_string(),
+    }
 }
 
 /// `\n  a\n  b`: each problem on an indented line.

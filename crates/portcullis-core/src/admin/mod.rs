@@ -12,6 +12,8 @@ pub mod dev;
 mod error;
 pub mod grants;
 pub mod keys;
+pub mod mfa;
+pub mod roles;
 mod secret;
 pub mod tenant;
 pub mod users;

@@ -79,6 +79,54 @@ pub fn check_name(field: &'static str, name: &str) -> AdminResult<String> {
     Ok(name.to_owned())
 }
 
+/// A phone number in E.164 form (`+` and 8 to 15 digits; OIDC Core §5.1 recommends E.164 for
+/// `phone_number`). Spaces, dashes, dots and parentheses people type are removed.
+pub fn check_phone_number(phone: &str) -> AdminResult<String> {
+    let compact: String = phone
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    let digits = compact.strip_prefix('+').unwrap_or_default();
+    if (8..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+    {
+        Ok(compact)
+    } else {
+        Err(AdminError::invalid(
+            "phone_number",
+            "must be in international E.164 form, e.g. +14155550100",
+        ))
+    }
+}
+
+/// A postal address (OIDC Core §5.1.1): each member at most 200 characters; only `formatted`
+/// and `street_address` may span lines.
+pub fn check_address(address: &portcullis_store::Address) -> AdminResult<()> {
+    let members = [
+        (&address.formatted, true),
+        (&address.street_address, true),
+        (&address.locality, false),
+        (&address.region, false),
+        (&address.postal_code, false),
+        (&address.country, false),
+    ];
+    for (value, multiline) in members {
+        let Some(value) = value else { continue };
+        let bad_char = value
+            .chars()
+            .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r')));
+        if value.chars().count() > 200 || bad_char {
+            return Err(AdminError::invalid(
+                "address",
+                "each member must be at most 200 characters, without control characters",
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +174,35 @@ mod tests {
             "password: This password is too common: it appears in lists of leaked passwords. \
              Choose another."
         );
+    }
+
+    #[test]
+    fn phone_numbers_are_e164() {
+        assert_eq!(
+            check_phone_number("+1 (415) 555-0100").unwrap(),
+            "+14155550100"
+        );
+        for bad in [
+            "",
+            "4155550100",
+            "+1",
+            "+0123456789",
+            "+1415555O100",
+            "+1234567890123456",
+        ] {
+            assert!(check_phone_number(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn addresses_refuse_control_characters_outside_multiline_members() {
+        let mut address = portcullis_store::Address {
+            formatted: Some("1 Main St\nSpringfield".into()),
+            ..Default::default()
+        };
+        assert!(check_address(&address).is_ok());
+        address.locality = Some("Spring\nfield".into());
+        assert!(check_address(&address).is_err());
     }
 
     #[test]

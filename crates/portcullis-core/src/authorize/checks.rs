@@ -5,8 +5,8 @@ use crate::Provider;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::params::{Params, printable};
 use crate::pkce;
-use crate::scope::{OIDC_SCOPES, OPENID, Scopes};
-use portcullis_store::{Api, Client, GrantType, TokenEndpointAuthMethod};
+use crate::scope::{OPENID, Scopes};
+use portcullis_store::{Api, Client, TokenEndpointAuthMethod};
 
 /// The longest `state`, `nonce`, hint or challenge accepted.
 const MAX_VALUE_LEN: usize = 2048;
@@ -54,17 +54,11 @@ pub(super) fn response_mode(params: &Params) -> OAuthResult<ResponseMode> {
     let implicit = params.get("response_type") == Some("id_token");
     let mode = match params.get("response_mode") {
         None if implicit => ResponseMode::Fragment,
-        None | Some("query") => ResponseMode::Query,
-        Some("fragment") => ResponseMode::Fragment,
-        Some("form_post") => ResponseMode::FormPost,
-        Some("web_message") => ResponseMode::WebMessage,
-        Some(other) => {
-            return Err(OAuthError::invalid_request(format!(
-                "Unsupported response_mode: {}.",
-                printable(other)
-            ))
-            .not_redirectable());
-        }
+        None => ResponseMode::Query,
+        Some(value) => ResponseMode::parse(value).ok_or_else(|| {
+            OAuthError::invalid_request(format!("Unsupported response_mode: {}.", printable(value)))
+                .not_redirectable()
+        })?,
     };
     if implicit && mode == ResponseMode::Query {
         return Err(OAuthError::invalid_request(
@@ -115,14 +109,15 @@ pub(super) fn response_type(client: &Client, params: &Params) -> OAuthResult<Res
                 "Missing required parameter: response_type.",
             ));
         }
-        Some("code") => (ResponseType::Code, GrantType::AuthorizationCode),
-        Some("id_token") => (ResponseType::IdToken, GrantType::Implicit),
-        Some(other) => {
-            return Err(OAuthError::new(
-                ErrorCode::UnsupportedResponseType,
-                format!("Unsupported response_type: {}.", printable(other)),
-            ));
-        }
+        Some(value) => match ResponseType::ALL.into_iter().find(|t| t.as_str() == value) {
+            Some(t) => (t, t.grant()),
+            None => {
+                return Err(OAuthError::new(
+                    ErrorCode::UnsupportedResponseType,
+                    format!("Unsupported response_type: {}.", printable(value)),
+                ));
+            }
+        },
     };
     if !client.grant_types.contains(&grant) {
         return Err(OAuthError::unauthorized_client(format!(
@@ -204,21 +199,28 @@ pub(super) async fn audience(p: &Provider, params: &Params) -> OAuthResult<Optio
     }
 }
 
-/// RFC 6749 §3.3: every requested scope must be an OpenID Connect scope or one the requested
-/// API defines. Without `openid` the request is plain OAuth (no ID token, OIDC Core §3.1.2.2).
-pub(super) fn scopes(params: &Params, api: Option<&Api>) -> OAuthResult<Scopes> {
+/// RFC 6749 §3.3: the requested scopes that can be granted, OpenID Connect's and the requested
+/// API's; others are ignored, or refused with the tenant's `strict_scopes`
+/// ([`crate::scope::grantable`]). Without `openid` the request is plain OAuth (no ID token,
+/// OIDC Core §3.1.2.2).
+pub(super) async fn scopes(
+    p: &Provider,
+    params: &Params,
+    api: Option<&Api>,
+) -> OAuthResult<Scopes> {
     let requested = Scopes::parse(params.get("scope").unwrap_or(OPENID))?;
-    for scope in requested.iter() {
-        let known = OIDC_SCOPES.contains(&scope)
-            || api.is_some_and(|api| api.scopes.iter().any(|s| s.value == scope));
-        if !known {
-            return Err(OAuthError::invalid_scope(format!(
-                "Unknown scope: {}.",
-                printable(scope)
-            )));
-        }
+    crate::scope::grantable(&requested, api, crate::scope::strict(p).await?)
+}
+
+/// Auth0's `organization` and `invitation` are refused until organizations exist: ignoring them
+/// would let an application believe the user belongs to the organization it asked for.
+pub(super) fn no_organizations(params: &Params) -> OAuthResult<()> {
+    if params.contains("organization") || params.contains("invitation") {
+        return Err(OAuthError::invalid_request(
+            "organizations are not supported",
+        ));
     }
-    Ok(requested)
+    Ok(())
 }
 
 /// RFC 7636 §4.3, RFC 9700 §2.1.1: S256 only (`plain` refused); required for public clients.

@@ -103,8 +103,10 @@ pub async fn issue_id_token(
         expires_at: now + p.config.id_token_lifetime,
     };
     p.store.create_grant(&grant).await?;
+    let authn = crate::mfa::amr::for_session(p, Some(&session.session_id)).await?;
     let id_token =
-        crate::token::issue::id_token(p, &grant, user, &req.scopes, req.nonce.as_deref())?;
+        crate::token::issue::id_token(p, &grant, user, &req.scopes, req.nonce.as_deref(), &authn)
+            .await?;
     Ok(AuthorizationResponse::success(
         p,
         &req.redirect_uri,

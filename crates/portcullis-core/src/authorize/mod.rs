@@ -12,7 +12,7 @@ use crate::Provider;
 use crate::error::OAuthError;
 use crate::params::Params;
 use crate::scope::Scopes;
-use portcullis_store::{Api, Client};
+use portcullis_store::{Api, Client, GrantType};
 
 /// `prompt` (OIDC Core §3.1.2.1).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -33,6 +33,31 @@ pub enum ResponseType {
     /// An ID token straight from the authorization endpoint (OIDC Core §3.2, sign-in only).
     IdToken,
 }
+
+impl ResponseType {
+    /// Every response type, in the order discovery lists them.
+    pub const ALL: [ResponseType; 2] = [ResponseType::Code, ResponseType::IdToken];
+
+    /// The `response_type` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseType::Code => "code",
+            ResponseType::IdToken => "id_token",
+        }
+    }
+
+    /// The grant an application must be allowed to ask for this response type.
+    pub fn grant(self) -> GrantType {
+        match self {
+            ResponseType::Code => GrantType::AuthorizationCode,
+            ResponseType::IdToken => GrantType::Implicit,
+        }
+    }
+}
+
+/// The `prompt` values understood (OIDC Core §3.1.2.1; `create` from Initiating User
+/// Registration via OpenID Connect 1.0 §4).
+pub const PROMPT_VALUES: &[&str] = &["none", "login", "consent", "select_account", "create"];
 
 /// A validated authorization request.
 #[derive(Debug, Clone)]
@@ -90,11 +115,14 @@ pub async fn validate(p: &Provider, params: Params) -> Result<AuthorizeRequest, 
     };
     checks::length_limits(&params).map_err(fail)?;
     checks::no_request_objects(&params).map_err(fail)?;
+    checks::no_organizations(&params).map_err(fail)?;
     let response_type = checks::response_type(&client, &params).map_err(fail)?;
     let prompt = checks::prompt(&params).map_err(fail)?;
     let max_age = checks::max_age(&params).map_err(fail)?;
     let api = checks::audience(p, &params).await.map_err(fail)?;
-    let scopes = checks::scopes(&params, api.as_ref()).map_err(fail)?;
+    let scopes = checks::scopes(p, &params, api.as_ref())
+        .await
+        .map_err(fail)?;
     let (code_challenge, code_challenge_method) = match response_type {
         ResponseType::Code => checks::pkce(&client, &params).map_err(fail)?,
         ResponseType::IdToken => (None, None),

@@ -19,6 +19,31 @@ pub enum ResponseMode {
     WebMessage,
 }
 
+impl ResponseMode {
+    /// Every mode, in the order discovery lists them.
+    pub const ALL: [ResponseMode; 4] = [
+        ResponseMode::Query,
+        ResponseMode::Fragment,
+        ResponseMode::FormPost,
+        ResponseMode::WebMessage,
+    ];
+
+    /// The `response_mode` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseMode::Query => "query",
+            ResponseMode::Fragment => "fragment",
+            ResponseMode::FormPost => "form_post",
+            ResponseMode::WebMessage => "web_message",
+        }
+    }
+
+    /// The mode named `value`, if supported.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == value)
+    }
+}
+
 /// A response addressed to a validated redirect URI.
 #[derive(Debug, Clone)]
 pub struct AuthorizationResponse {

@@ -60,7 +60,8 @@ async fn other_errors_go_to_the_redirect_uri_with_state() {
             ErrorCode::UnsupportedResponseType,
         ),
         (vec![("response_type", "")], ErrorCode::InvalidRequest),
-        (vec![("scope", "openid nope")], ErrorCode::InvalidScope),
+        (vec![("organization", "org_123")], ErrorCode::InvalidRequest),
+        (vec![("invitation", "inv_1")], ErrorCode::InvalidRequest),
         (
             vec![("code_challenge_method", "plain")],
             ErrorCode::InvalidRequest,
@@ -92,9 +93,22 @@ async fn api_scopes_need_their_audience() {
         authorize_params(&[("audience", API), ("scope", "openid read:things")]),
     )
     .await;
-    assert!(ok.is_ok());
+    assert_eq!(ok.unwrap().scopes.to_string(), "openid read:things");
+    // Without its API, an API scope cannot be granted: it is left out (RFC 6749 §3.3)…
+    let req = validate(&f.p, authorize_params(&[("scope", "openid read:things")]))
+        .await
+        .unwrap();
+    assert_eq!(req.scopes.to_string(), "openid");
+    // …or refused with the tenant's strict_scopes.
+    f.p.store
+        .put_setting("strict_scopes", "true", 0)
+        .await
+        .unwrap();
     let err = validate(&f.p, authorize_params(&[("scope", "openid read:things")])).await;
-    assert!(matches!(err, Err(AuthorizeFailure::Respond(_))));
+    match err {
+        Err(AuthorizeFailure::Respond(r)) => assert_eq!(param(&r, "error"), Some("invalid_scope")),
+        other => panic!("expected invalid_scope, got {other:?}"),
+    }
 }
 
 #[tokio::test]

@@ -79,6 +79,19 @@ impl PasswordHasher {
         .await
     }
 
+    /// Whether `password` matches a hash imported from another system (the JSON after
+    /// `portcullis_store::IMPORTED_PASSWORD_PREFIX`, see [`crate::import::hash`]), off the
+    /// executor and under the same concurrency limit as argon2.
+    pub async fn verify_imported(
+        &self,
+        password: &str,
+        imported: &str,
+    ) -> Result<bool, PasswordError> {
+        let (password, imported) = (password.to_owned(), imported.to_owned());
+        self.run(move || crate::import::verify_imported(&password, &imported))
+            .await
+    }
+
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,

@@ -129,6 +129,34 @@ pub fn reset_password(lang: Lang, product: &str, to: &str, link: &str, minutes: 
     )
 }
 
+/// Tells the owner that failed sign-ins locked their account out from one address, with a link
+/// that lifts the lockout.
+pub fn account_blocked(
+    lang: Lang,
+    product: &str,
+    to: &str,
+    failures: u32,
+    link: &str,
+    minutes: i64,
+) -> Message {
+    let (count, minutes) = (failures.to_string(), minutes.to_string());
+    let args = [
+        ("product", product),
+        ("count", count.as_str()),
+        ("minutes", minutes.as_str()),
+    ];
+    compose(
+        lang,
+        to,
+        &lang.format("mail.blocked.subject", &args),
+        &[
+            lang.format("mail.blocked.body", &args),
+            lang.format("mail.blocked.advice", &args),
+        ],
+        &[(lang.text("mail.blocked.button"), link)],
+    )
+}
+
 /// Tells the owner their password changed (and every session was signed out).
 pub fn password_changed(lang: Lang, product: &str, to: &str, reset: &str) -> Message {
     let args = [("product", product)];
@@ -144,6 +172,33 @@ pub fn password_changed(lang: Lang, product: &str, to: &str, reset: &str) -> Mes
     )
 }
 
+/// Tells the owner a second factor (`factor`, already in `lang`) was added or removed.
+pub fn factor_changed(
+    lang: Lang,
+    product: &str,
+    to: &str,
+    factor: &str,
+    added: bool,
+    account: &str,
+) -> Message {
+    let args = [("product", product), ("factor", factor)];
+    let (subject, body) = if added {
+        ("mail.mfa.added.subject", "mail.mfa.added.body")
+    } else {
+        ("mail.mfa.removed.subject", "mail.mfa.removed.body")
+    };
+    compose(
+        lang,
+        to,
+        &lang.format(subject, &args),
+        &[
+            lang.format(body, &args),
+            lang.text("mail.mfa.advice").to_owned(),
+        ],
+        &[(lang.text("mail.mfa.account_button"), account)],
+    )
+}
+
 /// A link to confirm the address of an existing account.
 pub fn verify_email(lang: Lang, product: &str, to: &str, link: &str, days: i64) -> Message {
     let days = days.to_string();
@@ -154,6 +209,41 @@ pub fn verify_email(lang: Lang, product: &str, to: &str, link: &str, days: i64) 
         &lang.format("mail.verify.subject", &args),
         &[lang.format("mail.verify.body", &args)],
         &[(lang.text("mail.confirm_email.button"), link)],
+    )
+}
+
+/// A passwordless sign-in (Auth0's `email` connection): the 6-digit code, or the magic link.
+pub fn passwordless(
+    lang: Lang,
+    product: &str,
+    to: &str,
+    code: Option<&str>,
+    link: Option<&str>,
+    minutes: i64,
+) -> Message {
+    let minutes = minutes.to_string();
+    let mut args = vec![("product", product), ("minutes", minutes.as_str())];
+    if let Some(code) = code {
+        args.push(("code", code));
+    }
+    let mut paragraphs = vec![lang.format("mail.passwordless.body", &args)];
+    if code.is_some() {
+        paragraphs.push(lang.format("mail.passwordless.code", &args));
+    }
+    if link.is_some() {
+        paragraphs.push(lang.format("mail.passwordless.link", &args));
+    }
+    paragraphs.push(lang.text("mail.passwordless.ignore").to_owned());
+    let links: Vec<(&str, &str)> = link
+        .map(|l| (lang.text("mail.passwordless.button"), l))
+        .into_iter()
+        .collect();
+    compose(
+        lang,
+        to,
+        &lang.format("mail.passwordless.subject", &args),
+        &paragraphs,
+        &links,
     )
 }
 

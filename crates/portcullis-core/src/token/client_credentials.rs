@@ -3,12 +3,14 @@
 //! confidential clients get here (see [`super::GRANTS`]).
 
 use super::issue::{self, AccessTokenSpec, TokenResponse};
+use super::rbac;
 use crate::Provider;
+use crate::claims::CustomClaims;
+use crate::claims::access::GTY_CLIENT_CREDENTIALS;
 use crate::error::{OAuthError, OAuthResult};
 use crate::params::{Params, printable};
 use crate::scope::Scopes;
 use portcullis_store::Client;
-use serde_json::{Map, json};
 
 pub(super) async fn exchange(
     p: &Provider,
@@ -48,8 +50,6 @@ pub(super) async fn exchange(
         None => allowed,
     };
     let subject = format!("{}@clients", client.client_id);
-    let mut extra = Map::new();
-    extra.insert("gty".into(), json!("client-credentials"));
     let access_token = issue::access_token(
         p,
         AccessTokenSpec {
@@ -59,7 +59,9 @@ pub(super) async fn exchange(
             scopes: &scopes,
             lifetime: api.token_lifetime,
             grant_id: None,
-            extra,
+            gty: Some(GTY_CLIENT_CREDENTIALS),
+            permissions: rbac::for_client(&api, &scopes),
+            custom: CustomClaims::new(),
         },
     )
     .await?;

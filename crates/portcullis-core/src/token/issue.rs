@@ -1,13 +1,16 @@
 //! Minting tokens: JWT access tokens (RFC 9068), ID tokens (OIDC Core §2) and refresh tokens.
 
+use super::rbac;
 use crate::Provider;
+use crate::claims::custom::{self, TokenKind};
+use crate::claims::{AccessTokenClaims, Audience, CustomClaims, IdTokenClaims, UserClaims};
 use crate::crypto::{new_id, random_token};
 use crate::error::OAuthResult;
 use crate::jwt::{self, TYP_ACCESS_TOKEN, TYP_JWT};
-use crate::scope::{EMAIL, OPENID, PROFILE, Scopes};
+use crate::paths;
+use crate::scope::{OPENID, Scopes};
 use portcullis_store::{AccessTokenRecord, Api, Grant, RefreshTokenRecord, User};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
 
 /// The token endpoint's success body (RFC 6749 §5.1).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -31,8 +34,12 @@ pub struct AccessTokenSpec<'a> {
     pub scopes: &'a Scopes,
     pub lifetime: i64,
     pub grant_id: Option<&'a str>,
-    /// Extra claims (e.g. `gty`).
-    pub extra: Map<String, Value>,
+    /// `gty`, for tokens that are not a user's.
+    pub gty: Option<&'static str>,
+    /// `permissions` (the API's `token_dialect` is `access_token_authz`).
+    pub permissions: Option<Vec<String>>,
+    /// Namespaced claims from the tenant's custom-claim rules.
+    pub custom: CustomClaims,
 }
 
 /// Signs an access token and remembers its `jti` (so it can be revoked and introspected).
@@ -40,24 +47,27 @@ pub struct AccessTokenSpec<'a> {
 /// API it is the userinfo endpoint alone (the token is then good only for /userinfo).
 pub async fn access_token(p: &Provider, spec: AccessTokenSpec<'_>) -> OAuthResult<String> {
     let now = p.now();
-    let userinfo = p.config.issuer.endpoint("userinfo");
+    let userinfo = p.config.issuer.endpoint(paths::USERINFO);
     let aud = match spec.audience {
-        Some(api) if spec.scopes.contains(OPENID) => json!([api, userinfo]),
-        Some(api) => json!(api),
-        None => json!(userinfo),
+        Some(api) if spec.scopes.contains(OPENID) => Audience::Many(vec![api.to_owned(), userinfo]),
+        Some(api) => Audience::One(api.to_owned()),
+        None => Audience::One(userinfo),
     };
     let jti = random_token(16);
-    let mut claims = Map::new();
-    claims.insert("iss".into(), json!(p.config.issuer.as_str()));
-    claims.insert("sub".into(), json!(spec.subject));
-    claims.insert("aud".into(), aud);
-    claims.insert("iat".into(), json!(now));
-    claims.insert("exp".into(), json!(now + spec.lifetime));
-    claims.insert("scope".into(), json!(spec.scopes.to_string()));
-    claims.insert("jti".into(), json!(jti));
-    claims.insert("client_id".into(), json!(spec.client_id));
-    claims.insert("azp".into(), json!(spec.client_id));
-    claims.extend(spec.extra);
+    let claims = AccessTokenClaims {
+        iss: p.config.issuer.as_str().to_owned(),
+        sub: spec.subject.to_owned(),
+        aud,
+        iat: now,
+        exp: now + spec.lifetime,
+        scope: spec.scopes.to_string(),
+        jti: jti.clone(),
+        client_id: spec.client_id.to_owned(),
+        azp: spec.client_id.to_owned(),
+        gty: spec.gty.map(str::to_owned),
+        permissions: spec.permissions,
+        custom: spec.custom,
+    };
     let token = jwt::sign(p.keys.ring().current(), TYP_ACCESS_TOKEN, &claims)?;
     p.store
         .insert_access_token(&AccessTokenRecord {
@@ -74,7 +84,8 @@ pub async fn access_token(p: &Provider, spec: AccessTokenSpec<'_>) -> OAuthResul
 
 /// A user's token response for `grant`: an access token for the grant's API (or for /userinfo
 /// alone), the ID token when `openid` was granted, and `refresh_token` as given. `nonce` only on
-/// code exchange (OIDC Core §12.2).
+/// code exchange (OIDC Core §12.2). The API's RBAC settings narrow `scopes` and may add
+/// `permissions` ([`rbac`]); the tenant's custom-claim rules add their claims to both tokens.
 pub async fn user_token_response(
     p: &Provider,
     grant: &Grant,
@@ -85,22 +96,26 @@ pub async fn user_token_response(
     refresh_token: Option<String>,
 ) -> OAuthResult<TokenResponse> {
     let lifetime = api.map_or(p.config.userinfo_token_lifetime, |a| a.token_lifetime);
+    let access = rbac::for_user(p, api, &user.user_id, scopes).await?;
     let access_token = access_token(
         p,
         AccessTokenSpec {
             subject: &user.user_id,
             client_id: &grant.client_id,
             audience: grant.audience.as_deref(),
-            scopes,
+            scopes: &access.scopes,
             lifetime,
             grant_id: Some(&grant.grant_id),
-            extra: Map::new(),
+            gty: None,
+            permissions: access.permissions,
+            custom: custom::for_user(p, user, TokenKind::AccessToken).await?,
         },
     )
     .await?;
     // auth0-spa-js requires an ID token on every response, refresh included.
     let id_token = if scopes.contains(OPENID) {
-        Some(id_token(p, grant, user, scopes, nonce)?)
+        let authn = crate::mfa::amr::for_session(p, grant.session_id.as_deref()).await?;
+        Some(id_token(p, grant, user, scopes, nonce, &authn).await?)
     } else {
         None
     };
@@ -110,65 +125,37 @@ pub async fn user_token_response(
         expires_in: lifetime,
         refresh_token,
         id_token,
-        scope: scopes.to_string(),
+        scope: access.scopes.to_string(),
     })
 }
 
 /// Signs an ID token (OIDC Core §2, §3.1.3.6). `nonce` only on code exchange (OIDC Core
-/// §12.2: a refreshed ID token has none); `auth_time` always, `sid` for logout.
-pub fn id_token(
+/// §12.2: a refreshed ID token has none); `auth_time` always, `sid` for logout; `amr` and
+/// `acr` from what the session's user did (RFC 8176, [`crate::mfa::amr`]).
+pub async fn id_token(
     p: &Provider,
     grant: &Grant,
     user: &User,
     scopes: &Scopes,
     nonce: Option<&str>,
+    authn: &crate::mfa::Authentication,
 ) -> OAuthResult<String> {
     let now = p.now();
-    let mut claims = user_claims(user, scopes);
-    claims.insert("iss".into(), json!(p.config.issuer.as_str()));
-    claims.insert("aud".into(), json!(grant.client_id));
-    claims.insert("azp".into(), json!(grant.client_id));
-    claims.insert("iat".into(), json!(now));
-    claims.insert("exp".into(), json!(now + p.config.id_token_lifetime));
-    claims.insert("auth_time".into(), json!(grant.auth_time));
-    if let Some(sid) = &grant.session_id {
-        claims.insert("sid".into(), json!(sid));
-    }
-    if let Some(nonce) = nonce {
-        claims.insert("nonce".into(), json!(nonce));
-    }
+    let claims = IdTokenClaims {
+        iss: p.config.issuer.as_str().to_owned(),
+        aud: grant.client_id.clone(),
+        azp: grant.client_id.clone(),
+        iat: now,
+        exp: now + p.config.id_token_lifetime,
+        auth_time: grant.auth_time,
+        sid: grant.session_id.clone(),
+        nonce: nonce.map(str::to_owned),
+        amr: (!authn.amr.is_empty()).then(|| authn.amr.clone()),
+        acr: authn.acr.map(str::to_owned),
+        user: UserClaims::new(user, scopes),
+        custom: custom::for_user(p, user, TokenKind::IdToken).await?,
+    };
     Ok(jwt::sign(p.keys.ring().current(), TYP_JWT, &claims)?)
-}
-
-/// `sub` plus the standard claims the granted scopes release (OIDC Core §5.4).
-pub fn user_claims(user: &User, scopes: &Scopes) -> Map<String, Value> {
-    let mut claims = Map::new();
-    claims.insert("sub".into(), json!(user.user_id));
-    if scopes.contains(PROFILE) {
-        let name = user.name.clone().unwrap_or_else(|| user.email.clone());
-        let nickname = user
-            .nickname
-            .clone()
-            .unwrap_or_else(|| user.email.split('@').next().unwrap_or_default().to_owned());
-        claims.insert("name".into(), json!(name));
-        claims.insert("nickname".into(), json!(nickname));
-        for (key, value) in [
-            ("given_name", &user.given_name),
-            ("family_name", &user.family_name),
-            ("picture", &user.picture),
-        ] {
-            if let Some(v) = value {
-                claims.insert(key.into(), json!(v));
-            }
-        }
-        claims.insert("updated_at".into(), json!(user.updated_at));
-    }
-    // Users of an upstream connection may have no email (GitHub without a verified one).
-    if scopes.contains(EMAIL) && !user.email.is_empty() {
-        claims.insert("email".into(), json!(user.email));
-        claims.insert("email_verified".into(), json!(user.email_verified));
-    }
-    claims
 }
 
 /// Issues a new refresh token in `grant`'s family and stores its hash. It expires at the

@@ -246,6 +246,66 @@ async fn rfc6749_2_3_1_bad_secrets_are_throttled_per_client_and_caller() {
 }
 
 #[tokio::test]
+async fn rfc6749_2_3_1_a_right_secret_is_refused_too_once_the_limit_is_reached() {
+    let f = fixture().await;
+    let mut bad = code_form("x", "web");
+    bad.insert("client_secret", "wrong");
+    for _ in 0..f.p.config.max_failed_client_auth {
+        post(&f.p, "198.51.100.2", &bad).await.unwrap_err();
+    }
+    // Checked before the counter is read, the right secret still gets no answer of its own.
+    let code = issue_code(&f, &[]).await;
+    let err = post(&f.p, "198.51.100.2", &code_form(&code, "web"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::TooManyAttempts);
+}
+
+#[tokio::test]
+async fn rfc6749_2_3_1_a_right_secret_starts_the_count_over() {
+    let f = fixture().await;
+    let mut bad = code_form("x", "web");
+    bad.insert("client_secret", "wrong");
+    let limit = f.p.config.max_failed_client_auth;
+    for _ in 0..limit - 1 {
+        post(&f.p, "198.51.100.3", &bad).await.unwrap_err();
+    }
+    let code = issue_code(&f, &[]).await;
+    assert!(
+        post(&f.p, "198.51.100.3", &code_form(&code, "web"))
+            .await
+            .is_ok()
+    );
+    // A full window of failures again, each answered as a wrong secret, then the refusal.
+    for _ in 0..limit {
+        let err = post(&f.p, "198.51.100.3", &bad).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidClient);
+    }
+    let err = post(&f.p, "198.51.100.3", &bad).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::TooManyAttempts);
+}
+
+#[tokio::test]
+async fn rfc6749_2_3_1_many_parallel_requests_with_the_right_secret_are_never_throttled() {
+    // An application calling from one address with more requests in flight than the failure
+    // limit: right secrets are not failures, so none of them may be refused as one.
+    let f = fixture().await;
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..f.p.config.max_failed_client_auth * 3 {
+        let p = f.p.clone();
+        requests.spawn(async move { post(&p, "203.0.113.20", &code_form("unknown", "web")).await });
+    }
+    while let Some(answer) = requests.join_next().await {
+        let err = answer.unwrap().unwrap_err();
+        assert_eq!(
+            err.code,
+            ErrorCode::InvalidGrant,
+            "authenticated, then no such code"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_replay_racing_the_first_redemption_leaves_nothing_issued() {
     let f = fixture().await;
     let code = issue_code(&f, &[]).await;

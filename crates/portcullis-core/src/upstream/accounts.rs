@@ -35,6 +35,7 @@ pub async fn sign_in(p: &Provider, c: &Connection, profile: &Profile) -> OAuthRe
         blocked: false,
         created_at: now,
         updated_at: now,
+        ..User::default()
     };
     match p
         .store

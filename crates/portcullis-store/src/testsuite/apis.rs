@@ -17,6 +17,8 @@ pub async fn api_create_get_roundtrip(store: &dyn Store) {
         token_lifetime: 60,
         allow_offline_access: false,
         introspection_clients: vec![],
+        enforce_policies: false,
+        token_dialect: TokenDialect::AccessToken,
         created_at: T0 + 1,
         updated_at: T0 + 2,
     };
@@ -100,6 +102,8 @@ pub async fn api_update_replaces_fields(store: &dyn Store) {
         token_lifetime: 300,
         allow_offline_access: false,
         introspection_clients: vec!["rs-1".to_owned(), "rs-2".to_owned()],
+        enforce_policies: false,
+        token_dialect: TokenDialect::AccessToken,
         created_at: T0 + 999,
         updated_at: T0 + 50,
     };

@@ -1,7 +1,7 @@
 //! `KeyStore`.
 
 use super::sample::{self, T0};
-use super::{assert_conflict, race};
+use super::{assert_conflict, assert_not_found, race};
 use crate::*;
 use std::sync::Arc;
 
@@ -268,4 +268,35 @@ pub async fn key_rotate_concurrently_keeps_one_current(store: Arc<dyn Store>) {
     assert_eq!(count(&keys, KeyState::Current), 1, "{keys:?}");
     assert_eq!(count(&keys, KeyState::Next), 1, "{keys:?}");
     assert_eq!(count(&keys, KeyState::Previous), 4, "{keys:?}");
+}
+
+/// `revoke_key` retires a `Previous` key at once and leaves a `Retired` one; it refuses the
+/// `Current` and `Next` keys (`Conflict`, nothing changes) and an unknown kid (`NotFound`).
+pub async fn key_revoke_retires_previous_only(store: &dyn Store) {
+    for (kid, state, at) in [
+        ("k-1", KeyState::Previous, T0),
+        ("k-2", KeyState::Current, T0 + 1),
+        ("k-3", KeyState::Next, T0 + 2),
+        ("k-4", KeyState::Retired, T0 + 3),
+    ] {
+        let mut key = sample::key(kid, state, at);
+        if state == KeyState::Previous {
+            key.retire_at = Some(T0 + 1000);
+        }
+        store.insert_key(&key).await.expect("insert_key");
+    }
+    store.revoke_key("k-1").await.expect("revoke previous");
+    store.revoke_key("k-4").await.expect("revoke retired");
+    assert_conflict(store.revoke_key("k-2").await, "revoke current");
+    assert_conflict(store.revoke_key("k-3").await, "revoke next");
+    assert_not_found(store.revoke_key("nope").await, "revoke unknown");
+    assert_eq!(
+        states(store).await,
+        [
+            row("k-1", KeyState::Retired, Some(T0 + 1000)),
+            row("k-2", KeyState::Current, None),
+            row("k-3", KeyState::Next, None),
+            row("k-4", KeyState::Retired, None),
+        ]
+    );
 }

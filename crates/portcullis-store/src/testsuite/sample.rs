@@ -40,8 +40,32 @@ pub fn user(user_id: &str, email: &str, created_at: UnixTime) -> User {
         picture: Some(format!("https://img.example/{user_id}.png")),
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
         blocked: false,
+        app_metadata: metadata(serde_json::json!({
+            "plan": "pro",
+            "roles": ["admin", "editor"],
+            "limits": {"seats": 5, "ratio": 1.5, "trial": false, "note": null},
+        })),
+        user_metadata: metadata(serde_json::json!({"theme": "dark", "greeting": "Grüß dich 👋"})),
         created_at,
         updated_at: created_at,
+        phone_number: Some("+14155550100".to_owned()),
+        phone_number_verified: true,
+        address: Some(Address {
+            formatted: Some("1 Main St\nSpringfield".to_owned()),
+            street_address: Some("1 Main St".to_owned()),
+            locality: Some("Springfield".to_owned()),
+            region: None,
+            postal_code: Some("12345".to_owned()),
+            country: Some("US".to_owned()),
+        }),
+    }
+}
+
+/// A JSON object literal as [`Metadata`].
+pub fn metadata(value: serde_json::Value) -> Metadata {
+    match value {
+        serde_json::Value::Object(map) => map,
+        other => panic!("metadata must be an object, not {other}"),
     }
 }
 
@@ -64,6 +88,8 @@ pub fn api(api_id: &str, identifier: &str, created_at: UnixTime) -> Api {
         token_lifetime: 3600,
         allow_offline_access: true,
         introspection_clients: vec!["resource-server".to_owned()],
+        enforce_policies: true,
+        token_dialect: TokenDialect::AccessTokenAuthz,
         created_at,
         updated_at: created_at,
     }
@@ -190,5 +216,16 @@ pub fn key(kid: &str, state: KeyState, created_at: UnixTime) -> SigningKeyRecord
         state,
         created_at,
         retire_at: None,
+    }
+}
+
+/// A role.
+pub fn role(role_id: &str, name: &str, created_at: UnixTime) -> Role {
+    Role {
+        role_id: role_id.to_owned(),
+        name: name.to_owned(),
+        description: format!("The {name} role"),
+        created_at,
+        updated_at: created_at,
     }
 }

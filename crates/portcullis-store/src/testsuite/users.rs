@@ -18,8 +18,13 @@ pub async fn user_create_get_roundtrip(store: &dyn Store) {
         picture: None,
         password_hash: None,
         blocked: true,
+        app_metadata: Metadata::new(),
+        user_metadata: Metadata::new(),
         created_at: T0 + 1,
         updated_at: T0 + 2,
+        phone_number: None,
+        phone_number_verified: false,
+        address: None,
     };
     for user in [&full, &bare] {
         store.create_user(user).await.expect("create_user");
@@ -104,7 +109,8 @@ pub async fn user_list_ordered_by_creation_then_id(store: &dyn Store) {
     assert_eq!(ids, ["u-d", "u-b", "u-c", "u-a"]);
 }
 
-/// `update_user` replaces every field but `user_id` and `created_at`; keeping one's own email
+/// `update_user` replaces every field (metadata included) but `user_id` and `created_at`;
+/// keeping one's own email
 /// (in any case) is not a conflict.
 pub async fn user_update_replaces_fields(store: &dyn Store) {
     store
@@ -122,8 +128,16 @@ pub async fn user_update_replaces_fields(store: &dyn Store) {
         picture: None,
         password_hash: None,
         blocked: true,
+        app_metadata: sample::metadata(serde_json::json!({"plan": "free", "ids": [1, 2, 3]})),
+        user_metadata: Metadata::new(),
         created_at: T0 + 999,
         updated_at: T0 + 50,
+        phone_number: Some("+442071838750".to_owned()),
+        phone_number_verified: false,
+        address: Some(Address {
+            country: Some("GB".to_owned()),
+            ..Address::default()
+        }),
     };
     store.update_user(&updated).await.expect("update_user");
     let got = store.get_user("u-1").await.expect("get_user");

@@ -21,7 +21,12 @@ use serde::Deserialize;
 async fn signed_in(p: &Provider, headers: &HeaderMap) -> Result<(Session, User), Response> {
     let cookie = cookies::get(headers, cookies::session_name(&p.config.issuer));
     match sessions::find(p, cookie).await {
-        Ok(Some(found)) => Ok(found),
+        // A user with a second factor opens the account page only after using it.
+        Ok(Some((session, user))) => match super::mfa::account_access(p, &session, &user).await {
+            Ok(true) => Ok((session, user)),
+            Ok(false) => Err(super::authorize::redirect(StatusCode::SEE_OTHER, "/u/mfa")),
+            Err(e) => Err(errors::page(e)),
+        },
         Ok(None) => Err(html::render(
             StatusCode::UNAUTHORIZED,
             &MessagePage {
@@ -88,6 +93,10 @@ async fn render(
         Ok(lines) => lines,
         Err(e) => return errors::page(e),
     };
+    let mfa = match super::mfa::account_section(p, user).await {
+        Ok(section) => section,
+        Err(e) => return errors::page(e),
+    };
     let form = FormToken::issue(p, headers, &session.session_id);
     let mut r = html::render(
         status,
@@ -103,6 +112,7 @@ async fn render(
             error: flash.error,
             current_error: flash.current_error,
             new_error: flash.new_error,
+            mfa: mfa.as_ref(),
         },
     );
     form.set_cookie_on(p, &mut r);
@@ -217,7 +227,7 @@ pub async fn change_password(
         Ok(v) => v,
         Err(page) => return page,
     };
-    let reset_link = p.config.issuer.endpoint("u/reset");
+    let reset_link = p.config.issuer.endpoint(portcullis_core::paths::RESET);
     let changed = profile::change_password(
         p,
         &user,
@@ -278,6 +288,7 @@ pub async fn account_page(
     };
     let notice = match q.changed.as_deref() {
         Some("password") => Some(crate::ui::t("account.password_changed")),
+        Some("mfa") => Some(crate::ui::t("account.mfa_removed")),
         _ => linked.as_deref(),
     };
     let flash = Flash {

@@ -7,8 +7,8 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use portcullis_core::authorize::{AuthorizationResponse, ResponseMode};
-use portcullis_core::interaction::Transaction;
+use portcullis_core::authorize::{AuthorizationResponse, AuthorizeFailure, ResponseMode};
+use portcullis_core::interaction::{self, Transaction};
 use portcullis_core::{OAuthError, Params, sessions};
 use serde_json::json;
 
@@ -45,7 +45,19 @@ async fn authorize(s: &AppState, headers: &HeaderMap, params: Params) -> Respons
         Ok(s) => s,
         Err(e) => return errors::page(e),
     };
-    let tx = Transaction::new(p, params);
+    let mut tx = Transaction::new(p, params);
+    let verifier = cookies::get(headers, cookies::co_verifier_name(&p.config.issuer));
+    match interaction::redeem_login_ticket(p, &mut tx, verifier).await {
+        Ok(Some((user, step))) => {
+            return super::flow::signed_in(p, headers, Some(tx), &user, step, || {
+                redirect(StatusCode::SEE_OTHER, "/")
+            })
+            .await;
+        }
+        Ok(None) => {}
+        Err(AuthorizeFailure::ErrorPage(e)) => return errors::page(e),
+        Err(AuthorizeFailure::Respond(r)) => return respond(r, StatusCode::FOUND),
+    }
     super::flow::continue_with(
         p,
         &tx,

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portcullis_core::authorize::AuthorizeFailure;
 use portcullis_core::interaction::{self, Next, StepKind, Transaction};
-use portcullis_core::{Provider, sessions};
+use portcullis_core::{Provider, paths, sessions};
 use portcullis_store::{Session, User};
 
 /// Continues `tx` with the browser's session and answers with the next step: a redirect to a
@@ -22,9 +22,12 @@ pub async fn continue_with(
 ) -> Response {
     match interaction::next(p, tx, session).await {
         Ok(Next::Respond(r)) => respond(r, status),
-        Ok(Next::SignIn(_)) => to_page(p, tx, "/u/login", status),
-        Ok(Next::SignUp(_)) => to_page(p, tx, "/u/signup", status),
-        Ok(Next::Consent(..)) => to_page(p, tx, "/u/consent", status),
+        Ok(Next::SignIn(_)) => to_page(p, tx, paths::LOGIN, status),
+        Ok(Next::SignUp(_)) => to_page(p, tx, paths::SIGNUP, status),
+        Ok(Next::Consent(..)) => to_page(p, tx, paths::CONSENT, status),
+        Ok(Next::Passwordless(_)) => to_page(p, tx, paths::PASSWORDLESS, status),
+        Ok(Next::SecondFactor(_)) => to_page(p, tx, paths::MFA, status),
+        Ok(Next::EnrolFactor(_)) => to_page(p, tx, paths::MFA_ENROLL, status),
         Ok(Next::Upstream(c)) => {
             super::upstream::start(p, &c, Some(tx.clone()), None, status).await
         }
@@ -60,6 +63,11 @@ pub async fn signed_in(
         Ok(v) => v,
         Err(e) => return errors::page(e),
     };
+    if let Some(method) = step.method()
+        && let Err(e) = portcullis_core::mfa::record(p, &session, method).await
+    {
+        return errors::page(e);
+    }
     tracing::info!(user_id = %user.user_id, session_id = %session.session_id, step = ?step, "signed in");
     let mut response = match tx {
         Some(mut tx) => {

@@ -11,6 +11,7 @@ use axum::Form;
 use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use portcullis_core::audit::RequestContext;
 use portcullis_core::interaction::{StepKind, Transaction};
 use portcullis_core::login::{self, LoginError};
 use portcullis_core::{OAuthError, Provider};
@@ -90,9 +91,20 @@ pub async fn login_submit(
     let Some((_, tx)) = flow::open(p, Some(&form.state)) else {
         return flow::expired();
     };
-    let user = match login::authenticate(p, &form.email, &form.password, &ip).await {
+    // Sign-in events name the application the authorization request is for.
+    let audit = RequestContext::current().with_client_id(tx.params.get("client_id"));
+    let lang = crate::ui::lang();
+    let signed_in = audit.scope(login::authenticate_in(
+        p,
+        &form.email,
+        &form.password,
+        &ip,
+        lang,
+    ));
+    let user = match signed_in.await {
         Ok(user) => user,
         Err(e) => {
+            crate::metrics::sign_in_failed(&e);
             let status = match &e {
                 LoginError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
                 LoginError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -117,6 +129,7 @@ pub async fn login_submit(
                 .attach(page);
         }
     };
+    crate::metrics::sign_in_succeeded();
     flow::signed_in(p, &headers, Some(tx), &user, StepKind::Password, || {
         super::authorize::redirect(StatusCode::SEE_OTHER, "/")
     })

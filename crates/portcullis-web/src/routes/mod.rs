@@ -1,4 +1,5 @@
 pub mod account;
+pub mod authentication_api;
 pub mod authorize;
 pub mod consent;
 pub mod discovery;
@@ -7,9 +8,12 @@ pub mod forms;
 pub mod home;
 pub mod login;
 pub mod logout;
+pub mod mfa;
+pub mod passwordless_pages;
 pub mod reset;
 pub mod signup;
 pub mod token;
+pub mod unblock;
 pub mod upstream;
 pub mod userinfo;
 

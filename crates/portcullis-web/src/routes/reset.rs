@@ -182,7 +182,7 @@ pub async fn password_submit(State(s): State<AppState>, request: Request) -> Res
     if let Err(refused) = csrf::check(p, &headers, &form.token, &form.csrf) {
         return refused.into_response();
     }
-    let reset_link = p.config.issuer.endpoint("u/reset");
+    let reset_link = p.config.issuer.endpoint(portcullis_core::paths::RESET);
     match reset::complete(
         p,
         &form.token,
@@ -234,7 +234,10 @@ fn unusable(e: &AccountError) -> Response {
         &MessagePage {
             title: crate::ui::t("link.unusable_title"),
             text: &e.to_string(),
-            link: Some((crate::ui::t("reset.ask_again"), "/u/reset")),
+            link: Some((
+                crate::ui::t("reset.ask_again"),
+                portcullis_core::paths::RESET,
+            )),
         },
     )
 }

@@ -133,13 +133,14 @@ pub async fn signup_submit(
             .endpoint(&format!("u/signup/confirm?token={token}"))
     };
     let sign_in = p.config.issuer.endpoint(&format!("u/login?state={state}"));
-    let reset = p.config.issuer.endpoint("u/reset");
+    let reset = p.config.issuer.endpoint(portcullis_core::paths::RESET);
     let started = signup::start(
         p,
         SignUpForm {
             email: &form.email,
             password: &form.password,
             name: Some(&form.name),
+            ..SignUpForm::default()
         },
         &ip,
         Some(&state),
@@ -152,7 +153,7 @@ pub async fn signup_submit(
     )
     .await;
     let email = match started {
-        Ok(email) => email,
+        Ok(started) => started.email,
         Err(e) => {
             let status = status_of(&e);
             return render(p, &headers, &tx, &form, Some(&e), status).await;

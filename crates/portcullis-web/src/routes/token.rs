@@ -65,10 +65,13 @@ pub async fn token(
         Err(e) => return errors::oauth_json(e),
     };
     match grants::exchange(&s.provider, &credentials, &ip, &params).await {
-        Ok(response) => with_origins(
-            errors::no_store(Json(response).into_response()),
-            client_origins(&s, &headers, &credentials).await,
-        ),
+        Ok(response) => {
+            crate::metrics::token_issued(params.get("grant_type"));
+            with_origins(
+                errors::no_store(Json(response).into_response()),
+                client_origins(&s, &headers, &credentials).await,
+            )
+        }
         Err(e) => errors::oauth_json(e),
     }
 }

@@ -78,11 +78,46 @@ async fn missing_or_unsupported_response_type_redirects_with_error() {
     assert_error_redirect(&s, &r, "unsupported_response_type");
 }
 
+/// RFC 6749 §3.3, as Auth0: a scope that cannot be granted is ignored, and the token response
+/// says what was granted.
 #[tokio::test]
-async fn unknown_scope_is_invalid_scope() {
+async fn unknown_scope_is_ignored_and_the_granted_scope_returned() {
     let s = TestServer::start().await;
+    let b = browser();
+    let params = with(web_params(&s), "scope", "openid email launch:missiles");
+    let cb = sign_in(&s, &b, &params).await;
+    let r = redeem(&s, &cb["code"]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["scope"], "openid email");
+}
+
+/// The tenant file's `[tenant] strict_scopes = true` keeps the refusal.
+#[tokio::test]
+async fn unknown_scope_is_invalid_scope_with_strict_scopes() {
+    let s = TestServer::start().await;
+    s.provider
+        .store
+        .put_setting("strict_scopes", "true", 0)
+        .await
+        .unwrap();
     let r = get(&s, &with(web_params(&s), "scope", "openid launch:missiles")).await;
     assert_error_redirect(&s, &r, "invalid_scope");
+}
+
+/// Organizations do not exist: asking for one is an error, never silently ignored.
+#[tokio::test]
+async fn organization_and_invitation_are_refused() {
+    let s = TestServer::start().await;
+    for key in ["organization", "invitation"] {
+        let r = get(&s, &with(web_params(&s), key, "org_123")).await;
+        assert_error_redirect(&s, &r, "invalid_request");
+        let query = query_of(&location(r.headers()));
+        assert_eq!(
+            query["error_description"], "organizations are not supported",
+            "{key}"
+        );
+    }
 }
 
 #[tokio::test]

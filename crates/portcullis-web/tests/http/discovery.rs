@@ -45,8 +45,10 @@ async fn discovery_issuer_is_byte_identical_with_trailing_slash() {
     );
 }
 
+/// Issue #15: the legacy password grant is listed (Auth0's SDKs look for it) but answers only
+/// applications that opted in; an ordinary application gets `unauthorized_client`.
 #[tokio::test]
-async fn password_grant_is_neither_advertised_nor_accepted() {
+async fn password_grant_is_advertised_but_refused_without_the_applications_opt_in() {
     let s = TestServer::start().await;
     let doc: Value = reqwest::get(s.url(".well-known/openid-configuration"))
         .await
@@ -55,7 +57,7 @@ async fn password_grant_is_neither_advertised_nor_accepted() {
         .await
         .unwrap();
     assert!(
-        !doc["grant_types_supported"]
+        doc["grant_types_supported"]
             .as_array()
             .unwrap()
             .iter()
@@ -73,7 +75,7 @@ async fn password_grant_is_neither_advertised_nor_accepted() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "unsupported_grant_type");
+    assert_eq!(body["error"], "unauthorized_client");
 }
 
 #[tokio::test]

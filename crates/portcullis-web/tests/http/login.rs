@@ -321,6 +321,7 @@ async fn x_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
 async fn behind_a_trusted_proxy_the_forwarded_client_address_is_throttled() {
     let s = TestServer::start_with(portcullis_web::WebOptions {
         trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],
+        ..Default::default()
     })
     .await;
     let statuses = failed_sign_ins_from(&s, &["198.51.100.1"; 11]).await;

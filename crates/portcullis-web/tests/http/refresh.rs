@@ -204,15 +204,9 @@ async fn a_password_reset_or_a_block_revokes_the_users_tokens_offline_included()
     let s = TestServer::start().await;
     let t = tokens(&s).await;
     let p = &s.provider;
-    users::set_password(
-        p.store.as_ref(),
-        &p.passwords,
-        &s.user.email,
-        &Secret::new("a brand new password"),
-        p.now(),
-    )
-    .await
-    .unwrap();
+    users::set_password(p, &s.user.email, &Secret::new("a brand new password"))
+        .await
+        .unwrap();
     let (status, body) = refresh(&s, &s.web, t["refresh_token"].as_str().unwrap(), &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_grant");
@@ -230,9 +224,7 @@ async fn a_password_reset_or_a_block_revokes_the_users_tokens_offline_included()
     let r = submit_login(&b, &login, &s.user.email, "a brand new password").await;
     let code = query_of(&location(r.headers()))["code"].clone();
     let t: Value = redeem(&s, &code).await.json().await.unwrap();
-    users::set_blocked(p.store.as_ref(), &s.user.email, true, p.now())
-        .await
-        .unwrap();
+    users::set_blocked(p, &s.user.email, true).await.unwrap();
     let (status, _) = refresh(&s, &s.web, t["refresh_token"].as_str().unwrap(), &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let grant = p

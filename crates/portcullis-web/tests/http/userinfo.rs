@@ -170,3 +170,50 @@ async fn m2m_tokens_are_not_good_for_userinfo() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// OIDC Core §5.4: `phone` releases phone_number and phone_number_verified, `address` the
+/// structured address (§5.1.1), in the ID token and at /userinfo; without those scopes, neither.
+#[tokio::test]
+async fn phone_and_address_scopes_release_their_claims() {
+    let s = TestServer::start().await;
+    let mut user = s.user.clone();
+    user.phone_number = Some("+14155550100".into());
+    user.phone_number_verified = true;
+    user.address = Some(portcullis_store::Address {
+        street_address: Some("1 Main St".into()),
+        locality: Some("Springfield".into()),
+        country: Some("US".into()),
+        ..Default::default()
+    });
+    s.provider.store.update_user(&user).await.unwrap();
+    let expected_address = serde_json::json!({
+        "street_address": "1 Main St", "locality": "Springfield", "country": "US"
+    });
+    let http = reqwest::Client::new();
+    for (scope, released) in [("openid phone address", true), ("openid email", false)] {
+        let b = browser();
+        let cb = sign_in(&s, &b, &with(web_params(&s), "scope", scope)).await;
+        let t: Value = redeem(&s, &cb["code"]).await.json().await.unwrap();
+        assert_eq!(t["scope"], scope);
+        let id = claims(t["id_token"].as_str().unwrap());
+        let info: Value = http
+            .get(s.url("userinfo"))
+            .bearer_auth(t["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for body in [&id, &info] {
+            if released {
+                assert_eq!(body["phone_number"], "+14155550100", "{body}");
+                assert_eq!(body["phone_number_verified"], true);
+                assert_eq!(body["address"], expected_address);
+            } else {
+                assert!(body.get("phone_number").is_none(), "{body}");
+                assert!(body.get("address").is_none(), "{body}");
+            }
+        }
+    }
+}

@@ -17,6 +17,8 @@ pub async fn run(t: &Tenant, cmd: ApisCommand, as_json: bool) -> anyhow::Result<
             token_lifetime,
             no_offline_access,
             introspection_clients,
+            enforce_policies,
+            token_dialect,
         } => {
             let new = NewApi {
                 identifier,
@@ -25,6 +27,8 @@ pub async fn run(t: &Tenant, cmd: ApisCommand, as_json: bool) -> anyhow::Result<
                 token_lifetime,
                 allow_offline_access: Some(!no_offline_access),
                 introspection_clients,
+                enforce_policies: Some(enforce_policies),
+                token_dialect,
             };
             let api = apis::create_api(store, new, t.now()).await?;
             show(&api, as_json, "created");
@@ -60,6 +64,8 @@ pub async fn run(t: &Tenant, cmd: ApisCommand, as_json: bool) -> anyhow::Result<
             token_lifetime,
             allow_offline_access,
             introspection_clients,
+            enforce_policies,
+            token_dialect,
         } => {
             let update = ApiUpdate {
                 name,
@@ -67,6 +73,8 @@ pub async fn run(t: &Tenant, cmd: ApisCommand, as_json: bool) -> anyhow::Result<
                 token_lifetime,
                 allow_offline_access,
                 introspection_clients,
+                enforce_policies,
+                token_dialect,
             };
             let updated = apis::update_api(store, &api, update, t.now()).await?;
             show(&updated.api, as_json, "updated");
@@ -113,6 +121,14 @@ fn show(api: &Api, as_json: bool, what: &str) {
             "allowed"
         } else {
             "not allowed"
+        }
+    );
+    println!(
+        "  RBAC            {}",
+        if api.enforce_policies {
+            format!("enforced, token dialect {}", api.token_dialect)
+        } else {
+            "off".to_owned()
         }
     );
     if !api.introspection_clients.is_empty() {

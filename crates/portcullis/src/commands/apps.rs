@@ -190,6 +190,8 @@ impl From<GrantTypeArg> for GrantType {
             GrantTypeArg::RefreshToken => GrantType::RefreshToken,
             GrantTypeArg::ClientCredentials => GrantType::ClientCredentials,
             GrantTypeArg::Implicit => GrantType::Implicit,
+            GrantTypeArg::Password => GrantType::Password,
+            GrantTypeArg::PasswordlessOtp => GrantType::PasswordlessOtp,
         }
     }
 }

@@ -4,10 +4,14 @@
 pub mod apis;
 pub mod apply;
 pub mod apps;
+pub mod backup;
 pub mod connections;
 pub mod grants;
+pub mod import;
 pub mod keys;
+pub mod logs;
 pub mod mail;
+pub mod roles;
 pub mod users;
 
 use crate::cli::PasswordSource;

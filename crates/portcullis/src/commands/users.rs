@@ -6,6 +6,7 @@ use crate::context::Tenant;
 use crate::output::{json, table, time};
 use crate::views;
 use anyhow::bail;
+use portcullis_core::admin::mfa;
 use portcullis_core::admin::users::{self, NewUser};
 use portcullis_store::User;
 use serde_json::Value;
@@ -19,7 +20,16 @@ pub async fn run(t: &Tenant, cmd: UsersCommand, as_json: bool) -> anyhow::Result
             name,
             user_id,
             email_verified,
+            phone_number,
+            phone_number_verified,
+            address,
         } => {
+            let address = match address {
+                Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+                    anyhow::anyhow!("--address must be a JSON object of address members: {e}")
+                })?),
+                None => None,
+            };
             let Some(password) = read_password(&password)? else {
                 bail!("give the password with --password-stdin or --password-env VAR");
             };
@@ -29,6 +39,9 @@ pub async fn run(t: &Tenant, cmd: UsersCommand, as_json: bool) -> anyhow::Result
                 user_id,
                 email_verified,
                 name,
+                phone_number,
+                phone_number_verified,
+                address,
                 ..NewUser::default()
             };
             let user = users::create_user(store, &t.passwords, new, t.now()).await?;
@@ -79,20 +92,73 @@ pub async fn run(t: &Tenant, cmd: UsersCommand, as_json: bool) -> anyhow::Result
             let Some(password) = read_password(&password)? else {
                 bail!("give the new password with --password-stdin or --password-env VAR");
             };
-            let ended = users::set_password(store, &t.passwords, &user, &password, t.now()).await?;
-            done(as_json, &user, "password set", ended);
+            let out = t.signer().await?;
+            let ended = users::set_password(&out.provider, &user, &password).await;
+            out.finish().await;
+            done(as_json, &user, "password set", ended?);
         }
         UsersCommand::Block { user } => {
-            let u = users::set_blocked(store, &user, true, t.now()).await?;
-            show(&u, as_json, "blocked user");
+            let out = t.signer().await?;
+            let u = users::set_blocked(&out.provider, &user, true).await;
+            out.finish().await;
+            show(&u?, as_json, "blocked user");
         }
         UsersCommand::Unblock { user } => {
-            let u = users::set_blocked(store, &user, false, t.now()).await?;
+            let out = t.signer().await?;
+            let u = users::set_blocked(&out.provider, &user, false).await?;
             show(&u, as_json, "unblocked user");
         }
         UsersCommand::Delete { user } => {
-            let u = users::delete_user(store, &user).await?;
-            show(&u, as_json, "deleted user");
+            let out = t.signer().await?;
+            let u = users::delete_user(&out.provider, &user).await;
+            out.finish().await;
+            show(&u?, as_json, "deleted user");
+        }
+        UsersCommand::Factors { user } => {
+            let (u, factors, codes) = mfa::list_factors(store, &user).await?;
+            if as_json {
+                json(&serde_json::json!({
+                    "user_id": u.user_id,
+                    "factors": factors.iter().map(|f| serde_json::json!({
+                        "factor_id": f.factor_id,
+                        "type": f.kind.as_str(),
+                        "name": f.name,
+                        "created_at": f.created_at,
+                        "last_used_at": f.last_used_at,
+                    })).collect::<Vec<_>>(),
+                    "recovery_codes_left": codes,
+                }));
+            } else {
+                let rows = factors
+                    .iter()
+                    .map(|f| {
+                        vec![
+                            f.factor_id.clone(),
+                            f.kind.as_str().to_owned(),
+                            f.name.clone(),
+                            time(f.created_at),
+                            f.last_used_at.map_or_else(|| "-".into(), time),
+                        ]
+                    })
+                    .collect::<Vec<_>>();
+                table(&["FACTOR ID", "TYPE", "NAME", "ADDED", "LAST USED"], &rows);
+                println!("{codes} recovery code(s) left for {}", u.email);
+            }
+        }
+        UsersCommand::ResetMfa { user } => {
+            let (u, removed, ended) = mfa::reset(store, &user).await?;
+            if as_json {
+                json(&serde_json::json!({
+                    "user_id": u.user_id,
+                    "factors_removed": removed,
+                    "sessions_ended": ended,
+                }));
+            } else {
+                println!(
+                    "removed {removed} second factor(s) and the recovery codes of {} ({}); {ended} session(s) ended",
+                    u.email, u.user_id
+                );
+            }
         }
     }
     Ok(())
@@ -119,6 +185,15 @@ fn details(u: &User) {
         ("family name", opt(&u.family_name)),
         ("nickname", opt(&u.nickname)),
         ("picture", opt(&u.picture)),
+        ("phone", opt(&u.phone_number)),
+        ("phone verified", yes_no(u.phone_number_verified)),
+        (
+            "address",
+            u.address
+                .as_ref()
+                .and_then(|a| serde_json::to_string(a).ok())
+                .unwrap_or_else(|| "-".into()),
+        ),
         (
             "password",
             if u.password_hash.is_some() {
@@ -136,7 +211,7 @@ fn details(u: &User) {
         ("updated", time(u.updated_at)),
     ];
     for (k, v) in rows {
-        println!("  {k:<12} {v}");
+        println!("  {k:<14} {v}");
     }
 }
 

@@ -15,6 +15,9 @@ pub struct FileConfig {
     pub issuer: Option<String>,
     /// The socket address to listen on. Default `127.0.0.1:4000`.
     pub listen: Option<String>,
+    /// A second socket address serving only Prometheus `GET /metrics`. Default: none (no
+    /// metrics are collected).
+    pub metrics_listen: Option<String>,
     /// Where the database and the master key live. Default `./portcullis-data`.
     pub data_dir: Option<String>,
     /// Default `sqlite://<data_dir>/portcullis.db`.
@@ -46,15 +49,23 @@ pub struct FileConfig {
     pub max_failed_client_auth: Option<u32>,
     pub signup: Option<bool>,
     pub signup_lifetime: Option<i64>,
+    /// Multi-factor authentication: `off`, `optional` (default) or `required`; the tenant
+    /// file's `[tenant] mfa` takes precedence.
+    pub mfa: Option<String>,
     pub reset_lifetime: Option<i64>,
     pub verification_lifetime: Option<i64>,
     pub max_account_mails_per_email: Option<u32>,
     pub max_account_requests_per_ip_per_minute: Option<u32>,
+    pub management_api_requests_per_minute: Option<u32>,
     pub product_name: Option<String>,
     /// A logo shown instead of the built-in one: https, or http on loopback.
     pub logo_url: Option<String>,
     /// The accent colour of the pages, `#rrggbb`.
     pub primary_color: Option<String>,
+    /// Days audit log events are kept (1–3650, default 30).
+    pub audit_log_retention_days: Option<i64>,
+    /// Also print every audit log event to standard output as a JSON line (default false).
+    pub audit_log_stdout: Option<bool>,
 
     /// Where mail is sent: `smtp://127.0.0.1:25`, `smtp://host:587?tls=starttls`,
     /// `smtps://user:pass@host:465`. Unset: `.eml` files in `<data_dir>/outbox/`.
@@ -71,6 +82,7 @@ pub const KEYS: &[&str] = &[
     "version",
     "issuer",
     "listen",
+    "metrics_listen",
     "data_dir",
     "database_url",
     "master_key",
@@ -92,13 +104,17 @@ pub const KEYS: &[&str] = &[
     "max_failed_client_auth",
     "signup",
     "signup_lifetime",
+    "mfa",
     "reset_lifetime",
     "verification_lifetime",
     "max_account_mails_per_email",
     "max_account_requests_per_ip_per_minute",
+    "management_api_requests_per_minute",
     "product_name",
     "logo_url",
     "primary_color",
+    "audit_log_retention_days",
+    "audit_log_stdout",
     "smtp_url",
     "mail_from",
 ];

@@ -35,6 +35,8 @@ pub enum MasterKeySource {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Where Prometheus scrapes `/metrics`; `None`: metrics are off.
+    pub metrics_listen: Option<SocketAddr>,
     pub data_dir: PathBuf,
     pub database_url: String,
     pub master_key: MasterKeySource,
@@ -80,6 +82,21 @@ impl Config {
                 );
                 SocketAddr::from(([127, 0, 0, 1], 4000))
             });
+        let metrics_listen = file.metrics_listen.as_deref().and_then(|text| {
+            let parsed = text.trim().parse::<SocketAddr>().ok();
+            match parsed {
+                Some(addr) if addr == listen => problems.add(
+                    "metrics_listen",
+                    format!("{text:?} is the listen address; metrics need a port of their own"),
+                ),
+                Some(_) => {}
+                None => problems.add(
+                    "metrics_listen",
+                    format!("{text:?} is not a socket address like 127.0.0.1:9090"),
+                ),
+            }
+            parsed
+        });
         let issuer_text = file
             .issuer
             .clone()
@@ -144,6 +161,7 @@ impl Config {
         match (provider, mail) {
             (Some(provider), Some(mail)) if problems.0.is_empty() => Ok(Config {
                 listen,
+                metrics_listen,
                 data_dir,
                 database_url,
                 master_key,
@@ -308,11 +326,37 @@ fn lifetimes(mut c: ProviderConfig, f: &FileConfig, problems: &mut Problems) -> 
     if let Some(on) = f.signup {
         c.signup_enabled = on;
     }
+    if let Some(mfa) = &f.mfa {
+        match mfa.trim().parse() {
+            Ok(policy) => c.mfa = policy,
+            Err(why) => problems.add("mfa", why),
+        }
+    }
+    if let Some(days) = f.audit_log_retention_days {
+        if (1..=3650).contains(&days) {
+            c.audit_log_retention_days = days;
+        } else {
+            problems.add(
+                "audit_log_retention_days",
+                format!("{days} is out of range: use 1 to 3650 days"),
+            );
+        }
+    }
+    if let Some(on) = f.audit_log_stdout {
+        c.audit_log_stdout = on;
+    }
     if let Some(n) = f.max_account_mails_per_email {
         c.max_account_mails_per_email = n;
     }
     if let Some(n) = f.max_account_requests_per_ip_per_minute {
         c.max_account_requests_per_ip_per_minute = n;
+    }
+    if let Some(n) = f.management_api_requests_per_minute {
+        if n == 0 {
+            problems.add("management_api_requests_per_minute", "must be at least 1");
+        } else {
+            c.management_api_requests_per_minute = n;
+        }
     }
     if let Some(name) = &f.product_name {
         if name.trim().is_empty() || name.chars().count() > 60 {

@@ -368,3 +368,58 @@ async fn dev_uses_a_configured_issuer_and_names_the_settings_it_ignores() {
     assert!(!sb.path().join("elsewhere").exists());
     assert!(sb.path().join("dev-data/master.key").exists());
 }
+
+/// Issue #15: an application allowed the legacy password grant is named in a warning when the
+/// server starts; without one there is no such warning.
+#[tokio::test]
+async fn serve_warns_about_applications_allowed_the_password_grant() {
+    for (grants, warned) in [
+        ("[\"authorization_code\", \"password\"]", true),
+        ("[\"authorization_code\"]", false),
+    ] {
+        let sb = Sandbox::new();
+        sb.write(
+            "tenant.toml",
+            &format!(
+                "[[applications]]\nclient_id = \"legacy-app\"\nname = \"Legacy\"\napp_type = \"native\"\n\
+                 callbacks = [\"com.example.app:/callback\"]\ngrant_types = {grants}\n"
+            ),
+        );
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut child = sb
+            .command(&["serve"])
+            .envs([
+                ("PORTCULLIS_LISTEN", listen.as_str()),
+                ("PORTCULLIS_TENANT_FILE", "tenant.toml"),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        wait_for(
+            &format!("{base}/.well-known/openid-configuration"),
+            &mut child,
+        )
+        .await;
+        assert!(terminate(&mut child));
+        let mut logs = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut logs)
+            .unwrap();
+        let warning = logs
+            .lines()
+            .find(|l| l.contains("legacy password grant is enabled"));
+        assert_eq!(warning.is_some(), warned, "{logs}");
+        if let Some(line) = warning {
+            assert!(
+                line.contains("WARN") && line.contains("legacy-app"),
+                "{line}"
+            );
+        }
+    }
+}

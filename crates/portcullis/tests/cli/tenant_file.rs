@@ -220,3 +220,65 @@ fn the_tenant_table_turns_sign_up_off_and_bad_values_are_named() {
     let err = sb.run(&["apply", bad.to_str().unwrap()]).failure();
     assert!(err.contains("tenant (line 1)"), "{err}");
 }
+
+/// Issue #15: users' phone and address from the tenant file (updated in place, reported), and
+/// the `[tenant]` settings `strict_scopes` and `database_connection`.
+#[test]
+fn the_tenant_file_sets_phone_address_and_the_authentication_api_settings() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "tenant.toml",
+        r#"
+[tenant]
+strict_scopes = true
+database_connection = "acme-users"
+
+[[users]]
+email = "ana@example.com"
+phone_number = "+14155550100"
+phone_number_verified = true
+address = { street_address = "1 Main St", locality = "Springfield", country = "US" }
+"#,
+    );
+    let out = sb.run(&["apply", file.to_str().unwrap()]).success();
+    assert!(
+        out.contains("created tenant setting strict_scopes"),
+        "{out}"
+    );
+    assert!(
+        out.contains("created tenant setting database_connection"),
+        "{out}"
+    );
+    let user = sb
+        .run(&["--json", "users", "show", "ana@example.com"])
+        .json();
+    assert_eq!(user["phone_number"], "+14155550100");
+    assert_eq!(user["address"]["country"], "US");
+    let moved = sb.write(
+        "moved.toml",
+        r#"
+[tenant]
+strict_scopes = true
+database_connection = "acme-users"
+
+[[users]]
+email = "ana@example.com"
+address = { locality = "Shelbyville", country = "US" }
+"#,
+    );
+    let out = sb.run(&["apply", moved.to_str().unwrap()]).success();
+    assert!(out.contains("address"), "{out}");
+    let user = sb
+        .run(&["--json", "users", "show", "ana@example.com"])
+        .json();
+    assert_eq!(user["address"]["locality"], "Shelbyville");
+    assert!(user["address"].get("street_address").is_none(), "{user}");
+    assert_eq!(user["phone_number"], "+14155550100", "left out: unchanged");
+    let bad = sb.write(
+        "bad.toml",
+        "[tenant]\ndatabase_connection = \"has space\"\n\n[[users]]\nemail = \"b@example.com\"\nphone_number = \"12\"\n",
+    );
+    let err = sb.run(&["apply", bad.to_str().unwrap()]).failure();
+    assert!(err.contains("database_connection"), "{err}");
+    assert!(err.contains("phone_number"), "{err}");
+}

@@ -151,3 +151,68 @@ fn user_errors_are_readable() {
     ]);
     assert!(!run.ok && run.code == Some(2), "{run:?}");
 }
+
+/// Issue #15: the `phone` and `address` claims' profile fields are set from the CLI, checked,
+/// and shown.
+#[test]
+fn users_create_sets_phone_and_address() {
+    let sb = Sandbox::new();
+    let out = sb
+        .run_with(
+            &[
+                "users",
+                "create",
+                "--email",
+                "ana@example.com",
+                "--password-stdin",
+                "--phone-number",
+                "+1 (415) 555-0100",
+                "--phone-number-verified",
+                "--address",
+                r#"{"street_address": "1 Main St", "locality": "Springfield", "country": "US"}"#,
+                "--json",
+            ],
+            &[],
+            "a long password\n",
+        )
+        .json();
+    assert_eq!(out["phone_number"], "+14155550100");
+    assert_eq!(out["phone_number_verified"], true);
+    assert_eq!(out["address"]["locality"], "Springfield");
+    assert!(out["address"].get("region").is_none(), "{out}");
+    let shown = sb.run(&["users", "show", "ana@example.com"]).success();
+    assert!(shown.contains("+14155550100"), "{shown}");
+
+    let err = sb
+        .run_with(
+            &[
+                "users",
+                "create",
+                "--email",
+                "bob@example.com",
+                "--password-stdin",
+                "--phone-number",
+                "555-0100",
+            ],
+            &[],
+            "a long password\n",
+        )
+        .failure();
+    assert!(err.starts_with("error: phone_number:"), "{err}");
+    let err = sb
+        .run_with(
+            &[
+                "users",
+                "create",
+                "--email",
+                "bob@example.com",
+                "--password-stdin",
+                "--address",
+                r#"{"town": "Springfield"}"#,
+            ],
+            &[],
+            "a long password\n",
+        )
+        .failure();
+    assert!(err.contains("--address must be a JSON object"), "{err}");
+}

@@ -1,18 +1,21 @@
-//! Applying a checked [`Plan`]: create what is missing, update what differs, leave the rest.
+//! Applying a checked [`Plan`]: create what is missing, update what differs, leave the rest,
+//! all in one transaction.
 
 use super::file::TenantFile;
 use super::plan::{EnvLookup, Plan, PlannedUser, plan};
 use super::report::{Action, ApplyReport, EntryKind};
-use crate::admin::apis::prune_grants;
+use crate::admin::apis::pruned_grants;
+use crate::admin::apps;
 use crate::admin::error::{AdminError, AdminResult};
 use crate::admin::secret::Secret;
-use crate::admin::users::{NewUser, create_user};
-use crate::admin::{apis, apps, users};
+use crate::admin::users::{NewUser, prepare_user};
+use crate::claims::custom;
 use crate::crypto::{PasswordHasher, TokenHasher, new_id, random_token};
-use portcullis_store::{Api, Client, ClientGrant, Store, UnixTime};
+use portcullis_store::{
+    Api, Client, ClientGrant, Permission, Role, Store, StoreError, TenantChange, UnixTime,
+};
 
-/// Applies a tenant file idempotently. Connections need the master key: see
-/// [`apply_connections`].
+/// Applies a tenant file idempotently and atomically.
 ///
 /// Everything is checked first (a bad file changes nothing). Then, matching applications by
 /// `client_id`, APIs by `identifier`, grants by `(client_id, audience)` and users by email:
@@ -20,6 +23,14 @@ use portcullis_store::{Api, Client, ClientGrant, Store, UnixTime};
 /// deleted. A stored client secret is replaced only when the file gives a different one
 /// (compared by hash); a user's password only when the file's does not verify against it.
 /// Applying an unchanged file again changes nothing, and the report says so.
+///
+/// Every write is staged first and then made by one
+/// [`TenantStore::apply_tenant_changes`](portcullis_store::TenantStore::apply_tenant_changes),
+/// one transaction: an apply that fails midway leaves the database as it was.
+///
+/// Users the file blocks or gives a new password are listed in [`ApplyReport::sign_out`]; the
+/// caller signs each out everywhere with [`crate::sessions::end_all_for_user`] (which tells
+/// their applications by back-channel logout) once this returns.
 pub async fn apply(
     store: &dyn Store,
     hasher: &TokenHasher,
@@ -33,26 +44,91 @@ pub async fn apply(
         apps,
         grants,
         users,
+        roles,
+        custom_claims,
     } = plan(store, tenant, env, now).await?;
-    let mut report = ApplyReport::default();
+    let mut staged = Staged::default();
     for api in apis {
-        apply_api(store, api, &mut report).await?;
+        apply_api(store, api, &mut staged).await?;
     }
     for (client, secret) in apps {
-        apply_app(store, hasher, client, secret, &mut report).await?;
+        apply_app(store, hasher, client, secret, &mut staged).await?;
     }
     for (client_id, audience, scopes) in grants {
-        apply_grant(store, client_id, audience, scopes, now, &mut report).await?;
+        apply_grant(store, client_id, audience, scopes, now, &mut staged).await?;
     }
+    // Roles are kept by their own store, outside the transaction: they are applied after it,
+    // with the users' role lists (a user created by this file exists only then).
+    let user_roles: Vec<(String, Vec<String>)> = users
+        .iter()
+        .filter_map(|u| Some((u.entry.email.clone(), u.entry.roles.clone()?)))
+        .collect();
     for user in users {
-        apply_user(store, passwords, user, now, &mut report).await?;
+        apply_user(store, passwords, user, now, &mut staged).await?;
     }
-    if let Some(signup) = tenant.tenant.signup {
-        apply_setting(store, "signup", &signup.to_string(), now, &mut report).await?;
+    if custom_claims.is_empty() {
+        if store.get_setting(custom::SETTING).await?.is_some() {
+            staged
+                .changes
+                .push(TenantChange::DeleteSetting(custom::SETTING.to_owned()));
+            staged.push(
+                EntryKind::Setting,
+                custom::SETTING.to_owned(),
+                Action::Updated(vec!["removed"]),
+            );
+        }
     } else {
-        store.delete_setting("signup").await?;
+        let json = serde_json::to_string(&custom_claims)
+            .map_err(|e| AdminError::invalid("custom_claims", e.to_string()))?;
+        apply_setting(store, custom::SETTING, &json, now, &mut staged).await?;
     }
-    Ok(report)
+    let database_connection = tenant.tenant.database_connection.as_ref();
+    for (name, value) in [
+        ("signup", tenant.tenant.signup.map(|v| v.to_string())),
+        (
+            "strict_scopes",
+            tenant.tenant.strict_scopes.map(|v| v.to_string()),
+        ),
+        (
+            crate::connections::DATABASE_SETTING,
+            database_connection.cloned(),
+        ),
+    ] {
+        if let Some(value) = value {
+            apply_setting(store, name, &value, now, &mut staged).await?;
+        } else if store.get_setting(name).await?.is_some() {
+            staged
+                .changes
+                .push(TenantChange::DeleteSetting(name.to_owned()));
+        }
+    }
+    apply_mfa_policies(store, tenant, now, &mut staged).await?;
+    store
+        .apply_tenant_changes(&staged.changes)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(what) => AdminError::exists("record", what),
+            other => AdminError::Store(other),
+        })?;
+    for (role, permissions) in roles {
+        apply_role(store, role, permissions, &mut staged.report).await?;
+    }
+    for (email, names) in user_roles {
+        let user = store
+            .get_user_by_email(&email)
+            .await?
+            .ok_or_else(|| AdminError::not_found("user", &email))?;
+        let created =
+            staged.report.changes.iter().any(|c| {
+                c.kind == EntryKind::User && c.key == email && c.action == Action::Created
+            });
+        if sync_user_roles(store, &user.user_id, &names).await? && !created {
+            staged
+                .report
+                .push(EntryKind::User, email, Action::Updated(vec!["roles"]));
+        }
+    }
+    Ok(staged.report)
 }
 
 /// Applies the file's `[[connections]]` (after [`apply`], which checked them): each is created
@@ -87,13 +163,64 @@ pub async fn apply_connections(
     Ok(())
 }
 
-/// Stores one `[tenant]` setting, reporting whether it changed.
+/// The writes of an apply, not yet made, and the report they will make true.
+#[derive(Default)]
+struct Staged {
+    changes: Vec<TenantChange>,
+    report: ApplyReport,
+}
+
+impl Staged {
+    fn push(&mut self, kind: EntryKind, key: String, action: Action) {
+        self.report.push(kind, key, action);
+    }
+}
+
+/// The `[tenant] mfa` policy and each application's `mfa`, staged as settings (one left out is
+/// removed, so the tenant's or the configuration's applies).
+async fn apply_mfa_policies(
+    store: &dyn Store,
+    tenant: &TenantFile,
+    now: UnixTime,
+    staged: &mut Staged,
+) -> AdminResult<()> {
+    use crate::mfa::policy::{TENANT_SETTING, application_setting};
+    let mut wanted = vec![(TENANT_SETTING.to_owned(), tenant.tenant.mfa)];
+    for app in &tenant.applications {
+        wanted.push((application_setting(&app.client_id), app.mfa));
+    }
+    for (name, policy) in wanted {
+        let have = store.get_setting(&name).await?;
+        match policy {
+            Some(policy) => {
+                let action = match have {
+                    Some(have) if have == policy.as_str() => Action::Unchanged,
+                    Some(_) => Action::Updated(vec!["mfa"]),
+                    None => Action::Created,
+                };
+                if action != Action::Unchanged {
+                    staged.changes.push(TenantChange::PutSetting {
+                        name: name.clone(),
+                        value: policy.as_str().to_owned(),
+                        now,
+                    });
+                }
+                staged.push(EntryKind::Setting, name, action);
+            }
+            None if have.is_some() => staged.changes.push(TenantChange::DeleteSetting(name)),
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// Stages one `[tenant]` setting, reporting whether it changes.
 async fn apply_setting(
     store: &dyn Store,
     name: &'static str,
     value: &str,
     now: UnixTime,
-    report: &mut ApplyReport,
+    staged: &mut Staged,
 ) -> AdminResult<()> {
     let action = match store.get_setting(name).await? {
         Some(have) if have == value => Action::Unchanged,
@@ -101,9 +228,13 @@ async fn apply_setting(
         None => Action::Created,
     };
     if action != Action::Unchanged {
-        store.put_setting(name, value, now).await?;
+        staged.changes.push(TenantChange::PutSetting {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            now,
+        });
     }
-    report.push(EntryKind::Setting, name.to_owned(), action);
+    staged.push(EntryKind::Setting, name.to_owned(), action);
     Ok(())
 }
 
@@ -119,16 +250,14 @@ pub async fn check(
     plan(store, tenant, env, now).await.map(|_| ())
 }
 
-async fn apply_api(store: &dyn Store, want: Api, report: &mut ApplyReport) -> AdminResult<()> {
+async fn apply_api(store: &dyn Store, want: Api, staged: &mut Staged) -> AdminResult<()> {
     let key = want.identifier.clone();
     let Some(mut have) = store.get_api_by_identifier(&want.identifier).await? else {
-        store
-            .create_api(&want)
-            .await
-            .map_err(|e| AdminError::from_store(e, "API", &key))?;
-        report.push(EntryKind::Api, key, Action::Created);
+        staged.changes.push(TenantChange::CreateApi(want));
+        staged.push(EntryKind::Api, key, Action::Created);
         return Ok(());
     };
+    crate::management::builtin_api::refuse_if_builtin(&have).map_err(|e| e.in_entry(&key))?;
     let mut changed = Vec::new();
     if have.name != want.name {
         changed.push("name");
@@ -150,15 +279,25 @@ async fn apply_api(store: &dyn Store, want: Api, report: &mut ApplyReport) -> Ad
         changed.push("introspection_clients");
         have.introspection_clients = want.introspection_clients.clone();
     }
+    if have.enforce_policies != want.enforce_policies {
+        changed.push("enforce_policies");
+        have.enforce_policies = want.enforce_policies;
+    }
+    if have.token_dialect != want.token_dialect {
+        changed.push("token_dialect");
+        have.token_dialect = want.token_dialect;
+    }
     if changed.is_empty() {
-        report.push(EntryKind::Api, key, Action::Unchanged);
+        staged.push(EntryKind::Api, key, Action::Unchanged);
         return Ok(());
     }
     have.updated_at = want.updated_at;
-    apis::save(store, &have).await?;
-    report.push(EntryKind::Api, key, Action::Updated(changed));
-    for (client_id, _) in prune_grants(store, &have).await? {
-        report.push(
+    staged.changes.push(TenantChange::UpdateApi(have.clone()));
+    staged.push(EntryKind::Api, key, Action::Updated(changed));
+    for (grant, _) in pruned_grants(store, &have).await? {
+        let client_id = grant.client_id.clone();
+        staged.changes.push(TenantChange::UpdateClientGrant(grant));
+        staged.push(
             EntryKind::ClientGrant,
             format!("{client_id} → {}", have.identifier),
             Action::Updated(vec!["scopes (no longer defined by the API)"]),
@@ -172,7 +311,7 @@ async fn apply_app(
     hasher: &TokenHasher,
     mut want: Client,
     secret: Option<Secret>,
-    report: &mut ApplyReport,
+    staged: &mut Staged,
 ) -> AdminResult<()> {
     let key = want.client_id.clone();
     let Some(mut have) = store.get_client(&want.client_id).await? else {
@@ -181,17 +320,17 @@ async fn apply_app(
                 Some(s) => s,
                 None => {
                     let s = Secret::new(random_token(32));
-                    report.generated_secrets.push((key.clone(), s.clone()));
+                    staged
+                        .report
+                        .generated_secrets
+                        .push((key.clone(), s.clone()));
                     s
                 }
             };
             want.secret_hash = Some(hasher.hash(secret.expose()));
         }
-        store
-            .create_client(&want)
-            .await
-            .map_err(|e| AdminError::from_store(e, "application", &key))?;
-        report.push(EntryKind::Application, key, Action::Created);
+        staged.changes.push(TenantChange::CreateClient(want));
+        staged.push(EntryKind::Application, key, Action::Created);
         return Ok(());
     };
     let mut changed = Vec::new();
@@ -227,18 +366,18 @@ async fn apply_app(
             (None, None) => {
                 let s = Secret::new(random_token(32));
                 have.secret_hash = Some(hasher.hash(s.expose()));
-                report.generated_secrets.push((key.clone(), s));
+                staged.report.generated_secrets.push((key.clone(), s));
                 changed.push("client_secret (generated)");
             }
         }
     }
     if changed.is_empty() {
-        report.push(EntryKind::Application, key, Action::Unchanged);
+        staged.push(EntryKind::Application, key, Action::Unchanged);
         return Ok(());
     }
     have.updated_at = want.updated_at;
-    apps::save(store, &have).await?;
-    report.push(EntryKind::Application, key, Action::Updated(changed));
+    staged.changes.push(TenantChange::UpdateClient(have));
+    staged.push(EntryKind::Application, key, Action::Updated(changed));
     Ok(())
 }
 
@@ -248,7 +387,7 @@ async fn apply_grant(
     audience: String,
     scopes: Vec<String>,
     now: UnixTime,
-    report: &mut ApplyReport,
+    staged: &mut Staged,
 ) -> AdminResult<()> {
     let key = format!("{client_id} → {audience}");
     match store.find_client_grant(&client_id, &audience).await? {
@@ -260,22 +399,107 @@ async fn apply_grant(
                 scopes,
                 created_at: now,
             };
-            store
-                .create_client_grant(&grant)
-                .await
-                .map_err(|e| AdminError::from_store(e, "grant", &key))?;
-            report.push(EntryKind::ClientGrant, key, Action::Created);
+            staged.changes.push(TenantChange::CreateClientGrant(grant));
+            staged.push(EntryKind::ClientGrant, key, Action::Created);
         }
         Some(grant) if grant.scopes == scopes => {
-            report.push(EntryKind::ClientGrant, key, Action::Unchanged);
+            staged.push(EntryKind::ClientGrant, key, Action::Unchanged);
         }
         Some(mut grant) => {
             grant.scopes = scopes;
-            store.update_client_grant(&grant).await?;
-            report.push(EntryKind::ClientGrant, key, Action::Updated(vec!["scopes"]));
+            staged.changes.push(TenantChange::UpdateClientGrant(grant));
+            staged.push(EntryKind::ClientGrant, key, Action::Updated(vec!["scopes"]));
         }
     }
     Ok(())
+}
+
+/// Creates the role or brings its description and permissions to what the file says.
+async fn apply_role(
+    store: &dyn Store,
+    want: Role,
+    permissions: Vec<Permission>,
+    report: &mut ApplyReport,
+) -> AdminResult<()> {
+    let key = want.name.clone();
+    let (role, mut changed, created) = match store.get_role_by_name(&want.name).await? {
+        None => {
+            store
+                .create_role(&want)
+                .await
+                .map_err(|e| AdminError::from_store(e, "role", &key))?;
+            (want, Vec::new(), true)
+        }
+        Some(mut have) => {
+            let mut changed = Vec::new();
+            if have.description != want.description {
+                have.description = want.description;
+                have.updated_at = want.updated_at;
+                store.update_role(&have).await?;
+                changed.push("description");
+            }
+            (have, changed, false)
+        }
+    };
+    let held = store.list_role_permissions(&role.role_id).await?;
+    let gone: Vec<Permission> = held
+        .iter()
+        .filter(|p| !permissions.contains(p))
+        .cloned()
+        .collect();
+    let added: Vec<Permission> = permissions
+        .iter()
+        .filter(|p| !held.contains(p))
+        .cloned()
+        .collect();
+    if !gone.is_empty() {
+        store.remove_role_permissions(&role.role_id, &gone).await?;
+    }
+    if !added.is_empty() {
+        store.add_role_permissions(&role.role_id, &added).await?;
+    }
+    if !gone.is_empty() || !added.is_empty() {
+        changed.push("permissions");
+    }
+    let action = if created {
+        Action::Created
+    } else if changed.is_empty() {
+        Action::Unchanged
+    } else {
+        Action::Updated(changed)
+    };
+    report.push(EntryKind::Role, key, action);
+    Ok(())
+}
+
+/// Makes the user's roles exactly the named ones; returns whether anything changed.
+async fn sync_user_roles(store: &dyn Store, user_id: &str, names: &[String]) -> AdminResult<bool> {
+    let have = store.list_user_roles(user_id).await?;
+    let mut want = Vec::with_capacity(names.len());
+    for name in names {
+        let role = store
+            .get_role_by_name(name)
+            .await?
+            .ok_or_else(|| AdminError::not_found("role", name))?;
+        want.push(role.role_id);
+    }
+    let gone: Vec<String> = have
+        .iter()
+        .filter(|r| !want.contains(&r.role_id))
+        .map(|r| r.role_id.clone())
+        .collect();
+    let added: Vec<String> = want
+        .iter()
+        .filter(|id| !have.iter().any(|r| &r.role_id == *id))
+        .cloned()
+        .collect();
+    if !gone.is_empty() {
+        store.remove_user_roles(user_id, &gone).await?;
+    }
+    if !added.is_empty() {
+        store.assign_user_roles(user_id, &added).await?;
+    }
+    Ok(!gone.is_empty() || !added.is_empty())
 }
 
 async fn apply_user(
@@ -283,7 +507,7 @@ async fn apply_user(
     passwords: &PasswordHasher,
     planned: PlannedUser,
     now: UnixTime,
-    report: &mut ApplyReport,
+    staged: &mut Staged,
 ) -> AdminResult<()> {
     let PlannedUser { entry: e, password } = planned;
     let key = e.email.clone();
@@ -299,9 +523,14 @@ async fn apply_user(
             nickname: e.nickname,
             picture: e.picture,
             blocked: e.blocked.unwrap_or(false),
+            phone_number: e.phone_number,
+            phone_number_verified: e.phone_number_verified.unwrap_or(false),
+            address: e.address,
+            ..NewUser::default()
         };
-        create_user(store, passwords, new, now).await?;
-        report.push(EntryKind::User, key, Action::Created);
+        let user = prepare_user(store, passwords, new, now).await?;
+        staged.changes.push(TenantChange::CreateUser(user));
+        staged.push(EntryKind::User, key, Action::Created);
         return Ok(());
     };
     let mut changed = Vec::new();
@@ -320,6 +549,23 @@ async fn apply_user(
     );
     sync_opt(&mut have.nickname, e.nickname, "nickname", &mut changed);
     sync_opt(&mut have.picture, e.picture, "picture", &mut changed);
+    sync_opt(
+        &mut have.phone_number,
+        e.phone_number,
+        "phone_number",
+        &mut changed,
+    );
+    if let Some(v) = e
+        .phone_number_verified
+        .filter(|v| *v != have.phone_number_verified)
+    {
+        have.phone_number_verified = v;
+        changed.push("phone_number_verified");
+    }
+    if let Some(address) = e.address.filter(|a| have.address.as_ref() != Some(a)) {
+        have.address = Some(address).filter(|a| !a.is_empty());
+        changed.push("address");
+    }
     if let Some(v) = e.email_verified.filter(|v| *v != have.email_verified) {
         have.email_verified = v;
         changed.push("email_verified");
@@ -340,16 +586,15 @@ async fn apply_user(
         changed.push("password");
     }
     if changed.is_empty() {
-        report.push(EntryKind::User, key, Action::Unchanged);
+        staged.push(EntryKind::User, key, Action::Unchanged);
         return Ok(());
     }
     have.updated_at = now;
-    users::save(store, &have).await?;
     if end_sessions {
-        store.revoke_user_grants(&have.user_id).await?;
-        store.delete_user_sessions(&have.user_id).await?;
+        staged.report.sign_out.push(have.user_id.clone());
     }
-    report.push(EntryKind::User, key, Action::Updated(changed));
+    staged.changes.push(TenantChange::UpdateUser(have));
+    staged.push(EntryKind::User, key, Action::Updated(changed));
     Ok(())
 }
 

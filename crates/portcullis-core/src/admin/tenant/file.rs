@@ -2,7 +2,8 @@
 //! declared in TOML and applied idempotently. The binary parses the TOML; this module only
 //! describes its shape (serde). The format is documented in `docs/tenant-file.md`.
 
-use portcullis_store::{ApiScope, GrantType, TokenEndpointAuthMethod};
+use crate::claims::custom::CustomClaimRule;
+use portcullis_store::{Address, ApiScope, GrantType, TokenDialect, TokenEndpointAuthMethod};
 use serde::{Deserialize, Serialize};
 
 /// The only version of the format so far.
@@ -27,6 +28,13 @@ pub struct TenantFile {
     /// secrets are stored encrypted with the master key.
     #[serde(default)]
     pub connections: Vec<crate::upstream::ConnectionDecl>,
+    /// Roles (RBAC), matched by name.
+    #[serde(default)]
+    pub roles: Vec<RoleEntry>,
+    /// Namespaced claims added to tokens. The file holds the whole list: applying a file without
+    /// it removes the rules.
+    #[serde(default)]
+    pub custom_claims: Vec<CustomClaimRule>,
     /// Tenant-wide settings.
     #[serde(default)]
     pub tenant: TenantSettings,
@@ -41,6 +49,19 @@ pub struct TenantSettings {
     /// connection); left out, the configuration's `signup` decides.
     #[serde(default)]
     pub signup: Option<bool>,
+    /// `true` refuses an authorization request naming a scope that cannot be granted
+    /// (`invalid_scope`); left out or `false`, such scopes are ignored and the granted `scope`
+    /// returned, as Auth0 does and RFC 6749 §3.3 permits.
+    #[serde(default)]
+    pub strict_scopes: Option<bool>,
+    /// Another name the database connection answers to (besides Auth0's built-in
+    /// `Username-Password-Authentication`), as in `connection` and `realm` parameters.
+    #[serde(default)]
+    pub database_connection: Option<String>,
+    /// Multi-factor authentication: `off`, `optional` or `required`; left out, the
+    /// configuration's `mfa` decides.
+    #[serde(default)]
+    pub mfa: Option<crate::mfa::MfaPolicy>,
 }
 
 fn default_version() -> u32 {
@@ -70,6 +91,10 @@ pub struct AppEntry {
     /// Default `true` (Auth0's `is_first_party`). Third-party applications ask for consent.
     #[serde(default)]
     pub first_party: Option<bool>,
+    /// This application's multi-factor policy (`off`, `optional`, `required`), overriding the
+    /// tenant's; left out, the tenant's applies.
+    #[serde(default)]
+    pub mfa: Option<crate::mfa::MfaPolicy>,
     /// Defaults per type (Auth0's).
     #[serde(default)]
     pub grant_types: Option<Vec<GrantType>>,
@@ -105,6 +130,12 @@ pub struct ApiEntry {
     /// Applications (client ids) allowed to introspect this API's access tokens (RFC 7662 §4).
     #[serde(default)]
     pub introspection_clients: Vec<String>,
+    /// Auth0's "Enable RBAC": users get only the asked scopes their roles hold. Default `false`.
+    #[serde(default)]
+    pub enforce_policies: Option<bool>,
+    /// `access_token` (default) or `access_token_authz` (adds `permissions`).
+    #[serde(default)]
+    pub token_dialect: Option<TokenDialect>,
 }
 
 /// An M2M grant, matched by `(client_id, audience)`.
@@ -147,4 +178,37 @@ pub struct UserEntry {
     pub nickname: Option<String>,
     #[serde(default)]
     pub picture: Option<String>,
+    /// E.164, e.g. `+14155550100` (OIDC Core §5.1 `phone_number`).
+    #[serde(default)]
+    pub phone_number: Option<String>,
+    #[serde(default)]
+    pub phone_number_verified: Option<bool>,
+    /// The structured address claim (OIDC Core §5.1.1), as a table.
+    #[serde(default)]
+    pub address: Option<Address>,
+    /// The names of the user's roles; given, they replace the user's roles on every apply.
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
+}
+
+/// A role, matched by `name`. The entry describes the whole role: permissions left out of it
+/// are taken away. Shaped as Auth0's Deploy CLI writes roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleEntry {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub permissions: Vec<PermissionEntry>,
+}
+
+/// One permission of a role: a scope the API defines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionEntry {
+    /// The API identifier.
+    pub resource_server_identifier: String,
+    /// A scope value of that API.
+    pub permission_name: String,
 }

@@ -1,5 +1,6 @@
-//! Tenant as code: a TOML file declaring applications, APIs, client grants and users, applied
-//! idempotently by `portcullis apply` and at start-up. See `docs/tenant-file.md`.
+//! Tenant as code: a TOML file declaring applications, APIs, client grants, roles, users and
+//! custom claims, applied idempotently by `portcullis apply` and at start-up. See
+//! `docs/tenant-file.md`.
 
 mod apply;
 mod file;
@@ -8,7 +9,8 @@ mod report;
 
 pub use apply::{apply, apply_connections, check};
 pub use file::{
-    ApiEntry, AppEntry, GrantEntry, TENANT_FILE_VERSION, TenantFile, TenantSettings, UserEntry,
+    ApiEntry, AppEntry, GrantEntry, PermissionEntry, RoleEntry, TENANT_FILE_VERSION, TenantFile,
+    TenantSettings, UserEntry,
 };
 pub use plan::EnvLookup;
 pub use report::{Action, ApplyReport, Change, EntryKind};

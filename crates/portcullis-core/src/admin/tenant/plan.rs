@@ -6,9 +6,13 @@ use crate::admin::apis::{NewApi, build_api};
 use crate::admin::apps::{NewApp, build_client, parse_app_type};
 use crate::admin::error::{AdminError, AdminResult};
 use crate::admin::grants::check_grant;
+use crate::admin::roles::{NewRole, build_role};
 use crate::admin::secret::Secret;
-use crate::admin::validate::{check_identifier, check_password, normalize_email};
-use portcullis_store::{Api, Client, Store, UnixTime};
+use crate::admin::validate::{
+    check_address, check_identifier, check_password, check_phone_number, normalize_email,
+};
+use crate::claims::custom::{CustomClaimRule, check_rules};
+use portcullis_store::{Api, Client, Permission, Role, Store, UnixTime};
 
 /// Looks up an environment variable (injected, so tests and callers decide where values come
 /// from).
@@ -23,6 +27,9 @@ pub(crate) struct Plan {
     /// `(client_id, audience, scopes)`.
     pub grants: Vec<(String, String, Vec<String>)>,
     pub users: Vec<PlannedUser>,
+    /// Each role with its permissions.
+    pub roles: Vec<(Role, Vec<Permission>)>,
+    pub custom_claims: Vec<CustomClaimRule>,
 }
 
 /// A user entry with its email normalised and its password resolved.
@@ -96,6 +103,8 @@ pub(crate) async fn plan(
             token_lifetime: e.token_lifetime,
             allow_offline_access: e.allow_offline_access,
             introspection_clients: e.introspection_clients.clone(),
+            enforce_policies: e.enforce_policies,
+            token_dialect: e.token_dialect,
         };
         match build_api(new, now) {
             Ok(api) => apis.push(api),
@@ -186,6 +195,61 @@ pub(crate) async fn plan(
         }
     }
 
+    let mut roles: Vec<(Role, Vec<Permission>)> = Vec::new();
+    for (i, e) in tenant.roles.iter().enumerate() {
+        let name = format!("roles[{i}] ({})", e.name);
+        let check = async {
+            if let Some(first) = tenant.roles[..i].iter().position(|r| r.name == e.name) {
+                return Err(duplicate("role", &e.name, first));
+            }
+            let role = build_role(
+                &NewRole {
+                    name: e.name.clone(),
+                    description: e.description.clone(),
+                },
+                now,
+            )?;
+            let mut permissions: Vec<Permission> = Vec::new();
+            for p in &e.permissions {
+                let api = match apis
+                    .iter()
+                    .find(|a| a.identifier == p.resource_server_identifier)
+                {
+                    Some(a) => a.clone(),
+                    None => store
+                        .get_api_by_identifier(&p.resource_server_identifier)
+                        .await?
+                        .ok_or_else(|| {
+                            AdminError::not_found("API", &p.resource_server_identifier)
+                        })?,
+                };
+                if !api.scopes.iter().any(|s| s.value == p.permission_name) {
+                    return Err(AdminError::invalid(
+                        "permissions",
+                        format!(
+                            "{:?} is not a scope of the API {}",
+                            p.permission_name, api.identifier
+                        ),
+                    ));
+                }
+                let permission = Permission::new(&api.identifier, &p.permission_name);
+                if !permissions.contains(&permission) {
+                    permissions.push(permission);
+                }
+            }
+            permissions.sort();
+            Ok((role, permissions))
+        };
+        match check.await {
+            Ok(role) => roles.push(role),
+            Err(err) => problems.push(err.in_entry(name)),
+        }
+    }
+
+    if let Err(message) = check_rules(&tenant.custom_claims) {
+        problems.push(AdminError::invalid("custom_claims", message));
+    }
+
     let mut users: Vec<PlannedUser> = Vec::new();
     for (i, e) in tenant.users.iter().enumerate() {
         let name = format!("users[{i}] ({})", e.email);
@@ -220,7 +284,20 @@ pub(crate) async fn plan(
                     _ => {}
                 }
             }
+            for role in e.roles.iter().flatten() {
+                if !tenant.roles.iter().any(|r| &r.name == role)
+                    && store.get_role_by_name(role).await?.is_none()
+                {
+                    return Err(AdminError::not_found("role", role));
+                }
+            }
             let mut entry = e.clone();
+            if let Some(phone) = &e.phone_number {
+                entry.phone_number = Some(check_phone_number(phone)?);
+            }
+            if let Some(address) = &e.address {
+                check_address(address)?;
+            }
             entry.email = email;
             entry.password = None;
             Ok(PlannedUser { entry, password })
@@ -246,6 +323,11 @@ pub(crate) async fn plan(
             problems.push(err.in_entry(name));
         }
     }
+    if let Some(name) = &tenant.tenant.database_connection
+        && let Err(err) = check_identifier("database_connection", name, &[])
+    {
+        problems.push(err.in_entry("tenant".to_owned()));
+    }
     if let Some(err) = AdminError::all(problems) {
         return Err(err);
     }
@@ -254,5 +336,7 @@ pub(crate) async fn plan(
         apps,
         grants,
         users,
+        roles,
+        custom_claims: tenant.custom_claims.clone(),
     })
 }

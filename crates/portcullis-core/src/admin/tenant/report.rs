@@ -10,7 +10,8 @@ pub enum EntryKind {
     Api,
     ClientGrant,
     User,
-    /// A `[tenant]` setting.
+    Role,
+    /// A `[tenant]` setting, or the `[[custom_claims]]` rules.
     Setting,
     /// An upstream connection.
     Connection,
@@ -23,6 +24,7 @@ impl fmt::Display for EntryKind {
             EntryKind::Api => "API",
             EntryKind::ClientGrant => "client grant",
             EntryKind::User => "user",
+            EntryKind::Role => "role",
             EntryKind::Setting => "tenant setting",
             EntryKind::Connection => "connection",
         })
@@ -54,6 +56,9 @@ pub struct ApplyReport {
     /// Secrets generated for confidential applications that the file gave none for:
     /// `(client_id, secret)`. Show them once; they are stored only as hashes.
     pub generated_secrets: Vec<(String, Secret)>,
+    /// Ids of the users the file blocked or gave a new password: sign each out everywhere with
+    /// [`crate::sessions::end_all_for_user`] after the apply.
+    pub sign_out: Vec<String>,
 }
 
 impl ApplyReport {

@@ -103,6 +103,24 @@ async fn urls_are_checked_with_readable_messages() {
     assert!(list_apps(env.s()).await.unwrap().is_empty());
 }
 
+/// Issue #15, RFC 9700 §2.4: the legacy password grant is an opt-in for server-side and native
+/// applications, never for single-page or machine-to-machine ones.
+#[tokio::test]
+async fn the_password_grant_is_refused_for_browser_and_m2m_applications() {
+    let env = Env::new().await;
+    for (t, allowed) in [
+        (ApplicationType::RegularWeb, true),
+        (ApplicationType::Native, true),
+        (ApplicationType::Spa, false),
+        (ApplicationType::M2m, false),
+    ] {
+        let mut app = NewApp::new("App", t);
+        app.grant_types = Some(vec![GrantType::Password]);
+        let result = create_app(env.s(), &env.hasher, app, NOW).await;
+        assert_eq!(result.is_ok(), allowed, "{t}: {:?}", result.err());
+    }
+}
+
 #[tokio::test]
 async fn update_rotate_and_delete() {
     let env = Env::new().await;

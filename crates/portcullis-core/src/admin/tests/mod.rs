@@ -34,4 +34,18 @@ impl Env {
     pub fn s(&self) -> &dyn Store {
         &self.store
     }
+
+    /// A provider on this store and master key, its clock at `now`.
+    pub async fn provider(&self, now: i64) -> crate::Provider {
+        crate::Provider::new(
+            std::sync::Arc::new(self.store.clone()),
+            crate::config::ProviderConfig::new(
+                crate::config::Issuer::parse("https://id.example.com").unwrap(),
+            ),
+            std::sync::Arc::new(crate::clock::FixedClock::new(now)),
+            &self.key,
+        )
+        .await
+        .unwrap()
+    }
 }

@@ -365,3 +365,179 @@ async fn the_tenant_table_sets_signup_and_leaving_it_out_falls_back() {
         "unknown keys are refused"
     );
 }
+
+/// An apply that fails while writing (two new users with one `user_id`, which checking each
+/// entry against the database cannot see) leaves the database as it was: not even the
+/// applications, APIs and settings listed before the failing user are written.
+#[tokio::test]
+async fn an_apply_failing_midway_changes_nothing() {
+    let env = Env::new().await;
+    apply_text(
+        &env,
+        "[[users]]\nemail = \"old@example.com\"\nname = \"Old\"\n",
+    )
+    .await
+    .unwrap();
+    let file = r#"
+[tenant]
+signup = false
+
+[[applications]]
+client_id = "web"
+name = "Web"
+app_type = "regular_web"
+callbacks = ["https://app.example.com/callback"]
+
+[[apis]]
+identifier = "https://api.example.com"
+name = "API"
+
+[[users]]
+email = "old@example.com"
+name = "Renamed"
+
+[[users]]
+email = "a@example.com"
+user_id = "same-id"
+
+[[users]]
+email = "b@example.com"
+user_id = "same-id"
+"#;
+    let err = apply_text(&env, file).await.unwrap_err();
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert!(env.s().list_clients().await.unwrap().is_empty());
+    assert!(env.s().list_apis().await.unwrap().is_empty());
+    let users = env.s().list_users().await.unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].name.as_deref(), Some("Old"));
+    assert_eq!(env.s().get_setting("signup").await.unwrap(), None);
+
+    // The same file without the clash applies in full.
+    let fixed = file.replace(
+        "email = \"b@example.com\"\nuser_id = \"same-id\"",
+        "email = \"b@example.com\"",
+    );
+    let report = apply_text(&env, &fixed).await.unwrap();
+    assert_eq!(report.counts(), (5, 1, 0), "{report}");
+    assert_eq!(env.s().list_users().await.unwrap().len(), 3);
+}
+
+/// Blocking a user or changing their password through the file lists them for signing out
+/// (the caller ends their sessions with back-channel logout); other changes do not.
+#[tokio::test]
+async fn blocked_users_and_new_passwords_are_listed_for_signing_out() {
+    let env = Env::new().await;
+    let base = "[[users]]\nemail = \"a@example.com\"\npassword = \"long enough 1\"\n";
+    let report = apply_text(&env, base).await.unwrap();
+    assert!(report.sign_out.is_empty());
+    let id = users::find_user(env.s(), "a@example.com")
+        .await
+        .unwrap()
+        .user_id;
+    let report = apply_text(&env, &format!("{base}name = \"A\"\n"))
+        .await
+        .unwrap();
+    assert!(report.sign_out.is_empty(), "a new name signs nobody out");
+    let report = apply_text(&env, &format!("{base}blocked = true\n"))
+        .await
+        .unwrap();
+    assert_eq!(report.sign_out, vec![id.clone()]);
+    let other = base.replace("long enough 1", "long enough 2");
+    let report = apply_text(&env, &other).await.unwrap();
+    assert_eq!(report.sign_out, vec![id]);
+}
+
+const RBAC_TENANT: &str = r#"
+[[apis]]
+identifier = "https://api.example.com"
+scopes = [{ value = "read:x" }, { value = "write:x" }]
+enforce_policies = true
+token_dialect = "access_token_authz"
+
+[[roles]]
+name = "reader"
+permissions = [{ resource_server_identifier = "https://api.example.com", permission_name = "read:x" }]
+
+[[users]]
+email = "ana@example.com"
+roles = ["reader"]
+
+[[custom_claims]]
+name = "https://example.com/roles"
+from = "roles"
+"#;
+
+#[tokio::test]
+async fn roles_users_roles_and_custom_claims_apply_idempotently() {
+    let env = Env::new().await;
+    apply_text(&env, RBAC_TENANT).await.unwrap();
+    let (_, roles) = crate::admin::roles::user_roles(env.s(), "ana@example.com")
+        .await
+        .unwrap();
+    assert_eq!(roles.len(), 1);
+    assert_eq!(roles[0].name, "reader");
+    assert!(roles[0].role_id.starts_with("rol_"));
+    let again = apply_text(&env, RBAC_TENANT).await.unwrap();
+    assert!(!again.changed_anything(), "{again}");
+    assert!(
+        env.s()
+            .get_setting(crate::claims::custom::SETTING)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Without [[custom_claims]] the rules go; `roles = []` takes the roles away.
+    let without = RBAC_TENANT
+        .split("[[custom_claims]]")
+        .next()
+        .unwrap()
+        .replace(r#"roles = ["reader"]"#, "roles = []");
+    apply_text(&env, &without).await.unwrap();
+    assert!(
+        env.s()
+            .get_setting(crate::claims::custom::SETTING)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (_, roles) = crate::admin::roles::user_roles(env.s(), "ana@example.com")
+        .await
+        .unwrap();
+    assert!(roles.is_empty());
+}
+
+#[tokio::test]
+async fn bad_rbac_entries_are_refused_and_change_nothing() {
+    let env = Env::new().await;
+    for (bad, expected) in [
+        (
+            RBAC_TENANT.replace("https://example.com/roles", "roles"),
+            "not namespaced",
+        ),
+        (
+            RBAC_TENANT.replace("https://example.com/roles", "permissions"),
+            "reserved",
+        ),
+        (
+            RBAC_TENANT.replace(
+                r#"permission_name = "read:x""#,
+                r#"permission_name = "admin""#,
+            ),
+            "not a scope",
+        ),
+        (
+            RBAC_TENANT.replace(r#"roles = ["reader"]"#, r#"roles = ["ghost"]"#),
+            "ghost",
+        ),
+        (
+            RBAC_TENANT.replace("enforce_policies = true", "enforce_policies = false"),
+            "enforce_policies",
+        ),
+    ] {
+        let err = apply_text(&env, &bad).await.unwrap_err().to_string();
+        assert!(err.contains(expected), "{expected}: {err}");
+        assert!(env.s().list_roles().await.unwrap().is_empty());
+        assert!(env.s().list_apis().await.unwrap().is_empty());
+    }
+}

@@ -145,15 +145,10 @@ async fn set_password_and_block_end_sessions() {
     .unwrap();
     add_session(&env, &user.user_id, "s1").await;
     add_session(&env, &user.user_id, "s2").await;
-    let ended = set_password(
-        env.s(),
-        &env.passwords,
-        "a@example.com",
-        &Secret::new("another one"),
-        NOW + 1,
-    )
-    .await
-    .unwrap();
+    let p = env.provider(NOW).await;
+    let ended = set_password(&p, "a@example.com", &Secret::new("another one"))
+        .await
+        .unwrap();
     assert_eq!(ended, 2);
     let stored = find_user(env.s(), "a@example.com").await.unwrap();
     assert!(
@@ -163,46 +158,24 @@ async fn set_password_and_block_end_sessions() {
             .unwrap()
     );
     assert!(
-        set_password(
-            env.s(),
-            &env.passwords,
-            "a@example.com",
-            &Secret::new("short"),
-            NOW
-        )
-        .await
-        .is_err()
+        set_password(&p, "a@example.com", &Secret::new("short"))
+            .await
+            .is_err()
     );
     // The policy knows the user's email when the password is changed too.
-    let err = set_password(
-        env.s(),
-        &env.passwords,
-        &user.user_id,
-        &Secret::new("A@Example.com"),
-        NOW,
-    )
-    .await
-    .unwrap_err();
+    let err = set_password(&p, &user.user_id, &Secret::new("A@Example.com"))
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "password: Don't use your email address in your password."
     );
 
     add_session(&env, &user.user_id, "s3").await;
-    assert!(
-        set_blocked(env.s(), &user.user_id, true, NOW)
-            .await
-            .unwrap()
-            .blocked
-    );
+    assert!(set_blocked(&p, &user.user_id, true).await.unwrap().blocked);
     assert!(env.s().get_session("s3").await.unwrap().is_none());
     assert!(find_user(env.s(), &user.user_id).await.unwrap().blocked);
-    assert!(
-        !set_blocked(env.s(), &user.user_id, false, NOW)
-            .await
-            .unwrap()
-            .blocked
-    );
+    assert!(!set_blocked(&p, &user.user_id, false).await.unwrap().blocked);
 }
 
 #[tokio::test]
@@ -216,7 +189,8 @@ async fn delete_and_missing_users_have_readable_errors() {
     )
     .await
     .unwrap();
-    delete_user(env.s(), "a@example.com").await.unwrap();
-    let err = delete_user(env.s(), "a@example.com").await.unwrap_err();
+    let p = env.provider(NOW).await;
+    delete_user(&p, "a@example.com").await.unwrap();
+    let err = delete_user(&p, "a@example.com").await.unwrap_err();
     assert_eq!(err.to_string(), "no user \"a@example.com\"");
 }

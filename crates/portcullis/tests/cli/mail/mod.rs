@@ -2,6 +2,7 @@
 //! `python3-aiosmtpd`, which scripts/test installs), through an outage and a restart, over TLS
 //! and with AUTH, and the development outbox.
 
+mod lockout;
 mod servers;
 
 use super::support::{Sandbox, free_port, terminate, wait_for};

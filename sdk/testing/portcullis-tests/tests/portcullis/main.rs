@@ -4,8 +4,11 @@
 mod app;
 mod support;
 
+mod actix_web_app;
+mod app_state;
 mod backchannel;
 mod bearer;
+mod rbac;
 mod refresh;
 mod session_cookie;
 mod web_flow;

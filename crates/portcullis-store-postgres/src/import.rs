@@ -1,0 +1,105 @@
+//! `UserImportStore`: users in batches, one transaction per batch.
+
+use crate::PostgresStore;
+use crate::error::db;
+use crate::rows::user_columns;
+use async_trait::async_trait;
+use portcullis_store::{
+    IMPORTED_PASSWORD_PREFIX, ImportOutcome, StoreResult, UnixTime, User, UserImportStore,
+};
+
+#[async_trait]
+impl UserImportStore for PostgresStore {
+    async fn import_users(&self, users: &[User], upsert: bool) -> StoreResult<Vec<ImportOutcome>> {
+        let mut tx = self.begin().await?;
+        let mut outcomes = Vec::with_capacity(users.len());
+        for user in users {
+            let email = user.email.to_lowercase();
+            let inserted = sqlx::query(concat!(
+                "INSERT INTO users (",
+                user_columns!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING"
+            ))
+            .bind(&user.user_id)
+            .bind(&email)
+            .bind(user.email_verified)
+            .bind(&user.name)
+            .bind(&user.given_name)
+            .bind(&user.family_name)
+            .bind(&user.nickname)
+            .bind(&user.picture)
+            .bind(&user.password_hash)
+            .bind(user.blocked)
+            .bind(crate::rows::to_json(&user.app_metadata)?)
+            .bind(crate::rows::to_json(&user.user_metadata)?)
+            .bind(user.created_at)
+            .bind(user.updated_at)
+            .bind(&user.phone_number)
+            .bind(user.phone_number_verified)
+            .bind(crate::rows::optional_json(user.address.as_ref())?)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            if inserted.rows_affected() == 1 {
+                outcomes.push(ImportOutcome::Created);
+                continue;
+            }
+            if !upsert {
+                outcomes.push(ImportOutcome::Duplicate);
+                continue;
+            }
+            let updated = sqlx::query(
+                "UPDATE users SET email_verified = $1, name = COALESCE($2, name), \
+                 given_name = COALESCE($3, given_name), family_name = COALESCE($4, family_name), \
+                 nickname = COALESCE($5, nickname), picture = COALESCE($6, picture), \
+                 password_hash = CASE WHEN $7::text IS NOT NULL AND (password_hash IS NULL \
+                 OR starts_with(password_hash, $8)) THEN $7 ELSE password_hash END, \
+                 updated_at = $9 WHERE email = $10",
+            )
+            .bind(user.email_verified)
+            .bind(&user.name)
+            .bind(&user.given_name)
+            .bind(&user.family_name)
+            .bind(&user.nickname)
+            .bind(&user.picture)
+            .bind(&user.password_hash)
+            .bind(IMPORTED_PASSWORD_PREFIX)
+            .bind(user.updated_at)
+            .bind(&email)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            outcomes.push(if updated.rows_affected() == 1 {
+                ImportOutcome::Updated
+            } else {
+                ImportOutcome::Refused("the user_id belongs to another user".to_owned())
+            });
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(outcomes)
+    }
+
+    async fn replace_password_hash(
+        &self,
+        user_id: &str,
+        expected: &str,
+        new_hash: &str,
+        now: UnixTime,
+    ) -> StoreResult<bool> {
+        if crate::unstorable(user_id) || crate::unstorable(expected) {
+            return Ok(false);
+        }
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1, updated_at = $2 \
+             WHERE user_id = $3 AND password_hash = $4",
+        )
+        .bind(new_hash)
+        .bind(now)
+        .bind(user_id)
+        .bind(expected)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+}
