@@ -39,6 +39,12 @@ app.get('/', (req, res) => {
   res.send(page('Home', body));
 });
 
+// Auth0's documented way to sign in with one connection (e.g. google-oauth2, github) directly,
+// skipping the sign-in page.
+app.get('/login/:connection', (req, res) =>
+  res.oidc.login({ returnTo: '/profile', authorizationParams: { connection: req.params.connection } }),
+);
+
 // Auth0's documented way to open the hosted sign-up page instead of the sign-in page.
 app.get('/signup', (req, res) =>
   res.oidc.login({ returnTo: '/profile', authorizationParams: { screen_hint: 'signup' } }),

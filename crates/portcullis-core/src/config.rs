@@ -135,6 +135,8 @@ pub struct ProviderConfig {
     pub logo_url: Option<String>,
     /// The accent colour of the pages and mails, `#rrggbb`.
     pub primary_color: Option<String>,
+    /// Upstream connections declared in the configuration (social and enterprise sign-in).
+    pub connections: Vec<std::sync::Arc<crate::upstream::Connection>>,
     /// The tenant's multi-factor policy unless the tenant file sets one (default `optional`).
     pub mfa: crate::mfa::MfaPolicy,
     /// How long audit log events are kept, in days (Auth0 keeps 2 to 30 days by plan).
@@ -171,6 +173,7 @@ impl ProviderConfig {
             product_name: "Portcullis".to_owned(),
             logo_url: None,
             primary_color: None,
+            connections: Vec::new(),
             mfa: crate::mfa::MfaPolicy::Optional,
             audit_log_retention_days: 30,
             audit_log_stdout: false,

@@ -13,8 +13,10 @@ use crate::authorize::{self, AuthorizationResponse, AuthorizeFailure, AuthorizeR
 use crate::consent::{self, ScopeLine};
 use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
+use crate::upstream::Connection;
 use portcullis_store::{Session, User};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// How long a sign-in may take before its transaction expires.
 pub const LIFETIME: i64 = 30 * 60;
@@ -33,6 +35,8 @@ pub enum StepKind {
     PasswordReset,
     /// Approved what a third-party application asked for.
     Consent,
+    /// Signed in at an upstream identity provider (a social or enterprise connection).
+    Connection,
     /// Signed in with a one-time code or link mailed by the passwordless `email` connection.
     Passwordless,
     /// Entered a code from an authenticator app (RFC 8176 `otp`).
@@ -44,8 +48,8 @@ pub enum StepKind {
 }
 
 impl StepKind {
-    /// Whether the step signs a user in (password, sign-up, reset, passwordless), as opposed to a second
-    /// factor or consent: only these satisfy `prompt=login` and `max_age`.
+    /// Whether the step signs a user in (password, sign-up, reset, passwordless, upstream), as
+    /// opposed to a second factor or consent: only these satisfy `prompt=login` and `max_age`.
     pub fn is_sign_in(self) -> bool {
         matches!(
             self,
@@ -53,6 +57,7 @@ impl StepKind {
                 | StepKind::SignUp
                 | StepKind::PasswordReset
                 | StepKind::Passwordless
+                | StepKind::Connection
         )
     }
 
@@ -62,6 +67,7 @@ impl StepKind {
         match self {
             StepKind::Password | StepKind::SignUp | StepKind::PasswordReset => Some(method::PWD),
             StepKind::Passwordless => Some(method::EMAIL),
+            StepKind::Connection => Some(method::FED),
             StepKind::Totp | StepKind::RecoveryCode | StepKind::MfaEnrolment => Some(method::OTP),
             StepKind::Consent => None,
         }
@@ -154,6 +160,8 @@ pub enum Next {
     SignUp(Page),
     /// The consent page of a third-party application, with what it asks for.
     Consent(Page, Vec<ScopeLine>),
+    /// Sign in at an upstream identity provider (`/authorize?connection=NAME`).
+    Upstream(Arc<Connection>),
     /// The passwordless page (`connection=email`): asks for the email, then the mailed code.
     Passwordless(Page),
     /// A second factor of the signed-in user (multi-factor policy or step-up).
@@ -235,7 +243,7 @@ pub async fn next(
             return Ok(Next::Consent(page(&request, signup_open().await?), lines));
         }
     }
-    let route = match connection_route(p, &tx.params).await {
+    let route = match connection_route(p, &request).await {
         Ok(route) => route,
         Err(error) => return Ok(Next::Respond(authorize::error(p, &request, error))),
     };
@@ -244,16 +252,20 @@ pub async fn next(
         .map_err(AuthorizeFailure::ErrorPage)?;
     Ok(match decision {
         Decision::Respond(response) => Next::Respond(response),
-        Decision::Login => {
-            let signup = signup_open().await?;
-            match route {
-                ConnectionRoute::PasswordlessEmail => Next::Passwordless(page(&request, signup)),
-                ConnectionRoute::Default if signup && tx.wants_signup() => {
-                    Next::SignUp(page(&request, signup))
-                }
-                ConnectionRoute::Default => Next::SignIn(page(&request, signup)),
+        Decision::Login => match route {
+            ConnectionRoute::Upstream(c) => Next::Upstream(c),
+            ConnectionRoute::PasswordlessEmail => {
+                Next::Passwordless(page(&request, signup_open().await?))
             }
-        }
+            ConnectionRoute::Default => {
+                let signup = signup_open().await?;
+                if signup && tx.wants_signup() {
+                    Next::SignUp(page(&request, signup))
+                } else {
+                    Next::SignIn(page(&request, signup))
+                }
+            }
+        },
     })
 }
 
@@ -280,32 +292,39 @@ pub async fn redeem_login_ticket(
 
 /// Where Auth0's `connection` parameter of an authorization request sends a user who must
 /// authenticate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum ConnectionRoute {
     /// No `connection`, or the database connection: the sign-in (or sign-up) page.
     Default,
     /// `connection=email`: the passwordless page.
     PasswordlessEmail,
+    /// Straight to an upstream identity provider (a social or enterprise connection).
+    Upstream(Arc<Connection>),
 }
 
 /// Maps the `connection` parameter to the step that authenticates the user. This is the one
-/// place a connection name becomes a pipeline step (upstream connections add theirs here). An
-/// unknown connection is `invalid_request`, never silently the default: the application asked
-/// for a specific way of signing in.
+/// place a connection name becomes a pipeline step (Auth0: the named connection replaces the
+/// choice on the sign-in page). An unknown connection, or one not enabled for the application,
+/// is `invalid_request`, never silently the default: the application asked for a specific way
+/// of signing in.
 pub async fn connection_route(
     p: &Provider,
-    params: &Params,
+    request: &AuthorizeRequest,
 ) -> Result<ConnectionRoute, OAuthError> {
-    let Some(name) = params.get("connection") else {
+    let Some(name) = request.params.get("connection") else {
         return Ok(ConnectionRoute::Default);
     };
     match crate::connections::resolve(p, name).await? {
-        Some(crate::connections::Connection::Database) => Ok(ConnectionRoute::Default),
+        Some(crate::connections::Connection::Database) => return Ok(ConnectionRoute::Default),
         Some(crate::connections::Connection::PasswordlessEmail) => {
-            Ok(ConnectionRoute::PasswordlessEmail)
+            return Ok(ConnectionRoute::PasswordlessEmail);
         }
-        None => Err(OAuthError::invalid_request(format!(
-            "Unknown connection: {}.",
+        None => {}
+    }
+    match crate::upstream::find(p, name).await? {
+        Some(c) if c.enabled_for(&request.client.client_id) => Ok(ConnectionRoute::Upstream(c)),
+        _ => Err(OAuthError::invalid_request(format!(
+            "The connection {} is not enabled for this application.",
             crate::params::printable(name)
         ))),
     }

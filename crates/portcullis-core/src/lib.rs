@@ -50,6 +50,7 @@ pub mod password_policy;
 pub mod revoke;
 pub mod throttle;
 pub mod token;
+pub mod upstream;
 pub mod userinfo;
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ use crate::clock::Clock;
 use crate::config::ProviderConfig;
 use crate::crypto::{MasterKey, PasswordHasher, Sealer, TokenHasher};
 use crate::keys::{KeyError, KeyManager};
+use crate::upstream::Upstream;
+use crate::upstream::http::{NoHttp, UpstreamHttp};
 use portcullis_store::Store;
 use std::sync::Arc;
 
@@ -23,6 +25,8 @@ pub struct Provider {
     pub passwords: PasswordHasher,
     /// Delivers back-channel logout tokens (see [`crate::backchannel`]).
     pub notifier: SharedNotifier,
+    /// The HTTP client towards upstream identity providers, and their cached metadata.
+    pub upstream: Arc<Upstream>,
     /// The audit log's queue (see [`crate::audit`]).
     pub audit: AuditLog,
 }
@@ -60,12 +64,19 @@ impl Provider {
             sealer: master_key.sealer(),
             passwords: PasswordHasher::default(),
             notifier: Arc::new(NoNotifier),
+            upstream: Arc::new(Upstream::new(Arc::new(NoHttp))),
         })
     }
 
     /// The same provider, delivering back-channel logout tokens with `notifier`.
     pub fn with_logout_notifier(mut self, notifier: Arc<dyn LogoutNotifier>) -> Self {
         self.notifier = notifier;
+        self
+    }
+
+    /// The same provider, talking to upstream identity providers with `http`.
+    pub fn with_upstream_http(mut self, http: Arc<dyn UpstreamHttp>) -> Self {
+        self.upstream = Arc::new(Upstream::new(http));
         self
     }
 

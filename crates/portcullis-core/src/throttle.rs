@@ -34,6 +34,9 @@ pub enum Throttle<'a> {
     AccountMail { email: &'a str },
     /// Sign-ups and password-reset requests from one address, per minute.
     AccountRequests { ip: &'a str },
+    /// The callback of one upstream sign-in (by its `state`): allowed once, so a replayed
+    /// callback URL is refused on every replica.
+    UpstreamCallback { state: &'a str },
     /// The "account blocked" mail of one [`Throttle::SignIn`] lockout: one per window.
     LockoutMail { email: &'a str, ip: &'a str },
     /// Second-factor codes (authenticator app, recovery code) for one user from one address;
@@ -58,6 +61,10 @@ impl Throttle<'_> {
             Throttle::UnknownClient { ip } => format!("unknown-client:{}:{ip}", ip.len()),
             Throttle::AccountMail { email } => format!("account-mail:{}:{email}", email.len()),
             Throttle::AccountRequests { ip } => format!("account-requests:{}:{ip}", ip.len()),
+            Throttle::UpstreamCallback { state } => {
+                format!("upstream-callback:{}:{state}", state.len())
+            }
+
             Throttle::LockoutMail { email, ip } => {
                 format!("lockout-mail:{}:{email}:{}:{ip}", email.len(), ip.len())
             }
@@ -80,7 +87,7 @@ impl Throttle<'_> {
             Throttle::UnknownClient { .. } => p.config.max_unknown_client_auth_per_ip,
             Throttle::AccountMail { .. } => p.config.max_account_mails_per_email,
             Throttle::AccountRequests { .. } => p.config.max_account_requests_per_ip_per_minute,
-            Throttle::LockoutMail { .. } => 1,
+            Throttle::UpstreamCallback { .. } | Throttle::LockoutMail { .. } => 1,
         }
     }
 
@@ -88,6 +95,7 @@ impl Throttle<'_> {
     fn window(&self, p: &Provider) -> i64 {
         match self {
             Throttle::AccountRequests { .. } => 60,
+            Throttle::UpstreamCallback { .. } => crate::upstream::flow::LIFETIME,
             _ => p.config.failed_login_window,
         }
     }
@@ -125,6 +133,8 @@ impl Throttle<'_> {
             Throttle::SecondFactor { user_id, .. } => Event::new(EventType::BLOCKED_ACCOUNT)
                 .detail("user_id", *user_id)
                 .description("Too many wrong second-factor codes from this address"),
+            Throttle::UpstreamCallback { .. } => Event::new(EventType::FAILED_LOGIN)
+                .description("An upstream sign-in callback was used more than once"),
         };
         audit::record(p, event);
     }

@@ -31,6 +31,7 @@ mod audit;
 mod clients;
 mod error;
 mod grants;
+mod identities;
 mod import;
 mod keys;
 mod mfa;

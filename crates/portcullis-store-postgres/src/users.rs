@@ -21,6 +21,7 @@ impl UserStore for PostgresStore {
         sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
+            ", connection, upstream_email",
             " FROM users WHERE user_id = $1"
         ))
         .bind(user_id)
@@ -39,7 +40,8 @@ impl UserStore for PostgresStore {
         sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
-            " FROM users WHERE email = $1"
+            ", connection, upstream_email",
+            " FROM users WHERE email = $1 AND connection IS NULL"
         ))
         .bind(email.to_lowercase())
         .fetch_optional(&self.pool)
@@ -54,6 +56,7 @@ impl UserStore for PostgresStore {
         let rows = sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
+            ", connection, upstream_email",
             " FROM users ORDER BY created_at, user_id"
         ))
         .fetch_all(&self.pool)
@@ -85,6 +88,7 @@ impl UserStore for PostgresStore {
             "DELETE FROM grants WHERE user_id = $1",
             "DELETE FROM authorization_codes WHERE user_id = $1",
             "DELETE FROM sessions WHERE user_id = $1",
+            "DELETE FROM identities WHERE user_id = $1",
             "DELETE FROM user_roles WHERE user_id = $1",
         ] {
             sqlx::query(statement)
@@ -103,13 +107,32 @@ pub(crate) async fn create_user<'e>(
     e: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
     user: &User,
 ) -> StoreResult<()> {
+    insert_user(e, user, None).await
+}
+
+/// The INSERT of a user: of the database connection (`upstream: None`), or of an upstream
+/// connection. An upstream user's real email goes to `upstream_email`, and `email` gets a
+/// placeholder no canonical address can equal (a space, then the user id), so the unique index
+/// on `email` binds database-connection users only.
+pub(crate) async fn insert_user<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
+    user: &User,
+    upstream: Option<&str>,
+) -> StoreResult<()> {
+    let (email, upstream_email) = match upstream {
+        None => (user.email.to_lowercase(), None),
+        Some(_) => (
+            format!(" {}", user.user_id),
+            Some(user.email.to_lowercase()),
+        ),
+    };
     sqlx::query(concat!(
         "INSERT INTO users (",
         user_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+        ", connection, upstream_email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     ))
     .bind(&user.user_id)
-    .bind(user.email.to_lowercase())
+    .bind(email)
     .bind(user.email_verified)
     .bind(&user.name)
     .bind(&user.given_name)
@@ -125,6 +148,8 @@ pub(crate) async fn create_user<'e>(
     .bind(&user.phone_number)
     .bind(user.phone_number_verified)
     .bind(rows::optional_json(user.address.as_ref())?)
+    .bind(upstream)
+    .bind(upstream_email)
     .execute(e)
     .await
     .map_err(db)?;
@@ -138,10 +163,13 @@ pub(crate) async fn update_user<'e>(
     user: &User,
 ) -> StoreResult<()> {
     let done = sqlx::query(
-        "UPDATE users SET email = $1, email_verified = $2, name = $3, given_name = $4, \
-         family_name = $5, nickname = $6, picture = $7, password_hash = $8, blocked = $9, \
-         app_metadata = $10, user_metadata = $11, updated_at = $12, phone_number = $13, \
-         phone_number_verified = $14, address = $15 WHERE user_id = $16",
+        "UPDATE users SET email = CASE WHEN connection IS NULL THEN $1 ELSE email END, \
+         upstream_email = CASE WHEN connection IS NULL THEN NULL ELSE $1 END, \
+         email_verified = $2, name = $3, given_name = $4, family_name = $5, \
+         nickname = $6, picture = $7, password_hash = $8, blocked = $9, \
+         app_metadata = $10, user_metadata = $11, updated_at = $12, \
+         phone_number = $13, phone_number_verified = $14, address = $15 \
+         WHERE user_id = $16",
     )
     .bind(user.email.to_lowercase())
     .bind(user.email_verified)

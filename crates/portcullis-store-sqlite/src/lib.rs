@@ -23,6 +23,7 @@ mod audit;
 mod clients;
 mod error;
 mod grants;
+mod identities;
 mod import;
 mod keys;
 mod mfa;

@@ -136,7 +136,7 @@ pub(crate) fn client(row: &SqliteRow) -> StoreResult<Client> {
 pub(crate) fn user(row: &SqliteRow) -> StoreResult<User> {
     Ok(User {
         user_id: get(row, "user_id")?,
-        email: get(row, "email")?,
+        email: user_email(row)?,
         email_verified: get(row, "email_verified")?,
         name: get(row, "name")?,
         given_name: get(row, "given_name")?,
@@ -152,6 +152,38 @@ pub(crate) fn user(row: &SqliteRow) -> StoreResult<User> {
         phone_number: get(row, "phone_number")?,
         phone_number_verified: get(row, "phone_number_verified")?,
         address: get_optional_json(row, "address")?,
+    })
+}
+
+/// A user's email: the `email` column for the database connection, `upstream_email` (or none)
+/// for an upstream connection's user (see `users::insert_user`).
+///
+/// A query that selected only `user_columns!()` (no `connection`) reads database-connection
+/// users; for them `email` is the address.
+fn user_email(row: &SqliteRow) -> StoreResult<String> {
+    let connection: Option<String> = match row.try_get("connection") {
+        Ok(c) => c,
+        Err(sqlx::Error::ColumnNotFound(_)) => None,
+        Err(e) => return Err(StoreError::backend(e)),
+    };
+    match connection {
+        None => get(row, "email"),
+        Some(_) => Ok(get::<Option<String>>(row, "upstream_email")?.unwrap_or_default()),
+    }
+}
+
+pub(crate) fn identity(row: &SqliteRow) -> StoreResult<Identity> {
+    Ok(Identity {
+        connection: get(row, "connection")?,
+        strategy: get(row, "strategy")?,
+        subject: get(row, "subject")?,
+        user_id: get(row, "user_id")?,
+        email: get(row, "email")?,
+        email_verified: get(row, "email_verified")?,
+        name: get(row, "name")?,
+        picture: get(row, "picture")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
     })
 }
 

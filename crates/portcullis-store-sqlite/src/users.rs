@@ -18,6 +18,7 @@ impl UserStore for SqliteStore {
         sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
+            ", connection, upstream_email",
             " FROM users WHERE user_id = ?"
         ))
         .bind(user_id)
@@ -33,7 +34,8 @@ impl UserStore for SqliteStore {
         sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
-            " FROM users WHERE email = ?"
+            ", connection, upstream_email",
+            " FROM users WHERE email = ? AND connection IS NULL"
         ))
         .bind(email.to_lowercase())
         .fetch_optional(&self.pool)
@@ -48,6 +50,7 @@ impl UserStore for SqliteStore {
         let rows = sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
+            ", connection, upstream_email",
             " FROM users ORDER BY created_at, user_id"
         ))
         .fetch_all(&self.pool)
@@ -79,6 +82,7 @@ impl UserStore for SqliteStore {
             "DELETE FROM grants WHERE user_id = ?",
             "DELETE FROM authorization_codes WHERE user_id = ?",
             "DELETE FROM sessions WHERE user_id = ?",
+            "DELETE FROM identities WHERE user_id = ?",
             "DELETE FROM user_roles WHERE user_id = ?",
         ] {
             sqlx::query(statement)
@@ -97,13 +101,32 @@ pub(crate) async fn create_user<'e>(
     e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
     user: &User,
 ) -> StoreResult<()> {
+    insert_user(e, user, None).await
+}
+
+/// The INSERT of a user: of the database connection (`upstream: None`), or of an upstream
+/// connection. An upstream user's real email goes to `upstream_email`, and `email` gets a
+/// placeholder no canonical address can equal (a space, then the user id), so the unique index
+/// on `email` binds database-connection users only.
+pub(crate) async fn insert_user<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    user: &User,
+    upstream: Option<&str>,
+) -> StoreResult<()> {
+    let (email, upstream_email) = match upstream {
+        None => (user.email.to_lowercase(), None),
+        Some(_) => (
+            format!(" {}", user.user_id),
+            Some(user.email.to_lowercase()),
+        ),
+    };
     sqlx::query(concat!(
         "INSERT INTO users (",
         user_columns!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ", connection, upstream_email) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
     ))
     .bind(&user.user_id)
-    .bind(user.email.to_lowercase())
+    .bind(email)
     .bind(user.email_verified)
     .bind(&user.name)
     .bind(&user.given_name)
@@ -119,6 +142,8 @@ pub(crate) async fn create_user<'e>(
     .bind(&user.phone_number)
     .bind(user.phone_number_verified)
     .bind(rows::optional_json(user.address.as_ref())?)
+    .bind(upstream)
+    .bind(upstream_email)
     .execute(e)
     .await
     .map_err(db)?;
@@ -132,10 +157,13 @@ pub(crate) async fn update_user<'e>(
     user: &User,
 ) -> StoreResult<()> {
     let done = sqlx::query(
-        "UPDATE users SET email = ?, email_verified = ?, name = ?, given_name = ?, \
-         family_name = ?, nickname = ?, picture = ?, password_hash = ?, blocked = ?, \
-         app_metadata = ?, user_metadata = ?, updated_at = ?, phone_number = ?, \
-         phone_number_verified = ?, address = ? WHERE user_id = ?",
+        "UPDATE users SET email = CASE WHEN connection IS NULL THEN ?1 ELSE email END, \
+         upstream_email = CASE WHEN connection IS NULL THEN NULL ELSE ?1 END, \
+         email_verified = ?2, name = ?3, given_name = ?4, family_name = ?5, \
+         nickname = ?6, picture = ?7, password_hash = ?8, blocked = ?9, \
+         app_metadata = ?10, user_metadata = ?11, updated_at = ?12, \
+         phone_number = ?13, phone_number_verified = ?14, address = ?15 \
+         WHERE user_id = ?16",
     )
     .bind(user.email.to_lowercase())
     .bind(user.email_verified)

@@ -152,6 +152,26 @@ pub struct User {
     pub address: Option<Address>,
 }
 
+/// A user's account at an upstream identity provider (a social or enterprise connection),
+/// keyed by (connection, subject). The profile is the upstream's, as of the last sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The connection's name.
+    pub connection: String,
+    /// `oidc`, `google-oauth2` or `github`.
+    pub strategy: String,
+    /// The upstream's stable user id (`sub`, GitHub's numeric id).
+    pub subject: String,
+    /// The Portcullis user it signs in.
+    pub user_id: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub picture: Option<String>,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+}
+
 /// A postal address: OpenID Connect's structured `address` claim (OIDC Core §5.1.1). Every
 /// member is optional; absent ones are left out of the claim.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -27,6 +27,7 @@ mod clients;
 mod codes;
 mod grants;
 mod hostile_keys;
+mod identities;
 mod keys;
 mod mfa;
 mod rate_limits;
@@ -44,6 +45,7 @@ pub use clients::*;
 pub use codes::*;
 pub use grants::*;
 pub use hostile_keys::*;
+pub use identities::*;
 pub use keys::*;
 pub use mfa::*;
 pub use rate_limits::*;
@@ -204,6 +206,9 @@ macro_rules! conformance_tests {
             mail_queue_claim_send_fail,
             consent_put_get_list_delete,
             setting_put_get_delete,
+            identity_create_get_list,
+            identity_users_share_emails_without_taking_them,
+            identity_update_and_delete_with_user,
             tenant_changes_apply_in_order,
             tenant_changes_failing_midway_change_nothing,
             lookups_by_keys_holding_nul_find_nothing,

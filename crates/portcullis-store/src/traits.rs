@@ -21,20 +21,39 @@ pub trait ClientStore: Send + Sync {
 /// End users.
 #[async_trait]
 pub trait UserStore: Send + Sync {
-    /// Stores the email lower-cased. Fails with `Conflict` when the id or the (lower-cased)
-    /// email exists.
+    /// Creates a user of the database connection (password sign-in). Stores the email
+    /// lower-cased. Fails with `Conflict` when the id or the (lower-cased) email is another
+    /// database-connection user's.
     async fn create_user(&self, user: &User) -> StoreResult<()>;
     async fn get_user(&self, user_id: &str) -> StoreResult<Option<User>>;
-    /// `email` is compared lower-cased.
+    /// The database-connection user with this email (compared lower-cased); users of upstream
+    /// connections are never found by email (their address is not proven to be theirs here).
     async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     /// Ordered by creation time, then id.
     async fn list_users(&self) -> StoreResult<Vec<User>>;
     /// Replaces every field but `user_id` and `created_at` (the email stored lower-cased).
-    /// `NotFound` when absent, `Conflict` when the new email is another user's.
+    /// `NotFound` when absent, `Conflict` when the user is of the database connection and the new
+    /// email is another database-connection user's.
     async fn update_user(&self, user: &User) -> StoreResult<()>;
-    /// Also deletes the user's sessions, grants, codes, tokens and role assignments. `NotFound`
-    /// when absent.
+    /// Also deletes the user's sessions, grants, codes, tokens, identities and role
+    /// assignments. `NotFound` when absent.
     async fn delete_user(&self, user_id: &str) -> StoreResult<()>;
+}
+
+/// Accounts at upstream identity providers, and the users they sign in.
+#[async_trait]
+pub trait IdentityStore: Send + Sync {
+    /// Creates, in one step, a user of the upstream connection `identity.connection` and its
+    /// identity. The user's email is not unique (it is the upstream's claim, not proven here).
+    /// `Conflict` when the user id or the (connection, subject) exists.
+    async fn create_upstream_user(&self, user: &User, identity: &Identity) -> StoreResult<()>;
+    async fn get_identity(&self, connection: &str, subject: &str) -> StoreResult<Option<Identity>>;
+    /// A user's identities, oldest first.
+    async fn list_user_identities(&self, user_id: &str) -> StoreResult<Vec<Identity>>;
+    /// Links an identity to an existing user. `Conflict` when the (connection, subject) exists.
+    async fn link_identity(&self, identity: &Identity) -> StoreResult<()>;
+    /// Replaces the profile and `updated_at` of an identity. `NotFound` when absent.
+    async fn update_identity(&self, identity: &Identity) -> StoreResult<()>;
 }
 
 /// APIs (resource servers) and the M2M grants to them.
@@ -463,6 +482,7 @@ pub trait UserImportStore: Send + Sync {
 pub trait Store:
     ClientStore
     + UserStore
+    + IdentityStore
     + ApiStore
     + GrantStore
     + SessionStore
@@ -483,6 +503,7 @@ pub trait Store:
 impl<T> Store for T where
     T: ClientStore
         + UserStore
+        + IdentityStore
         + ApiStore
         + GrantStore
         + SessionStore

@@ -116,6 +116,8 @@ pub struct LoginPage<'a> {
     pub error: Option<&'a str>,
     /// Whether to offer the sign-up page.
     pub signup: bool,
+    /// The upstream connections enabled for the application: (name, button label).
+    pub connections: &'a [(String, String)],
 }
 
 #[derive(Template)]
@@ -261,12 +263,22 @@ pub struct AccountPage<'a> {
     pub csrf: &'a str,
     pub sessions: &'a [SessionLine],
     pub apps: &'a [AppLine],
+    /// The upstream connections, linked or not.
+    pub connections: &'a [ConnectionLine],
     pub notice: Option<&'a str>,
     pub error: Option<&'a str>,
     pub current_error: Option<&'a str>,
     pub new_error: Option<&'a str>,
     /// Second factors; `None` when the tenant's policy is `off` and nothing is enrolled.
     pub mfa: Option<&'a MfaSection>,
+}
+
+/// A connection on the account page.
+pub struct ConnectionLine {
+    pub name: String,
+    pub label: String,
+    /// The upstream account's email when linked.
+    pub linked: Option<String>,
 }
 
 #[derive(Template)]

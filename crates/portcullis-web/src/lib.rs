@@ -19,6 +19,7 @@ mod routes;
 mod state;
 mod transport_errors;
 mod ui;
+mod upstream_http;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -55,8 +56,9 @@ pub fn router(provider: Provider) -> Router {
 
 /// The whole provider as one router.
 pub fn router_with(provider: Provider, options: WebOptions) -> Router {
-    let provider =
-        provider.with_logout_notifier(std::sync::Arc::new(backchannel::HttpLogoutNotifier::new()));
+    let provider = provider
+        .with_logout_notifier(std::sync::Arc::new(backchannel::HttpLogoutNotifier::new()))
+        .with_upstream_http(std::sync::Arc::new(upstream_http::HttpUpstream::new()));
     let https = provider.config.issuer.is_https();
     let with_metrics = options.metrics;
     let state = AppState::new(provider, options);
@@ -130,6 +132,8 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             "/u/signup/confirm",
             get(routes::signup::confirm_page).post(routes::signup::confirm_submit),
         )
+        .route("/u/login/connection", get(routes::upstream::button))
+        .route("/login/callback", get(routes::upstream::callback))
         .route(
             "/u/mfa",
             get(routes::mfa::challenge_page).post(routes::mfa::challenge_submit),
@@ -159,6 +163,7 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             post(routes::account::end_session),
         )
         .route("/u/account/apps/revoke", post(routes::account::revoke_app))
+        .route("/u/account/connections", post(routes::account::connect))
         .route(
             "/u/verify",
             get(routes::account::verify_page).post(routes::account::verify_submit),

@@ -67,6 +67,9 @@ pub enum Command {
     /// Check mail delivery: queue a test mail, see the queue.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Manage upstream connections (sign-in with Google, GitHub, any OpenID Connect provider).
+    #[command(subcommand)]
+    Connections(ConnectionsCommand),
     /// Read the audit log (sign-ins, sign-ups, token exchanges, logouts… with Auth0's event
     /// type codes), newest first. See docs/audit-log.md.
     Logs(LogsArgs),
@@ -113,6 +116,49 @@ pub enum ImportCommand {
         #[arg(long)]
         upsert: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionsCommand {
+    /// List the connections (from the configuration and from the database).
+    List,
+    /// Add or replace a connection in the database (its client secret encrypted with the
+    /// master key). docs/connections.md describes each strategy.
+    Add(ConnectionArgs),
+    /// Remove a connection from the database (its users keep their accounts).
+    Remove {
+        /// The connection's name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// The name applications pass as `connection=` (e.g. google-oauth2, github, corp).
+    pub name: String,
+    /// oidc, google-oauth2 or github.
+    #[arg(long)]
+    pub strategy: String,
+    #[arg(long)]
+    pub client_id: String,
+    /// Read the client secret from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "client_secret_stdin")]
+    pub client_secret_env: Option<String>,
+    /// Read the client secret from the first line of standard input.
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    /// oidc: the provider's issuer (its discovery document is fetched from it).
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// Space-separated scopes (default per strategy).
+    #[arg(long)]
+    pub scopes: Option<String>,
+    /// An application (client id) that may use it; repeat for several. Default: every one.
+    #[arg(long = "enabled-client", value_name = "CLIENT_ID")]
+    pub enabled_clients: Vec<String>,
+    /// The sign-in button's label.
+    #[arg(long)]
+    pub display_name: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -612,6 +658,7 @@ impl Command {
                     RolesCommand::List | RolesCommand::Show { .. } | RolesCommand::User { .. }
                 )
                 | Command::Keys(KeysCommand::List)
+                | Command::Connections(ConnectionsCommand::List)
                 | Command::Logs(_)
         )
     }

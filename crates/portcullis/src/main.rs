@@ -94,6 +94,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Command::Roles(c) => commands::roles::run(&tenant, c, as_json).await,
                 Command::Keys(c) => commands::keys::run(&tenant, c, as_json).await,
                 Command::Mail(c) => commands::mail::run(&tenant, c, as_json).await,
+                Command::Connections(c) => commands::connections::run(&tenant, c, as_json).await,
                 Command::Logs(args) => commands::logs::run(&tenant, args, as_json).await,
                 Command::Import(c) => commands::import::run(&tenant, c, as_json).await,
                 Command::Serve

@@ -31,6 +31,8 @@ struct RawFile {
     #[serde(default)]
     users: Vec<Spanned<toml::Table>>,
     #[serde(default)]
+    connections: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
     roles: Vec<Spanned<toml::Table>>,
     #[serde(default)]
     custom_claims: Vec<Spanned<toml::Table>>,
@@ -67,6 +69,12 @@ pub fn parse(text: &str, origin: &str) -> anyhow::Result<TenantFile> {
             &mut problems,
         ),
         users: entries::<UserEntry>(text, "users", raw.users, &mut problems),
+        connections: entries::<portcullis_core::upstream::ConnectionDecl>(
+            text,
+            "connections",
+            raw.connections,
+            &mut problems,
+        ),
         roles: entries::<RoleEntry>(text, "roles", raw.roles, &mut problems),
         custom_claims: entries::<CustomClaimRule>(
             text,
@@ -191,7 +199,7 @@ pub async fn check_before_creating(config: &Config, file: &TenantFile) -> anyhow
 /// applications told by back-channel logout.
 pub async fn apply_file(tenant: &Tenant, file: &TenantFile) -> anyhow::Result<ApplyReport> {
     let env = |name: &str| std::env::var(name).ok();
-    let report = apply(
+    let mut report = apply(
         tenant.store(),
         &tenant.hasher,
         &tenant.passwords,
@@ -212,6 +220,15 @@ pub async fn apply_file(tenant: &Tenant, file: &TenantFile) -> anyhow::Result<Ap
         out.finish().await;
         ended.context("the tenant file was applied, but signing out its blocked users failed")?;
     }
+    portcullis_core::admin::tenant::apply_connections(
+        tenant.store(),
+        &tenant.master_key.sealer(),
+        file,
+        &env,
+        tenant.now(),
+        &mut report,
+    )
+    .await?;
     Ok(report)
 }
 

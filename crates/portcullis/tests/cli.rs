@@ -9,6 +9,7 @@ mod cli {
     pub mod audit_import;
     pub mod backup;
     pub mod config;
+    pub mod connections;
     pub mod data_dir;
     pub mod faults;
     pub mod flows;

@@ -70,7 +70,8 @@ impl UserClaims {
             claims.picture = user.picture.clone();
             claims.updated_at = Some(user.updated_at);
         }
-        if scopes.contains(EMAIL) {
+        // Users of an upstream connection may have no email (GitHub without a verified one).
+        if scopes.contains(EMAIL) && !user.email.is_empty() {
             claims.email = Some(user.email.clone());
             claims.email_verified = Some(user.email_verified);
         }

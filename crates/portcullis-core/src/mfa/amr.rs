@@ -27,9 +27,10 @@ impl Authentication {
             }
         }
         // Steps of one sign-in can share a second: a fixed order, not the storage's.
-        const ORDER: [&str; 6] = [
+        const ORDER: [&str; 7] = [
             method::PWD,
             method::EMAIL,
+            method::FED,
             method::OTP,
             method::HWK,
             method::SWK,
@@ -40,9 +41,9 @@ impl Authentication {
         // A first factor (a password, a mailed code) and a second factor, or a passkey whose
         // authenticator verified the user (possession plus a PIN or biometric): RFC 8176 `mfa`.
         let multi = has_second
-            && amr
-                .iter()
-                .any(|m| m == method::PWD || m == method::EMAIL || m == method::USER);
+            && amr.iter().any(|m| {
+                [method::PWD, method::EMAIL, method::FED, method::USER].contains(&m.as_str())
+            });
         if multi {
             amr.push(method::MFA.to_owned());
         }

@@ -37,6 +37,9 @@ pub mod method {
     /// A one-time code or link mailed to the user's address (passwordless `email`): a first
     /// factor, proving control of the mailbox. Not registered in RFC 8176 (§2 allows others).
     pub const EMAIL: &str = "email";
+    /// Federated: signed in at an upstream identity provider (a social or enterprise
+    /// connection), a first factor. Not registered in RFC 8176 (§2 allows others).
+    pub const FED: &str = "fed";
     /// Multiple-factor authentication.
     pub const MFA: &str = "mfa";
 }

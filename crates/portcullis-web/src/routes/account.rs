@@ -4,7 +4,7 @@
 
 use super::forms::{TokenForm, TokenQuery};
 use crate::csrf::{self, FormToken};
-use crate::html::{self, AccountPage, AppLine, MessagePage, SessionLine};
+use crate::html::{self, AccountPage, AppLine, ConnectionLine, MessagePage, SessionLine};
 use crate::state::AppState;
 use crate::{cookies, errors};
 use axum::Form;
@@ -89,6 +89,10 @@ async fn render(
             scopes: scopes.join(", "),
         });
     }
+    let connections = match connection_lines(p, user).await {
+        Ok(lines) => lines,
+        Err(e) => return errors::page(e),
+    };
     let mfa = match super::mfa::account_section(p, user).await {
         Ok(section) => section,
         Err(e) => return errors::page(e),
@@ -103,6 +107,7 @@ async fn render(
             csrf: &form.token,
             sessions: &sessions,
             apps: &apps,
+            connections: &connections,
             notice: flash.notice,
             error: flash.error,
             current_error: flash.current_error,
@@ -112,6 +117,40 @@ async fn render(
     );
     form.set_cookie_on(p, &mut r);
     r
+}
+
+/// Every upstream connection, with the user's account there if linked.
+async fn connection_lines(p: &Provider, user: &User) -> Result<Vec<ConnectionLine>, OAuthError> {
+    let identities = p.store.list_user_identities(&user.user_id).await?;
+    Ok(portcullis_core::upstream::all(p)
+        .await?
+        .iter()
+        .map(|c| ConnectionLine {
+            name: c.name.clone(),
+            label: c.display_name.clone(),
+            linked: identities
+                .iter()
+                .find(|i| i.connection == c.name)
+                .map(|i| i.email.clone().unwrap_or_default()),
+        })
+        .collect())
+}
+
+/// `POST /u/account/connections`: adds an upstream account to the signed-in user, who proves it
+/// by signing in there (the answer comes back to `/login/callback`).
+pub async fn connect(State(s): State<AppState>, request: Request) -> Response {
+    let p = &s.provider;
+    let (_, _, user, form) = match accept(p, request).await {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    match portcullis_core::upstream::find(p, &form.id).await {
+        Ok(Some(c)) => {
+            super::upstream::start(p, &c, None, Some(user.user_id), StatusCode::SEE_OTHER).await
+        }
+        Ok(None) => errors::page(OAuthError::invalid_request("No such sign-in method.")),
+        Err(e) => errors::page(e),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -225,6 +264,8 @@ pub async fn change_password(
 #[derive(Deserialize)]
 pub struct ChangedQuery {
     changed: Option<String>,
+    /// A connection just linked.
+    linked: Option<String>,
 }
 
 /// The account page (`?changed=password` after a password change).
@@ -238,10 +279,17 @@ pub async fn account_page(
         Ok(v) => v,
         Err(page) => return page,
     };
+    let linked = match &q.linked {
+        Some(name) => match portcullis_core::upstream::find(p, name).await {
+            Ok(Some(c)) => Some(crate::ui::f("account.linked", "name", &c.display_name)),
+            _ => None,
+        },
+        None => None,
+    };
     let notice = match q.changed.as_deref() {
         Some("password") => Some(crate::ui::t("account.password_changed")),
         Some("mfa") => Some(crate::ui::t("account.mfa_removed")),
-        _ => None,
+        _ => linked.as_deref(),
     };
     let flash = Flash {
         notice,

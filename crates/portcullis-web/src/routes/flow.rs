@@ -28,6 +28,9 @@ pub async fn continue_with(
         Ok(Next::Passwordless(_)) => to_page(p, tx, paths::PASSWORDLESS, status),
         Ok(Next::SecondFactor(_)) => to_page(p, tx, paths::MFA, status),
         Ok(Next::EnrolFactor(_)) => to_page(p, tx, paths::MFA_ENROLL, status),
+        Ok(Next::Upstream(c)) => {
+            super::upstream::start(p, &c, Some(tx.clone()), None, status).await
+        }
         Err(AuthorizeFailure::ErrorPage(e)) => errors::page(e),
         Err(AuthorizeFailure::Respond(r)) => respond(r, status),
     }

@@ -56,6 +56,7 @@ async fn render(
     let signup = portcullis_core::accounts::signup_enabled(p)
         .await
         .unwrap_or(false);
+    let connections = super::upstream::buttons(p, tx).await;
     let mut r = html::render(
         status,
         &LoginPage {
@@ -65,6 +66,7 @@ async fn render(
             email,
             error,
             signup,
+            connections: &connections,
         },
     );
     form.set_cookie_on(p, &mut r);

@@ -14,6 +14,7 @@ pub mod reset;
 pub mod signup;
 pub mod token;
 pub mod unblock;
+pub mod upstream;
 pub mod userinfo;
 
 pub use crate::client_ip::ClientIp;

@@ -13,6 +13,7 @@ mod authentication_api;
 mod authorize;
 mod backchannel;
 mod client_credentials;
+mod connections;
 mod consent;
 mod discovery;
 mod hardening;

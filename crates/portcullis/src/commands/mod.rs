@@ -5,6 +5,7 @@ pub mod apis;
 pub mod apply;
 pub mod apps;
 pub mod backup;
+pub mod connections;
 pub mod grants;
 pub mod import;
 pub mod keys;

@@ -9,6 +9,7 @@ use anyhow::bail;
 use portcullis_core::admin::mfa;
 use portcullis_core::admin::users::{self, NewUser};
 use portcullis_store::User;
+use serde_json::Value;
 
 pub async fn run(t: &Tenant, cmd: UsersCommand, as_json: bool) -> anyhow::Result<()> {
     let store = t.store();
@@ -68,10 +69,23 @@ pub async fn run(t: &Tenant, cmd: UsersCommand, as_json: bool) -> anyhow::Result
         }
         UsersCommand::Show { user } => {
             let user = users::find_user(store, &user).await?;
+            let identities = portcullis_core::upstream::accounts::identities(store, &user).await?;
             if as_json {
-                json(&views::user(&user));
+                let mut view = views::user(&user);
+                view["identities"] = Value::Array(identities);
+                json(&view);
             } else {
                 details(&user);
+                for id in &identities {
+                    let email = id["profileData"]["email"].as_str().unwrap_or("");
+                    println!(
+                        "  {:<12} {} ({}) {}",
+                        "identity",
+                        id["connection"].as_str().unwrap_or(""),
+                        id["user_id"].as_str().unwrap_or(""),
+                        email
+                    );
+                }
             }
         }
         UsersCommand::SetPassword { user, password } => {

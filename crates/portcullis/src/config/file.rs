@@ -72,6 +72,9 @@ pub struct FileConfig {
     pub smtp_url: Option<SecretString>,
     /// The `From` of every mail. Default `Portcullis <no-reply@ISSUER_HOST>`.
     pub mail_from: Option<String>,
+
+    /// Upstream connections (`[[connections]]` tables; the file only, not the environment).
+    pub connections: Option<Vec<portcullis_core::upstream::ConnectionDecl>>,
 }
 
 /// Every key of [`FileConfig`], i.e. every `PORTCULLIS_<KEY>` environment variable read.

@@ -383,6 +383,13 @@ fn lifetimes(mut c: ProviderConfig, f: &FileConfig, problems: &mut Problems) -> 
             );
         }
     }
+    if let Some(decls) = &f.connections {
+        match portcullis_core::upstream::declaration::resolve_all(decls, |v| std::env::var(v).ok())
+        {
+            Ok(list) => c.connections = list.into_iter().map(std::sync::Arc::new).collect(),
+            Err(e) => problems.add("connections", e),
+        }
+    }
     if c.refresh_token_idle_lifetime > c.refresh_token_lifetime {
         problems.add(
             "refresh_token_idle_lifetime",

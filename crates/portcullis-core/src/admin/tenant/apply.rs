@@ -131,6 +131,38 @@ pub async fn apply(
     Ok(staged.report)
 }
 
+/// Applies the file's `[[connections]]` (after [`apply`], which checked them): each is created
+/// or replaced by name, its secret encrypted with the master key (`sealer`); connections the
+/// file does not mention stay.
+pub async fn apply_connections(
+    store: &dyn Store,
+    sealer: &crate::crypto::Sealer,
+    tenant: &TenantFile,
+    env: EnvLookup<'_>,
+    now: UnixTime,
+    report: &mut ApplyReport,
+) -> AdminResult<()> {
+    use crate::upstream::stored::{self, Change, PutError};
+    for decl in &tenant.connections {
+        let action = match stored::put(store, sealer, decl, env, now).await {
+            Ok(Change::Created) => Action::Created,
+            Ok(Change::Updated) => Action::Updated(vec!["connection"]),
+            Ok(Change::Unchanged) => Action::Unchanged,
+            Err(PutError::Invalid(e)) => {
+                return Err(AdminError::invalid("connection", e.to_string()));
+            }
+            Err(PutError::Internal(e)) => {
+                return Err(AdminError::invalid(
+                    "connection",
+                    e.description.into_owned(),
+                ));
+            }
+        };
+        report.push(EntryKind::Connection, decl.name.clone(), action);
+    }
+    Ok(())
+}
+
 /// The writes of an apply, not yet made, and the report they will make true.
 #[derive(Default)]
 struct Staged {

@@ -24,6 +24,10 @@ pub struct TenantFile {
     pub client_grants: Vec<GrantEntry>,
     #[serde(default)]
     pub users: Vec<UserEntry>,
+    /// Upstream connections (social and enterprise sign-in), matched by `name`; their client
+    /// secrets are stored encrypted with the master key.
+    #[serde(default)]
+    pub connections: Vec<crate::upstream::ConnectionDecl>,
     /// Roles (RBAC), matched by name.
     #[serde(default)]
     pub roles: Vec<RoleEntry>,

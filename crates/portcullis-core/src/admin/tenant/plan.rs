@@ -307,6 +307,22 @@ pub(crate) async fn plan(
             Err(err) => problems.push(err.in_entry(name)),
         }
     }
+    for (i, decl) in tenant.connections.iter().enumerate() {
+        let name = format!("connections[{i}] ({})", decl.name);
+        let checked = if let Some(first) = tenant.connections[..i]
+            .iter()
+            .position(|c| c.name == decl.name)
+        {
+            Err(duplicate("connection", &decl.name, first))
+        } else {
+            decl.resolve(|v| env(v))
+                .map(|_| ())
+                .map_err(|e| AdminError::invalid("connection", e.to_string()))
+        };
+        if let Err(err) = checked {
+            problems.push(err.in_entry(name));
+        }
+    }
     if let Some(name) = &tenant.tenant.database_connection
         && let Err(err) = check_identifier("database_connection", name, &[])
     {

@@ -13,6 +13,8 @@ pub enum EntryKind {
     Role,
     /// A `[tenant]` setting, or the `[[custom_claims]]` rules.
     Setting,
+    /// An upstream connection.
+    Connection,
 }
 
 impl fmt::Display for EntryKind {
@@ -24,6 +26,7 @@ impl fmt::Display for EntryKind {
             EntryKind::User => "user",
             EntryKind::Role => "role",
             EntryKind::Setting => "tenant setting",
+            EntryKind::Connection => "connection",
         })
     }
 }

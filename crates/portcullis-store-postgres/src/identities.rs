@@ -1,0 +1,106 @@
+//! `IdentityStore`: accounts at upstream identity providers and the users they sign in.
+
+use crate::PostgresStore;
+use crate::error::db;
+use crate::rows;
+use crate::users::insert_user;
+use async_trait::async_trait;
+use portcullis_store::{Identity, IdentityStore, StoreError, StoreResult, User};
+
+macro_rules! identity_columns {
+    () => {
+        "connection, strategy, subject, user_id, email, email_verified, name, picture, \
+         created_at, updated_at"
+    };
+}
+
+#[async_trait]
+impl IdentityStore for PostgresStore {
+    async fn create_upstream_user(&self, user: &User, identity: &Identity) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        insert_user(&mut *tx, user, Some(&identity.connection)).await?;
+        insert(identity).execute(&mut *tx).await.map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn get_identity(&self, connection: &str, subject: &str) -> StoreResult<Option<Identity>> {
+        if crate::unstorable(connection) || crate::unstorable(subject) {
+            return Ok(None);
+        }
+        sqlx::query(concat!(
+            "SELECT ",
+            identity_columns!(),
+            " FROM identities WHERE connection = $1 AND subject = $2"
+        ))
+        .bind(connection)
+        .bind(subject)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::identity)
+        .transpose()
+    }
+
+    async fn list_user_identities(&self, user_id: &str) -> StoreResult<Vec<Identity>> {
+        if crate::unstorable(user_id) {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            identity_columns!(),
+            " FROM identities WHERE user_id = $1 ORDER BY created_at, connection, subject"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows::all(rows, rows::identity)
+    }
+
+    async fn link_identity(&self, identity: &Identity) -> StoreResult<()> {
+        insert(identity).execute(&self.pool).await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn update_identity(&self, identity: &Identity) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE identities SET email = $1, email_verified = $2, name = $3, \
+             picture = $4, updated_at = $5 WHERE connection = $6 AND subject = $7",
+        )
+        .bind(&identity.email)
+        .bind(identity.email_verified)
+        .bind(&identity.name)
+        .bind(&identity.picture)
+        .bind(identity.updated_at)
+        .bind(&identity.connection)
+        .bind(&identity.subject)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}
+
+fn insert(
+    identity: &Identity,
+) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    sqlx::query(concat!(
+        "INSERT INTO identities (",
+        identity_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    ))
+    .bind(&identity.connection)
+    .bind(&identity.strategy)
+    .bind(&identity.subject)
+    .bind(&identity.user_id)
+    .bind(&identity.email)
+    .bind(identity.email_verified)
+    .bind(&identity.name)
+    .bind(&identity.picture)
+    .bind(identity.created_at)
+    .bind(identity.updated_at)
+}
