@@ -139,6 +139,7 @@ pub struct ConnectionArgs {
     /// oidc, google-oauth2 or github.
     #[arg(long)]
     pub strategy: String,
+    /// The client id Portcullis has at the upstream provider.
     #[arg(long)]
     pub client_id: String,
     /// Read the client secret from this environment variable.
@@ -227,6 +228,7 @@ environment variables. Every setting is described in docs/configuration.md.
   PORTCULLIS_PRIMARY_COLOR                the pages' accent colour, #rrggbb
   PORTCULLIS_AUDIT_LOG_RETENTION_DAYS     days audit log events are kept (default 30)
   PORTCULLIS_AUDIT_LOG_STDOUT             also print audit log events as JSON lines (default false)
+  PORTCULLIS_MANAGEMENT_API_REQUESTS_PER_MINUTE  Management API requests per client (default 600)
   PORTCULLIS_SMTP_URL                     smtp://, smtp://…?tls=starttls or smtps:// (default: outbox)
   PORTCULLIS_MAIL_FROM                    the From of mails (default Portcullis <no-reply@HOST>)
   PORTCULLIS_CONFIG                       the configuration file (like --config)
