@@ -8,6 +8,21 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use portcullis_store::{Client, TokenEndpointAuthMethod};
 
+/// The private detail of a failure naming no registered application.
+const UNKNOWN_CLIENT: &str = "unknown client_id";
+/// The private detail of a failure whose `client_id` is too long to be one.
+const OVERLONG_CLIENT: &str = "client_id longer than 128 characters";
+
+/// Whether `error` refused a request that named no registered application (unknown or
+/// over-long `client_id`): such requests belong to no tenant resource, so the audit log leaves
+/// them out (anyone could otherwise grow it at will); the throttle still counts them.
+pub fn names_no_application(error: &OAuthError) -> bool {
+    matches!(
+        error.detail.as_deref(),
+        Some(UNKNOWN_CLIENT | OVERLONG_CLIENT)
+    )
+}
+
 /// How the client presented itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMethod {
@@ -202,14 +217,12 @@ pub async fn authenticate(
         return Err(fail("Client authentication is required."));
     };
     if client_id.len() > MAX_CLIENT_ID_LEN {
-        return Err(fail("Client authentication failed.").with_detail(format!(
-            "client_id longer than {MAX_CLIENT_ID_LEN} characters"
-        )));
+        return Err(fail("Client authentication failed.").with_detail(OVERLONG_CLIENT));
     }
     let Some(client) = p.store.get_client(client_id).await? else {
         // Counted against the caller's address (the attempt is kept: it failed).
         let _failed = Throttle::UnknownClient { ip: client_ip }.reserve(p).await?;
-        return Err(fail("Client authentication failed.").with_detail("unknown client_id"));
+        return Err(fail("Client authentication failed.").with_detail(UNKNOWN_CLIENT));
     };
     let secret = credentials.secret();
     match (

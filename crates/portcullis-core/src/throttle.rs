@@ -149,7 +149,9 @@ impl Throttle<'_> {
         {
             Ok(Attempt { key })
         } else {
-            self.record_refusal(p);
+            if first_refusal(&key, p.now(), window) {
+                self.record_refusal(p);
+            }
             Err(too_many_attempts())
         }
     }
@@ -193,5 +195,35 @@ impl Attempt {
     pub async fn succeeded(self, p: &Provider) -> OAuthResult<()> {
         p.store.reset(&self.key).await?;
         Ok(())
+    }
+}
+
+/// Refusals already written to the audit log, by counter key, with when that note expires: one
+/// `limit_*` event per blocked counter and window, so a flood of refused requests cannot grow
+/// the log. Per process and bounded; another replica may write its own note.
+static LOGGED_REFUSALS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, i64>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// The most counters remembered in [`LOGGED_REFUSALS`].
+const MAX_LOGGED_REFUSALS: usize = 10_000;
+
+/// Whether this refusal of `key` is the first of its window (and remembers it).
+fn first_refusal(key: &RateKey, now: i64, window: i64) -> bool {
+    let mut logged = LOGGED_REFUSALS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if logged.len() >= MAX_LOGGED_REFUSALS {
+        logged.retain(|_, until| *until > now);
+        if logged.len() >= MAX_LOGGED_REFUSALS {
+            logged.clear();
+        }
+    }
+    match logged.get(key.as_str()) {
+        Some(until) if *until > now => false,
+        _ => {
+            logged.insert(key.as_str().to_owned(), now + window);
+            true
+        }
     }
 }

@@ -173,7 +173,10 @@ async fn a_file_imports_with_bad_records_reported_and_upsert() {
     assert_eq!((failed[3].0, failed[3].1), (5, 8));
     assert!(failed[3].2.starts_with("DUPLICATED_USER"), "{failed:?}");
     assert_eq!(report.mfa_factors_skipped, 1);
-    assert_eq!(report.metadata_skipped, 1);
+    assert_eq!(
+        report.metadata_skipped, 0,
+        "metadata is stored with the user"
+    );
 
     let ada = store.get_user("auth0|1").await.unwrap().unwrap();
     assert_eq!(ada.email, "ada@example.com");

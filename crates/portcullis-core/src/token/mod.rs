@@ -133,6 +133,13 @@ fn record_exchange(
     params: &Params,
     result: &OAuthResult<TokenResponse>,
 ) {
+    // Requests naming no application, and those the throttle refused (its own `limit_*` event
+    // says so once per window), would let anyone grow the log at will.
+    if let Err(e) = result
+        && (e.code == ErrorCode::TooManyAttempts || crate::client_auth::names_no_application(e))
+    {
+        return;
+    }
     let (success, failure, what) = match handler.kind {
         GrantType::AuthorizationCode => (
             EventType::SUCCESS_CODE_EXCHANGE,

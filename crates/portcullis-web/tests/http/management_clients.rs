@@ -151,7 +151,7 @@ async fn application_settings_are_validated() {
             "origin",
         ),
         (
-            json!({"name": "x", "grant_types": ["password"]}),
+            json!({"name": "x", "grant_types": ["urn:ietf:params:oauth:grant-type:device_code"]}),
             "grant_types",
         ),
         (

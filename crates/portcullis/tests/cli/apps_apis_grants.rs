@@ -293,5 +293,14 @@ fn apis_and_grants() {
         0
     );
     sb.run(&["apis", "delete", "https://api.example"]).success();
-    assert!(sb.run(&["apis", "list"]).success().contains("(none)"));
+    // Only the built-in Management API is left.
+    let left = sb.run(&["apis", "list", "--json"]).json();
+    let identifiers: Vec<&str> = left
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["identifier"].as_str().unwrap())
+        .collect();
+    assert_eq!(identifiers.len(), 1, "{left}");
+    assert!(identifiers[0].ends_with("/api/v2/"), "{left}");
 }
