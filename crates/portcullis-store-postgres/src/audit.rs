@@ -44,9 +44,40 @@ fn selects_nothing(filter: &LogFilter) -> bool {
         .any(|v| crate::unstorable(v))
 }
 
+/// Rows of one multi-row INSERT (11 binds each, under PostgreSQL's 65,535).
+const MAX_ROWS_PER_STATEMENT: usize = 5_000;
+
 #[async_trait]
 impl LogStore for PostgresStore {
     async fn insert_log_events(&self, events: &[LogEvent]) -> StoreResult<()> {
+        // One multi-row INSERT is atomic without an explicit transaction, so a writer dropped
+        // halfway (a runtime shutting down) never leaves a pooled connection idle in an open
+        // transaction, holding locks. Past PostgreSQL's 65,535 binds, a transaction.
+        if events.is_empty() {
+            return Ok(());
+        }
+        if events.len() <= MAX_ROWS_PER_STATEMENT {
+            let mut q = QueryBuilder::<Postgres>::new(concat!(
+                "INSERT INTO log_events (",
+                log_columns!(),
+                ") "
+            ));
+            q.push_values(events, |mut row, e| {
+                row.push_bind(&e.log_id)
+                    .push_bind(e.date_ms)
+                    .push_bind(&e.event_type)
+                    .push_bind(&e.description)
+                    .push_bind(&e.client_id)
+                    .push_bind(&e.client_name)
+                    .push_bind(&e.user_id)
+                    .push_bind(&e.user_name)
+                    .push_bind(&e.ip)
+                    .push_bind(&e.user_agent)
+                    .push_bind(&e.details);
+            });
+            q.build().execute(&self.pool).await.map_err(db)?;
+            return Ok(());
+        }
         let mut tx = self.begin().await?;
         for e in events {
             sqlx::query(concat!(
