@@ -1,7 +1,7 @@
 //! `amr` and `acr` (OIDC Core §2; values from RFC 8176 §2 and PAPE), derived from the factors a
 //! session recorded, never from what was asked for.
 
-use super::{MULTI_FACTOR_ACR, is_second_factor, method};
+use super::{MULTI_FACTOR_ACR, is_first_factor, is_second_factor, method};
 use crate::Provider;
 use crate::error::OAuthResult;
 use portcullis_store::SessionFactor;
@@ -40,10 +40,7 @@ impl Authentication {
         let has_second = amr.iter().any(|m| is_second_factor(m));
         // A first factor (a password, a mailed code) and a second factor, or a passkey whose
         // authenticator verified the user (possession plus a PIN or biometric): RFC 8176 `mfa`.
-        let multi = has_second
-            && amr.iter().any(|m| {
-                [method::PWD, method::EMAIL, method::FED, method::USER].contains(&m.as_str())
-            });
+        let multi = has_second && amr.iter().any(|m| is_first_factor(m));
         if multi {
             amr.push(method::MFA.to_owned());
         }

@@ -44,6 +44,15 @@ pub mod method {
     pub const MFA: &str = "mfa";
 }
 
+/// Whether `method` proves who signs in on its own (a password, a mailed code, an upstream
+/// sign-in, or the user verification behind a passkey): with a second factor, it makes `mfa`.
+pub fn is_first_factor(method: &str) -> bool {
+    matches!(
+        method,
+        method::PWD | method::EMAIL | method::FED | method::USER
+    )
+}
+
 /// Whether `method` is a second factor (something the user has), as opposed to a password.
 pub fn is_second_factor(method: &str) -> bool {
     matches!(method, method::OTP | method::HWK | method::SWK)
