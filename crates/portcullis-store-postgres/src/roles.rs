@@ -10,20 +10,7 @@ use sqlx::Row;
 #[async_trait]
 impl RoleStore for PostgresStore {
     async fn create_role(&self, role: &Role) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO roles (",
-            role_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5)"
-        ))
-        .bind(&role.role_id)
-        .bind(&role.name)
-        .bind(&role.description)
-        .bind(role.created_at)
-        .bind(role.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        create_role(&self.pool, role).await
     }
 
     async fn get_role(&self, role_id: &str) -> StoreResult<Option<Role>> {
@@ -75,20 +62,7 @@ impl RoleStore for PostgresStore {
     }
 
     async fn update_role(&self, role: &Role) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE roles SET name = $1, description = $2, updated_at = $3 WHERE role_id = $4",
-        )
-        .bind(&role.name)
-        .bind(&role.description)
-        .bind(role.updated_at)
-        .bind(&role.role_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        update_role(&self.pool, role).await
     }
 
     async fn delete_role(&self, role_id: &str) -> StoreResult<()> {
@@ -120,21 +94,7 @@ impl RoleStore for PostgresStore {
         permissions: &[Permission],
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        if !exists(&mut tx, "SELECT 1 FROM roles WHERE role_id = $1", role_id).await? {
-            return Err(StoreError::NotFound);
-        }
-        for p in permissions {
-            sqlx::query(
-                "INSERT INTO role_permissions (role_id, resource_server_identifier, \
-                 permission_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
-            .bind(role_id)
-            .bind(&p.resource_server_identifier)
-            .bind(&p.permission_name)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+        add_role_permissions(&mut tx, role_id, permissions).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -144,21 +104,7 @@ impl RoleStore for PostgresStore {
         permissions: &[Permission],
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        if !exists(&mut tx, "SELECT 1 FROM roles WHERE role_id = $1", role_id).await? {
-            return Err(StoreError::NotFound);
-        }
-        for p in permissions {
-            sqlx::query(
-                "DELETE FROM role_permissions WHERE role_id = $1 \
-                 AND resource_server_identifier = $2 AND permission_name = $3",
-            )
-            .bind(role_id)
-            .bind(&p.resource_server_identifier)
-            .bind(&p.permission_name)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+        remove_role_permissions(&mut tx, role_id, permissions).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -213,22 +159,7 @@ impl RoleStore for PostgresStore {
 
     async fn assign_user_roles(&self, user_id: &str, role_ids: &[String]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        if !exists(&mut tx, "SELECT 1 FROM users WHERE user_id = $1", user_id).await? {
-            return Err(StoreError::NotFound);
-        }
-        for role_id in role_ids {
-            if !exists(&mut tx, "SELECT 1 FROM roles WHERE role_id = $1", role_id).await? {
-                return Err(StoreError::NotFound);
-            }
-            sqlx::query(
-                "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .bind(user_id)
-            .bind(role_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+        assign_user_roles(&mut tx, user_id, role_ids).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -237,14 +168,7 @@ impl RoleStore for PostgresStore {
             return Ok(());
         }
         let mut tx = self.begin().await?;
-        for role_id in role_ids.iter().filter(|r| !crate::unstorable(r)) {
-            sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2")
-                .bind(user_id)
-                .bind(role_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
+        remove_user_roles(&mut tx, user_id, role_ids).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -310,7 +234,7 @@ impl RoleStore for PostgresStore {
 
 /// Whether `query` (a `SELECT 1 … WHERE key = $1`) finds a row, inside the transaction.
 async fn exists(
-    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    conn: &mut sqlx::PgConnection,
     query: &'static str,
     key: &str,
 ) -> StoreResult<bool> {
@@ -319,8 +243,145 @@ async fn exists(
     }
     Ok(sqlx::query(query)
         .bind(key)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(db)?
         .is_some())
+}
+
+/// `create_role` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn create_role<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
+    role: &Role,
+) -> StoreResult<()> {
+    sqlx::query(concat!(
+        "INSERT INTO roles (",
+        role_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5)"
+    ))
+    .bind(&role.role_id)
+    .bind(&role.name)
+    .bind(&role.description)
+    .bind(role.created_at)
+    .bind(role.updated_at)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// `update_role` on any executor.
+pub(crate) async fn update_role<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
+    role: &Role,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE roles SET name = $1, description = $2, updated_at = $3 WHERE role_id = $4",
+    )
+    .bind(&role.name)
+    .bind(&role.description)
+    .bind(role.updated_at)
+    .bind(&role.role_id)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// `add_role_permissions` inside a transaction (its own, or that of
+/// `TenantStore::apply_tenant_changes`).
+pub(crate) async fn add_role_permissions(
+    conn: &mut sqlx::PgConnection,
+    role_id: &str,
+    permissions: &[Permission],
+) -> StoreResult<()> {
+    if !exists(conn, "SELECT 1 FROM roles WHERE role_id = $1", role_id).await? {
+        return Err(StoreError::NotFound);
+    }
+    for p in permissions {
+        sqlx::query(
+            "INSERT INTO role_permissions (role_id, resource_server_identifier, \
+             permission_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(role_id)
+        .bind(&p.resource_server_identifier)
+        .bind(&p.permission_name)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// `remove_role_permissions` inside a transaction (its own, or that of
+/// `TenantStore::apply_tenant_changes`).
+pub(crate) async fn remove_role_permissions(
+    conn: &mut sqlx::PgConnection,
+    role_id: &str,
+    permissions: &[Permission],
+) -> StoreResult<()> {
+    if !exists(conn, "SELECT 1 FROM roles WHERE role_id = $1", role_id).await? {
+        return Err(StoreError::NotFound);
+    }
+    for p in permissions {
+        sqlx::query(
+            "DELETE FROM role_permissions WHERE role_id = $1 \
+             AND resource_server_identifier = $2 AND permission_name = $3",
+        )
+        .bind(role_id)
+        .bind(&p.resource_server_identifier)
+        .bind(&p.permission_name)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// `assign_user_roles` inside a transaction (its own, or that of
+/// `TenantStore::apply_tenant_changes`).
+pub(crate) async fn assign_user_roles(
+    conn: &mut sqlx::PgConnection,
+    user_id: &str,
+    role_ids: &[String],
+) -> StoreResult<()> {
+    if !exists(conn, "SELECT 1 FROM users WHERE user_id = $1", user_id).await? {
+        return Err(StoreError::NotFound);
+    }
+    for role_id in role_ids {
+        if !exists(conn, "SELECT 1 FROM roles WHERE role_id = $1", role_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(role_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// `remove_user_roles` inside a transaction (its own, or that of
+/// `TenantStore::apply_tenant_changes`).
+pub(crate) async fn remove_user_roles(
+    conn: &mut sqlx::PgConnection,
+    user_id: &str,
+    role_ids: &[String],
+) -> StoreResult<()> {
+    for role_id in role_ids.iter().filter(|r| !crate::unstorable(r)) {
+        sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2")
+            .bind(user_id)
+            .bind(role_id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
 }

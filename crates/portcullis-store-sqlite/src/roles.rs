@@ -10,20 +10,7 @@ use sqlx::Row;
 #[async_trait]
 impl RoleStore for SqliteStore {
     async fn create_role(&self, role: &Role) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO roles (",
-            role_columns!(),
-            ") VALUES (?, ?, ?, ?, ?)"
-        ))
-        .bind(&role.role_id)
-        .bind(&role.name)
-        .bind(&role.description)
-        .bind(role.created_at)
-        .bind(role.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        create_role(&self.pool, role).await
     }
 
     async fn get_role(&self, role_id: &str) -> StoreResult<Option<Role>> {
@@ -69,20 +56,7 @@ impl RoleStore for SqliteStore {
     }
 
     async fn update_role(&self, role: &Role) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE roles SET name = ?, description = ?, updated_at = ? WHERE role_id = ?",
-        )
-        .bind(&role.name)
-        .bind(&role.description)
-        .bind(role.updated_at)
-        .bind(&role.role_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        update_role(&self.pool, role).await
     }
 
     async fn delete_role(&self, role_id: &str) -> StoreResult<()> {
@@ -114,21 +88,7 @@ impl RoleStore for SqliteStore {
         permissions: &[Permission],
     ) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        if !exists(&mut tx, "SELECT 1 FROM roles WHERE role_id = ?", role_id).await? {
-            return Err(StoreError::NotFound);
-        }
-        for p in permissions {
-            sqlx::query(
-                "INSERT INTO role_permissions (role_id, resource_server_identifier, \
-                 permission_name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(role_id)
-            .bind(&p.resource_server_identifier)
-            .bind(&p.permission_name)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+        add_role_permissions(&mut tx, role_id, permissions).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -138,21 +98,7 @@ impl RoleStore for SqliteStore {
         permissions: &[Permission],
     ) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        if !exists(&mut tx, "SELECT 1 FROM roles WHERE role_id = ?", role_id).await? {
-            return Err(StoreError::NotFound);
-        }
-        for p in permissions {
-            sqlx::query(
-                "DELETE FROM role_permissions WHERE role_id = ? \
-                 AND resource_server_identifier = ? AND permission_name = ?",
-            )
-            .bind(role_id)
-            .bind(&p.resource_server_identifier)
-            .bind(&p.permission_name)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+        remove_role_permissions(&mut tx, role_id, permissions).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -204,35 +150,13 @@ impl RoleStore for SqliteStore {
 
     async fn assign_user_roles(&self, user_id: &str, role_ids: &[String]) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        if !exists(&mut tx, "SELECT 1 FROM users WHERE user_id = ?", user_id).await? {
-            return Err(StoreError::NotFound);
-        }
-        for role_id in role_ids {
-            if !exists(&mut tx, "SELECT 1 FROM roles WHERE role_id = ?", role_id).await? {
-                return Err(StoreError::NotFound);
-            }
-            sqlx::query(
-                "INSERT INTO user_roles (user_id, role_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(user_id)
-            .bind(role_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+        assign_user_roles(&mut tx, user_id, role_ids).await?;
         tx.commit().await.map_err(db)
     }
 
     async fn remove_user_roles(&self, user_id: &str, role_ids: &[String]) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        for role_id in role_ids {
-            sqlx::query("DELETE FROM user_roles WHERE user_id = ? AND role_id = ?")
-                .bind(user_id)
-                .bind(role_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
+        remove_user_roles(&mut tx, user_id, role_ids).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -290,14 +214,150 @@ impl RoleStore for SqliteStore {
 
 /// Whether `query` (a `SELECT 1 … WHERE key = ?`) finds a row, inside the transaction.
 async fn exists(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    conn: &mut sqlx::SqliteConnection,
     query: &'static str,
     key: &str,
 ) -> StoreResult<bool> {
     Ok(sqlx::query(query)
         .bind(key)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(db)?
         .is_some())
+}
+
+/// `create_role` on any executor: the pool, or the transaction of
+/// `TenantStore::apply_tenant_changes`.
+pub(crate) async fn create_role<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    role: &Role,
+) -> StoreResult<()> {
+    sqlx::query(concat!(
+        "INSERT INTO roles (",
+        role_columns!(),
+        ") VALUES (?, ?, ?, ?, ?)"
+    ))
+    .bind(&role.role_id)
+    .bind(&role.name)
+    .bind(&role.description)
+    .bind(role.created_at)
+    .bind(role.updated_at)
+    .execute(e)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// `update_role` on any executor.
+pub(crate) async fn update_role<'e>(
+    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    role: &Role,
+) -> StoreResult<()> {
+    let done =
+        sqlx::query("UPDATE roles SET name = ?, description = ?, updated_at = ? WHERE role_id = ?")
+            .bind(&role.name)
+            .bind(&role.description)
+            .bind(role.updated_at)
+            .bind(&role.role_id)
+            .execute(e)
+            .await
+            .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// `add_role_permissions` inside a transaction (its own, or that of
+/// `TenantStore::apply_tenant_changes`).
+pub(crate) async fn add_role_permissions(
+    conn: &mut sqlx::SqliteConnection,
+    role_id: &str,
+    permissions: &[Permission],
+) -> StoreResult<()> {
+    if !exists(conn, "SELECT 1 FROM roles WHERE role_id = ?", role_id).await? {
+        return Err(StoreError::NotFound);
+    }
+    for p in permissions {
+        sqlx::query(
+            "INSERT INTO role_permissions (role_id, resource_server_identifier, \
+             permission_name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(role_id)
+        .bind(&p.resource_server_identifier)
+        .bind(&p.permission_name)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// `remove_role_permissions` inside a transaction (its own, or that of
+/// `TenantStore::apply_tenant_changes`).
+pub(crate) async fn remove_role_permissions(
+    conn: &mut sqlx::SqliteConnection,
+    role_id: &str,
+    permissions: &[Permission],
+) -> StoreResult<()> {
+    if !exists(conn, "SELECT 1 FROM roles WHERE role_id = ?", role_id).await? {
+        return Err(StoreError::NotFound);
+    }
+    for p in permissions {
+        sqlx::query(
+            "DELETE FROM role_permissions WHERE role_id = ? \
+             AND resource_server_identifier = ? AND permission_name = ?",
+        )
+        .bind(role_id)
+        .bind(&p.resource_server_identifier)
+        .bind(&p.permission_name)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// `assign_user_roles` inside a transaction (its own, or that of
+/// `TenantStore::apply_tenant_changes`).
+pub(crate) async fn assign_user_roles(
+    conn: &mut sqlx::SqliteConnection,
+    user_id: &str,
+    role_ids: &[String],
+) -> StoreResult<()> {
+    if !exists(conn, "SELECT 1 FROM users WHERE user_id = ?", user_id).await? {
+        return Err(StoreError::NotFound);
+    }
+    for role_id in role_ids {
+        if !exists(conn, "SELECT 1 FROM roles WHERE role_id = ?", role_id).await? {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "INSERT INTO user_roles (user_id, role_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(role_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// `remove_user_roles` inside a transaction (its own, or that of
+/// `TenantStore::apply_tenant_changes`).
+pub(crate) async fn remove_user_roles(
+    conn: &mut sqlx::SqliteConnection,
+    user_id: &str,
+    role_ids: &[String],
+) -> StoreResult<()> {
+    for role_id in role_ids {
+        sqlx::query("DELETE FROM user_roles WHERE user_id = ? AND role_id = ?")
+            .bind(user_id)
+            .bind(role_id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
 }

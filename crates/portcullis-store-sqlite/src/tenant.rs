@@ -29,6 +29,22 @@ impl TenantStore for SqliteStore {
                 TenantChange::DeleteSetting(name) => {
                     crate::accounts::delete_setting(conn, name).await?;
                 }
+                TenantChange::CreateRole(role) => crate::roles::create_role(conn, role).await?,
+                TenantChange::UpdateRole(role) => crate::roles::update_role(conn, role).await?,
+                TenantChange::AddRolePermissions {
+                    role_id,
+                    permissions,
+                } => crate::roles::add_role_permissions(conn, role_id, permissions).await?,
+                TenantChange::RemoveRolePermissions {
+                    role_id,
+                    permissions,
+                } => crate::roles::remove_role_permissions(conn, role_id, permissions).await?,
+                TenantChange::AssignUserRoles { user_id, role_ids } => {
+                    crate::roles::assign_user_roles(conn, user_id, role_ids).await?
+                }
+                TenantChange::RemoveUserRoles { user_id, role_ids } => {
+                    crate::roles::remove_user_roles(conn, user_id, role_ids).await?
+                }
             }
         }
         // Dropping the transaction on an early return above rolls it back.

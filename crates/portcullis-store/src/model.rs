@@ -525,6 +525,30 @@ pub enum TenantChange {
     },
     /// As `SettingStore::delete_setting`.
     DeleteSetting(String),
+    /// As `RoleStore::create_role`.
+    CreateRole(Role),
+    /// As `RoleStore::update_role`.
+    UpdateRole(Role),
+    /// As `RoleStore::add_role_permissions`.
+    AddRolePermissions {
+        role_id: String,
+        permissions: Vec<Permission>,
+    },
+    /// As `RoleStore::remove_role_permissions`.
+    RemoveRolePermissions {
+        role_id: String,
+        permissions: Vec<Permission>,
+    },
+    /// As `RoleStore::assign_user_roles`.
+    AssignUserRoles {
+        user_id: String,
+        role_ids: Vec<String>,
+    },
+    /// As `RoleStore::remove_user_roles`.
+    RemoveUserRoles {
+        user_id: String,
+        role_ids: Vec<String>,
+    },
 }
 
 /// How busy a backend's connection pool is (for the metrics).

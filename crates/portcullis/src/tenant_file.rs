@@ -199,10 +199,11 @@ pub async fn check_before_creating(config: &Config, file: &TenantFile) -> anyhow
 /// applications told by back-channel logout.
 pub async fn apply_file(tenant: &Tenant, file: &TenantFile) -> anyhow::Result<ApplyReport> {
     let env = |name: &str| std::env::var(name).ok();
-    let mut report = apply(
+    let report = apply(
         tenant.store(),
         &tenant.hasher,
         &tenant.passwords,
+        &tenant.master_key.sealer(),
         file,
         &env,
         tenant.now(),
@@ -220,15 +221,6 @@ pub async fn apply_file(tenant: &Tenant, file: &TenantFile) -> anyhow::Result<Ap
         out.finish().await;
         ended.context("the tenant file was applied, but signing out its blocked users failed")?;
     }
-    portcullis_core::admin::tenant::apply_connections(
-        tenant.store(),
-        &tenant.master_key.sealer(),
-        file,
-        &env,
-        tenant.now(),
-        &mut report,
-    )
-    .await?;
     Ok(report)
 }
 

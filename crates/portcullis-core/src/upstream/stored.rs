@@ -84,13 +84,49 @@ pub async fn put(
     env: &dyn Fn(&str) -> Option<String>,
     now: UnixTime,
 ) -> Result<Change, PutError> {
+    let mut list = load(store).await?;
+    let change = put_into(&mut list, sealer, decl, env)?;
+    if change != Change::Unchanged {
+        save(store, &list, now).await?;
+    }
+    Ok(change)
+}
+
+/// What putting every declaration of a tenant file, in order, would change, without writing:
+/// each declaration's [`Change`], and the new value of the [`SETTING`] when any changes (a
+/// tenant-file apply writes it in its one transaction).
+pub async fn planned(
+    store: &dyn Store,
+    sealer: &Sealer,
+    decls: &[ConnectionDecl],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Vec<Change>, Option<String>), PutError> {
+    let mut list = load(store).await?;
+    let mut changes = Vec::with_capacity(decls.len());
+    for decl in decls {
+        changes.push(put_into(&mut list, sealer, decl, env)?);
+    }
+    let setting = if changes.iter().any(|c| *c != Change::Unchanged) {
+        Some(serde_json::to_string(&list).map_err(OAuthError::server_error)?)
+    } else {
+        None
+    };
+    Ok((changes, setting))
+}
+
+/// Puts `decl` into the loaded list (its secret sealed), replacing the one of the same name.
+fn put_into(
+    list: &mut Vec<Stored>,
+    sealer: &Sealer,
+    decl: &ConnectionDecl,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Change, PutError> {
     let connection = decl.resolve(env)?;
     let bare = ConnectionDecl {
         client_secret: None,
         client_secret_env: None,
         ..decl.clone()
     };
-    let mut list = load(store).await?;
     let existing = list.iter().position(|s| s.decl.name == decl.name);
     if let Some(i) = existing {
         let same_secret = sealer
@@ -106,7 +142,7 @@ pub async fn put(
             .map_err(OAuthError::server_error)?,
         decl: bare,
     };
-    let change = match existing {
+    Ok(match existing {
         Some(i) => {
             list[i] = stored;
             Change::Updated
@@ -115,9 +151,7 @@ pub async fn put(
             list.push(stored);
             Change::Created
         }
-    };
-    save(store, &list, now).await?;
-    Ok(change)
+    })
 }
 
 /// Deletes the stored connection `name`; whether it existed. Its users keep their accounts.

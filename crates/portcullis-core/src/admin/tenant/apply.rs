@@ -35,6 +35,7 @@ pub async fn apply(
     store: &dyn Store,
     hasher: &TokenHasher,
     passwords: &PasswordHasher,
+    sealer: &crate::crypto::Sealer,
     tenant: &TenantFile,
     env: EnvLookup<'_>,
     now: UnixTime,
@@ -57,8 +58,7 @@ pub async fn apply(
     for (client_id, audience, scopes) in grants {
         apply_grant(store, client_id, audience, scopes, now, &mut staged).await?;
     }
-    // Roles are kept by their own store, outside the transaction: they are applied after it,
-    // with the users' role lists (a user created by this file exists only then).
+    // The users' role lists are staged after the users and roles they name.
     let user_roles: Vec<(String, Vec<String>)> = users
         .iter()
         .filter_map(|u| Some((u.entry.email.clone(), u.entry.roles.clone()?)))
@@ -103,6 +103,15 @@ pub async fn apply(
         }
     }
     apply_mfa_policies(store, tenant, now, &mut staged).await?;
+    apply_connections(store, sealer, tenant, env, now, &mut staged).await?;
+    let mut role_ids = std::collections::HashMap::new();
+    for (role, permissions) in roles {
+        let (name, role_id) = apply_role(store, role, permissions, &mut staged).await?;
+        role_ids.insert(name, role_id);
+    }
+    for (email, names) in user_roles {
+        apply_user_roles(store, &email, &names, &role_ids, &mut staged).await?;
+    }
     store
         .apply_tenant_changes(&staged.changes)
         .await
@@ -110,55 +119,45 @@ pub async fn apply(
             StoreError::Conflict(what) => AdminError::exists("record", what),
             other => AdminError::Store(other),
         })?;
-    for (role, permissions) in roles {
-        apply_role(store, role, permissions, &mut staged.report).await?;
-    }
-    for (email, names) in user_roles {
-        let user = store
-            .get_user_by_email(&email)
-            .await?
-            .ok_or_else(|| AdminError::not_found("user", &email))?;
-        let created =
-            staged.report.changes.iter().any(|c| {
-                c.kind == EntryKind::User && c.key == email && c.action == Action::Created
-            });
-        if sync_user_roles(store, &user.user_id, &names).await? && !created {
-            staged
-                .report
-                .push(EntryKind::User, email, Action::Updated(vec!["roles"]));
-        }
-    }
     Ok(staged.report)
 }
 
-/// Applies the file's `[[connections]]` (after [`apply`], which checked them): each is created
-/// or replaced by name, its secret encrypted with the master key (`sealer`); connections the
-/// file does not mention stay.
-pub async fn apply_connections(
+/// Stages the file's `[[connections]]` (checked by the plan): each is created or replaced by
+/// name, its secret encrypted with the master key (`sealer`); connections the file does not
+/// mention stay.
+async fn apply_connections(
     store: &dyn Store,
     sealer: &crate::crypto::Sealer,
     tenant: &TenantFile,
     env: EnvLookup<'_>,
     now: UnixTime,
-    report: &mut ApplyReport,
+    staged: &mut Staged,
 ) -> AdminResult<()> {
     use crate::upstream::stored::{self, Change, PutError};
-    for decl in &tenant.connections {
-        let action = match stored::put(store, sealer, decl, env, now).await {
-            Ok(Change::Created) => Action::Created,
-            Ok(Change::Updated) => Action::Updated(vec!["connection"]),
-            Ok(Change::Unchanged) => Action::Unchanged,
-            Err(PutError::Invalid(e)) => {
-                return Err(AdminError::invalid("connection", e.to_string()));
-            }
-            Err(PutError::Internal(e)) => {
-                return Err(AdminError::invalid(
-                    "connection",
-                    e.description.into_owned(),
-                ));
-            }
+    let (changes, setting) = match stored::planned(store, sealer, &tenant.connections, env).await {
+        Ok(planned) => planned,
+        Err(PutError::Invalid(e)) => return Err(AdminError::invalid("connection", e.to_string())),
+        Err(PutError::Internal(e)) => {
+            return Err(AdminError::invalid(
+                "connection",
+                e.description.into_owned(),
+            ));
+        }
+    };
+    for (decl, change) in tenant.connections.iter().zip(changes) {
+        let action = match change {
+            Change::Created => Action::Created,
+            Change::Updated => Action::Updated(vec!["connection"]),
+            Change::Unchanged => Action::Unchanged,
         };
-        report.push(EntryKind::Connection, decl.name.clone(), action);
+        staged.push(EntryKind::Connection, decl.name.clone(), action);
+    }
+    if let Some(value) = setting {
+        staged.changes.push(TenantChange::PutSetting {
+            name: stored::SETTING.to_owned(),
+            value,
+            now,
+        });
     }
     Ok(())
 }
@@ -173,6 +172,22 @@ struct Staged {
 impl Staged {
     fn push(&mut self, kind: EntryKind, key: String, action: Action) {
         self.report.push(kind, key, action);
+    }
+
+    /// Adds `field` to an entry's reported changes: an unchanged entry becomes updated.
+    fn note_updated(&mut self, kind: EntryKind, key: &str, field: &'static str) {
+        let entry = self
+            .report
+            .changes
+            .iter_mut()
+            .find(|c| c.kind == kind && c.key == key);
+        match entry {
+            Some(c) => match &mut c.action {
+                Action::Updated(fields) => fields.push(field),
+                action => *action = Action::Updated(vec![field]),
+            },
+            None => self.push(kind, key.to_owned(), Action::Updated(vec![field])),
+        }
     }
 }
 
@@ -415,33 +430,35 @@ async fn apply_grant(
 }
 
 /// Creates the role or brings its description and permissions to what the file says.
+/// Stages a role (created, or its description updated) and makes its permissions exactly the
+/// file's; returns its name and id, for the users' role lists.
 async fn apply_role(
     store: &dyn Store,
     want: Role,
     permissions: Vec<Permission>,
-    report: &mut ApplyReport,
-) -> AdminResult<()> {
+    staged: &mut Staged,
+) -> AdminResult<(String, String)> {
     let key = want.name.clone();
-    let (role, mut changed, created) = match store.get_role_by_name(&want.name).await? {
-        None => {
-            store
-                .create_role(&want)
-                .await
-                .map_err(|e| AdminError::from_store(e, "role", &key))?;
-            (want, Vec::new(), true)
+    let role_id = want.role_id.clone();
+    let Some(mut have) = store.get_role_by_name(&want.name).await? else {
+        staged.changes.push(TenantChange::CreateRole(want));
+        if !permissions.is_empty() {
+            staged.changes.push(TenantChange::AddRolePermissions {
+                role_id: role_id.clone(),
+                permissions,
+            });
         }
-        Some(mut have) => {
-            let mut changed = Vec::new();
-            if have.description != want.description {
-                have.description = want.description;
-                have.updated_at = want.updated_at;
-                store.update_role(&have).await?;
-                changed.push("description");
-            }
-            (have, changed, false)
-        }
+        staged.push(EntryKind::Role, key.clone(), Action::Created);
+        return Ok((key, role_id));
     };
-    let held = store.list_role_permissions(&role.role_id).await?;
+    let mut changed = Vec::new();
+    if have.description != want.description {
+        have.description = want.description;
+        have.updated_at = want.updated_at;
+        staged.changes.push(TenantChange::UpdateRole(have.clone()));
+        changed.push("description");
+    }
+    let held = store.list_role_permissions(&have.role_id).await?;
     let gone: Vec<Permission> = held
         .iter()
         .filter(|p| !permissions.contains(p))
@@ -452,54 +469,107 @@ async fn apply_role(
         .filter(|p| !held.contains(p))
         .cloned()
         .collect();
-    if !gone.is_empty() {
-        store.remove_role_permissions(&role.role_id, &gone).await?;
-    }
-    if !added.is_empty() {
-        store.add_role_permissions(&role.role_id, &added).await?;
-    }
     if !gone.is_empty() || !added.is_empty() {
         changed.push("permissions");
     }
-    let action = if created {
-        Action::Created
-    } else if changed.is_empty() {
+    if !gone.is_empty() {
+        staged.changes.push(TenantChange::RemoveRolePermissions {
+            role_id: have.role_id.clone(),
+            permissions: gone,
+        });
+    }
+    if !added.is_empty() {
+        staged.changes.push(TenantChange::AddRolePermissions {
+            role_id: have.role_id.clone(),
+            permissions: added,
+        });
+    }
+    let action = if changed.is_empty() {
         Action::Unchanged
     } else {
         Action::Updated(changed)
     };
-    report.push(EntryKind::Role, key, action);
-    Ok(())
+    staged.push(EntryKind::Role, key.clone(), action);
+    Ok((key, have.role_id))
 }
 
-/// Makes the user's roles exactly the named ones; returns whether anything changed.
-async fn sync_user_roles(store: &dyn Store, user_id: &str, names: &[String]) -> AdminResult<bool> {
-    let have = store.list_user_roles(user_id).await?;
+/// Stages the changes that make the user's roles exactly the named ones. The user and the
+/// roles may be created by this same apply (staged before): their ids come from the staged
+/// changes and `role_ids`, else from the store.
+async fn apply_user_roles(
+    store: &dyn Store,
+    email: &str,
+    names: &[String],
+    role_ids: &std::collections::HashMap<String, String>,
+    staged: &mut Staged,
+) -> AdminResult<()> {
+    let staged_user = staged.changes.iter().find_map(|c| match c {
+        TenantChange::CreateUser(u) if u.email == email => Some(u.user_id.clone()),
+        _ => None,
+    });
+    let (user_id, created) = match staged_user {
+        Some(id) => (id, true),
+        None => {
+            let user = store
+                .get_user_by_email(email)
+                .await?
+                .ok_or_else(|| AdminError::not_found("user", email))?;
+            (user.user_id, false)
+        }
+    };
+    let have: Vec<String> = if created {
+        Vec::new()
+    } else {
+        store
+            .list_user_roles(&user_id)
+            .await?
+            .into_iter()
+            .map(|r| r.role_id)
+            .collect()
+    };
     let mut want = Vec::with_capacity(names.len());
     for name in names {
-        let role = store
-            .get_role_by_name(name)
-            .await?
-            .ok_or_else(|| AdminError::not_found("role", name))?;
-        want.push(role.role_id);
+        let id = match role_ids.get(name) {
+            Some(id) => id.clone(),
+            None => {
+                store
+                    .get_role_by_name(name)
+                    .await?
+                    .ok_or_else(|| AdminError::not_found("role", name))?
+                    .role_id
+            }
+        };
+        want.push(id);
     }
     let gone: Vec<String> = have
         .iter()
-        .filter(|r| !want.contains(&r.role_id))
-        .map(|r| r.role_id.clone())
+        .filter(|id| !want.contains(id))
+        .cloned()
         .collect();
     let added: Vec<String> = want
         .iter()
-        .filter(|id| !have.iter().any(|r| &r.role_id == *id))
+        .filter(|id| !have.contains(id))
         .cloned()
         .collect();
+    if gone.is_empty() && added.is_empty() {
+        return Ok(());
+    }
     if !gone.is_empty() {
-        store.remove_user_roles(user_id, &gone).await?;
+        staged.changes.push(TenantChange::RemoveUserRoles {
+            user_id: user_id.clone(),
+            role_ids: gone,
+        });
     }
     if !added.is_empty() {
-        store.assign_user_roles(user_id, &added).await?;
+        staged.changes.push(TenantChange::AssignUserRoles {
+            user_id,
+            role_ids: added,
+        });
     }
-    Ok(!gone.is_empty() || !added.is_empty())
+    if !created {
+        staged.note_updated(EntryKind::User, email, "roles");
+    }
+    Ok(())
 }
 
 async fn apply_user(

@@ -7,7 +7,7 @@ mod file;
 mod plan;
 mod report;
 
-pub use apply::{apply, apply_connections, check};
+pub use apply::{apply, check};
 pub use file::{
     ApiEntry, AppEntry, GrantEntry, PermissionEntry, RoleEntry, TENANT_FILE_VERSION, TenantFile,
     TenantSettings, UserEntry,

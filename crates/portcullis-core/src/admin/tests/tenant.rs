@@ -17,6 +17,7 @@ async fn apply_text(env: &Env, text: &str) -> Result<ApplyReport, crate::admin::
         env.s(),
         &env.hasher,
         &env.passwords,
+        &env.key.sealer(),
         &parse(text),
         &no_env,
         NOW,
@@ -105,9 +106,17 @@ async fn updates_only_what_differs_and_keeps_secrets_unless_changed() {
     ]);
     let lookup = |name: &str| vars.get(name).map(|v| v.to_string());
     let file = parse(BASE);
-    let first = apply(env.s(), &env.hasher, &env.passwords, &file, &lookup, NOW)
-        .await
-        .unwrap();
+    let first = apply(
+        env.s(),
+        &env.hasher,
+        &env.passwords,
+        &env.key.sealer(),
+        &file,
+        &lookup,
+        NOW,
+    )
+    .await
+    .unwrap();
     assert_eq!(first.counts(), (5, 0, 0));
     assert_eq!(
         first.generated_secrets.len(),
@@ -117,9 +126,17 @@ async fn updates_only_what_differs_and_keeps_secrets_unless_changed() {
     assert_eq!(first.generated_secrets[0].0, "m2m");
     let m2m_hash = apps::get_app(env.s(), "m2m").await.unwrap().secret_hash;
 
-    let second = apply(env.s(), &env.hasher, &env.passwords, &file, &lookup, NOW)
-        .await
-        .unwrap();
+    let second = apply(
+        env.s(),
+        &env.hasher,
+        &env.passwords,
+        &env.key.sealer(),
+        &file,
+        &lookup,
+        NOW,
+    )
+    .await
+    .unwrap();
     assert!(!second.changed_anything(), "{second}");
     assert!(second.generated_secrets.is_empty());
     assert_eq!(
@@ -147,6 +164,7 @@ async fn updates_only_what_differs_and_keeps_secrets_unless_changed() {
         env.s(),
         &env.hasher,
         &env.passwords,
+        &env.key.sealer(),
         &parse(&edited),
         &lookup2,
         NOW,
@@ -392,13 +410,24 @@ callbacks = ["https://app.example.com/callback"]
 identifier = "https://api.example.com"
 name = "API"
 
+[[roles]]
+name = "reader"
+
+[[connections]]
+name = "github"
+strategy = "github"
+client_id = "gh-client"
+client_secret = "gh-secret"
+
 [[users]]
 email = "old@example.com"
 name = "Renamed"
+roles = ["reader"]
 
 [[users]]
 email = "a@example.com"
 user_id = "same-id"
+roles = ["reader"]
 
 [[users]]
 email = "b@example.com"
@@ -412,6 +441,21 @@ user_id = "same-id"
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].name.as_deref(), Some("Old"));
     assert_eq!(env.s().get_setting("signup").await.unwrap(), None);
+    assert!(env.s().list_roles().await.unwrap().is_empty());
+    assert_eq!(
+        env.s()
+            .get_setting(crate::upstream::stored::SETTING)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        env.s()
+            .list_user_roles(&users[0].user_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // The same file without the clash applies in full.
     let fixed = file.replace(
@@ -419,8 +463,28 @@ user_id = "same-id"
         "email = \"b@example.com\"",
     );
     let report = apply_text(&env, &fixed).await.unwrap();
-    assert_eq!(report.counts(), (5, 1, 0), "{report}");
+    assert_eq!(report.counts(), (7, 1, 0), "{report}");
+    let stored = crate::upstream::stored::declarations(env.s())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].name, "github");
     assert_eq!(env.s().list_users().await.unwrap().len(), 3);
+    let (old, roles) = crate::admin::roles::user_roles(env.s(), "old@example.com")
+        .await
+        .unwrap();
+    assert_eq!(roles.len(), 1);
+    assert_eq!(old.name.as_deref(), Some("Renamed"));
+    let updated = report
+        .changes
+        .iter()
+        .find(|c| c.key == "old@example.com")
+        .unwrap();
+    assert_eq!(updated.action, Action::Updated(vec!["name", "roles"]));
+    let (_, roles) = crate::admin::roles::user_roles(env.s(), "a@example.com")
+        .await
+        .unwrap();
+    assert_eq!(roles.len(), 1, "a user created by the file gets its roles");
 }
 
 /// Blocking a user or changing their password through the file lists them for signing out
