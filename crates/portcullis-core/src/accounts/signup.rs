@@ -10,7 +10,7 @@ use crate::audit::{self, Event, EventType};
 use crate::crypto::new_id;
 use crate::i18n::Lang;
 use crate::mail::{self, templates};
-use portcullis_store::{EmailToken, EmailTokenPurpose, StoreError, User};
+use portcullis_store::{EmailToken, EmailTokenPurpose, Metadata, StoreError, User};
 use serde::{Deserialize, Serialize};
 
 /// Wrong codes allowed before a sign-up must start over.
@@ -27,6 +27,8 @@ pub struct SignUpForm<'a> {
     pub nickname: Option<&'a str>,
     /// An `http(s)` URL.
     pub picture: Option<&'a str>,
+    /// Auth0's `user_metadata` of `/dbconnections/signup` (see [`signup_metadata`]).
+    pub user_metadata: Option<&'a Metadata>,
 }
 
 /// A started sign-up: the canonical email, and the id the account will have once confirmed
@@ -56,6 +58,8 @@ struct Pending {
     nickname: Option<String>,
     #[serde(default)]
     picture: Option<String>,
+    #[serde(default)]
+    user_metadata: Metadata,
 }
 
 /// An optional profile field: trimmed, empty as absent, at most 200 characters.
@@ -83,6 +87,47 @@ fn picture_url(value: Option<&str>) -> Result<Option<String>, AccountError> {
     } else {
         Err(AccountError::field("picture", "Use an https URL."))
     }
+}
+
+/// At most this many `user_metadata` members at sign-up (Auth0's Authentication API).
+pub const MAX_SIGNUP_METADATA_MEMBERS: usize = 10;
+/// At most this many characters in a sign-up `user_metadata` member's name.
+pub const MAX_SIGNUP_METADATA_NAME: usize = 100;
+/// At most this many characters in a sign-up `user_metadata` member's value.
+pub const MAX_SIGNUP_METADATA_VALUE: usize = 500;
+
+/// The `user_metadata` a sign-up may set, with Auth0's rules for `/dbconnections/signup`
+/// (<https://auth0.com/docs/api/authentication#signup>): an object of at most ten members, names
+/// of at most 100 characters, values strings of at most 500, plus the rules of all metadata
+/// (no `.` or `$` in names).
+fn signup_metadata(value: Option<&Metadata>) -> Result<Metadata, AccountError> {
+    let Some(metadata) = value else {
+        return Ok(Metadata::new());
+    };
+    let refuse = |message: &str| Err(AccountError::field("user_metadata", message));
+    if metadata.len() > MAX_SIGNUP_METADATA_MEMBERS {
+        return refuse("Use at most 10 members.");
+    }
+    for (name, value) in metadata {
+        if name.chars().count() > MAX_SIGNUP_METADATA_NAME {
+            return refuse("Use member names of at most 100 characters.");
+        }
+        match value {
+            serde_json::Value::String(v) if v.chars().count() <= MAX_SIGNUP_METADATA_VALUE => {}
+            serde_json::Value::String(_) => {
+                return refuse("Use values of at most 500 characters.");
+            }
+            _ => return refuse("Every value must be a string."),
+        }
+    }
+    crate::management::metadata::check(crate::management::metadata::MetadataKind::User, metadata)
+        .map_err(|e| match e {
+        crate::admin::AdminError::Invalid { message, .. } => {
+            AccountError::field("user_metadata", message)
+        }
+        _ => AccountError::field("user_metadata", "user_metadata is not valid."),
+    })?;
+    Ok(metadata.clone())
 }
 
 /// Where the links in the mails point.
@@ -125,6 +170,7 @@ pub async fn start(
     let family_name = optional_field("family_name", form.family_name)?;
     let nickname = optional_field("nickname", form.nickname)?;
     let picture = picture_url(form.picture)?;
+    let user_metadata = signup_metadata(form.user_metadata)?;
     let user_id = new_id("usr");
     super::throttle_mail_request(p, client_ip, &email).await?;
     let password_hash = p
@@ -161,6 +207,7 @@ pub async fn start(
         family_name,
         nickname,
         picture,
+        user_metadata,
     };
     p.store
         .put_email_token(&EmailToken {
@@ -281,7 +328,7 @@ async fn complete(p: &Provider, token: EmailToken) -> Result<Confirmed, AccountE
         password_hash: Some(pending.password_hash),
         blocked: false,
         app_metadata: Default::default(),
-        user_metadata: Default::default(),
+        user_metadata: pending.user_metadata,
         created_at: now,
         updated_at: now,
         phone_number: None,

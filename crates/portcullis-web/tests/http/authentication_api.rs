@@ -113,17 +113,15 @@ fn signup_body(s: &TestServer, email: &str, password: &str) -> Value {
 #[tokio::test]
 async fn dbconnections_signup_answers_like_auth0_and_the_account_exists_once_confirmed() {
     let s = TestServer::start().await;
-    let r = post_json(
-        &s,
-        "dbconnections/signup",
-        signup_body(&s, "Ada@Example.com", STRONG),
-    )
-    .await;
+    let mut signup = signup_body(&s, "Ada@Example.com", STRONG);
+    signup["user_metadata"] = json!({"plan": "pro", "referrer": "newsletter"});
+    let r = post_json(&s, "dbconnections/signup", signup).await;
     let (status, body) = json_of(r).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["email"], "ada@example.com");
     assert_eq!(body["email_verified"], false);
     assert_eq!(body["given_name"], "Ada");
+    assert_eq!(body["user_metadata"]["plan"], "pro");
     let id = body["_id"].as_str().unwrap().to_owned();
     let store = &s.provider.store;
     assert!(
@@ -159,6 +157,10 @@ async fn dbconnections_signup_answers_like_auth0_and_the_account_exists_once_con
     assert!(user.email_verified);
     assert_eq!(user.given_name.as_deref(), Some("Ada"));
     assert_eq!(user.family_name.as_deref(), Some("Lovelace"));
+    assert_eq!(
+        serde_json::Value::Object(user.user_metadata),
+        json!({"plan": "pro", "referrer": "newsletter"})
+    );
 }
 
 #[tokio::test]
@@ -223,6 +225,32 @@ async fn dbconnections_signup_refusals_have_auth0_error_shapes() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["name"], "BadRequestError");
     assert_eq!(body["code"], "invalid_connection");
+
+    // user_metadata as Auth0 limits it at sign-up: at most ten string members of at most 500
+    // characters, names of at most 100 and without `.` or `$`.
+    let eleven: serde_json::Map<String, Value> =
+        (0..11).map(|i| (format!("k{i}"), json!("v"))).collect();
+    for (metadata, says) in [
+        (json!(eleven), "10 members"),
+        (json!({"plan": 3}), "string"),
+        (json!({"plan": "x".repeat(501)}), "500 characters"),
+        (json!({"a.b": "x"}), "a.b"),
+        (json!("not an object"), ""),
+    ] {
+        let mut body = signup_body(&s, "ada@example.com", STRONG);
+        body["user_metadata"] = metadata.clone();
+        let (status, body) = json_of(post_json(&s, "dbconnections/signup", body).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{metadata}: {body}");
+        let code = body["code"].as_str().unwrap_or_default();
+        assert!(
+            code == "invalid_parameter" || code == "invalid_body",
+            "{metadata}: {body}"
+        );
+        assert!(
+            body["description"].as_str().unwrap().contains(says),
+            "{metadata}: {body}"
+        );
+    }
 
     let mut unknown_client = signup_body(&s, "ada@example.com", STRONG);
     unknown_client["client_id"] = json!("nope");

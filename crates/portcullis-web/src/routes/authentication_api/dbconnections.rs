@@ -111,12 +111,6 @@ async fn start_signup(p: &Provider, b: &SignupBody, ip: &str) -> Result<Value, A
             "username is not supported: this connection signs users in by email.",
         ));
     }
-    if b.user_metadata.as_ref().is_some_and(|m| !m.is_empty()) {
-        return Err(ApiError::parameter(
-            Shape::Database,
-            "user_metadata is not supported by this server yet.",
-        ));
-    }
     let email = b.email.as_deref().unwrap_or_default();
     let password = b.password.as_deref().unwrap_or_default();
     if email.is_empty() {
@@ -140,6 +134,7 @@ async fn start_signup(p: &Provider, b: &SignupBody, ip: &str) -> Result<Value, A
         family_name: b.family_name.as_deref(),
         nickname: b.nickname.as_deref(),
         picture: b.picture.as_deref(),
+        user_metadata: b.user_metadata.as_ref(),
     };
     let links = Links {
         confirm: &confirm,
@@ -154,6 +149,9 @@ async fn start_signup(p: &Provider, b: &SignupBody, ip: &str) -> Result<Value, A
         "email": started.email,
         "email_verified": false,
     });
+    if let Some(metadata) = b.user_metadata.as_ref().filter(|m| !m.is_empty()) {
+        answer["user_metadata"] = Value::Object(metadata.clone());
+    }
     // Auth0 echoes the profile members it was given.
     for (key, value) in [
         ("given_name", &b.given_name),
