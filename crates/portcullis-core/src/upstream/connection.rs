@@ -69,6 +69,8 @@ pub struct Endpoints {
     pub user_endpoint: Option<String>,
     /// GitHub's `GET /user/emails`.
     pub emails_endpoint: Option<String>,
+    /// The UserInfo endpoint (OpenID Connect Core §5.3) of `oidc` and `google-oauth2`.
+    pub userinfo_endpoint: Option<String>,
 }
 
 /// One upstream connection.
@@ -155,6 +157,7 @@ impl Connection {
             ("jwks_uri", &endpoints.jwks_uri),
             ("user_endpoint", &endpoints.user_endpoint),
             ("emails_endpoint", &endpoints.emails_endpoint),
+            ("userinfo_endpoint", &endpoints.userinfo_endpoint),
         ];
         for (what, url) in urls {
             if let Some(url) = url
@@ -219,6 +222,8 @@ pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
 pub const GOOGLE_AUTHORIZE: &str = "https://accounts.google.com/o/oauth2/v2/auth";
 pub const GOOGLE_TOKEN: &str = "https://oauth2.googleapis.com/token";
 pub const GOOGLE_JWKS: &str = "https://www.googleapis.com/oauth2/v3/certs";
+/// Google's UserInfo endpoint, as its discovery document publishes it.
+pub const GOOGLE_USERINFO: &str = "https://openidconnect.googleapis.com/v1/userinfo";
 /// GitHub's OAuth app endpoints and REST API (docs.github.com, "Authorizing OAuth apps").
 pub const GITHUB_AUTHORIZE: &str = "https://github.com/login/oauth/authorize";
 pub const GITHUB_TOKEN: &str = "https://github.com/login/oauth/access_token";

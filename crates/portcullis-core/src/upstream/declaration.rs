@@ -44,6 +44,10 @@ pub struct ConnectionDecl {
     /// GitHub: `GET /user/emails` (default `https://api.github.com/user/emails`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emails_endpoint: Option<String>,
+    /// `oidc`, `google-oauth2`: the UserInfo endpoint, asked for the profile claims the ID
+    /// token lacks (default: discovery's `userinfo_endpoint`; Google's published one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_endpoint: Option<String>,
 }
 
 impl fmt::Debug for ConnectionDecl {
@@ -94,6 +98,7 @@ impl ConnectionDecl {
                 jwks_uri: self.jwks_uri.clone(),
                 user_endpoint: self.user_endpoint.clone(),
                 emails_endpoint: self.emails_endpoint.clone(),
+                userinfo_endpoint: self.userinfo_endpoint.clone(),
             },
         )?;
         if let Some(scopes) = &self.scopes {

@@ -283,6 +283,15 @@ async fn oidc_profile(
     };
     let claims = id_token::verify(token, &jwks, &expected)
         .map_err(|e: IdTokenError| failed(c, e.to_string()))?;
+    let mut profile = profile_of(&claims);
+    if profile.email.is_none() || profile.name.is_none() || profile.picture.is_none() {
+        fill_from_userinfo(p, c, endpoints, tokens, &mut profile).await;
+    }
+    Ok(profile)
+}
+
+/// The profile claims of an ID token or a UserInfo response (OpenID Connect Core §5.1).
+fn profile_of(claims: &serde_json::Map<String, Value>) -> Profile {
     let text = |name: &str| {
         claims
             .get(name)
@@ -290,7 +299,7 @@ async fn oidc_profile(
             .filter(|v| !v.is_empty())
             .map(|v| printable(v, 512))
     };
-    Ok(Profile {
+    Profile {
         subject: text("sub").unwrap_or_default(),
         email: text("email").map(|e| crate::email::canonical(&e)),
         // Google sends a boolean; some providers send "true".
@@ -299,7 +308,50 @@ async fn oidc_profile(
         name: text("name"),
         nickname: text("nickname").or_else(|| text("preferred_username")),
         picture: text("picture").filter(|u| u.starts_with("https://")),
-    })
+    }
+}
+
+/// Fills the profile claims the ID token lacks from the upstream's UserInfo endpoint, with the
+/// access token (OpenID Connect Core §5.3: providers may release the claims of `profile` and
+/// `email` there only). Its `sub` must be the ID token's, else nothing of it is used (§5.3.2).
+/// The ID token's values win; a UserInfo failure leaves the profile as the ID token gave it
+/// (the sign-in itself is proven by the ID token).
+async fn fill_from_userinfo(
+    p: &Provider,
+    c: &Connection,
+    endpoints: &Resolved,
+    tokens: &Value,
+    profile: &mut Profile,
+) {
+    let (Some(url), Some(access_token)) = (
+        endpoints.userinfo_endpoint.as_deref(),
+        tokens.get("access_token").and_then(Value::as_str),
+    ) else {
+        return;
+    };
+    let claims = match p.upstream.http.get_json(url, Some(access_token)).await {
+        Ok(claims) => claims,
+        Err(e) => {
+            tracing::warn!(connection = %c.name, error = %e, "the upstream UserInfo request failed; using the ID token's claims only");
+            return;
+        }
+    };
+    let Some(claims) = claims.as_object() else {
+        tracing::warn!(connection = %c.name, "the upstream UserInfo response is not a JSON object; ignored");
+        return;
+    };
+    let info = profile_of(claims);
+    if info.subject != profile.subject {
+        tracing::warn!(connection = %c.name, "the upstream UserInfo response is for another subject; ignored");
+        return;
+    }
+    if profile.email.is_none() {
+        profile.email = info.email;
+        profile.email_verified = info.email_verified;
+    }
+    profile.name = profile.name.take().or(info.name);
+    profile.nickname = profile.nickname.take().or(info.nickname);
+    profile.picture = profile.picture.take().or(info.picture);
 }
 
 /// GitHub has no ID token: the user comes from `GET /user`, and a verified primary email from

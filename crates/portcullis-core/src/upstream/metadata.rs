@@ -26,6 +26,8 @@ pub struct Resolved {
     pub jwks_uri: Option<String>,
     pub user_endpoint: Option<String>,
     pub emails_endpoint: Option<String>,
+    /// OpenID Connect Core §5.3; `None` for GitHub, or when discovery names none.
+    pub userinfo_endpoint: Option<String>,
 }
 
 /// Why the endpoints could not be found.
@@ -75,6 +77,7 @@ impl Upstream {
                 jwks_uri: Some(pick(&e.jwks_uri, GOOGLE_JWKS)),
                 user_endpoint: None,
                 emails_endpoint: None,
+                userinfo_endpoint: Some(pick(&e.userinfo_endpoint, GOOGLE_USERINFO)),
             }),
             Strategy::Github => Ok(Resolved {
                 authorization_endpoint: pick(&e.authorization_endpoint, GITHUB_AUTHORIZE),
@@ -83,6 +86,7 @@ impl Upstream {
                 jwks_uri: None,
                 user_endpoint: Some(pick(&e.user_endpoint, GITHUB_USER)),
                 emails_endpoint: Some(pick(&e.emails_endpoint, GITHUB_EMAILS)),
+                userinfo_endpoint: None,
             }),
             Strategy::Oidc => {
                 let issuer = c.issuer.clone().ok_or(MetadataError::Missing("issuer"))?;
@@ -97,6 +101,7 @@ impl Upstream {
                         jwks_uri: Some(j.clone()),
                         user_endpoint: None,
                         emails_endpoint: None,
+                        userinfo_endpoint: e.userinfo_endpoint.clone(),
                     });
                 }
                 let doc = self.discovery(&issuer, now).await?;
@@ -125,6 +130,11 @@ impl Upstream {
                     }),
                     user_endpoint: None,
                     emails_endpoint: None,
+                    userinfo_endpoint: e.userinfo_endpoint.clone().or_else(|| {
+                        doc.get("userinfo_endpoint")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned)
+                    }),
                 })
             }
         }

@@ -35,6 +35,8 @@ struct GoogleState {
     /// The PKCE challenge the authorization request carried.
     challenge: String,
     client_secret: String,
+    /// What its UserInfo endpoint answers to the access token `ya29.x`.
+    userinfo: Value,
 }
 
 #[derive(Default)]
@@ -88,10 +90,22 @@ async fn google_standin(keys: Server, state: Arc<Mutex<GoogleState>>) -> String 
     async fn jwks(State((keys, _)): State<(Arc<Server>, Arc<Mutex<GoogleState>>)>) -> Json<Value> {
         Json(keys.provider.keys.ring().jwks().clone())
     }
+    async fn userinfo(
+        State((_, state)): State<(Arc<Server>, Arc<Mutex<GoogleState>>)>,
+        headers: AxumHeaders,
+    ) -> (axum::http::StatusCode, Json<Value>) {
+        let bearer = headers.get("authorization").and_then(|v| v.to_str().ok());
+        if bearer != Some("Bearer ya29.x") {
+            return (axum::http::StatusCode::UNAUTHORIZED, Json(json!({})));
+        }
+        let info = state.lock().unwrap().userinfo.clone();
+        (axum::http::StatusCode::OK, Json(info))
+    }
     serve(
         Router::new()
             .route("/token", post(token))
             .route("/certs", get(jwks))
+            .route("/userinfo", get(userinfo))
             .with_state((Arc::new(keys), state)),
     )
     .await
@@ -200,6 +214,7 @@ async fn world() -> World {
             authorization_endpoint: Some(format!("{google_url}/auth")),
             token_endpoint: Some(format!("{google_url}/token")),
             jwks_uri: Some(format!("{google_url}/certs")),
+            userinfo_endpoint: Some(format!("{google_url}/userinfo")),
             ..Endpoints::default()
         },
     )
@@ -578,6 +593,63 @@ async fn google_connection_validates_the_id_token() {
     let r = google_callback(&w, &b, &state).await;
     assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
     assert!(r.text().await.unwrap().contains("code exchange failed"));
+}
+
+/// An upstream ID token without profile claims: they come from its UserInfo endpoint, and only
+/// when the UserInfo response is for the same subject.
+#[tokio::test]
+async fn profile_claims_missing_from_the_id_token_come_from_userinfo() {
+    let w = world().await;
+    let sign_in = |userinfo: Value| {
+        let w = &w;
+        async move {
+            let b = browser();
+            let (state, nonce) = google_start(w, &b).await;
+            let mut claims = google_claims(w, &nonce);
+            for claim in ["email", "email_verified", "name", "picture"] {
+                claims.as_object_mut().unwrap().remove(claim);
+            }
+            {
+                let mut g = w.google.lock().unwrap();
+                g.claims = claims;
+                g.userinfo = userinfo;
+            }
+            let r = google_callback(w, &b, &state).await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.text().await);
+            w.server
+                .provider
+                .store
+                .get_user("google-oauth2|1098765")
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    // Another subject's UserInfo is not used.
+    let user = sign_in(json!({"sub": "someone-else", "email": "eve@evil.example",
+        "email_verified": true, "name": "Eve"}))
+    .await;
+    assert_eq!(user.name, None);
+    assert!(!user.email.contains("eve"), "{}", user.email);
+    // The same subject's fills the profile (refreshed at this sign-in).
+    let user = sign_in(json!({"sub": "1098765", "email": "Grace@Gmail.example",
+        "email_verified": true, "name": "Grace Hopper",
+        "picture": "https://lh3.example/grace.png"}))
+    .await;
+    assert_eq!(user.name.as_deref(), Some("Grace Hopper"));
+    assert_eq!(
+        user.picture.as_deref(),
+        Some("https://lh3.example/grace.png")
+    );
+    assert!(user.email_verified);
+    let identities = w
+        .server
+        .provider
+        .store
+        .list_user_identities("google-oauth2|1098765")
+        .await
+        .unwrap();
+    assert_eq!(identities[0].email.as_deref(), Some("grace@gmail.example"));
 }
 
 /// A GitHub sign-in in a new browser; the ID token's claims.
