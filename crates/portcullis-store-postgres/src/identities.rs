@@ -5,7 +5,7 @@ use crate::error::db;
 use crate::rows;
 use crate::users::insert_user;
 use async_trait::async_trait;
-use portcullis_store::{Identity, IdentityStore, StoreError, StoreResult, User};
+use portcullis_store::{Identity, IdentityStore, StoreError, StoreResult, UnixTime, User};
 
 macro_rules! identity_columns {
     () => {
@@ -82,6 +82,66 @@ impl IdentityStore for PostgresStore {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    async fn add_database_password(
+        &self,
+        user_id: &str,
+        email: &str,
+        password_hash: &str,
+        now: UnixTime,
+    ) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE users SET email = $1, upstream_email = NULL, connection = NULL, \
+             email_verified = TRUE, password_hash = $2, updated_at = $3 \
+             WHERE user_id = $4 AND password_hash IS NULL",
+        )
+        .bind(email.to_lowercase())
+        .bind(password_hash)
+        .bind(now)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn merge_upstream_user(&self, from: &str, into: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let from_row: Option<(Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT password_hash, connection FROM users WHERE user_id = $1")
+                .bind(from)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        match from_row {
+            None => return Err(StoreError::NotFound),
+            Some((None, Some(_))) => {}
+            Some(_) => {
+                return Err(StoreError::Conflict(
+                    "the account to merge signs in with a password".to_owned(),
+                ));
+            }
+        }
+        let into_exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users WHERE user_id = $1")
+            .bind(into)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if into_exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("UPDATE identities SET user_id = $1 WHERE user_id = $2")
+            .bind(into)
+            .bind(from)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        crate::users::delete_user_rows(&mut tx, from).await?;
+        tx.commit().await.map_err(db)
     }
 }
 

@@ -71,32 +71,7 @@ impl UserStore for PostgresStore {
 
     async fn delete_user(&self, user_id: &str) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM users WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        // Tokens first: they are found through the user's grants.
-        for statement in [
-            "DELETE FROM refresh_tokens WHERE grant_id IN \
-             (SELECT grant_id FROM grants WHERE user_id = $1)",
-            "DELETE FROM access_tokens WHERE grant_id IN \
-             (SELECT grant_id FROM grants WHERE user_id = $1)",
-            "DELETE FROM grants WHERE user_id = $1",
-            "DELETE FROM authorization_codes WHERE user_id = $1",
-            "DELETE FROM sessions WHERE user_id = $1",
-            "DELETE FROM identities WHERE user_id = $1",
-            "DELETE FROM user_roles WHERE user_id = $1",
-        ] {
-            sqlx::query(statement)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
+        delete_user_rows(&mut tx, user_id).await?;
         tx.commit().await.map_err(db)
     }
 }
@@ -192,6 +167,41 @@ pub(crate) async fn update_user<'e>(
     .map_err(db)?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Deletes a user with its grants, tokens, codes, sessions, identities and roles, inside a
+/// transaction (`delete_user`'s, or an account merge's). `NotFound` when absent.
+pub(crate) async fn delete_user_rows(
+    conn: &mut sqlx::PgConnection,
+    user_id: &str,
+) -> StoreResult<()> {
+    let done = sqlx::query("DELETE FROM users WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    // Tokens first: they are found through the user's grants.
+    for statement in [
+        "DELETE FROM refresh_tokens WHERE grant_id IN \
+         (SELECT grant_id FROM grants WHERE user_id = $1)",
+        "DELETE FROM access_tokens WHERE grant_id IN \
+         (SELECT grant_id FROM grants WHERE user_id = $1)",
+        "DELETE FROM grants WHERE user_id = $1",
+        "DELETE FROM authorization_codes WHERE user_id = $1",
+        "DELETE FROM sessions WHERE user_id = $1",
+        "DELETE FROM identities WHERE user_id = $1",
+        "DELETE FROM user_roles WHERE user_id = $1",
+    ] {
+        sqlx::query(statement)
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
     }
     Ok(())
 }

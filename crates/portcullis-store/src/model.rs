@@ -432,6 +432,9 @@ string_enum!(
         ResetPassword => "reset_password",
         /// Lifts a sign-in lockout (too many failed sign-ins from one address).
         Unblock => "unblock",
+        /// Proves the address of a user without a password who asked to add one (its payload
+        /// holds the new password's hash).
+        AddPassword => "add_password",
         /// Signs in with Auth0's passwordless `email` connection (a code or a magic link).
         Passwordless => "passwordless",
         /// A cross-origin authentication login ticket (`/co/authenticate`), redeemed once at

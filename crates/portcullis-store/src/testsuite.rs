@@ -209,6 +209,8 @@ macro_rules! conformance_tests {
             identity_create_get_list,
             identity_users_share_emails_without_taking_them,
             identity_update_and_delete_with_user,
+            identity_user_gets_a_database_password,
+            identity_merge_moves_identities_and_deletes_the_upstream_user,
             tenant_changes_apply_in_order,
             tenant_changes_failing_midway_change_nothing,
             lookups_by_keys_holding_nul_find_nothing,

@@ -54,6 +54,23 @@ pub trait IdentityStore: Send + Sync {
     async fn link_identity(&self, identity: &Identity) -> StoreResult<()>;
     /// Replaces the profile and `updated_at` of an identity. `NotFound` when absent.
     async fn update_identity(&self, identity: &Identity) -> StoreResult<()>;
+    /// Gives a user without a password one, as a user of the database connection: `email`
+    /// (which the caller had the user prove) becomes the verified sign-in address, unique among
+    /// the database connection's users; the user keeps its id and identities. `NotFound` when the
+    /// user is absent or already has a password; `Conflict` when another database user has the
+    /// address.
+    async fn add_database_password(
+        &self,
+        user_id: &str,
+        email: &str,
+        password_hash: &str,
+        now: UnixTime,
+    ) -> StoreResult<()>;
+    /// Account linking: moves every identity of `from`, a user of an upstream connection only
+    /// (no password), to `into`, and deletes `from` with its sessions, grants and tokens, in one
+    /// step. `NotFound` when either user is absent; `Conflict` when `from` has a password or
+    /// signs in with the database connection.
+    async fn merge_upstream_user(&self, from: &str, into: &str) -> StoreResult<()>;
 }
 
 /// APIs (resource servers) and the M2M grants to them.

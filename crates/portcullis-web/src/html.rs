@@ -271,6 +271,8 @@ pub struct AccountPage<'a> {
     pub new_error: Option<&'a str>,
     /// Second factors; `None` when the tenant's policy is `off` and nothing is enrolled.
     pub mfa: Option<&'a MfaSection>,
+    /// Whether the user signs in with a password (else the page offers to add one).
+    pub has_password: bool,
 }
 
 /// A connection on the account page.
@@ -284,6 +286,15 @@ pub struct ConnectionLine {
 #[derive(Template)]
 #[template(path = "verify_email.html")]
 pub struct VerifyEmailPage<'a> {
+    pub token: &'a str,
+    pub csrf: &'a str,
+}
+
+/// The mailed link that finishes adding a password: one button, in the signed-in browser.
+#[derive(Template)]
+#[template(path = "add_password_confirm.html")]
+pub struct AddPasswordConfirmPage<'a> {
+    pub email: &'a str,
     pub token: &'a str,
     pub csrf: &'a str,
 }

@@ -155,6 +155,14 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             post(routes::account::change_password),
         )
         .route(
+            "/u/account/password/add",
+            post(routes::account::add_password_request),
+        )
+        .route(
+            "/u/account/password/confirm",
+            get(routes::account::add_password_page).post(routes::account::add_password_confirm),
+        )
+        .route(
             "/u/account/verify",
             post(routes::account::send_verification),
         )

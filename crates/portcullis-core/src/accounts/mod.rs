@@ -2,6 +2,7 @@
 //! enumeration-safe by design: what a visitor sees never depends on whether an address has an
 //! account; only the mail that address receives does.
 
+pub mod add_password;
 pub mod passwordless;
 pub mod profile;
 pub mod reset;

@@ -113,6 +113,44 @@ pub fn signup_for_existing_account(
     )
 }
 
+/// The link that finishes adding a password to an account that had none (signed in with an
+/// upstream provider or a passwordless code), proving the address.
+pub fn add_password(lang: Lang, product: &str, to: &str, link: &str, minutes: i64) -> Message {
+    let minutes = minutes.to_string();
+    let args = [("product", product), ("minutes", minutes.as_str())];
+    compose(
+        lang,
+        to,
+        &lang.format("mail.add_password.subject", &args),
+        &[
+            lang.format("mail.add_password.body", &args),
+            lang.text("mail.add_password.ignore").to_owned(),
+        ],
+        &[(lang.text("mail.add_password.button"), link)],
+    )
+}
+
+/// Tells the owner of an address that another account, signed in without a password, asked to
+/// add a password with it: nothing changes, and how to use both accounts.
+pub fn add_password_for_existing_account(
+    lang: Lang,
+    product: &str,
+    to: &str,
+    account: &str,
+) -> Message {
+    let args = [("product", product)];
+    compose(
+        lang,
+        to,
+        &lang.format("mail.add_password_existing.subject", &args),
+        &[
+            lang.format("mail.add_password_existing.body", &args),
+            lang.text("mail.add_password_existing.advice").to_owned(),
+        ],
+        &[(lang.text("mail.sign_in"), account)],
+    )
+}
+
 /// A link to choose a new password.
 pub fn reset_password(lang: Lang, product: &str, to: &str, link: &str, minutes: i64) -> Message {
     let minutes = minutes.to_string();

@@ -1,7 +1,8 @@
 //! The Portcullis users behind upstream accounts. A user is found by (connection, upstream
 //! subject), never by email: an upstream's email claim is not proof of owning a password
 //! account with that address (auto-linking on it would be an account takeover). Accounts are
-//! linked only when the user proves both: signed in to one, then adds the other ([`link`]).
+//! linked only when the user proves both: signed in to one, then adds the other ([`link`], or
+//! a password added with a mailed link, [`crate::accounts::add_password`]).
 
 use super::connection::Connection;
 use super::flow::Profile;
@@ -57,6 +58,8 @@ pub async fn sign_in(p: &Provider, c: &Connection, profile: &Profile) -> OAuthRe
 /// Why an upstream account could not be added to a user.
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
+    /// The upstream account signs in another user who has a password: that user must be
+    /// proven with its password, which linking does not ask for.
     #[error("This {0} account already signs in another Portcullis account.")]
     OtherUser(String),
     #[error(transparent)]
@@ -64,6 +67,12 @@ pub enum LinkError {
 }
 
 /// Adds the upstream account to `user_id` (who is signed in and just signed in upstream too).
+///
+/// When the upstream account already signs in a user of its own (one created by signing in
+/// with it, without a password), the user has just proven both accounts: that user is merged
+/// into `user_id` as Auth0 links a secondary account. Its identities move over, its sessions
+/// end (its applications told by back-channel logout) and it is deleted; its own metadata,
+/// roles and factors are not carried over. A user with a password is never merged this way.
 pub async fn link(
     p: &Provider,
     c: &Connection,
@@ -81,7 +90,7 @@ pub async fn link(
             refresh_identity(p, c, profile, id).await?;
             Ok(())
         }
-        Some(_) => Err(LinkError::OtherUser(c.display_name.clone())),
+        Some(id) => merge(p, c, profile, id, user_id).await,
         None => match p
             .store
             .link_identity(&identity(c, profile, user_id, now))
@@ -97,6 +106,47 @@ pub async fn link(
     }
 }
 
+/// Merges the upstream-only user behind `id` into `user_id` (see [`link`]).
+async fn merge(
+    p: &Provider,
+    c: &Connection,
+    profile: &Profile,
+    id: Identity,
+    user_id: &str,
+) -> Result<(), LinkError> {
+    let other = OAuthError::from;
+    let Some(from) = p.store.get_user(&id.user_id).await.map_err(other)? else {
+        return Err(OAuthError::server_error("identity without a user").into());
+    };
+    if from.password_hash.is_some() {
+        return Err(LinkError::OtherUser(c.display_name.clone()));
+    }
+    crate::sessions::end_all_for_user(p, &from.user_id).await?;
+    match p.store.merge_upstream_user(&from.user_id, user_id).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => return Err(LinkError::OtherUser(c.display_name.clone())),
+        Err(e) => return Err(OAuthError::from(e).into()),
+    }
+    tracing::info!(%user_id, merged = %from.user_id, connection = %c.name, "upstream account linked; its own user merged");
+    crate::audit::record(
+        p,
+        crate::audit::Event::new(crate::audit::EventType::DELETED_USER)
+            .user_id(from.user_id.as_str())
+            .description(format!(
+                "Merged into {user_id}, which linked its {} account",
+                c.name
+            )),
+    );
+    let moved = p
+        .store
+        .get_identity(&c.name, &profile.subject)
+        .await
+        .map_err(other)?
+        .ok_or_else(|| OAuthError::server_error("merged identity vanished"))?;
+    refresh_identity(p, c, profile, moved).await?;
+    Ok(())
+}
+
 async fn existing(p: &Provider, c: &Connection, profile: &Profile) -> OAuthResult<Option<User>> {
     let Some(id) = p.store.get_identity(&c.name, &profile.subject).await? else {
         return Ok(None);
@@ -106,7 +156,9 @@ async fn existing(p: &Provider, c: &Connection, profile: &Profile) -> OAuthResul
     let Some(mut user) = p.store.get_user(&user_id).await? else {
         return Err(OAuthError::server_error("identity without a user"));
     };
-    if user.user_id == c.user_id(&profile.subject) {
+    // The user's own profile follows the upstream's while the user signs in with it only: once
+    // it has a password (a proven address of its own), its email is its sign-in name.
+    if user.user_id == c.user_id(&profile.subject) && user.password_hash.is_none() {
         let email = profile.email.clone().unwrap_or_default();
         let verified = profile.email.is_some() && profile.email_verified;
         let changed = user.email != email

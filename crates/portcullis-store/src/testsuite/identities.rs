@@ -200,3 +200,113 @@ pub async fn identity_update_and_delete_with_user(store: &dyn Store) {
             .is_empty()
     );
 }
+
+/// An upstream-only user given a password becomes a database user with the proven address
+/// (keeping its id and identities); a taken address or a user who has a password is refused.
+pub async fn identity_user_gets_a_database_password(store: &dyn Store) {
+    let taken = sample::user("auth0|ada", "ada@example.com", T0);
+    store.create_user(&taken).await.expect("create_user");
+    store
+        .create_upstream_user(
+            &upstream_user("google-oauth2|1", "ada@example.com"),
+            &identity("google-oauth2", "1", "google-oauth2|1", "ada@example.com"),
+        )
+        .await
+        .expect("create_upstream_user");
+    assert_conflict(
+        store
+            .add_database_password("google-oauth2|1", "Ada@Example.com", "$argon2id$x", T0 + 1)
+            .await,
+        "an address another database user has",
+    );
+    store
+        .add_database_password(
+            "google-oauth2|1",
+            "Ada.Two@Example.com",
+            "$argon2id$x",
+            T0 + 1,
+        )
+        .await
+        .expect("add_database_password");
+    let user = store
+        .get_user_by_email("ada.two@example.com")
+        .await
+        .expect("by email")
+        .expect("now a database user");
+    assert_eq!(user.user_id, "google-oauth2|1");
+    assert_eq!(user.password_hash.as_deref(), Some("$argon2id$x"));
+    assert!(user.email_verified);
+    assert_eq!(user.updated_at, T0 + 1);
+    assert_eq!(
+        store
+            .list_user_identities("google-oauth2|1")
+            .await
+            .expect("identities")
+            .len(),
+        1
+    );
+    assert_not_found(
+        store
+            .add_database_password("google-oauth2|1", "other@example.com", "$argon2id$y", T0)
+            .await,
+        "a user who has a password",
+    );
+    assert_not_found(
+        store
+            .add_database_password("nobody", "nobody@example.com", "$argon2id$y", T0)
+            .await,
+        "an absent user",
+    );
+}
+
+/// Merging moves an upstream-only user's identities to another user and deletes it with its
+/// sessions; a user with a password is never merged away.
+pub async fn identity_merge_moves_identities_and_deletes_the_upstream_user(store: &dyn Store) {
+    let ada = sample::user("auth0|ada", "ada@example.com", T0);
+    store.create_user(&ada).await.expect("create_user");
+    store
+        .create_upstream_user(
+            &upstream_user("github|7", "ada@github.example"),
+            &identity("github", "7", "github|7", "ada@github.example"),
+        )
+        .await
+        .expect("create_upstream_user");
+    store
+        .create_session(&sample::session("s-gh", "h-gh", "github|7"))
+        .await
+        .expect("create_session");
+    assert_conflict(
+        store.merge_upstream_user("auth0|ada", "github|7").await,
+        "merging away a password user",
+    );
+    assert_not_found(
+        store.merge_upstream_user("github|7", "nobody").await,
+        "an absent target",
+    );
+    assert_not_found(
+        store.merge_upstream_user("nobody", "auth0|ada").await,
+        "an absent source",
+    );
+    store
+        .merge_upstream_user("github|7", "auth0|ada")
+        .await
+        .expect("merge_upstream_user");
+    assert_eq!(store.get_user("github|7").await.expect("get_user"), None);
+    let moved = store
+        .get_identity("github", "7")
+        .await
+        .expect("get_identity")
+        .expect("kept");
+    assert_eq!(moved.user_id, "auth0|ada");
+    assert!(
+        store
+            .list_user_sessions("github|7")
+            .await
+            .expect("sessions")
+            .is_empty()
+    );
+    assert_eq!(
+        store.get_user("auth0|ada").await.expect("get_user"),
+        Some(ada)
+    );
+}

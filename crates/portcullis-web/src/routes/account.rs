@@ -11,7 +11,7 @@ use axum::Form;
 use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use portcullis_core::accounts::{AccountError, profile};
+use portcullis_core::accounts::{AccountError, add_password, profile};
 use portcullis_core::interaction::StepKind;
 use portcullis_core::{OAuthError, Provider, sessions};
 use portcullis_store::{Session, User};
@@ -113,6 +113,7 @@ async fn render(
             current_error: flash.current_error,
             new_error: flash.new_error,
             mfa: mfa.as_ref(),
+            has_password: !add_password::can_add(user),
         },
     );
     form.set_cookie_on(p, &mut r);
@@ -165,6 +166,9 @@ pub struct AccountForm {
     new_password: String,
     #[serde(default)]
     id: String,
+    /// The mailed token of a confirmation.
+    #[serde(default)]
+    token: String,
 }
 
 /// Parses and checks an account form: the session, the CSRF token bound to it.
@@ -258,6 +262,96 @@ pub async fn change_password(
             }
             render(p, &headers, &session, &user, flash, failed(&e)).await
         }
+    }
+}
+
+/// `POST /u/account/password/add`: a user without a password chooses one; it is added once the
+/// mailed link is opened in this browser ([`add_password`]).
+pub async fn add_password_request(State(s): State<AppState>, request: Request) -> Response {
+    let p = &s.provider;
+    let (headers, session, user, form) = match accept(p, request).await {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    let confirm = |token: &str| {
+        p.config
+            .issuer
+            .endpoint(&format!("u/account/password/confirm?token={token}"))
+    };
+    let account = p.config.issuer.endpoint("u/account");
+    let links = add_password::Links {
+        confirm: &confirm,
+        account: &account,
+    };
+    match add_password::request(p, &user, &form.new_password, links, crate::ui::lang()).await {
+        Ok(()) => {
+            let sent = crate::ui::f("account.add_password_sent", "email", &user.email);
+            let flash = Flash {
+                notice: Some(&sent),
+                ..Flash::default()
+            };
+            render(p, &headers, &session, &user, flash, StatusCode::OK).await
+        }
+        Err(e) => {
+            let message = e.to_string();
+            let mut flash = Flash::default();
+            match &e {
+                AccountError::Field { .. } => flash.new_error = Some(&message),
+                _ => flash.error = Some(&message),
+            }
+            render(p, &headers, &session, &user, flash, failed(&e)).await
+        }
+    }
+}
+
+/// The mailed link that adds the password: a page with one button, for the signed-in user.
+pub async fn add_password_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let p = &s.provider;
+    let (session, user) = match signed_in(p, &headers).await {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    let token = q.token.unwrap_or_default();
+    let form = FormToken::issue(p, &headers, &session.session_id);
+    let mut r = html::render(
+        StatusCode::OK,
+        &html::AddPasswordConfirmPage {
+            email: &user.email,
+            token: &token,
+            csrf: &form.token,
+        },
+    );
+    form.set_cookie_on(p, &mut r);
+    r
+}
+
+/// `POST /u/account/password/confirm`: adds the password the link's token holds.
+pub async fn add_password_confirm(State(s): State<AppState>, request: Request) -> Response {
+    let p = &s.provider;
+    let (headers, session, user, form) = match accept(p, request).await {
+        Ok(v) => v,
+        Err(page) => return page,
+    };
+    match add_password::confirm(p, &user, &form.token).await {
+        Ok(user) => {
+            let flash = Flash {
+                notice: Some(crate::ui::t("account.password_added")),
+                ..Flash::default()
+            };
+            render(p, &headers, &session, &user, flash, StatusCode::OK).await
+        }
+        Err(e) => html::render(
+            failed(&e),
+            &MessagePage {
+                title: crate::ui::t("link.unusable_title"),
+                text: &e.to_string(),
+                link: None,
+            },
+        ),
     }
 }
 

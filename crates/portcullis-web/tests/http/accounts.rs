@@ -8,31 +8,6 @@ use serde_json::Value;
 
 const STRONG: &str = "plum tractor galaxy 42";
 
-/// The mails queued for `to`, oldest first.
-async fn mails_to(s: &TestServer, to: &str) -> Vec<OutgoingMail> {
-    let mut mails: Vec<OutgoingMail> = s
-        .provider
-        .store
-        .list_mail(100)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.to == to)
-        .collect();
-    mails.reverse();
-    mails
-}
-
-/// The link in a mail's text that contains `path`.
-fn link_in(mail: &OutgoingMail, path: &str) -> String {
-    mail.text_body
-        .lines()
-        .find(|l| l.starts_with("http") && l.contains(path))
-        .unwrap_or_else(|| panic!("no {path} link in {}", mail.text_body))
-        .trim()
-        .to_owned()
-}
-
 /// The 6-digit code of a sign-up mail ("Your verification code is 123456.").
 fn code_in(mail: &OutgoingMail) -> String {
     let marker = "verification code is ";

@@ -13,21 +13,6 @@ const PASSWORDLESS_OTP: &str = "http://auth0.com/oauth/grant-type/passwordless/o
 const PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";
 const DB: &str = "Username-Password-Authentication";
 
-/// The mails queued for `to`, oldest first.
-async fn mails_to(s: &TestServer, to: &str) -> Vec<OutgoingMail> {
-    let mut mails: Vec<OutgoingMail> = s
-        .provider
-        .store
-        .list_mail(200)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.to == to)
-        .collect();
-    mails.reverse();
-    mails
-}
-
 /// The six digits after `marker` in a mail.
 fn digits_after(mail: &OutgoingMail, marker: &str) -> String {
     let start = mail.text_body.find(marker).expect("a code") + marker.len();
@@ -62,16 +47,6 @@ async fn new_mail_to<F: std::future::Future>(s: &TestServer, to: &str, action: F
 /// The sign-in code of a passwordless mail.
 fn otp_in(mail: &OutgoingMail) -> String {
     digits_after(mail, "sign-in code is ")
-}
-
-/// The link in a mail's text that contains `path`.
-fn link_in(mail: &OutgoingMail, path: &str) -> String {
-    mail.text_body
-        .lines()
-        .find(|l| l.starts_with("http") && l.contains(path))
-        .unwrap_or_else(|| panic!("no {path} link in {}", mail.text_body))
-        .trim()
-        .to_owned()
 }
 
 async fn post_json(s: &TestServer, path: &str, body: Value) -> reqwest::Response {

@@ -782,3 +782,243 @@ async fn a_signed_in_user_links_github_from_the_account_page() {
             .contains("already signs in another account")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Linking: a password added to an upstream user; an upstream user merged into a password user.
+
+const NEW_PASSWORD: &str = "plum tractor galaxy 42";
+
+/// A Google sign-in in `b` as `email` (its session cookie stays in `b`).
+async fn google_sign_in_as(w: &World, b: &reqwest::Client, email: &str) {
+    let (state, nonce) = google_start(w, b).await;
+    let mut claims = google_claims(w, &nonce);
+    claims["email"] = json!(email);
+    w.google.lock().unwrap().claims = claims;
+    let r = google_callback(w, b, &state).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.text().await);
+}
+
+/// Posts an account-page form of the browser's account page.
+async fn account_post(
+    w: &World,
+    b: &reqwest::Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let html = b
+        .get(w.server.url("u/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden(&html, "csrf");
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    b.post(w.server.url(path))
+        .header("origin", w.server.url("").trim_end_matches('/'))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Opens the mailed confirmation link in `b` and presses its button.
+async fn confirm_added_password(w: &World, b: &reqwest::Client, link: &str) -> reqwest::Response {
+    let page = b.get(link).send().await.unwrap();
+    if page.status() != StatusCode::OK {
+        return page;
+    }
+    let html = page.text().await.unwrap();
+    b.post(w.server.url("u/account/password/confirm"))
+        .header("origin", w.server.url("").trim_end_matches('/'))
+        .form(&[
+            ("token", hidden(&html, "token")),
+            ("csrf", hidden(&html, "csrf")),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_upstream_user_adds_a_password_proven_by_a_mailed_link() {
+    let w = world().await;
+    let store = &w.server.provider.store;
+    let b = browser();
+    google_sign_in_as(&w, &b, "grace@gmail.example").await;
+    let html = b
+        .get(w.server.url("u/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("action=\"/u/account/password/add\""),
+        "{html}"
+    );
+    assert!(
+        !html.contains("current_password"),
+        "no current password to ask"
+    );
+
+    // The policy of every password applies; nothing is mailed for a refused one.
+    let r = account_post(
+        &w,
+        &b,
+        "u/account/password/add",
+        &[("new_password", "short")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(mails_to(&w.server, "grace@gmail.example").await.is_empty());
+
+    let r = account_post(
+        &w,
+        &b,
+        "u/account/password/add",
+        &[("new_password", NEW_PASSWORD)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("We sent a link"));
+    let mails = mails_to(&w.server, "grace@gmail.example").await;
+    assert_eq!(mails.len(), 1);
+    let link = link_in(&mails[0], "/u/account/password/confirm");
+    assert!(!mails[0].text_body.contains(NEW_PASSWORD));
+
+    // Not signed in, or signed in as someone else: the link adds nothing.
+    let r = browser().get(&link).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let jane = browser();
+    sign_in(&w.server, &jane, &web_params(&w.server)).await;
+    let r = confirm_added_password(&w, &jane, &link).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("another account"));
+    assert!(
+        store
+            .get_user_by_email("grace@gmail.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // In the browser that asked, it adds the password: Grace signs in with it as herself.
+    let r = confirm_added_password(&w, &b, &link).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Your password is added"));
+    let grace = store
+        .get_user_by_email("grace@gmail.example")
+        .await
+        .unwrap()
+        .expect("a database user now");
+    assert_eq!(grace.user_id, "google-oauth2|1098765");
+    assert!(grace.email_verified);
+    let r = confirm_added_password(&w, &b, &link).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "the link works once");
+    let b2 = browser();
+    let login = start_login(&w.server, &b2, &web_params(&w.server)).await;
+    let r = submit_login(&b2, &login, "grace@gmail.example", NEW_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let app = query_of(&location(r.headers()));
+    let c = id_token_claims(&w, &app["code"]).await;
+    assert_eq!(c["sub"], "google-oauth2|1098765");
+
+    // Google still signs her in; its email no longer renames her sign-in address.
+    google_sign_in_as(&w, &browser(), "grace.new@gmail.example").await;
+    let grace = store
+        .get_user("google-oauth2|1098765")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(grace.email, "grace@gmail.example");
+    let identities = store
+        .list_user_identities("google-oauth2|1098765")
+        .await
+        .unwrap();
+    assert_eq!(
+        identities[0].email.as_deref(),
+        Some("grace.new@gmail.example")
+    );
+}
+
+#[tokio::test]
+async fn a_password_account_address_is_never_given_to_an_upstream_user() {
+    let w = world().await;
+    let jane_email = w.server.user.email.clone();
+    let b = browser();
+    google_sign_in_as(&w, &b, &jane_email).await;
+    let r = account_post(
+        &w,
+        &b,
+        "u/account/password/add",
+        &[("new_password", NEW_PASSWORD)],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "the same answer as for a free address"
+    );
+    let mails = mails_to(&w.server, &jane_email).await;
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].text_body.contains("already have an account"),
+        "{}",
+        mails[0].text_body
+    );
+    assert!(!mails[0].text_body.contains("/u/account/password/confirm"));
+    let jane = w
+        .server
+        .provider
+        .store
+        .get_user_by_email(&jane_email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(jane.user_id, w.server.user.user_id);
+}
+
+#[tokio::test]
+async fn linking_an_upstream_account_merges_the_user_it_signed_in() {
+    let w = world().await;
+    let store = &w.server.provider.store;
+    // GitHub first signs in a user of its own.
+    let c = github_sign_in(&w).await;
+    assert_eq!(c["sub"], "github|4242");
+    let mut github_user = store.get_user("github|4242").await.unwrap().unwrap();
+    github_user.app_metadata = serde_json::from_value(json!({"plan": "free"})).unwrap();
+    store.update_user(&github_user).await.unwrap();
+    // Signed in with her password, Jane connects that GitHub account: she proves both, so the
+    // GitHub-only user is merged into hers.
+    let b = browser();
+    sign_in(&w.server, &b, &web_params(&w.server)).await;
+    let r = link_github(&w, &b).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.text().await);
+    assert_eq!(location(r.headers()), "/u/account?linked=github");
+    assert_eq!(store.get_user("github|4242").await.unwrap(), None);
+    assert!(
+        store
+            .list_user_sessions("github|4242")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let identity = store.get_identity("github", "4242").await.unwrap().unwrap();
+    assert_eq!(identity.user_id, w.server.user.user_id);
+    let c = github_sign_in(&w).await;
+    assert_eq!(c["sub"], w.server.user.user_id);
+    w.server.provider.audit.flush().await;
+    let logs = store
+        .list_log_events(&Default::default(), Default::default(), 0, 1000)
+        .await
+        .unwrap();
+    assert!(
+        logs.iter()
+            .any(|e| e.event_type == "du" && e.user_id.as_deref() == Some("github|4242")),
+        "the merge is in the audit log"
+    );
+}

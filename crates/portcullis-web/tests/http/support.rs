@@ -200,3 +200,28 @@ pub async fn post_token(
     let body = r.json().await.unwrap_or(Value::Null);
     (status, headers, body)
 }
+
+/// The mails queued for `to`, oldest first.
+pub async fn mails_to(s: &TestServer, to: &str) -> Vec<portcullis_store::OutgoingMail> {
+    let mut mails: Vec<portcullis_store::OutgoingMail> = s
+        .provider
+        .store
+        .list_mail(200)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.to == to)
+        .collect();
+    mails.reverse();
+    mails
+}
+
+/// The link in a mail's text that contains `path`.
+pub fn link_in(mail: &portcullis_store::OutgoingMail, path: &str) -> String {
+    mail.text_body
+        .lines()
+        .find(|l| l.starts_with("http") && l.contains(path))
+        .unwrap_or_else(|| panic!("no {path} link in {}", mail.text_body))
+        .trim()
+        .to_owned()
+}
