@@ -11,25 +11,31 @@ use crate::error::OAuthResult;
 use async_trait::async_trait;
 use portcullis_store::OutgoingMail;
 
-/// A mail to send: plain text and HTML bodies of the same content.
+/// A mail to send: its text, made into plain-text and HTML bodies when queued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     pub to: String,
     pub subject: String,
-    pub text: String,
-    pub html: String,
+    /// The language of its text.
+    pub lang: crate::i18n::Lang,
+    pub paragraphs: Vec<String>,
+    /// Buttons: (label, link).
+    pub links: Vec<(String, String)>,
 }
 
-/// Puts `message` in the queue; it is delivered in the background.
+/// Puts `message` in the queue, its bodies made with the configured branding; it is delivered
+/// in the background.
 pub async fn enqueue(p: &Provider, message: Message) -> OAuthResult<()> {
     let now = p.now();
+    let text = message.text();
+    let html = message.html(&templates::MailBrand::of(&p.config));
     p.store
         .enqueue_mail(&OutgoingMail {
             mail_id: new_id("mail"),
             to: message.to,
             subject: message.subject,
-            text_body: message.text,
-            html_body: message.html,
+            text_body: text,
+            html_body: html,
             created_at: now,
             attempts: 0,
             next_attempt_at: now,
@@ -117,8 +123,9 @@ mod tests {
         Message {
             to: "ada@example.com".into(),
             subject: subject.into(),
-            text: "text".into(),
-            html: "<p>html</p>".into(),
+            lang: crate::i18n::Lang::En,
+            paragraphs: vec!["text".into()],
+            links: Vec::new(),
         }
     }
 

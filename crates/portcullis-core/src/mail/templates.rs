@@ -19,7 +19,9 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// One mail: paragraphs of text, then buttons (label, link). Both bodies say the same.
+/// One mail: paragraphs of text, then buttons (label, link). Its plain-text and HTML bodies
+/// (which say the same) are made when it is queued, with the tenant's branding
+/// ([`Message::html`]).
 fn compose(
     lang: Lang,
     to: &str,
@@ -27,36 +29,97 @@ fn compose(
     paragraphs: &[String],
     links: &[(&str, &str)],
 ) -> Message {
-    let mut text = String::new();
-    let mut html = format!(
-        "<!doctype html><html lang=\"{}\"><body style=\"font-family:system-ui,sans-serif;color:#1f2330;max-width:36rem\">",
-        lang.code()
-    );
-    for p in paragraphs {
-        text.push_str(p);
-        text.push_str("\n\n");
-        html.push_str(&format!("<p>{}</p>", escape(p)));
-    }
-    for (label, link) in links {
-        text.push_str(&format!("{label}:\n{link}\n\n"));
-        html.push_str(&format!(
-            "<p><a href=\"{}\" style=\"display:inline-block;padding:.6rem 1rem;background:#3b4cca;color:#fff;border-radius:6px;text-decoration:none\">{}</a></p>",
-            escape(link),
-            escape(label)
-        ));
-    }
-    let footer = lang.text("mail.footer");
-    text.push_str(footer);
-    text.push('\n');
-    html.push_str(&format!(
-        "<p style=\"color:#5b6170;font-size:.9em\">{}</p></body></html>",
-        escape(footer)
-    ));
     Message {
         to: to.to_owned(),
         subject: subject.to_owned(),
-        text,
-        html,
+        lang,
+        paragraphs: paragraphs.to_vec(),
+        links: links
+            .iter()
+            .map(|(label, link)| ((*label).to_owned(), (*link).to_owned()))
+            .collect(),
+    }
+}
+
+/// The button colour when the configuration sets no `primary_color`.
+pub const DEFAULT_BUTTON_COLOR: &str = "#3b4cca";
+
+/// What of the hosted pages' branding a mail shows: the product name (and the logo, when
+/// configured) above the text, and the primary colour on its buttons.
+#[derive(Debug, Clone, Default)]
+pub struct MailBrand<'a> {
+    pub product: &'a str,
+    /// A `#rrggbb` colour (the configuration checks it).
+    pub primary_color: Option<&'a str>,
+    pub logo_url: Option<&'a str>,
+}
+
+impl<'a> MailBrand<'a> {
+    pub fn of(config: &'a crate::config::ProviderConfig) -> Self {
+        MailBrand {
+            product: &config.product_name,
+            primary_color: config.primary_color.as_deref(),
+            logo_url: config.logo_url.as_deref(),
+        }
+    }
+}
+
+impl Message {
+    /// The plain-text body.
+    pub fn text(&self) -> String {
+        let mut text = String::new();
+        for p in &self.paragraphs {
+            text.push_str(p);
+            text.push_str("\n\n");
+        }
+        for (label, link) in &self.links {
+            text.push_str(&format!("{label}:\n{link}\n\n"));
+        }
+        text.push_str(self.lang.text("mail.footer"));
+        text.push('\n');
+        text
+    }
+
+    /// The HTML body, with `brand`. Every value is escaped; a colour that is not `#rrggbb` is
+    /// never put into the style (the default is used).
+    pub fn html(&self, brand: &MailBrand<'_>) -> String {
+        let color = brand
+            .primary_color
+            .filter(|c| {
+                c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())
+            })
+            .unwrap_or(DEFAULT_BUTTON_COLOR);
+        let mut html = format!(
+            "<!doctype html><html lang=\"{}\"><body style=\"font-family:system-ui,sans-serif;color:#1f2330;max-width:36rem\">",
+            self.lang.code()
+        );
+        match brand.logo_url {
+            Some(logo) => html.push_str(&format!(
+                "<p><img src=\"{}\" alt=\"{}\" height=\"32\" style=\"height:32px\"></p>",
+                escape(logo),
+                escape(brand.product)
+            )),
+            None if !brand.product.is_empty() => html.push_str(&format!(
+                "<p style=\"font-weight:600;font-size:1.1em;color:{color}\">{}</p>",
+                escape(brand.product)
+            )),
+            None => {}
+        }
+        for p in &self.paragraphs {
+            html.push_str(&format!("<p>{}</p>", escape(p)));
+        }
+        for (label, link) in &self.links {
+            html.push_str(&format!(
+                "<p><a href=\"{}\" style=\"display:inline-block;padding:.6rem 1rem;background:{color};color:#fff;border-radius:6px;text-decoration:none\">{}</a></p>",
+                escape(link),
+                escape(label)
+            ));
+        }
+        html.push_str(&format!(
+            "<p style=\"color:#5b6170;font-size:.9em\">{}</p></body></html>",
+            escape(self.lang.text("mail.footer"))
+        ));
+        html
     }
 }
 
@@ -299,11 +362,15 @@ mod tests {
             "123456",
             24,
         );
-        assert!(m.html.contains("Acme &lt;b&gt;"));
-        assert!(m.html.contains("a=1&amp;b=&quot;2&quot;"));
-        assert!(!m.html.contains("<b>"));
-        assert!(m.text.contains("https://id.example/u/x?a=1&b=\"2\""));
-        assert!(m.text.contains("123456") && m.html.contains("123456"));
+        let html = m.html(&MailBrand {
+            product: "Acme <b>",
+            ..MailBrand::default()
+        });
+        assert!(html.contains("Acme &lt;b&gt;"));
+        assert!(html.contains("a=1&amp;b=&quot;2&quot;"));
+        assert!(!html.contains("<b>"));
+        assert!(m.text().contains("https://id.example/u/x?a=1&b=\"2\""));
+        assert!(m.text().contains("123456") && html.contains("123456"));
         assert!(!m.subject.contains("123456"), "no secret in the subject");
     }
 
@@ -317,8 +384,11 @@ mod tests {
             60,
         );
         assert_eq!(m.subject, "Setzen Sie Ihr Passwort für Acme zurück");
-        assert!(m.text.contains("in 60 Minuten ab"));
-        assert!(m.html.starts_with("<!doctype html><html lang=\"de\">"));
+        assert!(m.text().contains("in 60 Minuten ab"));
+        assert!(
+            m.html(&MailBrand::default())
+                .starts_with("<!doctype html><html lang=\"de\">")
+        );
         let m = confirm_signup(
             Lang::Es,
             "Acme",
@@ -328,11 +398,40 @@ mod tests {
             24,
         );
         assert!(
-            m.text.contains("Su código de verificación es 123456"),
+            m.text().contains("Su código de verificación es 123456"),
             "{}",
-            m.text
+            m.text()
         );
         let m = password_changed(Lang::En, "Acme", "ada@example.com", "https://x");
         assert_eq!(m.subject, "Your Acme password was changed");
+    }
+
+    #[test]
+    fn the_html_body_carries_the_brand() {
+        let m = password_changed(Lang::En, "Acme", "ada@example.com", "https://x");
+        let plain = m.html(&MailBrand {
+            product: "Acme",
+            ..MailBrand::default()
+        });
+        assert!(plain.contains(&format!("background:{DEFAULT_BUTTON_COLOR}")));
+        assert!(plain.contains(">Acme</p>"), "{plain}");
+        let branded = m.html(&MailBrand {
+            product: "Acme",
+            primary_color: Some("#0a7d4f"),
+            logo_url: Some("https://cdn.acme.example/logo.svg?a=1&b=2"),
+        });
+        assert!(branded.contains("background:#0a7d4f"), "{branded}");
+        assert!(!branded.contains(DEFAULT_BUTTON_COLOR));
+        assert!(branded.contains(
+            "<img src=\"https://cdn.acme.example/logo.svg?a=1&amp;b=2\" alt=\"Acme\""
+        ));
+        // Only a #rrggbb colour reaches the style attribute.
+        let hostile = m.html(&MailBrand {
+            product: "Acme",
+            primary_color: Some("red;background:url(https://evil.example)"),
+            logo_url: None,
+        });
+        assert!(!hostile.contains("evil"), "{hostile}");
+        assert!(hostile.contains(DEFAULT_BUTTON_COLOR));
     }
 }

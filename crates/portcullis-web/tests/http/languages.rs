@@ -195,6 +195,31 @@ async fn branding_comes_from_the_configuration() {
     // The start page says the product name.
     let home = b.get(s.url("")).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("Acme ID is running"), "{home}");
+    // So do the mails, with the logo and the colour on their buttons.
+    let r = reqwest::Client::new()
+        .post(s.url("dbconnections/change_password"))
+        .json(&serde_json::json!({
+            "client_id": s.spa.client_id,
+            "email": s.user.email,
+            "connection": "Username-Password-Authentication",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let mail = mails_to(&s, &s.user.email).await.pop().expect("a reset mail");
+    assert!(mail.subject.contains("Acme ID"), "{}", mail.subject);
+    assert!(
+        mail.html_body
+            .contains("<img src=\"https://cdn.acme.example/logo.svg\" alt=\"Acme ID\""),
+        "{}",
+        mail.html_body
+    );
+    assert!(
+        mail.html_body.contains("background:#0a7f3f"),
+        "{}",
+        mail.html_body
+    );
 }
 
 #[tokio::test]
