@@ -200,6 +200,90 @@ pub fn negotiate(ui_locales: Option<&str>, accept_language: Option<&str>) -> Lan
 mod tests {
     use super::*;
 
+    /// The first string literal after `at` in `source` (the sentence of an error constructor).
+    fn literal_after(source: &str, at: usize) -> Option<String> {
+        let rest = &source[at..];
+        let start = rest.find('"')?;
+        // Only when the literal is the next argument, not something further down the file.
+        if rest[..start].contains(';') || rest[..start].contains('{') {
+            return None;
+        }
+        let body = &rest[start + 1..];
+        let end = body.find('"')?;
+        Some(
+            body[..end]
+                .replace("\\\n", "")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    }
+
+    /// Every fixed sentence the core shows people on the hosted pages (the errors of account
+    /// forms, and of the password policy) has an entry in the tables, so it is shown in the
+    /// page's language: a new sentence without a translation fails here, not in front of a user.
+    #[test]
+    fn every_account_error_sentence_is_translated() {
+        fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    rust_files(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        rust_files(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let mut sentences = Vec::new();
+        for file in files.into_iter().filter(|f| !f.ends_with("i18n.rs")) {
+            let source = std::fs::read_to_string(&file).unwrap();
+            for marker in ["AccountError::field(", "AccountError::Expired("] {
+                for (at, _) in source.match_indices(marker) {
+                    let args = &source[at + marker.len()..];
+                    // `field(name, "…")`: the sentence is the second argument.
+                    let skip = if marker.ends_with("field(") {
+                        match args.find(',') {
+                            Some(comma) => comma,
+                            None => continue,
+                        }
+                    } else {
+                        0
+                    };
+                    if args[..skip].contains("user_metadata") {
+                        continue; // only answered to APIs (Auth0's English shapes)
+                    }
+                    if let Some(sentence) = literal_after(&source, at + marker.len() + skip) {
+                        sentences.push((file.display().to_string(), sentence));
+                    }
+                }
+            }
+        }
+        for v in [
+            crate::password_policy::PolicyViolation::TooShort,
+            crate::password_policy::PolicyViolation::TooLong,
+            crate::password_policy::PolicyViolation::ContainsEmail,
+            crate::password_policy::PolicyViolation::Common,
+        ] {
+            sentences.push(("password_policy.rs".into(), v.to_string()));
+        }
+        assert!(sentences.len() > 20, "found only {sentences:?}");
+        let missing: Vec<String> = sentences
+            .iter()
+            .filter(|(_, sentence)| Lang::De.localize(sentence) == *sentence)
+            .map(|(file, sentence)| format!("{file}: {sentence:?}"))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "sentences without a msg.* entry in the locales:\n{}",
+            missing.join("\n")
+        );
+    }
+
     #[test]
     fn every_key_exists_in_every_language_with_the_same_placeholders() {
         let en = Lang::En.table();

@@ -422,9 +422,11 @@ mod tests {
         });
         assert!(branded.contains("background:#0a7d4f"), "{branded}");
         assert!(!branded.contains(DEFAULT_BUTTON_COLOR));
-        assert!(branded.contains(
-            "<img src=\"https://cdn.acme.example/logo.svg?a=1&amp;b=2\" alt=\"Acme\""
-        ));
+        assert!(
+            branded.contains(
+                "<img src=\"https://cdn.acme.example/logo.svg?a=1&amp;b=2\" alt=\"Acme\""
+            )
+        );
         // Only a #rrggbb colour reaches the style attribute.
         let hostile = m.html(&MailBrand {
             product: "Acme",

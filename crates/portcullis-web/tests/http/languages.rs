@@ -207,7 +207,10 @@ async fn branding_comes_from_the_configuration() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let mail = mails_to(&s, &s.user.email).await.pop().expect("a reset mail");
+    let mail = mails_to(&s, &s.user.email)
+        .await
+        .pop()
+        .expect("a reset mail");
     assert!(mail.subject.contains("Acme ID"), "{}", mail.subject);
     assert!(
         mail.html_body
