@@ -48,6 +48,34 @@ export function run(cmd, args, { cwd, env = {}, timeout = 600_000 } = {}) {
 }
 
 /**
+ * As `run`, without blocking the event loop (other apps' readiness timers keep running while a
+ * build waits, e.g. on cargo's lock): resolves with the ms it took, rejects with the output.
+ */
+export function runAsync(cmd, args, { cwd, env = {}, timeout = 600_000 } = {}) {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (s) => (out += s));
+    child.stderr.on('data', (s) => (out += s));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} ${args.join(' ')} in ${cwd} could not start: ${e.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(Date.now() - started);
+      else reject(new Error(`${cmd} ${args.join(' ')} in ${cwd} failed (${code ?? signal}):\n${out}`));
+    });
+  });
+}
+
+/**
  * `npm ci` in `dir` when node_modules is missing or older than package-lock.json (CI checkouts, a
  * changed lock file). Returns the ms it took, or null when it was up to date.
  */
@@ -97,6 +125,11 @@ export async function startProcess(name, args, { command = process.execPath, cwd
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  if (child.pid === undefined) {
+    // spawn failed (no such command): its 'error' event says why.
+    const error = await new Promise((resolve) => child.once('error', resolve));
+    throw new Error(`${name} could not start (${command}): ${error.message}`);
+  }
   children.add(child);
   const output = [];
   let stdout = '';
@@ -147,6 +180,14 @@ export async function startProcess(name, args, { command = process.execPath, cwd
       }
     }
     if (Date.now() > deadline) {
+      // Output that arrived while this loop was not running (a busy machine) is read first: a
+      // process that did print its ready line is not failed for our own lateness.
+      await new Promise((resolve) => setImmediate(resolve));
+      const late = readyPattern?.exec(stdout);
+      if (late) {
+        proc.url = late[1] ?? late[0];
+        return proc;
+      }
       await proc.stop();
       throw new Error(`${name} was not ready (${readyUrl ?? readyPattern}) within ${timeout} ms:\n${proc.output()}`);
     }
@@ -172,10 +213,10 @@ export function startApi(script, env) {
  * workspace's build (next to PORTCULLIS_BIN), building it first if it is missing, on a port of its
  * choosing (PORT=0). Returns startProcess's `{ url (its origin), output(), stop() }`.
  */
-export function startRustExample(crate, example, env) {
+export async function startRustExample(crate, example, env) {
   const binary = path.join(path.dirname(PORTCULLIS_BIN), 'examples', example);
   if (!fs.existsSync(binary)) {
-    run('cargo', ['build', '-p', crate, '--example', example], { cwd: path.resolve(EXAMPLES_DIR, '..') });
+    await runAsync('cargo', ['build', '-p', crate, '--example', example], { cwd: path.resolve(EXAMPLES_DIR, '..') });
   }
   return startProcess(example, [], {
     command: binary,

@@ -5,6 +5,7 @@
 //! [`clock::Clock`].
 
 pub mod admin;
+pub mod audience;
 pub mod audit;
 pub mod clock;
 pub mod config;

@@ -185,18 +185,10 @@ pub(super) fn max_age(params: &Params) -> OAuthResult<Option<i64>> {
         .transpose()
 }
 
-/// `audience` names an API by its identifier (Auth0's parameter).
+/// `audience` names an API by its identifier (Auth0's parameter); see
+/// [`crate::audience::for_user`].
 pub(super) async fn audience(p: &Provider, params: &Params) -> OAuthResult<Option<Api>> {
-    let Some(audience) = params.get("audience") else {
-        return Ok(None);
-    };
-    match p.store.get_api_by_identifier(audience).await? {
-        Some(api) => Ok(Some(api)),
-        None => Err(OAuthError::new(
-            ErrorCode::AccessDenied,
-            format!("Service not found: {}", printable(audience)),
-        )),
-    }
+    crate::audience::for_user(p, params.get("audience")).await
 }
 
 /// RFC 6749 §3.3: the requested scopes that can be granted, OpenID Connect's and the requested

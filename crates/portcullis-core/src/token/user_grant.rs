@@ -4,8 +4,8 @@
 
 use super::issue::{self, TokenResponse};
 use crate::Provider;
-use crate::error::{ErrorCode, OAuthError, OAuthResult};
-use crate::params::{Params, printable};
+use crate::error::{OAuthError, OAuthResult};
+use crate::params::Params;
 use crate::scope::{self, OFFLINE_ACCESS, OPENID, Scopes};
 use portcullis_store::{Client, Grant, GrantType, User};
 
@@ -18,18 +18,7 @@ pub(super) async fn issue_for_user(
     user: &User,
     params: &Params,
 ) -> OAuthResult<TokenResponse> {
-    let api = match params.get("audience") {
-        Some(audience) => match p.store.get_api_by_identifier(audience).await? {
-            Some(api) => Some(api),
-            None => {
-                return Err(OAuthError::new(
-                    ErrorCode::AccessDenied,
-                    format!("Service not found: {}", printable(audience)),
-                ));
-            }
-        },
-        None => None,
-    };
+    let api = crate::audience::for_user(p, params.get("audience")).await?;
     let requested = Scopes::parse(params.get("scope").unwrap_or(OPENID))?;
     let scopes = scope::grantable(&requested, api.as_ref(), scope::strict(p).await?)?;
     let offline = scopes.contains(OFFLINE_ACCESS)

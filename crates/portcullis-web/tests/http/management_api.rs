@@ -44,10 +44,11 @@ async fn requests_without_a_usable_token_are_401_in_auth0_shape() {
     );
 }
 
-/// A user who signs in to an application asking for the Management API's audience and scopes
-/// gets a token naming them, but the Management API only accepts machine tokens.
+/// The Management API takes machine tokens only: an application asking for its audience for a
+/// user gets `access_denied` (never a user's token carrying `read:users`, `delete:users`…), at
+/// `/authorize` as at the token endpoint's password grant.
 #[tokio::test]
-async fn a_users_token_for_the_management_audience_is_refused() {
+async fn no_users_token_is_issued_for_the_management_audience() {
     let m = Mgmt::start().await;
     let s = &m.server;
     let params = with(
@@ -55,14 +56,22 @@ async fn a_users_token_for_the_management_audience_is_refused() {
         "scope",
         "openid read:users delete:users",
     );
-    let cb = sign_in(s, &browser(), &params).await;
-    let res = redeem(s, &cb["code"]).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let body: Value = res.json().await.unwrap();
-    let token = body["access_token"].as_str().unwrap();
-    assert_eq!(claims(token)["scope"], "openid read:users delete:users");
-    let answer = m.call(Method::GET, "users", token, None).await;
-    answer.error(StatusCode::UNAUTHORIZED, "invalid_token");
+    let r = browser()
+        .get(s.url("authorize"))
+        .query(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    let to = location(r.headers());
+    assert!(to.starts_with(WEB_CALLBACK), "{to}");
+    let q = query_of(&to);
+    assert_eq!(q["error"], "access_denied");
+    assert!(
+        q["error_description"].contains("client_credentials"),
+        "{q:?}"
+    );
+    assert!(!q.contains_key("code"));
 }
 
 #[tokio::test]
