@@ -29,6 +29,21 @@ fn key(req: &AuthorizeRequest, scope: &str) -> String {
     }
 }
 
+/// The scopes `user` would be granted for `req`: with an API that enforces RBAC, only the asked
+/// scopes the user holds as permissions ([`crate::token::rbac`]), so the page never asks to
+/// approve what the application will not get.
+async fn grantable(
+    p: &Provider,
+    req: &AuthorizeRequest,
+    user: &User,
+) -> OAuthResult<crate::scope::Scopes> {
+    Ok(
+        crate::token::rbac::for_user(p, req.api.as_ref(), &user.user_id, &req.scopes)
+            .await?
+            .scopes,
+    )
+}
+
 /// The scopes of `req` that `user` has not approved for its client, as page lines; empty when
 /// nothing needs asking (a first-party client, or everything approved before).
 pub async fn missing(
@@ -46,8 +61,8 @@ pub async fn missing(
         .await?
         .map(|c| c.scopes)
         .unwrap_or_default();
-    Ok(req
-        .scopes
+    Ok(grantable(p, req, user)
+        .await?
         .iter()
         .filter(|s| always_ask || !approved.contains(&key(req, s)))
         .map(|s| ScopeLine {
@@ -57,8 +72,8 @@ pub async fn missing(
         .collect())
 }
 
-/// Remembers that `user` approved every scope of `req` for its client (added to what was
-/// approved before).
+/// Remembers that `user` approved every scope of `req` they would be granted (what the page
+/// showed) for its client, added to what was approved before.
 pub async fn approve(p: &Provider, req: &AuthorizeRequest, user: &User) -> OAuthResult<()> {
     let now = p.now();
     let existing = p
@@ -67,7 +82,7 @@ pub async fn approve(p: &Provider, req: &AuthorizeRequest, user: &User) -> OAuth
         .await?;
     let created_at = existing.as_ref().map_or(now, |c| c.created_at);
     let mut scopes = existing.map(|c| c.scopes).unwrap_or_default();
-    for scope in req.scopes.iter() {
+    for scope in grantable(p, req, user).await?.iter() {
         let k = key(req, scope);
         if !scopes.contains(&k) {
             scopes.push(k);

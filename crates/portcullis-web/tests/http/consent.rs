@@ -140,3 +140,59 @@ async fn a_forged_consent_post_is_refused() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+/// With an API that enforces RBAC, the page lists only the asked scopes the user holds (what
+/// the application will get), and only those are remembered.
+#[tokio::test]
+async fn the_consent_page_lists_only_what_rbac_will_grant() {
+    let s = TestServer::start().await;
+    third_party(&s).await;
+    let api_id = "https://reports.example";
+    s.api(api_id, &["read:reports", "write:reports"]).await;
+    let store = &s.provider.store;
+    let mut api = store.get_api_by_identifier(api_id).await.unwrap().unwrap();
+    api.enforce_policies = true;
+    api.scopes[0].description = "Read your reports".into();
+    api.scopes[1].description = "Change your reports".into();
+    store.update_api(&api).await.unwrap();
+    let now = s.provider.now();
+    store
+        .create_role(&portcullis_store::Role {
+            role_id: "rol_reader".into(),
+            name: "reader".into(),
+            description: String::new(),
+            created_at: now,
+            updated_at: now,
+        })
+        .await
+        .unwrap();
+    store
+        .add_role_permissions(
+            "rol_reader",
+            &[portcullis_store::Permission::new(api_id, "read:reports")],
+        )
+        .await
+        .unwrap();
+    store
+        .assign_user_roles(&s.user.user_id, &["rol_reader".to_owned()])
+        .await
+        .unwrap();
+    let b = browser();
+    let params = with(
+        with(web_params(&s), "audience", api_id),
+        "scope",
+        "openid read:reports write:reports",
+    );
+    let consent = sign_in_to_consent(&s, &b, &params).await;
+    let html = b.get(&consent).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Read your reports"), "{html}");
+    assert!(!html.contains("Change your reports"), "{html}");
+    answer(&b, &s, &consent, "allow").await;
+    let remembered = store
+        .get_consent(&s.user.user_id, &s.web.client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(remembered.scopes.contains(&format!("{api_id}|read:reports")));
+    assert!(!remembered.scopes.iter().any(|k| k.ends_with("write:reports")));
+}
