@@ -14,7 +14,7 @@ pub async fn for_user(p: &Provider, audience: Option<&str>) -> OAuthResult<Optio
     let Some(audience) = audience else {
         return Ok(None);
     };
-    match p.store.get_api_by_identifier(audience).await? {
+    match p.catalog.api(p.store.as_ref(), audience).await? {
         Some(api) if crate::management::builtin_api::is_management_api(&api) => {
             Err(OAuthError::new(
                 ErrorCode::AccessDenied,

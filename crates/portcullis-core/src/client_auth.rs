@@ -219,7 +219,7 @@ pub async fn authenticate(
     if client_id.len() > MAX_CLIENT_ID_LEN {
         return Err(fail("Client authentication failed.").with_detail(OVERLONG_CLIENT));
     }
-    let Some(client) = p.store.get_client(client_id).await? else {
+    let Some(client) = p.catalog.client(p.store.as_ref(), client_id).await? else {
         // Counted against the caller's address (the attempt is kept: it failed).
         let _failed = Throttle::UnknownClient { ip: client_ip }.reserve(p).await?;
         return Err(fail("Client authentication failed.").with_detail(UNKNOWN_CLIENT));

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod audience;
 pub mod audit;
+pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod consent;

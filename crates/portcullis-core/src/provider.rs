@@ -29,6 +29,8 @@ pub struct Provider {
     pub upstream: Arc<Upstream>,
     /// The audit log's queue (see [`crate::audit`]).
     pub audit: AuditLog,
+    /// Applications, APIs and client grants kept in memory (see [`crate::catalog`]).
+    pub catalog: Arc<crate::catalog::Catalog>,
 }
 
 impl std::fmt::Debug for Provider {
@@ -65,6 +67,7 @@ impl Provider {
             passwords: PasswordHasher::default(),
             notifier: Arc::new(NoNotifier),
             upstream: Arc::new(Upstream::new(Arc::new(NoHttp))),
+            catalog: Arc::default(),
         })
     }
 

@@ -9,7 +9,10 @@ use portcullis_store::{Client, ClientStore, StoreError, StoreResult};
 #[async_trait]
 impl ClientStore for PostgresStore {
     async fn create_client(&self, client: &Client) -> StoreResult<()> {
-        create_client(&self.pool, client).await
+        let result: StoreResult<()> = async { create_client(&self.pool, client).await }.await;
+        // After the commit (or the failure): the catalog forgets what it kept.
+        self.catalog_written();
+        result
     }
 
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<Client>> {
@@ -43,33 +46,42 @@ impl ClientStore for PostgresStore {
     }
 
     async fn update_client(&self, client: &Client) -> StoreResult<()> {
-        update_client(&self.pool, client).await
+        let result: StoreResult<()> = async { update_client(&self.pool, client).await }.await;
+        // After the commit (or the failure): the catalog forgets what it kept.
+        self.catalog_written();
+        result
     }
 
     async fn delete_client(&self, client_id: &str) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")
-            .bind(client_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        for statement in [
-            "DELETE FROM client_grants WHERE client_id = $1",
-            "DELETE FROM authorization_codes WHERE client_id = $1",
-            "DELETE FROM refresh_tokens WHERE client_id = $1",
-            "DELETE FROM access_tokens WHERE client_id = $1",
-            "DELETE FROM grants WHERE client_id = $1",
-        ] {
-            sqlx::query(statement)
+        let result: StoreResult<()> = async {
+            let mut tx = self.begin().await?;
+            let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")
                 .bind(client_id)
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            for statement in [
+                "DELETE FROM client_grants WHERE client_id = $1",
+                "DELETE FROM authorization_codes WHERE client_id = $1",
+                "DELETE FROM refresh_tokens WHERE client_id = $1",
+                "DELETE FROM access_tokens WHERE client_id = $1",
+                "DELETE FROM grants WHERE client_id = $1",
+            ] {
+                sqlx::query(statement)
+                    .bind(client_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+            tx.commit().await.map_err(db)
         }
-        tx.commit().await.map_err(db)
+        .await;
+        // After the commit (or the failure): the catalog forgets what it kept.
+        self.catalog_written();
+        result
     }
 }
 

@@ -28,6 +28,7 @@
 mod accounts;
 mod apis;
 mod audit;
+mod catalog;
 mod clients;
 mod error;
 mod grants;
@@ -66,6 +67,9 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Writes to applications, APIs and client grants made through this store (see
+    /// `CatalogStore::local_catalog_writes`), shared by its clones.
+    catalog_writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl PostgresStore {
@@ -86,7 +90,10 @@ impl PostgresStore {
             .await
             .map_err(StoreError::backend)?;
         migrate(&pool).await?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            pool,
+            catalog_writes: Default::default(),
+        })
     }
 
     /// The newest migration applied to the database.

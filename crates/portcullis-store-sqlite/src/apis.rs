@@ -9,7 +9,10 @@ use portcullis_store::{Api, ApiStore, ClientGrant, StoreError, StoreResult};
 #[async_trait]
 impl ApiStore for SqliteStore {
     async fn create_api(&self, api: &Api) -> StoreResult<()> {
-        create_api(&self.pool, api).await
+        let result: StoreResult<()> = async { create_api(&self.pool, api).await }.await;
+        // After the commit (or the failure): the catalog forgets what it kept.
+        self.catalog_written();
+        result
     }
 
     async fn get_api(&self, api_id: &str) -> StoreResult<Option<Api>> {
@@ -55,35 +58,47 @@ impl ApiStore for SqliteStore {
     }
 
     async fn update_api(&self, api: &Api) -> StoreResult<()> {
-        update_api(&self.pool, api).await
+        let result: StoreResult<()> = async { update_api(&self.pool, api).await }.await;
+        // After the commit (or the failure): the catalog forgets what it kept.
+        self.catalog_written();
+        result
     }
 
     async fn delete_api(&self, api_id: &str) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        let identifier: Option<String> =
-            sqlx::query_scalar("DELETE FROM apis WHERE api_id = ? RETURNING identifier")
-                .bind(api_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
-        let Some(identifier) = identifier else {
-            return Err(StoreError::NotFound);
-        };
-        for statement in [
-            "DELETE FROM client_grants WHERE audience = ?",
-            "DELETE FROM role_permissions WHERE resource_server_identifier = ?",
-        ] {
-            sqlx::query(statement)
-                .bind(&identifier)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+        let result: StoreResult<()> = async {
+            let mut tx = self.write_tx().await?;
+            let identifier: Option<String> =
+                sqlx::query_scalar("DELETE FROM apis WHERE api_id = ? RETURNING identifier")
+                    .bind(api_id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            let Some(identifier) = identifier else {
+                return Err(StoreError::NotFound);
+            };
+            for statement in [
+                "DELETE FROM client_grants WHERE audience = ?",
+                "DELETE FROM role_permissions WHERE resource_server_identifier = ?",
+            ] {
+                sqlx::query(statement)
+                    .bind(&identifier)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+            tx.commit().await.map_err(db)
         }
-        tx.commit().await.map_err(db)
+        .await;
+        // After the commit (or the failure): the catalog forgets what it kept.
+        self.catalog_written();
+        result
     }
 
     async fn create_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
-        create_client_grant(&self.pool, grant).await
+        let result: StoreResult<()> = async { create_client_grant(&self.pool, grant).await }.await;
+        // After the commit (or the failure): the catalog forgets what it kept.
+        self.catalog_written();
+        result
     }
 
     async fn find_client_grant(
@@ -119,19 +134,28 @@ impl ApiStore for SqliteStore {
     }
 
     async fn update_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
-        update_client_grant(&self.pool, grant).await
+        let result: StoreResult<()> = async { update_client_grant(&self.pool, grant).await }.await;
+        // After the commit (or the failure): the catalog forgets what it kept.
+        self.catalog_written();
+        result
     }
 
     async fn delete_client_grant(&self, grant_id: &str) -> StoreResult<()> {
-        let done = sqlx::query("DELETE FROM client_grants WHERE grant_id = ?")
-            .bind(grant_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+        let result: StoreResult<()> = async {
+            let done = sqlx::query("DELETE FROM client_grants WHERE grant_id = ?")
+                .bind(grant_id)
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
         }
-        Ok(())
+        .await;
+        // After the commit (or the failure): the catalog forgets what it kept.
+        self.catalog_written();
+        result
     }
 }
 

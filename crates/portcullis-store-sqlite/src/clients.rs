@@ -9,7 +9,10 @@ use portcullis_store::{Client, ClientStore, StoreError, StoreResult};
 #[async_trait]
 impl ClientStore for SqliteStore {
     async fn create_client(&self, client: &Client) -> StoreResult<()> {
-        create_client(&self.pool, client).await
+        let result: StoreResult<()> = async { create_client(&self.pool, client).await }.await;
+        // After the commit (or the failure): the catalog forgets what it kept.
+        self.catalog_written();
+        result
     }
 
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<Client>> {
@@ -40,33 +43,42 @@ impl ClientStore for SqliteStore {
     }
 
     async fn update_client(&self, client: &Client) -> StoreResult<()> {
-        update_client(&self.pool, client).await
+        let result: StoreResult<()> = async { update_client(&self.pool, client).await }.await;
+        // After the commit (or the failure): the catalog forgets what it kept.
+        self.catalog_written();
+        result
     }
 
     async fn delete_client(&self, client_id: &str) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        let done = sqlx::query("DELETE FROM clients WHERE client_id = ?")
-            .bind(client_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        for statement in [
-            "DELETE FROM client_grants WHERE client_id = ?",
-            "DELETE FROM authorization_codes WHERE client_id = ?",
-            "DELETE FROM refresh_tokens WHERE client_id = ?",
-            "DELETE FROM access_tokens WHERE client_id = ?",
-            "DELETE FROM grants WHERE client_id = ?",
-        ] {
-            sqlx::query(statement)
+        let result: StoreResult<()> = async {
+            let mut tx = self.write_tx().await?;
+            let done = sqlx::query("DELETE FROM clients WHERE client_id = ?")
                 .bind(client_id)
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            for statement in [
+                "DELETE FROM client_grants WHERE client_id = ?",
+                "DELETE FROM authorization_codes WHERE client_id = ?",
+                "DELETE FROM refresh_tokens WHERE client_id = ?",
+                "DELETE FROM access_tokens WHERE client_id = ?",
+                "DELETE FROM grants WHERE client_id = ?",
+            ] {
+                sqlx::query(statement)
+                    .bind(client_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+            tx.commit().await.map_err(db)
         }
-        tx.commit().await.map_err(db)
+        .await;
+        // After the commit (or the failure): the catalog forgets what it kept.
+        self.catalog_written();
+        result
     }
 }
 

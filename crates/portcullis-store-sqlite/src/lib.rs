@@ -20,6 +20,7 @@
 mod accounts;
 mod apis;
 mod audit;
+mod catalog;
 mod clients;
 mod error;
 mod grants;
@@ -55,6 +56,9 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Writes to applications, APIs and client grants made through this store (see
+    /// `CatalogStore::local_catalog_writes`), shared by its clones.
+    catalog_writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SqliteStore {
@@ -165,7 +169,10 @@ impl SqliteStore {
             .await
             .map_err(StoreError::backend)?;
         migrate(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            catalog_writes: Default::default(),
+        })
     }
 
     /// Starts a transaction that holds the write lock from its first statement

@@ -23,6 +23,7 @@
 mod accounts;
 mod apis;
 mod audit;
+mod catalog;
 mod clients;
 mod codes;
 mod grants;
@@ -41,6 +42,7 @@ mod users;
 pub use accounts::*;
 pub use apis::*;
 pub use audit::*;
+pub use catalog::*;
 pub use clients::*;
 pub use codes::*;
 pub use grants::*;
@@ -206,6 +208,7 @@ macro_rules! conformance_tests {
             mail_queue_claim_send_fail,
             consent_put_get_list_delete,
             setting_put_get_delete,
+            catalog_generation_moves_on_every_catalog_write,
             identity_create_get_list,
             identity_users_share_emails_without_taking_them,
             identity_update_and_delete_with_user,

@@ -73,6 +73,18 @@ pub trait IdentityStore: Send + Sync {
     async fn merge_upstream_user(&self, from: &str, into: &str) -> StoreResult<()>;
 }
 
+/// How a server learns that applications, APIs or client grants changed (it keeps them in
+/// memory: `portcullis_core::catalog`).
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    /// A counter the database moves on every write to applications, APIs or client grants,
+    /// whoever makes it (a trigger): another replica's, the CLI's, this process's.
+    async fn catalog_generation(&self) -> StoreResult<i64>;
+    /// How many writes to applications, APIs or client grants this store object (and its
+    /// clones) made, counted after each commits: free to read on every request.
+    fn local_catalog_writes(&self) -> u64;
+}
+
 /// APIs (resource servers) and the M2M grants to them.
 #[async_trait]
 pub trait ApiStore: Send + Sync {
@@ -497,7 +509,8 @@ pub trait UserImportStore: Send + Sync {
 
 /// Everything a provider needs, in one object (`Arc<dyn Store>` in application state).
 pub trait Store:
-    ClientStore
+    CatalogStore
+    + ClientStore
     + UserStore
     + IdentityStore
     + ApiStore
@@ -518,7 +531,8 @@ pub trait Store:
 }
 
 impl<T> Store for T where
-    T: ClientStore
+    T: CatalogStore
+        + ClientStore
         + UserStore
         + IdentityStore
         + ApiStore

@@ -16,7 +16,7 @@ pub(super) async fn client(p: &Provider, params: &Params) -> OAuthResult<Client>
     let id = params.get("client_id").ok_or_else(|| {
         OAuthError::invalid_request("Missing required parameter: client_id.").not_redirectable()
     })?;
-    match p.store.get_client(id).await {
+    match p.catalog.client(p.store.as_ref(), id).await {
         Ok(Some(client)) => Ok(client),
         Ok(None) => Err(OAuthError::invalid_request(format!(
             "The application that sent you here is not registered (unknown client_id {}).",

@@ -49,7 +49,7 @@ pub(super) async fn exchange(
     }
     let scopes = Scopes::parse(&record.scope)?;
     let api = match &record.audience {
-        Some(identifier) => p.store.get_api_by_identifier(identifier).await?,
+        Some(identifier) => p.catalog.api(p.store.as_ref(), identifier).await?,
         None => None,
     };
     // Refresh tokens need offline_access, the refresh grant, and an API that allows them.

@@ -20,15 +20,15 @@ pub(super) async fn exchange(
     let audience = params.get("audience").ok_or_else(|| {
         OAuthError::invalid_request("Missing required parameter: audience (the API identifier).")
     })?;
-    let Some(api) = p.store.get_api_by_identifier(audience).await? else {
+    let Some(api) = p.catalog.api(p.store.as_ref(), audience).await? else {
         return Err(OAuthError::invalid_request(format!(
             "Service not found: {}",
             printable(audience)
         )));
     };
     let Some(client_grant) = p
-        .store
-        .find_client_grant(&client.client_id, &api.identifier)
+        .catalog
+        .client_grant(p.store.as_ref(), &client.client_id, &api.identifier)
         .await?
     else {
         return Err(OAuthError::unauthorized_client(format!(

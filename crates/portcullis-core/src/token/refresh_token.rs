@@ -81,7 +81,7 @@ pub(super) async fn exchange(
         Err(e) => return Err(e.into()),
     }
     let api = match &grant.audience {
-        Some(identifier) => p.store.get_api_by_identifier(identifier).await?,
+        Some(identifier) => p.catalog.api(p.store.as_ref(), identifier).await?,
         None => None,
     };
     issue::user_token_response(

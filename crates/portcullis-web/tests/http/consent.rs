@@ -193,6 +193,15 @@ async fn the_consent_page_lists_only_what_rbac_will_grant() {
         .await
         .unwrap()
         .unwrap();
-    assert!(remembered.scopes.contains(&format!("{api_id}|read:reports")));
-    assert!(!remembered.scopes.iter().any(|k| k.ends_with("write:reports")));
+    assert!(
+        remembered
+            .scopes
+            .contains(&format!("{api_id}|read:reports"))
+    );
+    assert!(
+        !remembered
+            .scopes
+            .iter()
+            .any(|k| k.ends_with("write:reports"))
+    );
 }

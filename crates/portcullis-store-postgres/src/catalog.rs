@@ -1,0 +1,28 @@
+//! `CatalogStore`: the generation of applications, APIs and client grants.
+
+use crate::PostgresStore;
+use crate::error::db;
+use async_trait::async_trait;
+use portcullis_store::{CatalogStore, StoreResult};
+use std::sync::atomic::Ordering;
+
+#[async_trait]
+impl CatalogStore for PostgresStore {
+    async fn catalog_generation(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT generation FROM catalog_generation WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)
+    }
+
+    fn local_catalog_writes(&self) -> u64 {
+        self.catalog_writes.load(Ordering::Acquire)
+    }
+}
+
+impl PostgresStore {
+    /// Counts a committed write to applications, APIs or client grants.
+    pub(crate) fn catalog_written(&self) {
+        self.catalog_writes.fetch_add(1, Ordering::AcqRel);
+    }
+}
