@@ -23,7 +23,7 @@ pub(super) async fn client(p: &Provider, params: &Params) -> OAuthResult<Client>
             printable(id)
         ))
         .not_redirectable()),
-        Err(e) => Err(OAuthError::from(e).not_redirectable()),
+        Err(e) => Err(e.not_redirectable()),
     }
 }
 
