@@ -22,6 +22,10 @@ pub const USERS_IMPORT: &str = "users_import";
 /// The largest users file (Auth0: 500 KB per file).
 pub const MAX_USERS_FILE_BYTES: usize = 500 * 1024;
 
+/// How long a job (its state, summary and errors) is kept: a week, then maintenance deletes
+/// it.
+pub const RETENTION: i64 = 7 * 86_400;
+
 /// Longest `external_id`.
 const MAX_EXTERNAL_ID: usize = 255;
 
