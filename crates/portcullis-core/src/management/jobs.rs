@@ -26,6 +26,9 @@ pub const MAX_USERS_FILE_BYTES: usize = 500 * 1024;
 /// it.
 pub const RETENTION: i64 = 7 * 86_400;
 
+/// What a failed job's `status_details` says (the cause is in the server log).
+pub const FAILED_DETAILS: &str = "The import stopped: the database failed; see the server log";
+
 /// Longest `external_id`.
 const MAX_EXTERNAL_ID: usize = 255;
 
@@ -134,17 +137,6 @@ async fn run(p: Provider, mut job: Job, text: String) {
         Err(e) => {
             tracing::error!(job_id = %job.job_id, error = %e, "users import job failed");
             job.status = FAILED.to_owned();
-            job.errors = Some(
-                json!([{
-                    "user": {},
-                    "errors": [{
-                        "code": "INTERNAL_ERROR",
-                        "message": "The import stopped: the database failed; see the server log",
-                        "path": "",
-                    }],
-                }])
-                .to_string(),
-            );
         }
     }
     job.updated_at = p.now();

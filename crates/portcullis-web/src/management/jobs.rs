@@ -242,24 +242,34 @@ async fn get_job(
     Ok(Json(job_body(jobs::get(&s.provider, &id).await?)))
 }
 
-/// The records a job could not import: `[{user, errors: [{code, message, path}]}]` (empty
-/// while it runs).
+/// The records a job could not import, as Auth0 answers: `[{user, errors: [{code, message,
+/// path}]}]`; 204 when there are none (or the job still runs); for a job that failed as a
+/// whole, the job with `status_details`.
 #[utoipa::path(get, path = "/jobs/{id}/errors", tag = "jobs",
     params(("id" = String, Path, description = "The job id (job_…)")),
-    responses((status = 200, description = "Each record not imported, with why", body = Vec<Object>),
+    responses((status = 200, description = "Each record not imported, with why (or, for a failed job, the job with status_details)", body = Vec<Object>),
+        (status = 204, description = "No errors"),
         (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = ["create:users", "read:users"])))]
 async fn job_errors(
     State(s): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     caller.require(&["create:users", "read:users"])?;
     let job = jobs::get(&s.provider, &id).await?;
+    if job.status == jobs::FAILED {
+        let mut body = serde_json::to_value(job_body(job)).unwrap_or(Value::Null);
+        body["status_details"] = Value::from(jobs::FAILED_DETAILS);
+        return Ok(Json(body).into_response());
+    }
     let errors = job
         .errors
         .as_deref()
         .and_then(|e| serde_json::from_str::<Value>(e).ok())
-        .unwrap_or_else(|| Value::Array(Vec::new()));
-    Ok(Json(errors))
+        .filter(|e| e.as_array().is_some_and(|list| !list.is_empty()));
+    Ok(match errors {
+        Some(errors) => Json(errors).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
 }

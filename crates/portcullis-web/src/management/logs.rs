@@ -55,7 +55,10 @@ pub struct LogBody {
 #[into_params(parameter_in = Query)]
 pub struct ListLogsQuery {
     /// Auth0's log search: `type:s`, `type:(s OR fp)`, `user_id:"auth0|…"`, `client_id:…`.
+    /// Ignored with `from`/`take`, as on Auth0.
     pub q: Option<String>,
+    /// The same as `q` (what Auth0's newer clients send).
+    pub search: Option<String>,
     /// `date:-1` (newest first, the default) or `date:1`.
     pub sort: Option<String>,
     /// The page, from 0.
@@ -99,12 +102,11 @@ async fn list_logs(
     ApiQuery(query): ApiQuery<ListLogsQuery>,
 ) -> ApiResult<Response> {
     caller.require(READ)?;
-    let mut filter = match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        Some(q) => parse_query(q)?,
-        None => LogFilter::default(),
-    };
     let store = s.provider.store.as_ref();
     if query.from.is_some() || query.take.is_some() {
+        // Auth0: "If you use from at the same time as q, from takes precedence and q is
+        // ignored"; so are the other parameters.
+        let mut filter = LogFilter::default();
         let take = match query.take {
             None => 50,
             Some(n) if (1..=MAX_PER_PAGE).contains(&n) => n,
@@ -130,6 +132,11 @@ async fn list_logs(
         let items: Vec<Value> = events.iter().map(|e| query.project(e)).collect();
         return Ok(Json(items).into_response());
     }
+    let text = query.q.as_deref().or(query.search.as_deref());
+    let filter = match text.map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) => parse_query(q)?,
+        None => LogFilter::default(),
+    };
     let order = parse_sort(query.sort.as_deref())?;
     let request = PageRequest::new(
         query.page,

@@ -95,6 +95,14 @@ async fn list_search_page_checkpoint_and_get() {
     assert_eq!(types(&sign_ins), ["s"]);
     assert_eq!(sign_ins[0]["user_name"], "jane@example.com");
     assert_eq!(sign_ins[0]["client_id"], m.server.web.client_id.as_str());
+    // `search` is `q` (Auth0's newer clients); with `from`, both are ignored, as on Auth0.
+    let searched = m
+        .get(&format!(
+            "logs?search={}",
+            seg(&format!("type:s AND user_id:\"{user}\""))
+        ))
+        .await;
+    assert_eq!(searched.ok(StatusCode::OK), &sign_ins);
 
     let page = m
         .get("logs?q=type:sapi&per_page=2&page=1&include_totals=true&sort=date:1")
@@ -108,7 +116,9 @@ async fn list_search_page_checkpoint_and_get() {
 
     // Checkpoints: after a log_id, oldest first, `take` at a time.
     let first = oldest[0]["log_id"].as_str().unwrap();
-    let next = m.get(&format!("logs?from={}&take=2", seg(first))).await;
+    let next = m
+        .get(&format!("logs?from={}&take=2&q=type:nothing", seg(first)))
+        .await;
     let next = next.ok(StatusCode::OK);
     assert_eq!(next.as_array().unwrap().len(), 2);
     assert_eq!(next[0], oldest[1]);
