@@ -175,10 +175,10 @@ async fn role_scopes() {
     // Endpoints that accept any of several scopes refuse a token with none of them.
     let none = m.token(&["read:clients"]).await;
     for (method, path, body) in [
-        (Method::GET, format!("roles/rol_x/users"), None),
+        (Method::GET, "roles/rol_x/users".to_owned(), None),
         (
             Method::POST,
-            format!("roles/rol_x/users"),
+            "roles/rol_x/users".to_owned(),
             Some(json!({"users": ["u"]})),
         ),
         (Method::GET, format!("users/{}/roles", seg("auth0|x")), None),
