@@ -27,7 +27,12 @@ pub const MAX_USERS_FILE_BYTES: usize = 500 * 1024;
 pub const RETENTION: i64 = 7 * 86_400;
 
 /// What a failed job's `status_details` says (the cause is in the server log).
-pub const FAILED_DETAILS: &str = "The import stopped: the database failed; see the server log";
+pub const FAILED_DETAILS: &str = "The import stopped before it ended (the database failed, or \
+                                  the server running it stopped); see the server log";
+
+/// A job still `pending` or `processing` this long after its last change is shown as `failed`:
+/// the replica that ran it stopped (an import of 500 KB takes about a second).
+pub const STALE_AFTER: i64 = 3600;
 
 /// Longest `external_id`.
 const MAX_EXTERNAL_ID: usize = 255;
@@ -114,8 +119,16 @@ pub fn too_large() -> ManagementError {
     )
 }
 
+/// Imports running at once on one replica, at most; later jobs stay `pending` until one ends,
+/// so a burst of uploads cannot take every core and database connection from sign-ins.
+const CONCURRENT_IMPORTS: usize = 2;
+
+static IMPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_IMPORTS);
+
 /// The import itself, in the background.
 async fn run(p: Provider, mut job: Job, text: String) {
+    // The semaphore is never closed; without a permit the job is imported anyway.
+    let _permit = IMPORTS.acquire().await.ok();
     job.status = PROCESSING.to_owned();
     job.updated_at = p.now();
     if let Err(e) = p.store.update_job(&job).await {
@@ -189,12 +202,18 @@ pub fn job_error(issue: &ImportIssue) -> Value {
     })
 }
 
-/// A job by id, or Auth0's 404.
+/// A job by id, or Auth0's 404. A job left running by a replica that stopped shows as
+/// `failed` ([`STALE_AFTER`]).
 pub async fn get(p: &Provider, job_id: &str) -> ManagementResult<Job> {
     if job_id.len() > 128 {
         return Err(inexistent_job());
     }
-    p.store.get_job(job_id).await?.ok_or_else(inexistent_job)
+    let mut job = p.store.get_job(job_id).await?.ok_or_else(inexistent_job)?;
+    let running = job.status == PENDING || job.status == PROCESSING;
+    if running && job.updated_at + STALE_AFTER < p.now() {
+        job.status = FAILED.to_owned();
+    }
+    Ok(job)
 }
 
 fn inexistent_job() -> ManagementError {

@@ -339,3 +339,46 @@ async fn uploads_are_validated_and_bounded() {
         .error(StatusCode::FORBIDDEN, "insufficient_scope");
     finished(&m, &id).await;
 }
+
+#[tokio::test]
+async fn a_job_left_running_by_a_stopped_replica_shows_as_failed() {
+    let m = Mgmt::start().await;
+    let now = m.server.provider.now();
+    let job = |id: &str, updated_at: i64| portcullis_store::Job {
+        job_id: id.to_owned(),
+        job_type: "users_import".to_owned(),
+        status: "processing".to_owned(),
+        connection_id: DB_ID.to_owned(),
+        upsert: false,
+        external_id: None,
+        created_at: updated_at,
+        updated_at,
+        summary: None,
+        errors: None,
+    };
+    let store = &m.server.provider.store;
+    store
+        .create_job(&job("job_stale", now - 7200))
+        .await
+        .unwrap();
+    store
+        .create_job(&job("job_running", now - 5))
+        .await
+        .unwrap();
+    let stale = m.get("jobs/job_stale").await;
+    assert_eq!(stale.ok(StatusCode::OK)["status"], "failed");
+    let errors = m.get("jobs/job_stale/errors").await;
+    let errors = errors.ok(StatusCode::OK);
+    assert_eq!(errors["status"], "failed");
+    assert!(
+        errors["status_details"]
+            .as_str()
+            .unwrap()
+            .contains("stopped")
+    );
+    let running = m.get("jobs/job_running").await;
+    assert_eq!(running.ok(StatusCode::OK)["status"], "processing");
+    m.get("jobs/job_running/errors")
+        .await
+        .ok(StatusCode::NO_CONTENT);
+}
