@@ -12,6 +12,7 @@ import { ManagementClient, ManagementError } from 'auth0';
 import { ManagementClient as ManagementClientV4 } from 'auth0-v4';
 import { DEMO, startPortcullis } from '../lib/portcullis.mjs';
 import { userAccessToken } from '../lib/tokens.mjs';
+import { jwtPayload } from '../lib/portcullis.mjs';
 
 const M2M = { clientId: 'e2e-mgmt', clientSecret: 'e2e-mgmt-secret-0123456789abcdefghijklmnop' };
 const SCOPES = [
@@ -20,8 +21,38 @@ const SCOPES = [
   'read:connections', 'read:resource_servers', 'create:resource_servers', 'update:resource_servers',
   'delete:resource_servers', 'read:client_grants', 'create:client_grants', 'update:client_grants',
   'delete:client_grants', 'read:signing_keys', 'create:signing_keys', 'update:signing_keys',
+  'read:roles', 'create:roles', 'update:roles', 'delete:roles', 'read:role_members',
+  'create:role_members', 'delete:role_members', 'read:logs',
 ];
 const DB = 'Username-Password-Authentication';
+const RBAC_API = 'https://api.e2e-rbac.example';
+/** A bcrypt hash of "correct horse battery" (the import's test vectors). */
+const BCRYPT = '$2b$04$izr3Y8VkduI0U1roxybM7eQ5zksgpVNSi.Mj0hjaguAUFPzBwMRXe';
+
+/** Calls `read` until `done(result)` holds (a background job, the audit log's writer). */
+async function eventually(read, done, what) {
+  for (let i = 0; i < 200; i += 1) {
+    const result = await read();
+    if (done(result)) return result;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`${what} did not happen`);
+}
+
+/** The permissions of the demo user's next access token for the RBAC API. */
+async function nextPermissions() {
+  const token = await userAccessToken(provider, { audience: RBAC_API, scope: 'openid read:things' });
+  return jwtPayload(token).permissions;
+}
+
+/** A users file for the import job: one new user, one that exists (the demo user). */
+function usersFile(email) {
+  const users = [
+    { email, email_verified: true, password_hash: BCRYPT, mfa_factors: [] },
+    { email: DEMO.user.email, email_verified: true },
+  ];
+  return new Blob([JSON.stringify(users)], { type: 'application/json' });
+}
 const PASSWORD = 'a long and unusual passphrase 7';
 
 let provider;
@@ -211,6 +242,101 @@ describe('auth0 7.x ManagementClient', () => {
     assert.equal((await v7().keys.signing.get(current.kid)).revoked, true);
   });
 
+  test('roles: CRUD, permissions, users; a user\'s roles and permissions reach the next token', async () => {
+    const mc = v7();
+    await mc.resourceServers.create({
+      identifier: RBAC_API,
+      name: 'RBAC API',
+      scopes: [{ value: 'read:things', description: 'Read things' }],
+      enforce_policies: true,
+      token_dialect: 'access_token_authz',
+    });
+    const role = await mc.roles.create({ name: 'Thing reader', description: 'Reads things' });
+    assert.match(role.id, /^rol_/);
+    assert.equal((await mc.roles.get(role.id)).name, 'Thing reader');
+    const updated = await mc.roles.update(role.id, { description: 'Reads all things' });
+    assert.equal(updated.description, 'Reads all things');
+    const listed = await mc.roles.list({ name_filter: 'thing' });
+    assert.deepEqual(listed.data.map((r) => r.id), [role.id]);
+
+    const permission = { resource_server_identifier: RBAC_API, permission_name: 'read:things' };
+    await mc.roles.permissions.add(role.id, { permissions: [permission] });
+    const held = await mc.roles.permissions.list(role.id);
+    assert.deepEqual(held.data, [{ ...permission, resource_server_name: 'RBAC API', description: 'Read things' }]);
+
+    const demo = (await mc.users.listUsersByEmail({ email: DEMO.user.email }))[0];
+    assert.deepEqual(await nextPermissions(), []);
+    await mc.roles.users.assign(role.id, { users: [demo.user_id] });
+    const members = await mc.roles.users.list(role.id);
+    assert.deepEqual(members.data.map((u) => u.user_id), [demo.user_id]);
+    assert.deepEqual((await mc.users.roles.list(demo.user_id)).data.map((r) => r.name), ['Thing reader']);
+    const effective = await mc.users.permissions.list(demo.user_id);
+    assert.equal(effective.data.length, 1);
+    assert.equal(effective.data[0].permission_name, 'read:things');
+    assert.deepEqual(effective.data[0].sources, [{ source_id: role.id, source_name: 'Thing reader', source_type: 'ROLE' }]);
+    assert.deepEqual(await nextPermissions(), ['read:things']);
+
+    await mc.users.roles.delete(demo.user_id, { roles: [role.id] });
+    assert.deepEqual((await mc.users.roles.list(demo.user_id)).data, []);
+    assert.deepEqual(await nextPermissions(), []);
+    await mc.users.roles.assign(demo.user_id, { roles: [role.id] });
+    assert.deepEqual(await nextPermissions(), ['read:things']);
+    await mc.roles.permissions.delete(role.id, { permissions: [permission] });
+    assert.deepEqual(await nextPermissions(), []);
+
+    await mc.roles.delete(role.id);
+    await assert.rejects(mc.roles.get(role.id), (e) => e.statusCode === 404 && e.body.errorCode === 'inexistent_role');
+    await mc.resourceServers.delete((await mc.resourceServers.get(RBAC_API)).id);
+  });
+
+  test('logs: list with search and paging, get one', async () => {
+    const mc = v7();
+    await mc.roles.delete((await mc.roles.create({ name: 'Logged role' })).id);
+    const page = await eventually(
+      () => mc.logs.list({ search: 'type:sapi', per_page: 5, sort: 'date:-1' }),
+      (p) => p.data.some((e) => e.description === 'POST /api/v2/roles'),
+      'the sapi event',
+    );
+    assert.ok(page.data.every((e) => e.type === 'sapi'), JSON.stringify(page.data));
+    assert.ok(page.data.length <= 5);
+    const event = page.data[0];
+    assert.equal(event.client_id, M2M.clientId);
+    assert.equal(event.client_name, 'Management client');
+    assert.match(event.date, /Z$/);
+    const one = await mc.logs.get(event.log_id);
+    assert.equal(one.log_id, event.log_id);
+    assert.equal(one.type, 'sapi');
+    const logins = await mc.logs.list({ search: 'type:s', per_page: 100 });
+    assert.ok(logins.data.some((e) => e.user_name === DEMO.user.email), JSON.stringify(logins.data));
+    await assert.rejects(mc.logs.get('nope'), (e) => e.statusCode === 404);
+  });
+
+  test('jobs: import users, the job, its errors; the imported user signs in', async () => {
+    const mc = v7();
+    const connection = (await mc.connections.list()).data[0];
+    const job = await mc.jobs.usersImports.create({
+      users: usersFile('imported-v7@example.com'),
+      connection_id: connection.id,
+      upsert: false,
+      external_id: 'e2e-v7',
+    });
+    assert.equal(job.type, 'users_import');
+    assert.equal(job.connection_id, connection.id);
+    assert.match(job.id, /^job_/);
+    const done = await eventually(() => mc.jobs.get(job.id), (j) => j.status === 'completed', 'the import');
+    assert.deepEqual(done.summary, { failed: 1, updated: 0, inserted: 1, total: 2 });
+    const errors = await mc.jobs.errors.get(job.id);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].user.email, DEMO.user.email);
+    assert.equal(errors[0].errors[0].code, 'DUPLICATED_USER');
+    const token = await userAccessToken(provider, {
+      audience: DEMO.apis.billing,
+      scope: 'openid read:billing',
+      user: { email: 'imported-v7@example.com', password: 'correct horse battery' },
+    });
+    assert.ok(token);
+  });
+
   test('a token without the scope is refused with Auth0\'s 403', async () => {
     provider.cli(['apply', writeTenant('limited', ['read:clients'])]);
     const limited = v7({ clientId: 'e2e-mgmt-limited', clientSecret: 'e2e-mgmt-limited-secret-0123456789abcdef' });
@@ -291,5 +417,67 @@ describe('auth0 4.x ManagementClient (auth0-v4)', () => {
     assert.ok(keys.some((k) => k.current));
     const { data: rotatedKey } = await mc.keys.rotate();
     assert.ok(rotatedKey.kid);
+  });
+
+  test('roles, a user\'s roles and permissions, logs and import jobs', async () => {
+    const mc = v4();
+    const { data: api } = await mc.resourceServers.create({
+      identifier: 'https://api.v4-rbac.example',
+      name: 'V4 RBAC',
+      scopes: [{ value: 'read:v4', description: 'Read v4' }],
+    });
+    const { data: role } = await mc.roles.create({ name: 'V4 role', description: 'From auth0 4.x' });
+    await mc.roles.update({ id: role.id }, { name: 'V4 role renamed' });
+    const { data: got } = await mc.roles.get({ id: role.id });
+    assert.equal(got.name, 'V4 role renamed');
+    const { data: all } = await mc.roles.getAll({ include_totals: true });
+    assert.ok(all.roles.some((r) => r.id === role.id) && all.total >= 1);
+    const permission = { resource_server_identifier: 'https://api.v4-rbac.example', permission_name: 'read:v4' };
+    await mc.roles.addPermissions({ id: role.id }, { permissions: [permission] });
+    const { data: held } = await mc.roles.getPermissions({ id: role.id });
+    assert.deepEqual(held.map((p) => p.permission_name), ['read:v4']);
+
+    const { data: user } = await mc.users.create({ connection: DB, email: 'rbac-v4@example.com', password: PASSWORD });
+    await mc.roles.assignUsers({ id: role.id }, { users: [user.user_id] });
+    const { data: members } = await mc.roles.getUsers({ id: role.id });
+    assert.deepEqual(members.map((u) => u.user_id), [user.user_id]);
+    const { data: roles } = await mc.users.getRoles({ id: user.user_id });
+    assert.deepEqual(roles.map((r) => r.id), [role.id]);
+    const { data: permissions } = await mc.users.getPermissions({ id: user.user_id });
+    assert.deepEqual(permissions.map((p) => [p.permission_name, p.sources[0].source_id]), [['read:v4', role.id]]);
+    await mc.users.deleteRoles({ id: user.user_id }, { roles: [role.id] });
+    assert.deepEqual((await mc.users.getRoles({ id: user.user_id })).data, []);
+    await mc.users.assignRoles({ id: user.user_id }, { roles: [role.id] });
+    await mc.roles.deletePermissions({ id: role.id }, { permissions: [permission] });
+    assert.deepEqual((await mc.users.getPermissions({ id: user.user_id })).data, []);
+    await mc.roles.delete({ id: role.id });
+    await mc.users.delete({ id: user.user_id });
+    await mc.resourceServers.delete({ id: api.id });
+
+    const { data: logs } = await eventually(
+      () => mc.logs.getAll({ q: 'type:sapi', per_page: 100 }),
+      (r) => r.data.some((e) => e.description === 'DELETE /api/v2/roles/' + role.id),
+      'the sapi event',
+    );
+    const { data: one } = await mc.logs.get({ id: logs[0].log_id });
+    assert.equal(one.type, 'sapi');
+
+    const { data: connections } = await mc.connections.getAll();
+    const { data: job } = await mc.jobs.importUsers({
+      users: usersFile('imported-v4@example.com'),
+      connection_id: connections[0].id,
+      upsert: true,
+    });
+    assert.equal(job.type, 'users_import');
+    const { data: done } = await eventually(
+      () => mc.jobs.get({ id: job.id }),
+      (r) => r.data.status === 'completed',
+      'the import',
+    );
+    // With upsert the existing user is updated, not an error.
+    assert.deepEqual(done.summary, { failed: 0, updated: 1, inserted: 1, total: 2 });
+    const { data: errors, status } = await mc.jobs.getErrors({ id: job.id });
+    assert.equal(status, 204);
+    assert.equal(errors, undefined);
   });
 });

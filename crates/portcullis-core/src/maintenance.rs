@@ -1,6 +1,6 @@
 //! Background upkeep every replica runs: pick up key rotations made elsewhere (CLI, another
 //! replica) and purge what has expired (codes, tokens, grants, sessions, throttle counters,
-//! audit log events past their retention).
+//! audit log events past their retention, Management API jobs older than a week).
 
 use crate::Provider;
 use std::time::Duration;
@@ -55,6 +55,12 @@ pub async fn purge_expired(p: &Provider) {
         (
             "audit log events past their retention",
             p.store.purge_log_events(audit_log_cutoff_ms(p)).await,
+        ),
+        (
+            "Management API jobs past their retention",
+            p.store
+                .purge_jobs(now.saturating_sub(crate::management::jobs::RETENTION))
+                .await,
         ),
     ];
     for (what, result) in purged {

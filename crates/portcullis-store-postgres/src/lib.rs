@@ -34,6 +34,7 @@ mod error;
 mod grants;
 mod identities;
 mod import;
+mod jobs;
 mod keys;
 mod mfa;
 mod rate_limits;

@@ -662,3 +662,26 @@ pub enum ImportOutcome {
     /// The record could not be stored (its id belongs to another email…).
     Refused(String),
 }
+
+/// A background job of the Management API (Auth0's `users-imports` job), kept in the database
+/// so that any replica answers `GET /api/v2/jobs/{id}` whichever one runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// `job_…`.
+    pub job_id: String,
+    /// Auth0's job type: `users_import`.
+    pub job_type: String,
+    /// `pending`, `processing`, `completed` or `failed`.
+    pub status: String,
+    /// The connection the job works on (its `con_…` id).
+    pub connection_id: String,
+    pub upsert: bool,
+    /// The caller's own reference for the job (Auth0's `external_id`).
+    pub external_id: Option<String>,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+    /// What the job did, as JSON text (Auth0's `summary`), once it ends.
+    pub summary: Option<String>,
+    /// The records it could not process, as JSON text (Auth0's job errors), once it ends.
+    pub errors: Option<String>,
+}

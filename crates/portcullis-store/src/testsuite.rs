@@ -29,6 +29,7 @@ mod codes;
 mod grants;
 mod hostile_keys;
 mod identities;
+mod jobs;
 mod keys;
 mod mfa;
 mod rate_limits;
@@ -48,6 +49,7 @@ pub use codes::*;
 pub use grants::*;
 pub use hostile_keys::*;
 pub use identities::*;
+pub use jobs::*;
 pub use keys::*;
 pub use mfa::*;
 pub use rate_limits::*;
@@ -231,6 +233,7 @@ macro_rules! conformance_tests {
             log_insert_get_list_filter,
             log_purge_removes_only_older,
             import_users_create_duplicate_upsert,
+            job_create_get_update_purge,
         );
         $crate::__conformance_tests!(@owned $make;
             code_consume_concurrently_exactly_one_wins,

@@ -507,6 +507,19 @@ pub trait UserImportStore: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
+/// Background jobs of the Management API (`/api/v2/jobs`).
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Stores a new job. Fails with `Conflict` when its id exists.
+    async fn create_job(&self, job: &Job) -> StoreResult<()>;
+    async fn get_job(&self, job_id: &str) -> StoreResult<Option<Job>>;
+    /// Replaces the job's `status`, `updated_at`, `summary` and `errors` (the rest never
+    /// changes). `NotFound` when it does not exist.
+    async fn update_job(&self, job: &Job) -> StoreResult<()>;
+    /// Deletes the jobs created before `before`. Returns how many.
+    async fn purge_jobs(&self, before: UnixTime) -> StoreResult<u64>;
+}
+
 /// Everything a provider needs, in one object (`Arc<dyn Store>` in application state).
 pub trait Store:
     CatalogStore
@@ -527,6 +540,7 @@ pub trait Store:
     + RoleStore
     + LogStore
     + UserImportStore
+    + JobStore
 {
 }
 
@@ -549,5 +563,6 @@ impl<T> Store for T where
         + RoleStore
         + LogStore
         + UserImportStore
+        + JobStore
 {
 }

@@ -11,7 +11,7 @@ use crate::Provider;
 use crate::error::OAuthResult;
 use portcullis_store::User;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The setting (see `SettingStore`) that holds the tenant's rules, as JSON.
 pub const SETTING: &str = "custom_claims";
@@ -63,14 +63,40 @@ pub enum TokenKind {
 pub enum ClaimSource {
     /// `roles`: the names of the user's roles (an array, possibly empty).
     Roles,
+    /// `app_metadata.<key>` (or `app_metadata.<key>.<key>…` into nested objects): that value
+    /// of the user's `app_metadata`, as stored (any JSON); the claim is left out when the user
+    /// has none. `app_metadata` is what Auth0 Actions usually copy into tokens
+    /// (`event.user.app_metadata.plan`); the user cannot change it. Metadata keys never hold
+    /// `.`, so the path is unambiguous.
+    AppMetadata(Vec<String>),
 }
+
+/// The prefix of an `app_metadata` source.
+const APP_METADATA: &str = "app_metadata.";
+
+/// Most keys in an `app_metadata` path.
+const MAX_PATH: usize = 8;
 
 impl ClaimSource {
     /// The tenant-file spelling.
     pub fn as_str(&self) -> String {
         match self {
             ClaimSource::Roles => "roles".to_owned(),
+            ClaimSource::AppMetadata(path) => format!("{APP_METADATA}{}", path.join(".")),
         }
+    }
+
+    /// The value for `user` (roles are read by the caller, once per token).
+    fn metadata_value(path: &[String], user: &User) -> Value {
+        let mut keys = path.iter();
+        let Some(first) = keys.next() else {
+            return Value::Null;
+        };
+        let mut value = user.app_metadata.get(first);
+        for key in keys {
+            value = value.and_then(|v| v.get(key));
+        }
+        value.cloned().unwrap_or(Value::Null)
     }
 }
 
@@ -78,10 +104,29 @@ impl TryFrom<String> for ClaimSource {
     type Error = String;
 
     fn try_from(text: String) -> Result<Self, String> {
-        match text.as_str() {
-            "roles" => Ok(ClaimSource::Roles),
-            other => Err(format!("{other:?} is not a claim source; use \"roles\"")),
+        if text == "roles" {
+            return Ok(ClaimSource::Roles);
         }
+        if let Some(path) = text.strip_prefix(APP_METADATA) {
+            let keys: Vec<String> = path.split('.').map(str::to_owned).collect();
+            let valid = keys.len() <= MAX_PATH
+                && keys.iter().all(|k| {
+                    !k.is_empty()
+                        && k.len() <= 255
+                        && !k.starts_with('$')
+                        && !k.chars().any(|c| c.is_control() || c.is_whitespace())
+                });
+            if !valid {
+                return Err(format!(
+                    "{text:?}: name a key of app_metadata, e.g. \"app_metadata.plan\" (at most \
+                     {MAX_PATH} keys joined by '.', no spaces)"
+                ));
+            }
+            return Ok(ClaimSource::AppMetadata(keys));
+        }
+        Err(format!(
+            "{text:?} is not a claim source; use \"roles\" or \"app_metadata.<key>\""
+        ))
     }
 }
 
@@ -206,6 +251,7 @@ pub async fn for_user(p: &Provider, user: &User, token: TokenKind) -> OAuthResul
                 }
                 json!(role_names.clone().unwrap_or_default())
             }
+            ClaimSource::AppMetadata(path) => ClaimSource::metadata_value(&path, user),
         };
         if !value.is_null() {
             claims.insert(rule.name, value);
@@ -245,6 +291,50 @@ mod tests {
             Err(ClaimNameError::ReservedDomain(..))
         ));
         assert!(check_name(&format!("https://example.com/{}", "a".repeat(300))).is_err());
+    }
+
+    #[test]
+    fn sources_parse_and_print() {
+        for text in ["roles", "app_metadata.plan", "app_metadata.billing.tier"] {
+            let source = ClaimSource::try_from(text.to_owned()).unwrap();
+            assert_eq!(source.as_str(), text);
+        }
+        assert_eq!(
+            ClaimSource::try_from("app_metadata.billing.tier".to_owned()).unwrap(),
+            ClaimSource::AppMetadata(vec!["billing".into(), "tier".into()])
+        );
+        for bad in [
+            "app_metadata.",
+            "app_metadata",
+            "app_metadata..x",
+            "app_metadata.a b",
+            "app_metadata.$where",
+            "user_metadata.plan",
+            "app_metadata.a.b.c.d.e.f.g.h.i",
+            "email",
+        ] {
+            assert!(ClaimSource::try_from(bad.to_owned()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn metadata_values_are_found_by_path() {
+        let user = User {
+            app_metadata: json!({"plan": "gold", "billing": {"tier": 3}, "flags": ["a"]})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            ..User::default()
+        };
+        let value = |path: &[&str]| {
+            let path: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+            ClaimSource::metadata_value(&path, &user)
+        };
+        assert_eq!(value(&["plan"]), json!("gold"));
+        assert_eq!(value(&["billing", "tier"]), json!(3));
+        assert_eq!(value(&["flags"]), json!(["a"]));
+        assert_eq!(value(&["missing"]), Value::Null);
+        assert_eq!(value(&["plan", "deeper"]), Value::Null);
     }
 
     #[test]

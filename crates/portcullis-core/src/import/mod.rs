@@ -11,6 +11,7 @@ pub mod hash;
 pub mod records;
 
 use crate::admin::validate;
+use crate::crypto::Sealer;
 use hash::CustomPasswordHash;
 use portcullis_store::{IMPORTED_PASSWORD_PREFIX, ImportOutcome, Store, StoreError, User};
 use records::{Auth0User, Location};
@@ -44,10 +45,14 @@ const RESERVED_APP_METADATA: &[&str] = &[
 ];
 
 /// How to import.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     /// Auth0's `upsert`: update the users that exist (by email) instead of reporting them.
     pub upsert: bool,
+    /// The master key's sealer, to import `mfa_factors` with a `totp` secret as confirmed
+    /// authenticator apps (sealed like enrolled ones). Without it they are counted in
+    /// [`ImportReport::mfa_factors_skipped`].
+    pub mfa_sealer: Option<Sealer>,
 }
 
 /// A record that was not imported, and why.
@@ -70,8 +75,11 @@ pub struct ImportReport {
     pub created: usize,
     pub updated: usize,
     pub failed: Vec<ImportIssue>,
-    /// Users imported whose `mfa_factors` were left out (Portcullis imports no MFA enrollment
-    /// yet: they enroll again).
+    /// Users created with an authenticator app from their `mfa_factors` (`totp` secret).
+    pub mfa_factors_imported: usize,
+    /// Users imported with `mfa_factors` that were left out: factors other than `totp`
+    /// (phone, email), a second `totp`, any factor of a user updated by upsert, or every
+    /// factor when no sealer was given. They enroll again.
     pub mfa_factors_skipped: usize,
     /// Users imported whose `app_metadata`/`user_metadata` were left out (no metadata store in
     /// this build).
@@ -96,6 +104,7 @@ pub async fn auth0(
     for chunk in records.chunks(BATCH) {
         let mut users = Vec::with_capacity(chunk.len());
         let mut located = Vec::with_capacity(chunk.len());
+        let mut seeds = Vec::with_capacity(chunk.len());
         for (location, parsed) in chunk {
             let converted = parsed
                 .as_ref()
@@ -106,16 +115,35 @@ pub async fn auth0(
                     report.mfa_factors_skipped += usize::from(converted.mfa_skipped);
                     report.metadata_skipped += usize::from(converted.metadata_skipped);
                     located.push(*location);
+                    seeds.push(converted.totp_seed);
                     users.push(converted.user);
                 }
                 Err(reason) => report.failed.push(issue(*location, parsed, reason)),
             }
         }
         let outcomes = store.import_users(&users, options.upsert).await?;
-        for ((outcome, user), location) in outcomes.into_iter().zip(&users).zip(&located) {
+        for (((outcome, user), location), seed) in
+            outcomes.into_iter().zip(&users).zip(&located).zip(&seeds)
+        {
             match outcome {
-                ImportOutcome::Created => report.created += 1,
-                ImportOutcome::Updated => report.updated += 1,
+                ImportOutcome::Created => {
+                    report.created += 1;
+                    match (seed, &options.mfa_sealer) {
+                        (Some(seed), Some(sealer)) => {
+                            let factor =
+                                crate::mfa::totp::imported_factor(sealer, &user.user_id, seed, now)
+                                    .map_err(|_| ImportError::Seal)?;
+                            store.create_mfa_factor(&factor).await?;
+                            report.mfa_factors_imported += 1;
+                        }
+                        (Some(_), None) => report.mfa_factors_skipped += 1,
+                        (None, _) => {}
+                    }
+                }
+                ImportOutcome::Updated => {
+                    report.updated += 1;
+                    report.mfa_factors_skipped += usize::from(seed.is_some());
+                }
                 ImportOutcome::Duplicate => report.failed.push(ImportIssue {
                     index: location.index,
                     line: location.line,
@@ -146,6 +174,8 @@ pub enum ImportError {
     File(#[from] FileError),
     #[error("storing users failed: {0}")]
     Store(#[from] StoreError),
+    #[error("sealing an imported MFA secret with the master key failed")]
+    Seal,
 }
 
 fn issue(location: Location, parsed: &Result<Auth0User, String>, reason: String) -> ImportIssue {
@@ -159,6 +189,9 @@ fn issue(location: Location, parsed: &Result<Auth0User, String>, reason: String)
 
 struct Converted {
     user: User,
+    /// The `totp` secret of `mfa_factors`, checked and in canonical base32.
+    totp_seed: Option<String>,
+    /// Whether `mfa_factors` held factors that are not imported (phone, email, a second app).
     mfa_skipped: bool,
     metadata_skipped: bool,
 }
@@ -243,6 +276,7 @@ fn to_user(record: &Auth0User, now: i64) -> Result<Converted, String> {
         .transpose()
         .map_err(|e| e.to_string())?;
     check_app_metadata(&record.app_metadata)?;
+    let (totp_seed, mfa_skipped) = mfa_factors(record.mfa_factors.as_deref().unwrap_or_default())?;
     Ok(Converted {
         user: User {
             user_id,
@@ -261,10 +295,38 @@ fn to_user(record: &Auth0User, now: i64) -> Result<Converted, String> {
             updated_at: now,
             ..User::default()
         },
-        mfa_skipped: record.mfa_factors.as_ref().is_some_and(|f| !f.is_empty()),
+        totp_seed,
+        mfa_skipped,
         // Metadata is stored when a user is created (an upsert keeps the stored metadata).
         metadata_skipped: false,
     })
+}
+
+/// Reads Auth0's `mfa_factors` (`[{"totp": {"secret": "BASE32"}}, {"phone": …}, …]`): the
+/// first `totp` secret (checked), and whether other factors were left out. A malformed `totp`
+/// refuses the record rather than importing the user without their second factor.
+fn mfa_factors(factors: &[Value]) -> Result<(Option<String>, bool), String> {
+    let mut seed = None;
+    let mut skipped = false;
+    for (i, factor) in factors.iter().enumerate() {
+        let Some(totp) = factor.get("totp") else {
+            skipped = true;
+            continue;
+        };
+        let Some(secret) = totp.get("secret").and_then(Value::as_str) else {
+            return Err(format!(
+                "mfa_factors[{i}].totp.secret: a base32 string is required"
+            ));
+        };
+        let normalized = crate::mfa::totp::normalize_imported_seed(secret)
+            .map_err(|e| format!("mfa_factors[{i}].totp.secret: {e}"))?;
+        if seed.is_none() {
+            seed = Some(normalized);
+        } else {
+            skipped = true;
+        }
+    }
+    Ok((seed, skipped))
 }
 
 /// Whether `password` matches an imported hash (the text after [`IMPORTED_PASSWORD_PREFIX`]).

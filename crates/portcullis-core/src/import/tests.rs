@@ -191,7 +191,10 @@ async fn a_file_imports_with_bad_records_reported_and_upsert() {
         &store,
         1_800_000_001,
         again,
-        ImportOptions { upsert: true },
+        ImportOptions {
+            upsert: true,
+            ..ImportOptions::default()
+        },
         &mut |_, _| {},
     )
     .await

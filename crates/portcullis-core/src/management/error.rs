@@ -17,6 +17,8 @@ pub enum ErrorKind {
     NotFound,
     /// 409: a unique value is taken.
     Conflict,
+    /// 413: the request (an uploaded file) is too large.
+    PayloadTooLarge,
     /// 429: the client's rate limit is used up.
     TooManyRequests,
     /// 500: the database or the signing keys failed (logged; the message says nothing more).

@@ -297,3 +297,59 @@ async fn a_corrupt_rule_setting_adds_nothing_and_tokens_are_still_issued() {
             .all(|k| !k.starts_with("https://"))
     );
 }
+
+#[tokio::test]
+async fn custom_claims_from_app_metadata_follow_the_stored_value() {
+    let f = fixture().await;
+    configure_api(&f, false, TokenDialect::AccessToken).await;
+    let mut user = f.p.store.get_user(&f.user.user_id).await.unwrap().unwrap();
+    user.app_metadata = json!({"plan": "gold", "billing": {"tier": 3}})
+        .as_object()
+        .cloned()
+        .unwrap();
+    f.p.store.update_user(&user).await.unwrap();
+    let rule = |name: &str, from: &str, tokens: Vec<TokenKind>| CustomClaimRule {
+        name: name.into(),
+        from: ClaimSource::try_from(from.to_owned()).unwrap(),
+        tokens,
+    };
+    set_rules(
+        &f,
+        &[
+            rule(
+                "https://example.com/plan",
+                "app_metadata.plan",
+                vec![TokenKind::IdToken, TokenKind::AccessToken],
+            ),
+            rule(
+                "https://example.com/tier",
+                "app_metadata.billing.tier",
+                vec![TokenKind::AccessToken],
+            ),
+            rule(
+                "https://example.com/missing",
+                "app_metadata.nothing",
+                vec![TokenKind::IdToken, TokenKind::AccessToken],
+            ),
+        ],
+    )
+    .await;
+    let t = redeem(&f, "openid read:things").await;
+    let id = claims(&f, t.id_token.as_deref().unwrap());
+    let at = claims(&f, &t.access_token);
+    assert_eq!(id["https://example.com/plan"], json!("gold"));
+    assert_eq!(at["https://example.com/plan"], json!("gold"));
+    assert_eq!(at["https://example.com/tier"], json!(3));
+    assert!(id.get("https://example.com/tier").is_none());
+    // A value the user does not have is left out, not null.
+    assert!(id.get("https://example.com/missing").is_none());
+    assert!(at.get("https://example.com/missing").is_none());
+
+    // The next token follows a change of app_metadata.
+    user.app_metadata = json!({"plan": "silver"}).as_object().cloned().unwrap();
+    f.p.store.update_user(&user).await.unwrap();
+    let t = redeem(&f, "openid read:things").await;
+    let at = claims(&f, &t.access_token);
+    assert_eq!(at["https://example.com/plan"], json!("silver"));
+    assert!(at.get("https://example.com/tier").is_none());
+}

@@ -11,6 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use portcullis_core::audit::{self, Event, EventType};
 use portcullis_core::management::rate_limit::{self, RateLimitStatus};
 use portcullis_core::management::{Caller, ManagementError, auth};
 
@@ -67,6 +68,9 @@ pub async fn guard(State(s): State<AppState>, mut request: Request, next: Next) 
         response
     };
     rate_limit_headers(response.headers_mut(), &status);
+    if status.allowed {
+        audit_write(&s, &client_id, &method, &path, &response);
+    }
     if let Some(rejection) = response.extensions().get::<Rejection>() {
         log(
             &rejection.clone(),
@@ -77,6 +81,40 @@ pub async fn guard(State(s): State<AppState>, mut request: Request, next: Next) 
         );
     }
     response
+}
+
+/// Records a write operation (any method but `GET`, `HEAD` and `OPTIONS`) of an authenticated
+/// caller in the audit log: Auth0's `sapi` (success API operation) or `fapi` (failed). The
+/// details are the method, the path (ids only), the status and the error code: never the
+/// body, which may hold passwords or client secrets.
+fn audit_write(
+    s: &AppState,
+    client_id: &str,
+    method: &axum::http::Method,
+    path: &str,
+    response: &Response,
+) {
+    use axum::http::Method;
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return;
+    }
+    let code = response.status();
+    let event_type = if code.is_success() {
+        EventType::SUCCESS_API_OPERATION
+    } else {
+        EventType::FAILED_API_OPERATION
+    };
+    let path: String = path.chars().filter(|c| !c.is_control()).take(300).collect();
+    let mut event = Event::new(event_type)
+        .client_id(client_id)
+        .description(format!("{method} /api/v2{path}"))
+        .detail("method", method.as_str())
+        .detail("path", format!("/api/v2{path}"))
+        .detail("status", code.as_u16());
+    if let Some(rejection) = response.extensions().get::<Rejection>() {
+        event = event.detail("error_code", rejection.error);
+    }
+    audit::record(&s.provider, event);
 }
 
 fn rate_limit_headers(headers: &mut HeaderMap, status: &RateLimitStatus) {

@@ -41,10 +41,13 @@ pub mod error;
 pub mod extract;
 pub mod grants;
 pub mod guard;
+pub mod jobs;
 pub mod keys;
+pub mod logs;
 pub mod openapi;
 pub mod paging;
 pub mod resource_servers;
+pub mod roles;
 pub mod users;
 
 use crate::state::AppState;
@@ -71,6 +74,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(resource_servers::routes())
         .merge(grants::routes())
         .merge(keys::routes())
+        .merge(roles::routes())
+        .merge(logs::routes())
+        .merge(jobs::routes())
 }
 
 /// The router to nest at `/api/v2`: the endpoints behind the [`guard::guard`], the OpenAPI

@@ -6,7 +6,9 @@
 //!   `take` (1–100) and `from` (the `next` of the previous answer), answered as
 //!   `{"<items>": [...], "next": "…"}` with `next` only while more remain.
 //!
-//! Take [`Paging`] as a second query extractor and answer with [`listed`].
+//! Take [`Paging`] as a second query extractor and answer with [`listed`] (or, when turning an
+//! item into its body needs async work, [`select`] the page, convert its items, and
+//! [`Selected::render`] it).
 
 use super::error::ApiResult;
 use axum::Json;
@@ -35,15 +37,74 @@ pub struct Paging {
     pub take: Option<u32>,
 }
 
-/// The page of `all` (already filtered and ordered) that `paging` asks for, each item turned
-/// into its JSON body; `key` names the list in wrapped answers (`users`, `clients`, …).
-pub fn listed<T, B: Serialize>(
-    all: Vec<T>,
-    paging: &Paging,
-    key: &str,
-    to_body: impl Fn(T) -> B,
-) -> ApiResult<Response> {
-    let to_value = |item: T| serde_json::to_value(to_body(item)).unwrap_or(Value::Null);
+/// How a selected page is to be answered.
+enum Shape {
+    /// A plain array.
+    Plain,
+    /// `{start, limit, length, total, <items>}`.
+    Totals {
+        start: usize,
+        limit: u32,
+        total: usize,
+    },
+    /// `{<items>, next}`.
+    Checkpoint { next: Option<String> },
+}
+
+/// The items of one page, before they are turned into bodies: what [`select`] cut out of a
+/// list. Turn them into bodies (async work such as loading each user's identities is done on
+/// the page only) and answer with [`Selected::render`].
+pub struct Selected<T> {
+    pub items: Vec<T>,
+    shape: Shape,
+}
+
+impl<T> Selected<T> {
+    /// The same page with its items replaced (by their bodies, say), in the same order.
+    pub fn with_items<U>(self, items: Vec<U>) -> Selected<U> {
+        Selected {
+            items,
+            shape: self.shape,
+        }
+    }
+
+    /// The answer: the items as `key` in the shape `paging` asked for.
+    pub fn render<B: Serialize>(self, key: &str, to_body: impl Fn(T) -> B) -> Response {
+        let items: Vec<Value> = self
+            .items
+            .into_iter()
+            .map(|item| serde_json::to_value(to_body(item)).unwrap_or(Value::Null))
+            .collect();
+        match self.shape {
+            Shape::Plain => Json(items).into_response(),
+            Shape::Totals {
+                start,
+                limit,
+                total,
+            } => {
+                let mut wrapped = json!({
+                    "start": start,
+                    "limit": limit,
+                    "length": items.len(),
+                    "total": total,
+                });
+                wrapped[key] = Value::Array(items);
+                Json(wrapped).into_response()
+            }
+            Shape::Checkpoint { next } => {
+                let mut body = json!({});
+                body[key] = Value::Array(items);
+                if let Some(next) = next {
+                    body["next"] = Value::String(next);
+                }
+                Json(body).into_response()
+            }
+        }
+    }
+}
+
+/// The page of `all` (already filtered and ordered) that `paging` asks for.
+pub fn select<T>(all: Vec<T>, paging: &Paging) -> ApiResult<Selected<T>> {
     if paging.from.is_some() || paging.take.is_some() {
         let start = match &paging.from {
             None => 0,
@@ -64,18 +125,12 @@ pub fn listed<T, B: Serialize>(
             }
         };
         let total = all.len();
-        let items: Vec<Value> = all
-            .into_iter()
-            .skip(start)
-            .take(take)
-            .map(to_value)
-            .collect();
-        let mut body = json!({});
-        body[key] = Value::Array(items);
-        if start.saturating_add(take) < total {
-            body["next"] = Value::String((start + take).to_string());
-        }
-        return Ok(Json(body).into_response());
+        let items: Vec<T> = all.into_iter().skip(start).take(take).collect();
+        let next = (start.saturating_add(take) < total).then(|| (start + take).to_string());
+        return Ok(Selected {
+            items,
+            shape: Shape::Checkpoint { next },
+        });
     }
     let request = PageRequest::new(
         paging.page,
@@ -83,16 +138,28 @@ pub fn listed<T, B: Serialize>(
         paging.include_totals.unwrap_or(false),
     )?;
     let page = page_of(all, &request);
-    let items: Vec<Value> = page.items.into_iter().map(to_value).collect();
-    if !request.include_totals {
-        return Ok(Json(items).into_response());
-    }
-    let mut wrapped = json!({
-        "start": page.start,
-        "limit": page.limit,
-        "length": items.len(),
-        "total": page.total,
-    });
-    wrapped[key] = Value::Array(items);
-    Ok(Json(wrapped).into_response())
+    let shape = if request.include_totals {
+        Shape::Totals {
+            start: page.start,
+            limit: page.limit,
+            total: page.total,
+        }
+    } else {
+        Shape::Plain
+    };
+    Ok(Selected {
+        items: page.items,
+        shape,
+    })
+}
+
+/// The page of `all` (already filtered and ordered) that `paging` asks for, each item turned
+/// into its JSON body; `key` names the list in wrapped answers (`users`, `clients`, …).
+pub fn listed<T, B: Serialize>(
+    all: Vec<T>,
+    paging: &Paging,
+    key: &str,
+    to_body: impl Fn(T) -> B,
+) -> ApiResult<Response> {
+    Ok(select(all, paging)?.render(key, to_body))
 }

@@ -2,18 +2,20 @@
 
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::paging::{Paging, listed};
+use super::paging::{Paging, select};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use portcullis_core::accounts::profile;
 use portcullis_core::admin::Secret;
 use portcullis_core::management::connections::DATABASE_CONNECTION;
 use portcullis_core::management::time::iso8601;
-use portcullis_core::management::user_query::{self, provider_of};
+use portcullis_core::management::user_query;
 use portcullis_core::management::users::{self, CreateUser, Sort, UserPatch};
 use portcullis_core::management::{Caller, ManagementError};
+use portcullis_core::upstream::accounts::identities;
 use portcullis_store::{Metadata, Session, User};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -49,53 +51,40 @@ pub struct UserBody {
     /// ISO 8601.
     pub created_at: String,
     pub updated_at: String,
-    pub identities: Vec<IdentityBody>,
+    /// Every connection the user signs in with: `{connection, provider, user_id, isSocial}`
+    /// (upstream ones with `profileData`).
+    #[schema(value_type = Vec<Object>)]
+    pub identities: Vec<Value>,
     #[schema(value_type = Object)]
     pub app_metadata: Metadata,
     #[schema(value_type = Object)]
     pub user_metadata: Metadata,
 }
 
-/// Where a user signs in.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct IdentityBody {
-    pub connection: String,
-    pub provider: String,
-    /// The user id without its provider prefix.
-    #[serde(rename = "user_id")]
-    pub user_id: String,
-    pub is_social: bool,
-}
-
-impl From<User> for UserBody {
-    fn from(u: User) -> Self {
-        let provider = provider_of(&u.user_id).to_owned();
-        let bare = u
-            .user_id
-            .split_once('|')
-            .map_or(u.user_id.clone(), |(_, id)| id.to_owned());
-        UserBody {
-            identities: vec![IdentityBody {
-                connection: DATABASE_CONNECTION.to_owned(),
-                provider,
-                user_id: bare,
-                is_social: false,
-            }],
-            user_id: u.user_id,
-            email: u.email,
-            email_verified: u.email_verified,
-            name: u.name,
-            given_name: u.given_name,
-            family_name: u.family_name,
-            nickname: u.nickname,
-            picture: u.picture,
-            blocked: u.blocked,
-            created_at: iso8601(u.created_at),
-            updated_at: iso8601(u.updated_at),
-            app_metadata: u.app_metadata,
-            user_metadata: u.user_metadata,
-        }
+impl UserBody {
+    /// The body of `user`, with `identities` as Auth0 lists them: the database connection's
+    /// (when the user has a password there) and each upstream account
+    /// ([`portcullis_core::upstream::accounts::identities`]).
+    pub async fn of(s: &AppState, user: User) -> ApiResult<UserBody> {
+        let identities = identities(s.provider.store.as_ref(), &user)
+            .await
+            .map_err(ManagementError::from)?;
+        Ok(UserBody {
+            identities,
+            user_id: user.user_id,
+            email: user.email,
+            email_verified: user.email_verified,
+            name: user.name,
+            given_name: user.given_name,
+            family_name: user.family_name,
+            nickname: user.nickname,
+            picture: user.picture,
+            blocked: user.blocked,
+            created_at: iso8601(user.created_at),
+            updated_at: iso8601(user.updated_at),
+            app_metadata: user.app_metadata,
+            user_metadata: user.user_metadata,
+        })
     }
 }
 
@@ -110,8 +99,8 @@ pub struct Fields {
 }
 
 impl Fields {
-    fn project(&self, user: User) -> Value {
-        let mut value = serde_json::to_value(UserBody::from(user)).unwrap_or(Value::Null);
+    fn project(&self, user: UserBody) -> Value {
+        let mut value = serde_json::to_value(user).unwrap_or(Value::Null);
         if let (Some(fields), Value::Object(map)) = (&self.fields, &mut value) {
             let named: Vec<&str> = fields.split(',').map(str::trim).collect();
             let include = self.include_fields.unwrap_or(true);
@@ -169,7 +158,13 @@ async fn list_users(
     {
         found.clear();
     }
-    listed(found, &paging, "users", |u| fields.project(u))
+    // Identities are loaded for the page's users only.
+    let mut page = select(found, &paging)?;
+    let mut bodies = Vec::with_capacity(page.items.len());
+    for user in std::mem::take(&mut page.items) {
+        bodies.push(fields.project(UserBody::of(&s, user).await?));
+    }
+    Ok(page.with_items(bodies).render("users", |v| v))
 }
 
 /// Get a user.
@@ -185,7 +180,7 @@ async fn get_user(
 ) -> ApiResult<Json<Value>> {
     caller.require(&["read:users"])?;
     let user = users::get(&s.provider, &id).await?;
-    Ok(Json(fields.project(user)))
+    Ok(Json(fields.project(UserBody::of(&s, user).await?)))
 }
 
 /// `POST /users`.
@@ -199,7 +194,7 @@ pub struct CreateUserBody {
     /// Without a provider prefix it becomes `auth0|<user_id>`.
     pub user_id: Option<String>,
     pub email_verified: Option<bool>,
-    /// Accepted for compatibility; no mail is sent (`false` is the only value).
+    /// `true` mails the user a link that verifies their address (unless `email_verified`).
     pub verify_email: Option<bool>,
     pub name: Option<String>,
     pub given_name: Option<String>,
@@ -223,12 +218,7 @@ async fn create_user(
     ApiJson(body): ApiJson<CreateUserBody>,
 ) -> ApiResult<Response> {
     caller.require(&["create:users"])?;
-    if body.verify_email == Some(true) {
-        return Err(ManagementError::invalid_body(
-            "verify_email: Portcullis does not send verification mail from the Management API; send verify_email: false",
-        )
-        .into());
-    }
+    let verify_email = body.verify_email == Some(true);
     let user = users::create(
         &s.provider,
         CreateUser {
@@ -248,7 +238,10 @@ async fn create_user(
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(UserBody::from(user))).into_response())
+    if verify_email {
+        send_verification(&s, &user).await;
+    }
+    Ok((StatusCode::CREATED, Json(UserBody::of(&s, user).await?)).into_response())
 }
 
 /// `PATCH /users/{id}`.
@@ -258,7 +251,7 @@ pub struct UpdateUserBody {
     pub connection: Option<String>,
     pub email: Option<String>,
     pub email_verified: Option<bool>,
-    /// Accepted for compatibility; `false` is the only value.
+    /// `true` mails the user a link that verifies their address (unless it is verified).
     pub verify_email: Option<bool>,
     /// A new password: the user's sessions end and their tokens are revoked.
     pub password: Option<String>,
@@ -308,12 +301,7 @@ async fn update_user(
     } else {
         caller.require(&["update:users"])?;
     }
-    if body.verify_email == Some(true) {
-        return Err(ManagementError::invalid_body(
-            "verify_email: Portcullis does not send verification mail from the Management API; send verify_email: false",
-        )
-        .into());
-    }
+    let verify_email = body.verify_email == Some(true);
     let user = users::patch(
         &s.provider,
         &id,
@@ -333,7 +321,22 @@ async fn update_user(
         },
     )
     .await?;
-    Ok(Json(UserBody::from(user)))
+    if verify_email {
+        send_verification(&s, &user).await;
+    }
+    Ok(Json(UserBody::of(&s, user).await?))
+}
+
+/// Mails the user a link that verifies their address (`verify_email: true`), as the account
+/// page does, unless it is verified already. The user is stored either way: a mail that cannot
+/// be queued (the address is throttled, the database failed) is logged, not reported, so that a
+/// retried call does not meet a 409.
+async fn send_verification(s: &AppState, user: &User) {
+    let p = &s.provider;
+    let link = |token: &str| p.config.issuer.endpoint(&format!("u/verify?token={token}"));
+    if let Err(e) = profile::send_verification(p, user, &link, crate::ui::lang()).await {
+        tracing::warn!(user_id = %user.user_id, error = %e, "management API: verification mail not sent");
+    }
 }
 
 /// Delete a user with their sessions, grants and tokens.
@@ -384,7 +387,11 @@ async fn users_by_email(
         .get_user_by_email(&portcullis_core::email::canonical(&email))
         .await
         .map_err(ApiError::from)?;
-    Ok(Json(found.into_iter().map(|u| fields.project(u)).collect()))
+    let mut bodies = Vec::new();
+    if let Some(user) = found {
+        bodies.push(fields.project(UserBody::of(&s, user).await?));
+    }
+    Ok(Json(bodies))
 }
 
 /// A session as Auth0 shows it.

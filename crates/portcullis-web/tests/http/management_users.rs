@@ -98,7 +98,6 @@ async fn creation_is_validated() {
         (with("picture", json!("javascript:alert(1)")), "picture"),
         (with("name", json!("a\u{0}b")), "name"),
         (with("user_id", json!("white space")), "user_id"),
-        (with("verify_email", json!(true)), "verify_email"),
     ];
     for (body, expected) in cases {
         let answer = m.post("users", &body).await;
@@ -403,4 +402,138 @@ async fn scopes_of_read_delete_and_sessions() {
     assert_eq!(refresh.0, StatusCode::BAD_REQUEST, "{}", refresh.2);
     m.assert_needs_scope(Method::DELETE, &path, None, "delete:users")
         .await;
+}
+
+#[tokio::test]
+async fn verify_email_mails_a_link_that_verifies_the_address() {
+    let m = Mgmt::start().await;
+    let store = &m.server.provider.store;
+    let user = create(
+        &m,
+        json!({"connection": DB, "email": "verify-me@example.com", "password": PASSWORD,
+               "verify_email": true}),
+    )
+    .await;
+    assert_eq!(user["email_verified"], false);
+    let mails = store.list_mail(10).await.unwrap();
+    let mail = mails
+        .iter()
+        .find(|mail| mail.to == "verify-me@example.com")
+        .expect("a verification mail");
+    let link = mail
+        .text_body
+        .lines()
+        .find(|l| l.contains("/u/verify?token="))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let b = browser();
+    let html = b.get(&link).send().await.unwrap().text().await.unwrap();
+    let r = b
+        .post(m.server.url("u/verify"))
+        .form(&[
+            ("token", hidden(&html, "token")),
+            ("csrf", hidden(&html, "csrf")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let id = seg(user["user_id"].as_str().unwrap());
+    let got = m.get(&format!("users/{id}")).await;
+    assert_eq!(got.ok(StatusCode::OK)["email_verified"], true);
+
+    // A verified address, or verify_email false, gets no mail.
+    let before = store.list_mail(100).await.unwrap().len();
+    create(
+        &m,
+        json!({"connection": DB, "email": "verified@example.com", "password": PASSWORD,
+               "email_verified": true, "verify_email": true}),
+    )
+    .await;
+    create(
+        &m,
+        json!({"connection": DB, "email": "quiet@example.com", "password": PASSWORD,
+               "verify_email": false}),
+    )
+    .await;
+    assert_eq!(store.list_mail(100).await.unwrap().len(), before);
+
+    // On PATCH too.
+    let patched = m
+        .patch(
+            &format!("users/{}", seg("auth0|nobody")),
+            &json!({"verify_email": true}),
+        )
+        .await;
+    patched.error(StatusCode::NOT_FOUND, "inexistent_user");
+    let unverified = create(
+        &m,
+        json!({"connection": DB, "email": "later@example.com", "password": PASSWORD}),
+    )
+    .await;
+    let id = seg(unverified["user_id"].as_str().unwrap());
+    m.patch(&format!("users/{id}"), &json!({"verify_email": true}))
+        .await
+        .ok(StatusCode::OK);
+    assert!(
+        store
+            .list_mail(100)
+            .await
+            .unwrap()
+            .iter()
+            .any(|mail| mail.to == "later@example.com")
+    );
+}
+
+#[tokio::test]
+async fn identities_list_the_database_and_every_upstream_account() {
+    let m = Mgmt::start().await;
+    let store = &m.server.provider.store;
+    let jane = m.server.user.clone();
+    let now = m.server.provider.now();
+    store
+        .link_identity(&portcullis_store::Identity {
+            connection: "corp".to_owned(),
+            strategy: "oidc".to_owned(),
+            subject: "corp-sub-1".to_owned(),
+            user_id: jane.user_id.clone(),
+            email: Some("jane@corp.example".to_owned()),
+            email_verified: true,
+            name: Some("Jane Corp".to_owned()),
+            picture: None,
+            created_at: now,
+            updated_at: now,
+        })
+        .await
+        .unwrap();
+    let got = m.get(&format!("users/{}", seg(&jane.user_id))).await;
+    let identities = got.ok(StatusCode::OK)["identities"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(identities.len(), 2, "{identities:?}");
+    assert_eq!(identities[0]["connection"], DB);
+    assert_eq!(identities[0]["provider"], "auth0");
+    assert_eq!(identities[1]["connection"], "corp");
+    assert_eq!(identities[1]["provider"], "oidc");
+    assert_eq!(identities[1]["user_id"], "corp-sub-1");
+    assert_eq!(identities[1]["isSocial"], false);
+    assert_eq!(identities[1]["profileData"]["email"], "jane@corp.example");
+    // Lists and users-by-email show them too.
+    let list = m.get("users").await;
+    let listed = list
+        .ok(StatusCode::OK)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["user_id"] == jane.user_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(listed["identities"].as_array().unwrap().len(), 2);
+    let by_email = m.get("users-by-email?email=jane%40example.com").await;
+    assert_eq!(
+        by_email.ok(StatusCode::OK)[0]["identities"][1]["connection"],
+        "corp"
+    );
 }

@@ -30,7 +30,10 @@ pub async fn run(t: &Tenant, cmd: ImportCommand, as_json: bool) -> anyhow::Resul
         t.store(),
         t.now(),
         &text,
-        ImportOptions { upsert },
+        ImportOptions {
+            upsert,
+            mfa_sealer: Some(t.master_key.sealer()),
+        },
         &mut progress,
     )
     .await
@@ -77,9 +80,16 @@ fn print_report(r: &ImportReport, file: &str) {
             r.failed.len() - LISTED
         );
     }
+    if r.mfa_factors_imported > 0 {
+        eprintln!(
+            "{} users were imported with their authenticator app (mfa_factors totp)",
+            r.mfa_factors_imported
+        );
+    }
     if r.mfa_factors_skipped > 0 {
         eprintln!(
-            "note: {} users had mfa_factors, which were not imported: they enroll again",
+            "note: {} users had mfa_factors that were not imported (phone, email, a second \
+             authenticator app, or a user updated by upsert): they enroll again",
             r.mfa_factors_skipped
         );
     }

@@ -199,3 +199,34 @@ fn import_auth0_reports_bad_records_upserts_and_reads_ndjson() {
     let err = sb.run(&["import", "auth0", "broken.json"]).failure();
     assert!(err.contains("not closed"), "{err}");
 }
+
+#[test]
+fn import_auth0_brings_authenticator_apps_from_mfa_factors() {
+    let sb = Sandbox::new();
+    let bcrypt = "$2b$04$izr3Y8VkduI0U1roxybM7eQ5zksgpVNSi.Mj0hjaguAUFPzBwMRXe";
+    sb.write(
+        "users.json",
+        &format!(
+            "[{{\"email\": \"eve@example.com\", \"password_hash\": \"{bcrypt}\", \"mfa_factors\": [{{\"totp\": {{\"secret\": \"JBSWY3DPEHPK3PXP\"}}}}, {{\"phone\": {{\"value\": \"+15555550100\"}}}}]}}]"
+        ),
+    );
+    let out = sb.run(&["import", "auth0", "users.json"]);
+    assert_eq!(out.code, Some(0), "{out:#?}");
+    assert!(
+        out.stderr
+            .contains("1 users were imported with their authenticator app"),
+        "{out:#?}"
+    );
+    assert!(
+        out.stderr
+            .contains("1 users had mfa_factors that were not imported"),
+        "{out:#?}"
+    );
+    let listed = sb
+        .run(&["users", "factors", "eve@example.com", "--json"])
+        .json();
+    let factors = listed["factors"].as_array().unwrap();
+    assert_eq!(factors.len(), 1, "{listed}");
+    assert_eq!(factors[0]["type"], "totp", "{listed}");
+    assert!(!listed.to_string().contains("JBSWY3DPEHPK3PXP"), "{listed}");
+}
