@@ -42,7 +42,8 @@ pub async fn login_page(
     render(p, &headers, &state, &tx, &email, None, StatusCode::OK).await
 }
 
-async fn render(
+/// The sign-in page (again, with `error`, after a refused try).
+pub(crate) async fn render(
     p: &Provider,
     headers: &HeaderMap,
     state: &str,
@@ -57,7 +58,9 @@ async fn render(
         .await
         .unwrap_or(false);
     let connections = super::upstream::buttons(p, tx).await;
-    let mut r = html::render(
+    let passkey = super::passkeys::sign_in_ceremony(p).await;
+    let nonce = html::nonce();
+    let mut r = html::render_with(
         status,
         &LoginPage {
             app_name: &app_name,
@@ -67,7 +70,11 @@ async fn render(
             error,
             signup,
             connections: &connections,
+            passkey: passkey.as_ref(),
+            nonce: &nonce,
         },
+        "'none'",
+        passkey.is_some().then_some(nonce.as_str()),
     );
     form.set_cookie_on(p, &mut r);
     r
