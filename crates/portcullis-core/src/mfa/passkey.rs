@@ -12,6 +12,7 @@
 
 use super::{MfaError, method};
 use crate::Provider;
+use crate::audit::{self, Event, EventType};
 use crate::config::Issuer;
 use crate::crypto::random_token;
 use crate::error::OAuthError;
@@ -452,13 +453,33 @@ pub async fn sign_in(
             let used = after_use(p, &factor, key, &result).await?;
             attempt.succeeded(p).await?;
             if crate::authorize::user_may_sign_in(&user).is_err() {
+                audit::record(
+                    p,
+                    Event::new(EventType::FAILED_LOGIN)
+                        .user(&user)
+                        .description("user is blocked"),
+                );
                 return Err(MfaError::Blocked);
             }
+            audit::record(
+                p,
+                Event::new(EventType::SUCCESS_LOGIN)
+                    .user(&user)
+                    .description("Successful login with a passkey")
+                    .detail("connection", "passkey"),
+            );
             Ok((user, used))
         }
-        Ok(_) => Err(super::failed_with(p, &user, ip, attempt, MfaError::PasskeyRefused).await),
-        Err(e) => {
-            tracing::info!(user_id = %user.user_id, error = %e, "passkey sign-in refused");
+        outcome => {
+            if let Err(e) = outcome {
+                tracing::info!(user_id = %user.user_id, error = %e, "passkey sign-in refused");
+            }
+            audit::record(
+                p,
+                Event::new(EventType::FAILED_LOGIN)
+                    .user(&user)
+                    .description("Passkey not accepted"),
+            );
             Err(super::failed_with(p, &user, ip, attempt, MfaError::PasskeyRefused).await)
         }
     }
