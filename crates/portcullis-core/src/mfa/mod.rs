@@ -227,6 +227,6 @@ async fn failed_with(
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod passkey_tests;
+#[cfg(test)]
+mod tests;

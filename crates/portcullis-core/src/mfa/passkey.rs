@@ -48,8 +48,8 @@ pub enum Unavailable {
 /// only in secure contexts (https, or http on `localhost`), which is what [`Issuer::parse`]
 /// accepts, except IP hosts (`http://127.0.0.1/`), which can never be an RP id.
 pub fn relying_party(issuer: &Issuer, product: &str) -> Result<Webauthn, Unavailable> {
-    let origin = Url::parse(&issuer.origin())
-        .map_err(|e| Unavailable::Configuration(e.to_string()))?;
+    let origin =
+        Url::parse(&issuer.origin()).map_err(|e| Unavailable::Configuration(e.to_string()))?;
     let Some(host) = origin.domain() else {
         return Err(Unavailable::NotADomain(
             origin.host_str().unwrap_or_default().to_owned(),
@@ -138,7 +138,11 @@ async fn take(p: &Provider, id: &str) -> Result<Ceremony, MfaError> {
     if id.is_empty() || id.len() > 128 {
         return Err(MfaError::Expired);
     }
-    let Some(state) = p.store.take_webauthn_state(&state_key(p, id), p.now()).await? else {
+    let Some(state) = p
+        .store
+        .take_webauthn_state(&state_key(p, id), p.now())
+        .await?
+    else {
         return Err(MfaError::Expired);
     };
     serde_json::from_str(&state).map_err(|_| MfaError::Expired)
@@ -294,10 +298,13 @@ pub async fn finish_registration(
         created_at: now,
         last_used_at: None,
     };
-    p.store.create_mfa_factor(&factor).await.map_err(|e| match e {
-        portcullis_store::StoreError::Conflict(_) => MfaError::PasskeyRefused,
-        e => e.into(),
-    })?;
+    p.store
+        .create_mfa_factor(&factor)
+        .await
+        .map_err(|e| match e {
+            portcullis_store::StoreError::Conflict(_) => MfaError::PasskeyRefused,
+            e => e.into(),
+        })?;
     let methods = vec![key_method(stored_backup_eligible(&key)), method::USER];
     tracing::info!(event = "mfa_enrolled", user_id = %user.user_id, factor = "passkey", factor_id, "passkey registered");
     Ok((factor, Used { factor_id, methods }))
@@ -307,10 +314,7 @@ pub async fn finish_registration(
 
 /// Starts a second-factor check with the passkeys of `user` (§7.2 with `allowCredentials`), or
 /// `None` when she has none (or passkeys are unavailable).
-pub async fn begin_second_factor(
-    p: &Provider,
-    user: &User,
-) -> Result<Option<Challenge>, MfaError> {
+pub async fn begin_second_factor(p: &Provider, user: &User) -> Result<Option<Challenge>, MfaError> {
     let Ok(rp) = relying_party_of(p) else {
         return Ok(None);
     };
@@ -441,7 +445,9 @@ pub async fn sign_in(
     let Some(user) = p.store.get_user(&factor.user_id).await? else {
         return Err(MfaError::UnknownPasskey);
     };
-    if factor.kind != FactorKind::Passkey || !factor.confirmed || handle != user_handle(&user.user_id)
+    if factor.kind != FactorKind::Passkey
+        || !factor.confirmed
+        || handle != user_handle(&user.user_id)
     {
         return Err(MfaError::UnknownPasskey);
     }

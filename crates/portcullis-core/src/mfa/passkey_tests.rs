@@ -23,10 +23,7 @@ fn the_relying_party_is_the_issuers_host_and_needs_a_domain() {
         "https://id.example.com/tenant-a/",
         "http://localhost:8080/",
     ] {
-        assert!(
-            passkey::relying_party(&issuer(ok), "Acme").is_ok(),
-            "{ok}"
-        );
+        assert!(passkey::relying_party(&issuer(ok), "Acme").is_ok(), "{ok}");
     }
     let rp = passkey::relying_party(&issuer("http://localhost:8080/"), "Acme").unwrap();
     assert_eq!(
@@ -79,7 +76,10 @@ async fn registration_asks_for_a_discoverable_credential_with_user_verification(
     assert_eq!(pk["authenticatorSelection"]["residentKey"], "required");
     assert_eq!(pk["authenticatorSelection"]["userVerification"], "required");
     assert_eq!(pk["user"]["name"], f.user.email.as_str());
-    assert!(pk["challenge"].as_str().unwrap().len() >= 43, "32 random bytes");
+    assert!(
+        pk["challenge"].as_str().unwrap().len() >= 43,
+        "32 random bytes"
+    );
 }
 
 #[tokio::test]

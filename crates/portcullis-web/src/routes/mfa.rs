@@ -54,7 +54,10 @@ impl Context {
     }
 }
 
-pub(super) async fn session(p: &Provider, headers: &HeaderMap) -> Result<Option<(Session, User)>, Response> {
+pub(super) async fn session(
+    p: &Provider,
+    headers: &HeaderMap,
+) -> Result<Option<(Session, User)>, Response> {
     let cookie = cookies::get(headers, cookies::session_name(&p.config.issuer));
     sessions::find(p, cookie).await.map_err(errors::page)
 }

@@ -222,22 +222,11 @@ pub async fn enrol_page(
     match super::mfa::enrolment_allowed(p, &ctx, &session, &user).await {
         Ok(true) => {}
         Ok(false) => {
-            return super::mfa::after_nothing_due(p, ctx, &session, &user, StatusCode::FOUND)
-                .await;
+            return super::mfa::after_nothing_due(p, ctx, &session, &user, StatusCode::FOUND).await;
         }
         Err(page) => return page,
     }
-    render_enrolment(
-        p,
-        &headers,
-        &ctx,
-        &session,
-        &user,
-        "",
-        None,
-        StatusCode::OK,
-    )
-    .await
+    render_enrolment(p, &headers, &ctx, &session, &user, "", None, StatusCode::OK).await
 }
 
 fn unavailable() -> Response {
@@ -265,36 +254,31 @@ pub async fn enrol_submit(State(s): State<AppState>, request: Request) -> Respon
         }
         Err(page) => return page,
     }
-    let (_, used) = match passkey::finish_registration(
-        p,
-        &user,
-        &form.ceremony,
-        &form.credential,
-        &form.name,
-    )
-    .await
-    {
-        Ok(done) => done,
-        Err(e) => {
-            if let MfaError::Internal(inner) = &e {
-                tracing::error!(error = %inner, "passkey registration failed");
+    let (_, used) =
+        match passkey::finish_registration(p, &user, &form.ceremony, &form.credential, &form.name)
+            .await
+        {
+            Ok(done) => done,
+            Err(e) => {
+                if let MfaError::Internal(inner) = &e {
+                    tracing::error!(error = %inner, "passkey registration failed");
+                }
+                let message = e.to_string();
+                let page = render_enrolment(
+                    p,
+                    &headers,
+                    &ctx,
+                    &session,
+                    &user,
+                    &form.name,
+                    Some(&message),
+                    super::mfa::status_of(&e),
+                )
+                .await;
+                return crate::rejections::Rejection::new("mfa_enrolment_failed", message)
+                    .attach(page);
             }
-            let message = e.to_string();
-            let page = render_enrolment(
-                p,
-                &headers,
-                &ctx,
-                &session,
-                &user,
-                &form.name,
-                Some(&message),
-                super::mfa::status_of(&e),
-            )
-            .await;
-            return crate::rejections::Rejection::new("mfa_enrolment_failed", message)
-                .attach(page);
-        }
-    };
+        };
     // Registering proved the new passkey (with user verification) in this session.
     for method in &used.methods {
         if let Err(e) = mfa::record(p, &session, method).await {
@@ -311,10 +295,9 @@ pub async fn enrol_submit(State(s): State<AppState>, request: Request) -> Respon
         Ok(0) => {}
         Ok(_) => {
             return match ctx {
-                Context::Account => super::authorize::redirect(
-                    StatusCode::SEE_OTHER,
-                    "/u/account?changed=passkey",
-                ),
+                Context::Account => {
+                    super::authorize::redirect(StatusCode::SEE_OTHER, "/u/account?changed=passkey")
+                }
                 ctx => {
                     super::mfa::proceed(p, ctx, &session, &user, StepKind::PasskeyEnrolment).await
                 }

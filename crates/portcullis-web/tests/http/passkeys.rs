@@ -19,7 +19,12 @@ async fn start() -> TestServer {
 
 async fn start_with(configure: impl FnOnce(&mut portcullis_core::ProviderConfig)) -> TestServer {
     TestServer::around(
-        Server::start_at("localhost", portcullis_web::WebOptions::default(), configure).await,
+        Server::start_at(
+            "localhost",
+            portcullis_web::WebOptions::default(),
+            configure,
+        )
+        .await,
     )
     .await
 }
@@ -133,7 +138,10 @@ async fn a_passkey_registered_on_the_account_page_signs_in_without_a_password() 
     let r = register(&s, &b, &mut auth, "  Work laptop ").await;
     assert_eq!(r.status(), StatusCode::OK);
     let page = r.text().await.unwrap();
-    assert!(page.contains("recovery-codes"), "the first factor comes with recovery codes");
+    assert!(
+        page.contains("recovery-codes"),
+        "the first factor comes with recovery codes"
+    );
     let factors = passkey_factors(&s).await;
     assert_eq!(factors.len(), 1);
     assert_eq!(factors[0].name, "Work laptop");
@@ -147,11 +155,18 @@ async fn a_passkey_registered_on_the_account_page_signs_in_without_a_password() 
     // A new browser: "Sign in with a passkey" (discoverable: no allowCredentials).
     let b = browser();
     let html = login_page(&s, &b).await;
-    assert!(html.contains("autocomplete=\"username webauthn\""), "{html}");
+    assert!(
+        html.contains("autocomplete=\"username webauthn\""),
+        "{html}"
+    );
     assert!(html.contains("src=\"/assets/passkeys.js\""));
     let opts = options(&html);
     assert_eq!(opts["mediation"], "conditional");
-    assert!(opts["publicKey"]["allowCredentials"].as_array().is_none_or(|a| a.is_empty()));
+    assert!(
+        opts["publicKey"]["allowCredentials"]
+            .as_array()
+            .is_none_or(|a| a.is_empty())
+    );
     let credential = auth.get(&opts);
     let r = post_sign_in(&s, &b, &html, &credential).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -182,7 +197,10 @@ async fn the_passkey_page_loads_its_script_under_the_csp_nonce() {
         .to_owned();
     let html = r.text().await.unwrap();
     let nonce = attribute(&html, "nonce");
-    assert!(csp.contains(&format!("script-src 'nonce-{nonce}'")), "{csp}");
+    assert!(
+        csp.contains(&format!("script-src 'nonce-{nonce}'")),
+        "{csp}"
+    );
     assert!(!csp.contains("unsafe-inline"));
     let js = b.get(s.url("assets/passkeys.js")).send().await.unwrap();
     assert_eq!(js.status(), StatusCode::OK);
@@ -192,7 +210,12 @@ async fn the_passkey_page_loads_its_script_under_the_csp_nonce() {
             .unwrap()
             .starts_with("text/javascript")
     );
-    assert!(js.text().await.unwrap().contains("isConditionalMediationAvailable"));
+    assert!(
+        js.text()
+            .await
+            .unwrap()
+            .contains("isConditionalMediationAvailable")
+    );
 }
 
 #[tokio::test]
@@ -229,7 +252,10 @@ async fn an_answer_from_a_foreign_origin_is_refused() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let page = r.text().await.unwrap();
     assert!(page.contains("That passkey was not accepted"), "{page}");
-    assert!(page.contains("data-passkey=\"signin\""), "the page offers a new try");
+    assert!(
+        page.contains("data-passkey=\"signin\""),
+        "the page offers a new try"
+    );
 }
 
 #[tokio::test]
@@ -402,7 +428,10 @@ async fn a_required_policy_offers_a_passkey_as_the_enrolment() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let codes = r.text().await.unwrap();
-    let href = attribute(&codes[codes.find("class=\"button primary\"").unwrap()..], "href");
+    let href = attribute(
+        &codes[codes.find("class=\"button primary\"").unwrap()..],
+        "href",
+    );
     assert!(href.starts_with("/u/mfa/continue?state="), "{href}");
     let r = b.get(s.url(&href)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FOUND);
