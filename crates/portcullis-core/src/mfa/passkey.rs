@@ -350,15 +350,12 @@ pub async fn verify_second_factor(
     response: &str,
     ip: &str,
 ) -> Result<Used, MfaError> {
-    let attempt = super::attempt(p, user, ip).await?;
-    let ceremony = match take(p, ceremony_id).await {
-        Ok(Ceremony::SecondFactor { user_id, state }) if user_id == user.user_id => state,
-        Ok(_) | Err(MfaError::Expired) => {
-            drop(attempt);
-            return Err(MfaError::Expired);
-        }
-        Err(e) => return Err(e),
+    // The state is used up first: a stale page costs no attempt, a replay never gets one.
+    let ceremony = match take(p, ceremony_id).await? {
+        Ceremony::SecondFactor { user_id, state } if user_id == user.user_id => state,
+        _ => return Err(MfaError::Expired),
     };
+    let attempt = super::attempt(p, user, ip).await?;
     let credential: PublicKeyCredential = match parse(response) {
         Ok(c) => c,
         Err(e) => return Err(super::failed_with(p, user, ip, attempt, e).await),

@@ -455,3 +455,18 @@ async fn with_an_ip_issuer_passkeys_are_not_offered() {
     let (_, account) = get_html(&s, &b, "u/account").await;
     assert!(!account.contains("/u/mfa/passkey"));
 }
+
+#[tokio::test]
+async fn a_second_factor_answer_needs_its_own_unexpired_state() {
+    let s = start().await;
+    let mut auth = with_passkey(&s).await;
+    let (html, b) = password_then_challenge(&s).await;
+    let credential = auth.get(&options(&html));
+    let forged = html.replace(&hidden(&html, "ceremony"), "not-a-ceremony");
+    let r = post_second_factor(&s, &b, &forged, &credential).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    s.clock.advance(passkey::CEREMONY_LIFETIME + 1);
+    let r = post_second_factor(&s, &b, &html, &credential).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("has expired"));
+}
