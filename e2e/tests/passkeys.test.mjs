@@ -190,5 +190,23 @@ test('register a passkey, sign in with it without a password, use it as the seco
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   await page.getByRole('alert').filter({ hasText: 'This passkey is not registered here' }).waitFor();
   await both(page, 'sign-in-unknown');
+
+  // Step-up for a user without a factor: the enrolment right after the password offers a
+  // passkey instead of the authenticator app.
+  await signIn(page, DEMO.user.email, DEMO.user.password);
+  await waitForURL(page, (u) => u.origin === app.origin && u.pathname === '/profile', "the app's profile page");
+  await page.goto(`${app.origin}/transfer`);
+  await waitForURL(page, (u) => u.origin === provider.origin && u.pathname === '/u/mfa/enroll', 'the enrolment page');
+  await page.getByRole('link', { name: 'Use a passkey instead' }).click();
+  await waitForURL(page, (u) => u.pathname === '/u/mfa/passkey', 'the passkey page');
+  await page.getByText('Your account needs a second step').waitFor();
+  await page.getByLabel('Name').fill('Phone');
+  await both(page, 'enrol-required');
+  await page.getByRole('button', { name: 'Create a passkey' }).click();
+  await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+  await page.getByRole('link', { name: 'I have saved these codes' }).click();
+  await waitForURL(page, (u) => u.origin === app.origin && u.pathname === '/transfer', "the app's /transfer page");
+  assert.equal(await page.locator('#amr').innerText(), 'pwd hwk user mfa');
+  assert.equal(await page.locator('#acr').innerText(), MFA_ACR);
   await context.close();
 });
