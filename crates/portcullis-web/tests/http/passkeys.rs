@@ -470,3 +470,55 @@ async fn a_second_factor_answer_needs_its_own_unexpired_state() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("has expired"));
 }
+
+#[tokio::test]
+async fn with_an_app_and_a_passkey_the_page_offers_both() {
+    use portcullis_core::mfa::totp;
+    let s = start().await;
+    let _auth = with_passkey(&s).await;
+    let p = &s.provider;
+    let enrolment = totp::begin(p, &s.user).await.unwrap();
+    let code = totp::code_at(&enrolment.secret, p.now()).unwrap();
+    totp::confirm(p, &s.user, &enrolment.factor_id, &code, "198.51.100.1")
+        .await
+        .unwrap();
+    let (html, b) = password_then_challenge(&s).await;
+    assert!(html.contains("data-passkey=\"get\""), "{html}");
+    assert!(html.contains("autocomplete=\"one-time-code\""), "{html}");
+    let r = b
+        .post(s.url("u/mfa"))
+        .form(&[
+            ("state", hidden(&html, "state")),
+            ("csrf", hidden(&html, "csrf")),
+            ("method", "totp".to_owned()),
+            (
+                "code",
+                totp::code_at(&enrolment.secret, p.now() + 30).unwrap(),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let claims = id_token(&s, &location(r.headers())).await;
+    assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]));
+}
+
+#[tokio::test]
+async fn a_signature_counter_that_goes_back_is_refused() {
+    let s = start().await;
+    let mut auth = with_passkey(&s).await;
+    let b = browser();
+    let html = login_page(&s, &b).await;
+    let credential = auth.get(&options(&html));
+    assert_eq!(
+        post_sign_in(&s, &b, &html, &credential).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // A clone of the authenticator (WebAuthn §6.1.1): its counter is behind the stored one.
+    auth.credentials[0].counter = 0;
+    let b = browser();
+    let html = login_page(&s, &b).await;
+    let r = post_sign_in(&s, &b, &html, &auth.get(&options(&html))).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
