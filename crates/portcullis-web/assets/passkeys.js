@@ -91,6 +91,15 @@
   } catch (e) {
     return;
   }
+  // A passkey the server does not know (removed, or from another account database): tell the
+  // browser, so it stops offering it (WebAuthn Level 3 signalUnknownCredential).
+  var unknown = form.getAttribute('data-unknown-credential');
+  if (unknown && typeof PublicKeyCredential.signalUnknownCredential === 'function') {
+    PublicKeyCredential.signalUnknownCredential({
+      rpId: options.publicKey.rpId,
+      credentialId: unknown
+    }).catch(function () {});
+  }
   var button = form.querySelector('[data-passkey-start]');
   var failed = document.getElementById('passkey-error');
   var field = form.querySelector('input[name=credential]');

@@ -120,6 +120,8 @@ pub struct LoginPage<'a> {
     pub connections: &'a [(String, String)],
     /// "Sign in with a passkey" and passkey autofill, when passkeys are available.
     pub passkey: Option<&'a PasskeyCeremony>,
+    /// A passkey just refused as not registered here (base64url credential id).
+    pub unknown_credential: Option<&'a str>,
     /// For the passkey script.
     pub nonce: &'a str,
 }

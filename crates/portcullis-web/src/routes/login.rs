@@ -52,6 +52,22 @@ pub(crate) async fn render(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
+    render_page(p, headers, state, tx, email, error, status, None).await
+}
+
+/// [`render`], telling the browser that passkey `unknown_credential` (base64url credential id)
+/// is not registered here, so it can stop offering it (WebAuthn L3 `signalUnknownCredential`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn render_page(
+    p: &Provider,
+    headers: &HeaderMap,
+    state: &str,
+    tx: &Transaction,
+    email: &str,
+    error: Option<&str>,
+    status: StatusCode,
+    unknown_credential: Option<&str>,
+) -> Response {
     let form = FormToken::issue(p, headers, state);
     let app_name = app_name(p, tx).await;
     let signup = portcullis_core::accounts::signup_enabled(p)
@@ -71,6 +87,7 @@ pub(crate) async fn render(
             signup,
             connections: &connections,
             passkey: passkey.as_ref(),
+            unknown_credential,
             nonce: &nonce,
         },
         "'none'",

@@ -92,7 +92,10 @@ pub async fn sign_in_submit(
                 tracing::error!(error = %inner, "passkey sign-in failed");
             }
             let message = e.to_string();
-            let page = super::login::render(
+            let unknown = matches!(e, MfaError::UnknownPasskey)
+                .then(|| credential_id(&form.credential))
+                .flatten();
+            let page = super::login::render_page(
                 p,
                 &headers,
                 &form.state,
@@ -100,6 +103,7 @@ pub async fn sign_in_submit(
                 tx.login_hint().unwrap_or(""),
                 Some(&message),
                 super::mfa::status_of(&e),
+                unknown.as_deref(),
             )
             .await;
             crate::rejections::Rejection::new("login_failed", message)
@@ -107,6 +111,19 @@ pub async fn sign_in_submit(
                 .attach(page)
         }
     }
+}
+
+/// The credential id (base64url) an answer names, if it is one (§4 "Credential ID": at most
+/// 1023 bytes).
+fn credential_id(response: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(response).ok()?;
+    let id = value.get("rawId")?.as_str()?;
+    let plain = !id.is_empty()
+        && id.len() <= 1400
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    plain.then(|| id.to_owned())
 }
 
 /// The second-factor page's passkey answer (`POST /u/mfa`, `method=passkey`).

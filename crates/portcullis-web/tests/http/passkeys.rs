@@ -278,7 +278,13 @@ async fn an_unknown_or_removed_credential_is_refused() {
     let credential = auth.get_with(&options(&html), 1);
     let r = post_sign_in(&s, &b, &html, &credential).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert!(r.text().await.unwrap().contains("not registered here"));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("not registered here"));
+    // The page tells the browser to stop offering it (signalUnknownCredential).
+    assert_eq!(
+        attribute(&page, "data-unknown-credential"),
+        credential["rawId"].as_str().unwrap()
+    );
 
     // Removing the registered one on the account page.
     let b = signed;
