@@ -61,6 +61,13 @@ impl Issuer {
             .unwrap_or_default()
     }
 
+    /// The issuer's host (a domain name or an IP address).
+    pub fn host(&self) -> Option<String> {
+        url::Url::parse(&self.0)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+    }
+
     /// Whether cookies must be `Secure` (https issuer).
     pub fn is_https(&self) -> bool {
         self.0.starts_with("https://")

@@ -45,6 +45,13 @@ pub enum StepKind {
     RecoveryCode,
     /// Enrolled a second factor and proved it with a first code (RFC 8176 `otp`).
     MfaEnrolment,
+    /// Used a passkey as the second factor (RFC 8176 `hwk` or `swk`, and `user`).
+    Passkey,
+    /// Signed in without a password with a passkey (a discoverable credential, RFC 8176 `hwk`
+    /// or `swk`, and `user`: a multi-factor sign-in on its own).
+    PasskeySignIn,
+    /// Registered a passkey as a second factor (RFC 8176 `hwk` or `swk`, and `user`).
+    PasskeyEnrolment,
 }
 
 impl StepKind {
@@ -58,10 +65,13 @@ impl StepKind {
                 | StepKind::PasswordReset
                 | StepKind::Passwordless
                 | StepKind::Connection
+                | StepKind::PasskeySignIn
         )
     }
 
-    /// The RFC 8176 method the step proves, recorded on the session (`amr`).
+    /// The RFC 8176 method the step proves, recorded on the session (`amr`). The passkey steps
+    /// have none here: what they prove (`hwk` or `swk`) depends on the authenticator, so their
+    /// caller records [`crate::mfa::passkey::Used::methods`].
     pub fn method(self) -> Option<&'static str> {
         use crate::mfa::method;
         match self {
@@ -69,7 +79,10 @@ impl StepKind {
             StepKind::Passwordless => Some(method::EMAIL),
             StepKind::Connection => Some(method::FED),
             StepKind::Totp | StepKind::RecoveryCode | StepKind::MfaEnrolment => Some(method::OTP),
-            StepKind::Consent => None,
+            StepKind::Consent
+            | StepKind::Passkey
+            | StepKind::PasskeySignIn
+            | StepKind::PasskeyEnrolment => None,
         }
     }
 }

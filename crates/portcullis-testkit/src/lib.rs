@@ -11,6 +11,7 @@
 
 mod database;
 pub mod rp;
+pub mod webauthn;
 
 pub use database::BACKEND_VAR;
 
@@ -81,9 +82,19 @@ impl Server {
         options: portcullis_web::WebOptions,
         configure: impl FnOnce(&mut ProviderConfig),
     ) -> Server {
+        Self::start_at("127.0.0.1", options, configure).await
+    }
+
+    /// [`Server::start_configured`] with the issuer `http://{host}:PORT/` (still listening on
+    /// 127.0.0.1): `localhost` for passkeys, whose relying party id must be a domain name.
+    pub async fn start_at(
+        host: &str,
+        options: portcullis_web::WebOptions,
+        configure: impl FnOnce(&mut ProviderConfig),
+    ) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let issuer = Issuer::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+        let issuer = Issuer::parse(&format!("http://{host}:{port}/")).unwrap();
         let database::TestStore { store, schema } = database::fresh_store().await;
         let clock = FixedClock::new(SystemClock.now());
         let master = MasterKey::generate();
@@ -333,6 +344,25 @@ pub fn hidden(html: &str, name: &str) -> String {
     html[start..end]
         .replace("&#x2b;", "+")
         .replace("&#43;", "+")
+}
+
+/// The value of attribute `name` of the first element that has it, HTML entities decoded.
+pub fn attribute(html: &str, name: &str) -> String {
+    let marker = format!(" {name}=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no attribute {name} in {html}"))
+        + marker.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end]
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x2b;", "+")
+        .replace("&#43;", "+")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// A JWT's payload, unverified.

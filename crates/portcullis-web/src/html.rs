@@ -118,6 +118,29 @@ pub struct LoginPage<'a> {
     pub signup: bool,
     /// The upstream connections enabled for the application: (name, button label).
     pub connections: &'a [(String, String)],
+    /// "Sign in with a passkey" and passkey autofill, when passkeys are available.
+    pub passkey: Option<&'a PasskeyCeremony>,
+    /// A passkey just refused as not registered here (base64url credential id).
+    pub unknown_credential: Option<&'a str>,
+    /// For the passkey script.
+    pub nonce: &'a str,
+}
+
+/// A WebAuthn ceremony a page starts in the browser (`/assets/passkeys.js`).
+pub struct PasskeyCeremony {
+    /// The id of the server-side state, posted back.
+    pub id: String,
+    /// The options for `navigator.credentials.create()` / `.get()`, as JSON.
+    pub options: String,
+}
+
+impl PasskeyCeremony {
+    pub fn new(challenge: portcullis_core::mfa::passkey::Challenge) -> Self {
+        PasskeyCeremony {
+            id: challenge.id,
+            options: challenge.options.to_string(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -380,6 +403,25 @@ pub struct MfaChallengePage<'a> {
     pub has_totp: bool,
     pub recovery_left: u32,
     pub error: Option<&'a str>,
+    /// The user's passkeys can be used: the ceremony the page starts.
+    pub passkey: Option<&'a PasskeyCeremony>,
+    /// Whether the user has passkeys (the link back from the recovery-code form).
+    pub has_passkeys: bool,
+    pub nonce: &'a str,
+}
+
+/// Registration of a passkey (`/u/mfa/passkey`).
+#[derive(Template)]
+#[template(path = "mfa_passkey.html")]
+pub struct MfaPasskeyPage<'a> {
+    pub state: &'a str,
+    pub csrf: &'a str,
+    pub ceremony: &'a PasskeyCeremony,
+    pub name: &'a str,
+    /// Whether enrolment is required to go on (inside a sign-in).
+    pub required: bool,
+    pub error: Option<&'a str>,
+    pub nonce: &'a str,
 }
 
 #[derive(Template)]
@@ -396,6 +438,8 @@ pub struct MfaEnrolPage<'a> {
     /// Whether enrolment is required to go on (inside a sign-in).
     pub required: bool,
     pub error: Option<&'a str>,
+    /// Whether a passkey can be registered instead.
+    pub passkeys: bool,
 }
 
 #[derive(Template)]
@@ -410,6 +454,8 @@ pub struct FactorLine {
     pub id: String,
     pub name: String,
     pub added: String,
+    /// A passkey (named by the user), as opposed to the authenticator app.
+    pub passkey: bool,
 }
 
 /// The account page's second-factor section.
@@ -417,4 +463,6 @@ pub struct MfaSection {
     pub factors: Vec<FactorLine>,
     pub has_totp: bool,
     pub recovery_left: u32,
+    /// Whether passkeys can be added (the issuer is a domain).
+    pub passkeys: bool,
 }

@@ -106,6 +106,7 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
         .route("/readyz", get(routes::home::readyz))
         .route("/assets/portcullis.css", get(routes::home::stylesheet))
         .route("/assets/brand.css", get(routes::home::brand_stylesheet))
+        .route("/assets/passkeys.js", get(routes::home::passkeys_script))
         .route("/favicon.ico", get(routes::home::favicon))
         .route(
             paths::DISCOVERY,
@@ -143,6 +144,15 @@ pub fn router_with(provider: Provider, options: WebOptions) -> Router {
             get(routes::mfa::enrol_page).post(routes::mfa::enrol_submit),
         )
         .route("/u/mfa/continue", get(routes::mfa::continue_page))
+        .route(
+            "/u/mfa/passkey",
+            get(routes::passkeys::enrol_page).post(routes::passkeys::enrol_submit),
+        )
+        .route("/u/login/passkey", post(routes::passkeys::sign_in_submit))
+        .route(
+            "/u/account/mfa/rename",
+            post(routes::passkeys::rename_submit),
+        )
         .route("/u/account/mfa/remove", post(routes::mfa::remove_factor))
         .route(
             "/u/account/mfa/recovery-codes",

@@ -57,6 +57,15 @@ pub async fn run(
     portcullis_core::token::password::warn_if_enabled(&provider)
         .await
         .context("listing the applications allowed the password grant")?;
+    // Passkeys need a relying party id, the issuer's host: say once why there is none.
+    match portcullis_core::mfa::passkey::relying_party_of(&provider) {
+        Ok(_) => tracing::info!(
+            rp_id = provider.config.issuer.host().unwrap_or_default(),
+            origin = %provider.config.issuer.origin(),
+            "passkeys available"
+        ),
+        Err(e) => tracing::warn!("{e}"),
+    }
     let maintenance = tokio::spawn(portcullis_core::maintenance::run(
         provider.clone(),
         RELOAD_KEYS_EVERY,

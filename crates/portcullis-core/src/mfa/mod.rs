@@ -4,6 +4,7 @@
 
 pub mod amr;
 pub mod notify;
+pub mod passkey;
 pub mod policy;
 pub mod recovery;
 pub mod requirement;
@@ -166,6 +167,14 @@ pub enum MfaError {
     NotEnrolled,
     #[error("This set-up has expired. Start again.")]
     Expired,
+    #[error("That passkey was not accepted. Try again, or use another way to sign in.")]
+    PasskeyRefused,
+    #[error("This passkey is not registered here. Sign in another way, or use another passkey.")]
+    UnknownPasskey,
+    #[error("Passkeys cannot be used on this site.")]
+    PasskeysUnavailable,
+    #[error("This account is blocked. Contact your administrator.")]
+    Blocked,
     #[error("Something went wrong on our side. Try again.")]
     Internal(#[from] OAuthError),
 }
@@ -194,6 +203,17 @@ async fn attempt(p: &Provider, user: &User, ip: &str) -> Result<Attempt, MfaErro
 /// A wrong second factor: its attempt stays counted, and it also counts toward the user's
 /// sign-in lockout (the password throttle of [`crate::login`], per user and address).
 async fn failed(p: &Provider, user: &User, ip: &str, attempt: Attempt) -> MfaError {
+    failed_with(p, user, ip, attempt, MfaError::WrongCode).await
+}
+
+/// [`failed`], answering with `error` (a refused passkey rather than a wrong code).
+async fn failed_with(
+    p: &Provider,
+    user: &User,
+    ip: &str,
+    attempt: Attempt,
+    error: MfaError,
+) -> MfaError {
     drop(attempt);
     let email = crate::email::canonical(&user.email);
     // Reserving and dropping an attempt counts it; a full counter is already a lockout.
@@ -203,8 +223,10 @@ async fn failed(p: &Provider, user: &User, ip: &str, attempt: Attempt) -> MfaErr
         Err(e) => return MfaError::Internal(e),
     }
     tracing::info!(event = "second_factor_failed", user_id = %user.user_id, "wrong second factor");
-    MfaError::WrongCode
+    error
 }
 
+#[cfg(test)]
+mod passkey_tests;
 #[cfg(test)]
 mod tests;

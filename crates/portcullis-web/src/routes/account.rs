@@ -383,6 +383,8 @@ pub async fn account_page(
     let notice = match q.changed.as_deref() {
         Some("password") => Some(crate::ui::t("account.password_changed")),
         Some("mfa") => Some(crate::ui::t("account.mfa_removed")),
+        Some("passkey") => Some(crate::ui::t("account.passkey_added")),
+        Some("renamed") => Some(crate::ui::t("account.passkey_renamed")),
         _ => linked.as_deref(),
     };
     let flash = Flash {

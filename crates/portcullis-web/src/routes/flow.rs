@@ -55,6 +55,21 @@ pub async fn signed_in(
     step: StepKind,
     otherwise: impl FnOnce() -> Response,
 ) -> Response {
+    let methods: Vec<&str> = step.method().into_iter().collect();
+    signed_in_with(p, headers, tx, user, step, &methods, otherwise).await
+}
+
+/// [`signed_in`], recording `methods` (RFC 8176) on the new session: a passkey proves `hwk` or
+/// `swk` depending on the authenticator, and `user`.
+pub async fn signed_in_with(
+    p: &Provider,
+    headers: &HeaderMap,
+    tx: Option<Transaction>,
+    user: &User,
+    step: StepKind,
+    methods: &[&str],
+    otherwise: impl FnOnce() -> Response,
+) -> Response {
     let previous = cookies::get(headers, cookies::session_name(&p.config.issuer));
     if let Err(e) = sessions::end_by_cookie(p, previous).await {
         return errors::page(e);
@@ -63,10 +78,10 @@ pub async fn signed_in(
         Ok(v) => v,
         Err(e) => return errors::page(e),
     };
-    if let Some(method) = step.method()
-        && let Err(e) = portcullis_core::mfa::record(p, &session, method).await
-    {
-        return errors::page(e);
+    for method in methods {
+        if let Err(e) = portcullis_core::mfa::record(p, &session, method).await {
+            return errors::page(e);
+        }
     }
     tracing::info!(user_id = %user.user_id, session_id = %session.session_id, step = ?step, "signed in");
     let mut response = match tx {

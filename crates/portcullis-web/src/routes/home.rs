@@ -9,6 +9,7 @@ use portcullis_store::KeyState;
 
 const STYLESHEET: &str = include_str!("../../assets/portcullis.css");
 const FAVICON: &str = include_str!("../../assets/favicon.svg");
+const PASSKEYS_SCRIPT: &str = include_str!("../../assets/passkeys.js");
 
 /// A landing page: what this server is, and who is signed in.
 pub async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
@@ -85,6 +86,11 @@ fn darker(color: &str) -> String {
         u8::from_str_radix(color.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0) as u16 * 3 / 4
     };
     format!("#{:02x}{:02x}{:02x}", channel(1), channel(3), channel(5))
+}
+
+/// The passkey ceremonies of the hosted pages: a static file, loaded with the page's CSP nonce.
+pub async fn passkeys_script() -> Response {
+    asset(PASSKEYS_SCRIPT, "text/javascript; charset=utf-8")
 }
 
 /// The icon browsers ask for on every page (`/favicon.ico`), as SVG.

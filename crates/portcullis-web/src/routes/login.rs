@@ -42,7 +42,8 @@ pub async fn login_page(
     render(p, &headers, &state, &tx, &email, None, StatusCode::OK).await
 }
 
-async fn render(
+/// The sign-in page (again, with `error`, after a refused try).
+pub(crate) async fn render(
     p: &Provider,
     headers: &HeaderMap,
     state: &str,
@@ -51,13 +52,31 @@ async fn render(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
+    render_page(p, headers, state, tx, email, error, status, None).await
+}
+
+/// [`render`], telling the browser that passkey `unknown_credential` (base64url credential id)
+/// is not registered here, so it can stop offering it (WebAuthn L3 `signalUnknownCredential`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn render_page(
+    p: &Provider,
+    headers: &HeaderMap,
+    state: &str,
+    tx: &Transaction,
+    email: &str,
+    error: Option<&str>,
+    status: StatusCode,
+    unknown_credential: Option<&str>,
+) -> Response {
     let form = FormToken::issue(p, headers, state);
     let app_name = app_name(p, tx).await;
     let signup = portcullis_core::accounts::signup_enabled(p)
         .await
         .unwrap_or(false);
     let connections = super::upstream::buttons(p, tx).await;
-    let mut r = html::render(
+    let passkey = super::passkeys::sign_in_ceremony(p).await;
+    let nonce = html::nonce();
+    let mut r = html::render_with(
         status,
         &LoginPage {
             app_name: &app_name,
@@ -67,7 +86,12 @@ async fn render(
             error,
             signup,
             connections: &connections,
+            passkey: passkey.as_ref(),
+            unknown_credential,
+            nonce: &nonce,
         },
+        "'none'",
+        passkey.is_some().then_some(nonce.as_str()),
     );
     form.set_cookie_on(p, &mut r);
     r

@@ -19,7 +19,7 @@ use portcullis_store::{Session, User};
 use serde::Deserialize;
 
 /// Where a second-factor page belongs.
-enum Context {
+pub(super) enum Context {
     /// Inside a sign-in: the sealed transaction and its state.
     SignIn { state: String, tx: Transaction },
     /// From the account page.
@@ -29,7 +29,7 @@ enum Context {
 impl Context {
     /// From the page's `state`: none means the account page; one that does not open, an
     /// expired sign-in.
-    fn open(p: &Provider, state: Option<&str>) -> Option<Context> {
+    pub(super) fn open(p: &Provider, state: Option<&str>) -> Option<Context> {
         match state.filter(|s| !s.is_empty()) {
             None => Some(Context::Account),
             Some(state) => {
@@ -39,14 +39,14 @@ impl Context {
     }
 
     /// What the forms' CSRF tokens are bound to: the transaction, or the session.
-    fn bound_to<'a>(&'a self, session: &'a Session) -> &'a str {
+    pub(super) fn bound_to<'a>(&'a self, session: &'a Session) -> &'a str {
         match self {
             Context::SignIn { state, .. } => state,
             Context::Account => &session.session_id,
         }
     }
 
-    fn state(&self) -> &str {
+    pub(super) fn state(&self) -> &str {
         match self {
             Context::SignIn { state, .. } => state,
             Context::Account => "",
@@ -54,13 +54,16 @@ impl Context {
     }
 }
 
-async fn session(p: &Provider, headers: &HeaderMap) -> Result<Option<(Session, User)>, Response> {
+pub(super) async fn session(
+    p: &Provider,
+    headers: &HeaderMap,
+) -> Result<Option<(Session, User)>, Response> {
     let cookie = cookies::get(headers, cookies::session_name(&p.config.issuer));
     sessions::find(p, cookie).await.map_err(errors::page)
 }
 
 /// Without a session: a sign-in starts over; the account page says how to sign in.
-async fn no_session(p: &Provider, ctx: Context, status: StatusCode) -> Response {
+pub(super) async fn no_session(p: &Provider, ctx: Context, status: StatusCode) -> Response {
     match ctx {
         Context::SignIn { tx, .. } => flow::continue_with(p, &tx, None, status).await,
         Context::Account => super::authorize::redirect(status, "/u/account"),
@@ -83,7 +86,7 @@ pub async fn account_access(
 }
 
 /// After a second factor: the sign-in goes on, the account page opens.
-async fn proceed(
+pub(super) async fn proceed(
     p: &Provider,
     ctx: Context,
     session: &Session,
@@ -112,11 +115,14 @@ fn continue_href(p: &Provider, ctx: &Context, step: StepKind) -> Result<String, 
     }
 }
 
-fn status_of(e: &MfaError) -> StatusCode {
+pub(super) fn status_of(e: &MfaError) -> StatusCode {
     match e {
         MfaError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         MfaError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        MfaError::Expired | MfaError::NotEnrolled => StatusCode::BAD_REQUEST,
+        MfaError::Expired | MfaError::NotEnrolled | MfaError::PasskeysUnavailable => {
+            StatusCode::BAD_REQUEST
+        }
+        MfaError::Blocked => StatusCode::FORBIDDEN,
         _ => StatusCode::UNAUTHORIZED,
     }
 }
@@ -131,7 +137,7 @@ pub struct MfaQuery {
 #[derive(Deserialize, Default)]
 pub struct MfaForm {
     #[serde(default)]
-    state: String,
+    pub(super) state: String,
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -139,11 +145,20 @@ pub struct MfaForm {
     #[serde(default)]
     code: String,
     #[serde(default)]
-    factor_id: String,
+    pub(super) factor_id: String,
+    /// The id of a passkey ceremony's server-side state.
+    #[serde(default)]
+    pub(super) ceremony: String,
+    /// A passkey's answer (WebAuthn `PublicKeyCredential` as JSON).
+    #[serde(default)]
+    pub(super) credential: String,
+    /// A passkey's name.
+    #[serde(default)]
+    pub(super) name: String,
 }
 
 /// Reads a second-factor form: its context, the session and the CSRF token bound to them.
-async fn accept(
+pub(super) async fn accept(
     p: &Provider,
     request: Request,
 ) -> Result<(HeaderMap, Context, Option<(Session, User)>, MfaForm), Response> {
@@ -185,13 +200,13 @@ async fn challenge_due(
 }
 
 /// How the challenge page is shown: which code it asks for, and the outcome of a try.
-struct Shown<'a> {
-    recovery: bool,
-    error: Option<&'a str>,
-    status: StatusCode,
+pub(super) struct Shown<'a> {
+    pub(super) recovery: bool,
+    pub(super) error: Option<&'a str>,
+    pub(super) status: StatusCode,
 }
 
-async fn render_challenge(
+pub(super) async fn render_challenge(
     p: &Provider,
     headers: &HeaderMap,
     ctx: &Context,
@@ -208,9 +223,22 @@ async fn render_challenge(
         Ok(e) => e,
         Err(e) => return errors::page(e),
     };
-    let recovery_mode = recovery_mode || !enrolled.totp;
+    let passkey = if !recovery_mode && enrolled.passkeys > 0 {
+        match mfa::passkey::begin_second_factor(p, user).await {
+            Ok(challenge) => challenge.map(html::PasskeyCeremony::new),
+            Err(e) => {
+                tracing::error!(error = %e, "starting a passkey check failed");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    // Without an app, and without usable passkeys, only a recovery code is left.
+    let recovery_mode = recovery_mode || (!enrolled.totp && passkey.is_none());
     let form = FormToken::issue(p, headers, ctx.bound_to(session));
-    let mut r = html::render(
+    let nonce = html::nonce();
+    let mut r = html::render_with(
         status,
         &MfaChallengePage {
             state: ctx.state(),
@@ -220,7 +248,12 @@ async fn render_challenge(
             has_totp: enrolled.totp,
             recovery_left: enrolled.recovery_codes,
             error,
+            passkey: passkey.as_ref(),
+            has_passkeys: enrolled.passkeys > 0,
+            nonce: &nonce,
         },
+        "'none'",
+        passkey.is_some().then_some(nonce.as_str()),
     );
     form.set_cookie_on(p, &mut r);
     r
@@ -262,7 +295,7 @@ pub async fn challenge_page(
 }
 
 /// Nothing to ask on this page: the sign-in goes on as the pipeline says, the account page opens.
-async fn after_nothing_due(
+pub(super) async fn after_nothing_due(
     p: &Provider,
     ctx: Context,
     session: &Session,
@@ -296,6 +329,9 @@ pub async fn challenge_submit(
             return after_nothing_due(p, ctx, &session, &user, StatusCode::SEE_OTHER).await;
         }
         Err(page) => return page,
+    }
+    if form.method == "passkey" {
+        return super::passkeys::second_factor(p, &ip, &headers, ctx, &session, &user, &form).await;
     }
     let recovery_mode = form.method == "recovery";
     let outcome = if recovery_mode {
@@ -383,7 +419,7 @@ pub async fn continue_page(
 
 /// Whether enrolment may happen here: the pipeline asks for it, or (account page) the tenant
 /// allows second factors and the session may change them.
-async fn enrolment_allowed(
+pub(super) async fn enrolment_allowed(
     p: &Provider,
     ctx: &Context,
     session: &Session,
@@ -437,6 +473,7 @@ async fn render_enrolment(
             uri: &enrolment.uri,
             required: matches!(ctx, Context::SignIn { .. }),
             error,
+            passkeys: mfa::passkey::available(p),
         },
     );
     form.set_cookie_on(p, &mut r);
@@ -575,7 +612,7 @@ impl ContinueTarget for AccountTarget {
 // ---- The account page's second-factor forms -------------------------------------------------
 
 /// The session of an account-page form, allowed to change second factors.
-async fn account_form(
+pub(super) async fn account_form(
     p: &Provider,
     request: Request,
 ) -> Result<(Session, User, MfaForm), Response> {
@@ -645,6 +682,7 @@ pub async fn account_section(
     let has_totp = factors
         .iter()
         .any(|f| f.kind == portcullis_store::FactorKind::Totp);
+    let passkeys = policy != MfaPolicy::Off && mfa::passkey::available(p);
     let recovery_left = p.store.count_recovery_codes(&user.user_id).await?;
     Ok(Some(crate::html::MfaSection {
         factors: factors
@@ -657,10 +695,12 @@ pub async fn account_section(
                     portcullis_store::FactorKind::Passkey => f.name.clone(),
                 },
                 added: crate::html::utc(f.created_at),
+                passkey: f.kind == portcullis_store::FactorKind::Passkey,
                 id: f.factor_id,
             })
             .collect(),
         has_totp,
         recovery_left,
+        passkeys,
     }))
 }

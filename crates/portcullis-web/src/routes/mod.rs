@@ -9,6 +9,7 @@ pub mod home;
 pub mod login;
 pub mod logout;
 pub mod mfa;
+pub mod passkeys;
 pub mod passwordless_pages;
 pub mod reset;
 pub mod signup;

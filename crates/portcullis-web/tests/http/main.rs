@@ -35,6 +35,7 @@ mod mfa;
 mod oidc_client;
 mod operations;
 mod pages;
+mod passkeys;
 mod refresh;
 mod revoke_introspect;
 mod token;

@@ -56,15 +56,33 @@ fn users_factors_lists_and_reset_mfa_removes_them() {
         .execute(&mut conn)
         .await
         .unwrap();
+        // And a passkey (its secret is the serialised credential; opaque here too).
+        sqlx::query(
+            "INSERT INTO mfa_factors (factor_id, user_id, kind, name, secret, confirmed, \
+             last_used_step, created_at, last_used_at) \
+             VALUES ('mfa_pk_2', ?, 'passkey', 'Work laptop', '{}', TRUE, NULL, 1800000001, NULL)",
+        )
+        .bind(&user_id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
     });
     let table = sb.run(&["users", "factors", "ana@example.com"]).success();
     assert!(table.starts_with("FACTOR ID"), "{table}");
     assert!(table.contains("mfa_1") && table.contains("totp"), "{table}");
+    assert!(
+        table.contains("mfa_pk_2") && table.contains("passkey") && table.contains("Work laptop"),
+        "{table}"
+    );
     assert!(table.contains("0 recovery code(s) left"), "{table}");
+    let listed = sb
+        .run(&["users", "factors", "ana@example.com", "--json"])
+        .json();
+    assert_eq!(listed["factors"][1]["type"], "passkey");
     let out = sb
         .run(&["users", "reset-mfa", "ana@example.com", "--json"])
         .json();
-    assert_eq!(out["factors_removed"], 1);
+    assert_eq!(out["factors_removed"], 2);
     let listed = sb
         .run(&["users", "factors", "ana@example.com", "--json"])
         .json();
