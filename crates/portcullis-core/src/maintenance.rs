@@ -49,6 +49,10 @@ pub async fn purge_expired(p: &Provider) {
         ("codes, tokens and grants", p.store.purge_expired(now).await),
         ("sessions", p.store.purge_expired_sessions(now).await),
         (
+            "passkey ceremony state",
+            p.store.purge_expired_webauthn_states(now).await,
+        ),
+        (
             "throttle counters",
             p.store.purge_expired_rate_limits(now).await,
         ),

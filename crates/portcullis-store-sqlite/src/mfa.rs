@@ -287,19 +287,27 @@ impl MfaStore for SqliteStore {
     }
 
     async fn take_webauthn_state(&self, id: &str, now: UnixTime) -> StoreResult<Option<String>> {
-        let mut tx = self.write_tx().await?;
-        sqlx::query("DELETE FROM webauthn_states WHERE expires_at <= ?")
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        let state: Option<String> =
-            sqlx::query_scalar("DELETE FROM webauthn_states WHERE state_id = ? RETURNING state")
-                .bind(id)
-                .fetch_optional(&mut *tx)
+        // One statement: the row goes whether or not it expired (expired state is useless).
+        let taken: Option<(String, i64)> = sqlx::query_as(
+            "DELETE FROM webauthn_states WHERE state_id = ? RETURNING state, expires_at",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(taken
+            .filter(|(_, expires_at)| *expires_at > now)
+            .map(|(state, _)| state))
+    }
+
+    async fn purge_expired_webauthn_states(&self, now: UnixTime) -> StoreResult<u64> {
+        Ok(
+            sqlx::query("DELETE FROM webauthn_states WHERE expires_at <= ?")
+                .bind(now)
+                .execute(&self.pool)
                 .await
-                .map_err(db)?;
-        tx.commit().await.map_err(db)?;
-        Ok(state)
+                .map_err(db)?
+                .rows_affected(),
+        )
     }
 }

@@ -460,6 +460,8 @@ pub trait MfaStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Takes (reads and deletes, atomically) unexpired ceremony state: single use.
     async fn take_webauthn_state(&self, id: &str, now: UnixTime) -> StoreResult<Option<String>>;
+    /// Deletes the ceremony state that expired (`expires_at <= now`). Returns how many.
+    async fn purge_expired_webauthn_states(&self, now: UnixTime) -> StoreResult<u64>;
 }
 
 /// The audit log (Auth0's tenant logs).

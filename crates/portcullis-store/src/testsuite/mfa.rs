@@ -226,4 +226,26 @@ pub async fn webauthn_state_taken_once_and_expires(store: &dyn Store) {
         None,
         "expired"
     );
+    // Maintenance removes what expired, and only that.
+    for (id, expires_at) in [("w-3", T0 + 10), ("w-4", T0 + 20), ("w-5", T0 + 600)] {
+        store
+            .put_webauthn_state(id, "{}", expires_at)
+            .await
+            .expect("put");
+    }
+    assert_eq!(
+        store
+            .purge_expired_webauthn_states(T0 + 20)
+            .await
+            .expect("purge"),
+        2
+    );
+    assert_eq!(
+        store
+            .take_webauthn_state("w-5", T0 + 20)
+            .await
+            .expect("take")
+            .as_deref(),
+        Some("{}")
+    );
 }
