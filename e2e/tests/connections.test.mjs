@@ -3,7 +3,8 @@
 // declared as an `oidc` connection in the tenant file. examples/express-openid-connect (an Auth0
 // SDK) signs in straight through it with `connection=` (its /login/:connection route calls
 // res.oidc.login({ authorizationParams: { connection } })), and through the
-// "Continue with …" button of the hosted sign-in page.
+// "Continue with …" button of the hosted sign-in page. The upstream user then adds a password
+// on the account page, proven by the link mailed to a real SMTP server, and signs in with it.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,10 +14,12 @@ import {
   launchBrowser,
   openPage,
   screenshot,
+  signIn,
   startPortcullis,
   waitForURL,
 } from '../lib/portcullis.mjs';
 import { ensureInstalled, exampleDir, startProcess } from '../lib/apps.mjs';
+import { linkIn, startSmtp } from '../lib/mail.mjs';
 
 const CLIENT_ID = 'e2e-connections-express';
 const CLIENT_SECRET = 'e2e-connections-express-secret-0123456789abcdef';
@@ -28,6 +31,7 @@ let upstreamServer;
 let provider;
 let app;
 let browser;
+let smtp;
 
 /** oidc-provider with one client (Portcullis) and accounts made up from the login typed. */
 function startUpstream(issuer, redirectUri, port) {
@@ -67,8 +71,9 @@ before(async () => {
   const appOrigin = `http://localhost:${appPort}`;
   const upstreamPort = await freePort();
   const upstreamIssuer = `http://localhost:${upstreamPort}`;
+  smtp = await startSmtp();
   provider = await startPortcullis({
-    env: { E2E_UPSTREAM_SECRET: UPSTREAM_SECRET },
+    env: { E2E_UPSTREAM_SECRET: UPSTREAM_SECRET, PORTCULLIS_SMTP_URL: smtp.url },
     tenant: `
 [[applications]]
 client_id = "${CLIENT_ID}"
@@ -110,6 +115,7 @@ after(async () => {
   await app?.stop();
   await provider?.stop();
   await new Promise((resolve) => (upstreamServer ? upstreamServer.close(resolve) : resolve()));
+  smtp?.stop();
 });
 
 /** Signs in as `login` on oidc-provider's development pages and approves Portcullis. */
@@ -151,4 +157,43 @@ test('the sign-in page offers the connection as a button, which signs in to the 
   await page.goto(`${app.origin}/profile`);
   assert.equal(await page.locator('#user-id').innerText(), 'oidc|corp|ada', 'the same account as before');
   await context.close();
+});
+
+test('an upstream user adds a password with a mailed link and signs in with it', async () => {
+  const { context, page } = await openPage(browser, { timeout: 30_000 });
+  await page.goto(`${app.origin}/login/corp`);
+  await upstreamSignIn(page, 'grace');
+  await waitForURL(page, (u) => u.origin === app.origin && u.pathname === '/profile', "the app's profile page");
+  await page.goto(`${provider.origin}/u/account`);
+  const password = page.locator('#new_password');
+  await password.waitFor();
+  assert.equal(await page.locator('#current_password').count(), 0, 'no current password to ask for');
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+    await screenshot(page, `account-add-password-${width}.png`);
+  }
+  await password.fill('plum tractor galaxy 42');
+  await page.getByRole('button', { name: 'Add a password' }).click();
+  await page.getByText('We sent a link to grace@upstream.example').waitFor();
+  const mail = await smtp.mailTo('grace@upstream.example', '/u/account/password/confirm');
+  await page.goto(linkIn(mail, '/u/account/password/confirm'));
+  const add = page.getByRole('button', { name: 'Add the password' });
+  await add.waitFor();
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+    await screenshot(page, `add-password-confirm-${width}.png`);
+  }
+  await add.click();
+  await page.getByText('Your password is added').waitFor();
+  await context.close();
+
+  // A new browser signs in with the email and the password: the same account.
+  const fresh = await openPage(browser, { timeout: 30_000 });
+  await fresh.page.goto(`${app.origin}/login`);
+  await waitForURL(fresh.page, (u) => u.origin === provider.origin && u.pathname === '/u/login', 'the hosted sign-in page');
+  await signIn(fresh.page, 'grace@upstream.example', 'plum tractor galaxy 42');
+  await waitForURL(fresh.page, (u) => u.origin === app.origin && u.pathname === '/', "the app's home page");
+  await fresh.page.goto(`${app.origin}/profile`);
+  assert.equal(await fresh.page.locator('#user-id').innerText(), 'oidc|corp|grace');
+  await fresh.context.close();
 });
