@@ -226,6 +226,31 @@ export async function startRustExample(crate, example, env) {
 }
 
 /**
+ * Starts examples/express-openid-connect (an Auth0 SDK app) on `port` for `provider` with the
+ * application `clientId`/`clientSecret` (`env` added, e.g. BILLING_API_AUDIENCE), ready once its
+ * home page answers. Returns startProcess's handle with `origin` set.
+ */
+export async function startExpressOidcApp({ provider, port, clientId, clientSecret, cookieSecret, env = {} }) {
+  const origin = `http://localhost:${port}`;
+  const app = await startProcess('server.js', ['server.js'], {
+    cwd: exampleDir('express-openid-connect'),
+    env: {
+      NODE_ENV: 'development',
+      PORT: String(port),
+      ISSUER_BASE_URL: provider.origin,
+      BASE_URL: origin,
+      CLIENT_ID: clientId,
+      CLIENT_SECRET: clientSecret,
+      SECRET: cookieSecret,
+      ...env,
+    },
+    readyUrl: `${origin}/`,
+  });
+  app.origin = origin;
+  return app;
+}
+
+/**
  * Polls `condition` (sync or async) every `interval` ms until it returns something truthy, and
  * returns that; throws "timed out waiting for `what`" after `timeout` ms.
  */

@@ -265,6 +265,18 @@ export async function screenshot(page, file) {
 }
 
 /**
+ * Screenshots of `page` at the two widths every hosted page is looked at (1280 and 390 pixels):
+ * SCREENSHOT_DIR/`name`-1280.png and `name`-390.png. The viewport goes back to 1024 × 720.
+ */
+export async function screenshotsAtBothWidths(page, name, { height = 900 } = {}) {
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height });
+    await screenshot(page, `${name}-${width}.png`);
+  }
+  await page.setViewportSize({ width: 1024, height: 720 });
+}
+
+/**
  * `page.waitForURL(url, options)` that, when it times out, fails with `what` it waited for and
  * where the browser is instead, with the text it shows.
  */

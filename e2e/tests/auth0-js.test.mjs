@@ -12,7 +12,14 @@ import http from 'node:http';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jwtPayload, launchBrowser, openPage, screenshot, startPortcullis, waitForURL } from '../lib/portcullis.mjs';
+import {
+  jwtPayload,
+  launchBrowser,
+  openPage,
+  screenshotsAtBothWidths,
+  startPortcullis,
+  waitForURL,
+} from '../lib/portcullis.mjs';
 import { startSmtp } from '../lib/mail.mjs';
 import { waitUntil } from '../lib/apps.mjs';
 
@@ -206,19 +213,13 @@ test('hosted /authorize?connection=email asks for the email, then the mailed cod
     });
     await page.goto(`${provider.origin}/authorize?${params}`);
     await page.locator('form[action="/u/passwordless"]').waitFor();
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: 844 });
-      await screenshot(page, `passwordless-email-${lang}-${width}.png`);
-    }
+    await screenshotsAtBothWidths(page, `passwordless-email-${lang}`, { height: 844 });
     const marker = lang === 'en' ? 'sign-in code is' : 'Anmeldecode lautet';
     const earlier = new Set(smtp.mails().map((m) => m.text));
     await page.locator('input[name="email"]').fill(USER.email);
     await page.locator('form[action="/u/passwordless"] button[type="submit"]').click();
     await page.locator('form[action="/u/passwordless/code"]').waitFor();
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: 844 });
-      await screenshot(page, `passwordless-code-${lang}-${width}.png`);
-    }
+    await screenshotsAtBothWidths(page, `passwordless-code-${lang}`, { height: 844 });
     let mail;
     await waitUntil(
       () => (mail = smtp.mails().find((m) => m.to.includes(USER.email) && m.text.includes(marker) && !earlier.has(m.text))),

@@ -13,12 +13,12 @@ import {
   freePort,
   launchBrowser,
   openPage,
-  screenshot,
+  screenshotsAtBothWidths,
   signIn,
   startPortcullis,
   waitForURL,
 } from '../lib/portcullis.mjs';
-import { ensureInstalled, exampleDir, startProcess } from '../lib/apps.mjs';
+import { ensureInstalled, exampleDir, startExpressOidcApp } from '../lib/apps.mjs';
 import { linkIn, startSmtp } from '../lib/mail.mjs';
 
 const CLIENT_ID = 'e2e-connections-express';
@@ -93,20 +93,13 @@ client_secret_env = "E2E_UPSTREAM_SECRET"
 `,
   });
   await startUpstream(upstreamIssuer, `${provider.origin}/login/callback`, upstreamPort);
-  app = await startProcess('server.js', ['server.js'], {
-    cwd: appDir,
-    env: {
-      NODE_ENV: 'development',
-      PORT: String(appPort),
-      ISSUER_BASE_URL: provider.origin,
-      BASE_URL: appOrigin,
-      CLIENT_ID,
-      CLIENT_SECRET,
-      SECRET: 'e2e-connections-express-cookie-secret-0123456789',
-    },
-    readyUrl: `${appOrigin}/`,
+  app = await startExpressOidcApp({
+    provider,
+    port: appPort,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    cookieSecret: 'e2e-connections-express-cookie-secret-0123456789',
   });
-  app.origin = appOrigin;
   browser = await launchBrowser();
 });
 
@@ -145,10 +138,7 @@ test('the sign-in page offers the connection as a button, which signs in to the 
   await waitForURL(page, (u) => u.origin === provider.origin && u.pathname === '/u/login', 'the hosted sign-in page');
   const button = page.getByRole('link', { name: 'Continue with Corp SSO' });
   await button.waitFor();
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
-    await screenshot(page, `connections-sign-in-${width}.png`);
-  }
+  await screenshotsAtBothWidths(page, 'connections-sign-in');
   await button.click();
   await upstreamSignIn(page, 'ada');
   // express-openid-connect's /login returns to the home page.
@@ -168,10 +158,7 @@ test('an upstream user adds a password with a mailed link and signs in with it',
   const password = page.locator('#new_password');
   await password.waitFor();
   assert.equal(await page.locator('#current_password').count(), 0, 'no current password to ask for');
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
-    await screenshot(page, `account-add-password-${width}.png`);
-  }
+  await screenshotsAtBothWidths(page, 'account-add-password');
   await password.fill('plum tractor galaxy 42');
   await page.getByRole('button', { name: 'Add a password' }).click();
   await page.getByText('We sent a link to grace@upstream.example').waitFor();
@@ -179,10 +166,7 @@ test('an upstream user adds a password with a mailed link and signs in with it',
   await page.goto(linkIn(mail, '/u/account/password/confirm'));
   const add = page.getByRole('button', { name: 'Add the password' });
   await add.waitFor();
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
-    await screenshot(page, `add-password-confirm-${width}.png`);
-  }
+  await screenshotsAtBothWidths(page, 'add-password-confirm');
   await add.click();
   await page.getByText('Your password is added').waitFor();
   await context.close();

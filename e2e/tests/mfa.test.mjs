@@ -7,8 +7,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { DEMO, freePort, launchBrowser, openPage, screenshot, signIn, startPortcullis, waitForURL } from '../lib/portcullis.mjs';
-import { ensureInstalled, exampleDir, startProcess } from '../lib/apps.mjs';
+import {
+  DEMO,
+  freePort,
+  launchBrowser,
+  openPage,
+  screenshotsAtBothWidths,
+  signIn,
+  startPortcullis,
+  waitForURL,
+} from '../lib/portcullis.mjs';
+import { ensureInstalled, exampleDir, startExpressOidcApp } from '../lib/apps.mjs';
 import { startSmtp } from '../lib/mail.mjs';
 
 const CLIENT_ID = 'e2e-mfa-express';
@@ -58,13 +67,7 @@ function freshCode() {
   return totp(enrolled.secret, step);
 }
 
-async function both(page, name) {
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    await screenshot(page, `mfa-${name}-${width}.png`);
-  }
-  await page.setViewportSize({ width: 1024, height: 720 });
-}
+const both = (page, name) => screenshotsAtBothWidths(page, `mfa-${name}`);
 
 before(async () => {
   const appDir = exampleDir('express-openid-connect');
@@ -92,21 +95,14 @@ name = "Billing"
 scopes = [{ value = "read:billing", description = "Read billing information" }]
 `,
   });
-  app = await startProcess('server.js', ['server.js'], {
-    cwd: appDir,
-    env: {
-      NODE_ENV: 'development',
-      PORT: String(appPort),
-      ISSUER_BASE_URL: provider.origin,
-      BASE_URL: appOrigin,
-      CLIENT_ID,
-      CLIENT_SECRET,
-      SECRET: 'e2e-mfa-express-cookie-secret-0123456789ab',
-      BILLING_API_AUDIENCE: AUDIENCE,
-    },
-    readyUrl: `${appOrigin}/`,
+  app = await startExpressOidcApp({
+    provider,
+    port: appPort,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    cookieSecret: 'e2e-mfa-express-cookie-secret-0123456789ab',
+    env: { BILLING_API_AUDIENCE: AUDIENCE },
   });
-  app.origin = appOrigin;
   browser = await launchBrowser();
 });
 

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort, launchBrowser, openPage, startPortcullis, waitForURL } from '../lib/portcullis.mjs';
-import { ensureInstalled, exampleDir, startProcess } from '../lib/apps.mjs';
+import { ensureInstalled, exampleDir, startExpressOidcApp } from '../lib/apps.mjs';
 import { startSmtp } from '../lib/mail.mjs';
 
 const CLIENT_ID = 'e2e-signup-express';
@@ -41,21 +41,14 @@ name = "Billing"
 scopes = [{ value = "read:billing", description = "Read billing information" }]
 `,
   });
-  app = await startProcess('server.js', ['server.js'], {
-    cwd: appDir,
-    env: {
-      NODE_ENV: 'development',
-      PORT: String(appPort),
-      ISSUER_BASE_URL: provider.origin,
-      BASE_URL: appOrigin,
-      CLIENT_ID,
-      CLIENT_SECRET,
-      SECRET: 'e2e-signup-express-cookie-secret-0123456789',
-      BILLING_API_AUDIENCE: AUDIENCE,
-    },
-    readyUrl: `${appOrigin}/`,
+  app = await startExpressOidcApp({
+    provider,
+    port: appPort,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    cookieSecret: 'e2e-signup-express-cookie-secret-0123456789',
+    env: { BILLING_API_AUDIENCE: AUDIENCE },
   });
-  app.origin = appOrigin;
   browser = await launchBrowser();
 });
 
