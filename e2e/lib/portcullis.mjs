@@ -422,7 +422,7 @@ export class UserAgent {
     if (response.status === 200 && url.pathname === '/u/login') {
       if (email === undefined) throw new Error('the sign-in page was shown but no credentials were given');
       const html = await response.text();
-      const form = new URLSearchParams(hiddenInputs(html));
+      const form = new URLSearchParams(hiddenInputs(html, '/u/login'));
       form.set('email', email);
       form.set('password', password);
       ({ response, url } = await this.follow('/u/login', {
@@ -441,10 +441,21 @@ export class UserAgent {
   }
 }
 
-/** The hidden inputs of an HTML page, as [name, value] pairs. */
-export function hiddenInputs(html) {
+/**
+ * The hidden inputs of an HTML page, as [name, value] pairs; with `action`, only those of the
+ * form posting there (a page may hold several forms: the sign-in page's passkey form has its
+ * own).
+ */
+export function hiddenInputs(html, action) {
+  let scope = html;
+  if (action !== undefined) {
+    const start = html.search(new RegExp(`<form\\b[^>]*action="${action.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"`, 'i'));
+    if (start < 0) throw new Error(`no form posting to ${action} in the page`);
+    const end = html.indexOf('</form>', start);
+    scope = html.slice(start, end < 0 ? undefined : end);
+  }
   const pairs = [];
-  for (const [tag] of html.matchAll(/<input\b[^>]*>/gi)) {
+  for (const [tag] of scope.matchAll(/<input\b[^>]*>/gi)) {
     if (!/type="hidden"/i.test(tag)) continue;
     const name = /name="([^"]*)"/i.exec(tag)?.[1];
     const value = /value="([^"]*)"/i.exec(tag)?.[1] ?? '';

@@ -76,7 +76,7 @@ async function pressMailedButton(link) {
   return ua.fetch(action, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(hiddenInputs(html)),
+    body: new URLSearchParams(hiddenInputs(html, action)),
   });
 }
 

@@ -134,7 +134,7 @@ test('sign up with screen_hint=signup, confirm from the mail, sign out, reset th
   const fresh = await openPage(browser, { timeout: 30_000 });
   await fresh.page.goto(authorizeUrl(FIRST));
   await signIn(fresh.page, email, PASSWORD);
-  await fresh.page.locator('.alert').waitFor();
+  await fresh.page.getByText('Wrong email or password.').waitFor();
   await signIn(fresh.page, email, NEW_PASSWORD);
   await waitForURL(fresh.page, (u) => u.pathname === '/callback' && u.searchParams.has('code'), 'sign-in with the new password');
   await fresh.context.close();
