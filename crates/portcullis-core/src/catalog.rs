@@ -10,8 +10,9 @@
 //! cannot fill memory), and each map is bounded.
 
 use crate::error::OAuthResult;
-use portcullis_store::{Api, Client, ClientGrant, Store};
+use portcullis_store::{Api, Client, ClientGrant, Store, StoreResult};
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -47,11 +48,11 @@ impl State {
     }
 }
 
-/// Where a kept record is checked before use: the counters it was read at.
+/// The counters a record is read at: it is kept only if they have not moved meanwhile.
 #[derive(Clone, Copy)]
 struct Stamp {
     local: u64,
-    generation: Option<i64>,
+    generation: i64,
 }
 
 impl Default for Catalog {
@@ -73,33 +74,25 @@ impl Catalog {
     /// Brings the maps up to date with both counters; returns the stamp to fill them at.
     async fn fresh(&self, store: &dyn Store) -> OAuthResult<Stamp> {
         let local = store.local_catalog_writes();
-        let due = {
+        {
             let mut s = self.lock();
             if s.local != local {
                 s.forget();
                 s.local = local;
             }
-            match s.generation {
-                Some((generation, read_at)) if read_at.elapsed() < self.refresh => {
-                    return Ok(Stamp {
-                        local,
-                        generation: Some(generation),
-                    });
-                }
-                _ => true,
+            if let Some((generation, read_at)) = s.generation
+                && read_at.elapsed() < self.refresh
+            {
+                return Ok(Stamp { local, generation });
             }
-        };
-        debug_assert!(due);
+        }
         let generation = store.catalog_generation().await?;
         let mut s = self.lock();
         if s.generation.map(|(g, _)| g) != Some(generation) {
             s.forget();
         }
         s.generation = Some((generation, Instant::now()));
-        Ok(Stamp {
-            local,
-            generation: Some(generation),
-        })
+        Ok(Stamp { local, generation })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -107,51 +100,52 @@ impl Catalog {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Keeps a record read at `stamp`, unless a write happened meanwhile.
-    fn keep(&self, stamp: Stamp, store: &dyn Store, put: impl FnOnce(&mut State)) {
-        let mut s = self.lock();
-        let unchanged = s.local == stamp.local
-            && store.local_catalog_writes() == stamp.local
-            && s.generation.map(|(g, _)| g) == stamp.generation;
-        if unchanged {
-            put(&mut s);
+    /// The record under `key` in the map `map` selects: kept, or read with `fetch` and kept
+    /// (unless a write happened while it was read; a full map starts over).
+    async fn cached<K, V>(
+        &self,
+        store: &dyn Store,
+        map: fn(&mut State) -> &mut HashMap<K, V>,
+        key: K,
+        fetch: impl Future<Output = StoreResult<Option<V>>>,
+    ) -> OAuthResult<Option<V>>
+    where
+        K: Eq + Hash,
+        V: Clone,
+    {
+        let stamp = self.fresh(store).await?;
+        if let Some(v) = map(&mut self.lock()).get(&key) {
+            return Ok(Some(v.clone()));
         }
+        let found = fetch.await?;
+        if let Some(v) = &found {
+            let mut s = self.lock();
+            let unchanged = s.local == stamp.local
+                && store.local_catalog_writes() == stamp.local
+                && s.generation.map(|(g, _)| g) == Some(stamp.generation);
+            if unchanged {
+                let m = map(&mut s);
+                if m.len() >= MAX_ENTRIES {
+                    m.clear();
+                }
+                m.insert(key, v.clone());
+            }
+        }
+        Ok(found)
     }
 
     /// The application `client_id`.
     pub async fn client(&self, store: &dyn Store, client_id: &str) -> OAuthResult<Option<Client>> {
-        let stamp = self.fresh(store).await?;
-        if let Some(c) = self.lock().clients.get(client_id) {
-            return Ok(Some(c.clone()));
-        }
-        let found = store.get_client(client_id).await?;
-        if let Some(c) = &found {
-            self.keep(stamp, store, |s| {
-                if s.clients.len() >= MAX_ENTRIES {
-                    s.clients.clear();
-                }
-                s.clients.insert(client_id.to_owned(), c.clone());
-            });
-        }
-        Ok(found)
+        let fetch = store.get_client(client_id);
+        self.cached(store, |s| &mut s.clients, client_id.to_owned(), fetch)
+            .await
     }
 
     /// The API whose identifier (audience) is `identifier`.
     pub async fn api(&self, store: &dyn Store, identifier: &str) -> OAuthResult<Option<Api>> {
-        let stamp = self.fresh(store).await?;
-        if let Some(a) = self.lock().apis.get(identifier) {
-            return Ok(Some(a.clone()));
-        }
-        let found = store.get_api_by_identifier(identifier).await?;
-        if let Some(a) = &found {
-            self.keep(stamp, store, |s| {
-                if s.apis.len() >= MAX_ENTRIES {
-                    s.apis.clear();
-                }
-                s.apis.insert(identifier.to_owned(), a.clone());
-            });
-        }
-        Ok(found)
+        let fetch = store.get_api_by_identifier(identifier);
+        self.cached(store, |s| &mut s.apis, identifier.to_owned(), fetch)
+            .await
     }
 
     /// The client grant of `client_id` to the API `audience`.
@@ -161,21 +155,10 @@ impl Catalog {
         client_id: &str,
         audience: &str,
     ) -> OAuthResult<Option<ClientGrant>> {
-        let stamp = self.fresh(store).await?;
+        let fetch = store.find_client_grant(client_id, audience);
         let key = (client_id.to_owned(), audience.to_owned());
-        if let Some(g) = self.lock().client_grants.get(&key) {
-            return Ok(Some(g.clone()));
-        }
-        let found = store.find_client_grant(client_id, audience).await?;
-        if let Some(g) = &found {
-            self.keep(stamp, store, |s| {
-                if s.client_grants.len() >= MAX_ENTRIES {
-                    s.client_grants.clear();
-                }
-                s.client_grants.insert(key, g.clone());
-            });
-        }
-        Ok(found)
+        self.cached(store, |s| &mut s.client_grants, key, fetch)
+            .await
     }
 }
 

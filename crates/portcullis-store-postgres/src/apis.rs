@@ -9,10 +9,7 @@ use portcullis_store::{Api, ApiStore, ClientGrant, StoreError, StoreResult};
 #[async_trait]
 impl ApiStore for PostgresStore {
     async fn create_api(&self, api: &Api) -> StoreResult<()> {
-        let result: StoreResult<()> = async { create_api(&self.pool, api).await }.await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        self.catalog_write(create_api(&self.pool, api)).await
     }
 
     async fn get_api(&self, api_id: &str) -> StoreResult<Option<Api>> {
@@ -64,14 +61,11 @@ impl ApiStore for PostgresStore {
     }
 
     async fn update_api(&self, api: &Api) -> StoreResult<()> {
-        let result: StoreResult<()> = async { update_api(&self.pool, api).await }.await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        self.catalog_write(update_api(&self.pool, api)).await
     }
 
     async fn delete_api(&self, api_id: &str) -> StoreResult<()> {
-        let result: StoreResult<()> = async {
+        self.catalog_write(async {
             let mut tx = self.begin().await?;
             let identifier: Option<String> =
                 sqlx::query_scalar("DELETE FROM apis WHERE api_id = $1 RETURNING identifier")
@@ -93,18 +87,13 @@ impl ApiStore for PostgresStore {
                     .map_err(db)?;
             }
             tx.commit().await.map_err(db)
-        }
-        .await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        })
+        .await
     }
 
     async fn create_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
-        let result: StoreResult<()> = async { create_client_grant(&self.pool, grant).await }.await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        self.catalog_write(create_client_grant(&self.pool, grant))
+            .await
     }
 
     async fn find_client_grant(
@@ -143,14 +132,12 @@ impl ApiStore for PostgresStore {
     }
 
     async fn update_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
-        let result: StoreResult<()> = async { update_client_grant(&self.pool, grant).await }.await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        self.catalog_write(update_client_grant(&self.pool, grant))
+            .await
     }
 
     async fn delete_client_grant(&self, grant_id: &str) -> StoreResult<()> {
-        let result: StoreResult<()> = async {
+        self.catalog_write(async {
             let done = sqlx::query("DELETE FROM client_grants WHERE grant_id = $1")
                 .bind(grant_id)
                 .execute(&self.pool)
@@ -160,11 +147,8 @@ impl ApiStore for PostgresStore {
                 return Err(StoreError::NotFound);
             }
             Ok(())
-        }
-        .await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        })
+        .await
     }
 }
 

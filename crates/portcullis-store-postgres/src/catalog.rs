@@ -21,8 +21,14 @@ impl CatalogStore for PostgresStore {
 }
 
 impl PostgresStore {
-    /// Counts a committed write to applications, APIs or client grants.
-    pub(crate) fn catalog_written(&self) {
+    /// Runs a write to applications, APIs or client grants, then counts it (after the commit,
+    /// or the failure: a catalog that kept those records forgets them either way).
+    pub(crate) async fn catalog_write<T>(
+        &self,
+        write: impl std::future::Future<Output = StoreResult<T>>,
+    ) -> StoreResult<T> {
+        let result = write.await;
         self.catalog_writes.fetch_add(1, Ordering::AcqRel);
+        result
     }
 }

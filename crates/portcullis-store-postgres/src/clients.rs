@@ -9,10 +9,7 @@ use portcullis_store::{Client, ClientStore, StoreError, StoreResult};
 #[async_trait]
 impl ClientStore for PostgresStore {
     async fn create_client(&self, client: &Client) -> StoreResult<()> {
-        let result: StoreResult<()> = async { create_client(&self.pool, client).await }.await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        self.catalog_write(create_client(&self.pool, client)).await
     }
 
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<Client>> {
@@ -46,14 +43,11 @@ impl ClientStore for PostgresStore {
     }
 
     async fn update_client(&self, client: &Client) -> StoreResult<()> {
-        let result: StoreResult<()> = async { update_client(&self.pool, client).await }.await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        self.catalog_write(update_client(&self.pool, client)).await
     }
 
     async fn delete_client(&self, client_id: &str) -> StoreResult<()> {
-        let result: StoreResult<()> = async {
+        self.catalog_write(async {
             let mut tx = self.begin().await?;
             let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")
                 .bind(client_id)
@@ -77,11 +71,8 @@ impl ClientStore for PostgresStore {
                     .map_err(db)?;
             }
             tx.commit().await.map_err(db)
-        }
-        .await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        })
+        .await
     }
 }
 

@@ -9,10 +9,7 @@ use portcullis_store::{Api, ApiStore, ClientGrant, StoreError, StoreResult};
 #[async_trait]
 impl ApiStore for SqliteStore {
     async fn create_api(&self, api: &Api) -> StoreResult<()> {
-        let result: StoreResult<()> = async { create_api(&self.pool, api).await }.await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        self.catalog_write(create_api(&self.pool, api)).await
     }
 
     async fn get_api(&self, api_id: &str) -> StoreResult<Option<Api>> {
@@ -58,14 +55,11 @@ impl ApiStore for SqliteStore {
     }
 
     async fn update_api(&self, api: &Api) -> StoreResult<()> {
-        let result: StoreResult<()> = async { update_api(&self.pool, api).await }.await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        self.catalog_write(update_api(&self.pool, api)).await
     }
 
     async fn delete_api(&self, api_id: &str) -> StoreResult<()> {
-        let result: StoreResult<()> = async {
+        self.catalog_write(async {
             let mut tx = self.write_tx().await?;
             let identifier: Option<String> =
                 sqlx::query_scalar("DELETE FROM apis WHERE api_id = ? RETURNING identifier")
@@ -87,18 +81,13 @@ impl ApiStore for SqliteStore {
                     .map_err(db)?;
             }
             tx.commit().await.map_err(db)
-        }
-        .await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        })
+        .await
     }
 
     async fn create_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
-        let result: StoreResult<()> = async { create_client_grant(&self.pool, grant).await }.await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        self.catalog_write(create_client_grant(&self.pool, grant))
+            .await
     }
 
     async fn find_client_grant(
@@ -134,14 +123,12 @@ impl ApiStore for SqliteStore {
     }
 
     async fn update_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
-        let result: StoreResult<()> = async { update_client_grant(&self.pool, grant).await }.await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        self.catalog_write(update_client_grant(&self.pool, grant))
+            .await
     }
 
     async fn delete_client_grant(&self, grant_id: &str) -> StoreResult<()> {
-        let result: StoreResult<()> = async {
+        self.catalog_write(async {
             let done = sqlx::query("DELETE FROM client_grants WHERE grant_id = ?")
                 .bind(grant_id)
                 .execute(&self.pool)
@@ -151,11 +138,8 @@ impl ApiStore for SqliteStore {
                 return Err(StoreError::NotFound);
             }
             Ok(())
-        }
-        .await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        })
+        .await
     }
 }
 

@@ -9,10 +9,7 @@ use portcullis_store::{Client, ClientStore, StoreError, StoreResult};
 #[async_trait]
 impl ClientStore for SqliteStore {
     async fn create_client(&self, client: &Client) -> StoreResult<()> {
-        let result: StoreResult<()> = async { create_client(&self.pool, client).await }.await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        self.catalog_write(create_client(&self.pool, client)).await
     }
 
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<Client>> {
@@ -43,14 +40,11 @@ impl ClientStore for SqliteStore {
     }
 
     async fn update_client(&self, client: &Client) -> StoreResult<()> {
-        let result: StoreResult<()> = async { update_client(&self.pool, client).await }.await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        self.catalog_write(update_client(&self.pool, client)).await
     }
 
     async fn delete_client(&self, client_id: &str) -> StoreResult<()> {
-        let result: StoreResult<()> = async {
+        self.catalog_write(async {
             let mut tx = self.write_tx().await?;
             let done = sqlx::query("DELETE FROM clients WHERE client_id = ?")
                 .bind(client_id)
@@ -74,11 +68,8 @@ impl ClientStore for SqliteStore {
                     .map_err(db)?;
             }
             tx.commit().await.map_err(db)
-        }
-        .await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        })
+        .await
     }
 }
 

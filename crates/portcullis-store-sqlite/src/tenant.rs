@@ -7,7 +7,7 @@ use portcullis_store::{StoreResult, TenantChange, TenantStore};
 #[async_trait]
 impl TenantStore for SqliteStore {
     async fn apply_tenant_changes(&self, changes: &[TenantChange]) -> StoreResult<()> {
-        let result: StoreResult<()> = async {
+        self.catalog_write(async {
             let mut tx = self.write_tx().await?;
             for change in changes {
                 let conn = &mut *tx;
@@ -50,10 +50,7 @@ impl TenantStore for SqliteStore {
             }
             // Dropping the transaction on an early return above rolls it back.
             tx.commit().await.map_err(crate::error::db)
-        }
-        .await;
-        // After the commit (or the failure): the catalog forgets what it kept.
-        self.catalog_written();
-        result
+        })
+        .await
     }
 }
