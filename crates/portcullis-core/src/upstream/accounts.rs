@@ -114,8 +114,12 @@ async fn merge(
     id: Identity,
     user_id: &str,
 ) -> Result<(), LinkError> {
-    let other = OAuthError::from;
-    let Some(from) = p.store.get_user(&id.user_id).await.map_err(other)? else {
+    let Some(from) = p
+        .store
+        .get_user(&id.user_id)
+        .await
+        .map_err(OAuthError::from)?
+    else {
         return Err(OAuthError::server_error("identity without a user").into());
     };
     if from.password_hash.is_some() {
@@ -137,12 +141,11 @@ async fn merge(
                 c.name
             )),
     );
-    let moved = p
-        .store
-        .get_identity(&c.name, &profile.subject)
-        .await
-        .map_err(other)?
-        .ok_or_else(|| OAuthError::server_error("merged identity vanished"))?;
+    // The identity moved over as it was: refresh its profile from this sign-in.
+    let moved = Identity {
+        user_id: user_id.to_owned(),
+        ..id
+    };
     refresh_identity(p, c, profile, moved).await?;
     Ok(())
 }
