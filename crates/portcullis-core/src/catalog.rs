@@ -1,13 +1,14 @@
-//! The records every token request reads — applications, APIs, client grants — kept in memory
-//! (issue #12: one store round trip each, several per request, was most of a token request's
-//! cost after the signatures).
+//! The records every token request reads — applications, APIs, client grants, tenant settings
+//! (custom claims, MFA policy…) — kept in memory (issue #12: one store round trip each, several
+//! per request, was most of a token request's cost after the signatures).
 //!
 //! Freshness: a write through this process's store is seen by the next lookup (the store counts
 //! its committed catalog writes, free to read). A write by anyone else — another replica, the
 //! CLI, a tenant apply in another process — moves the database's catalog generation (a
 //! trigger), which each server reads at most every [`REFRESH`]: such a change reaches every
 //! replica within that time. Only records that exist are kept (a flood of unknown client ids
-//! cannot fill memory), and each map is bounded.
+//! cannot fill memory), and each map is bounded. Settings are the exception: their names come
+//! from the code, not from requests, so an absent one is kept as absent.
 
 use crate::error::OAuthResult;
 use portcullis_store::{Api, Client, ClientGrant, Store, StoreResult};
@@ -38,6 +39,8 @@ struct State {
     clients: HashMap<String, Client>,
     apis: HashMap<String, Api>,
     client_grants: HashMap<(String, String), ClientGrant>,
+    /// Setting name → value, `None` when the setting is absent.
+    settings: HashMap<String, Option<String>>,
 }
 
 impl State {
@@ -45,6 +48,7 @@ impl State {
         self.clients.clear();
         self.apis.clear();
         self.client_grants.clear();
+        self.settings.clear();
     }
 }
 
@@ -160,6 +164,16 @@ impl Catalog {
         self.cached(store, |s| &mut s.client_grants, key, fetch)
             .await
     }
+
+    /// The tenant setting `name` (`None` when absent). `name` must come from the code, never
+    /// from a request: absence is kept too.
+    pub async fn setting(&self, store: &dyn Store, name: &str) -> OAuthResult<Option<String>> {
+        let fetch = async { store.get_setting(name).await.map(Some) };
+        let kept = self
+            .cached(store, |s| &mut s.settings, name.to_owned(), fetch)
+            .await?;
+        Ok(kept.flatten())
+    }
 }
 
 #[cfg(test)]
@@ -254,6 +268,36 @@ mod tests {
                 .name,
             "Again"
         );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A setting, present or absent, is kept; a write through the store is seen at once, and
+    /// one by another process once the generation moves (the settings trigger).
+    #[tokio::test]
+    async fn settings_are_kept_absent_or_present_and_follow_writes() {
+        use portcullis_store::{CatalogStore, SettingStore};
+        let dir = std::env::temp_dir().join(format!("catalog-{}", crate::crypto::new_id("t")));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display());
+        let here = SqliteStore::connect(&url).await.unwrap();
+        let there = SqliteStore::connect(&url).await.unwrap();
+        let catalog = Catalog::new(Duration::from_secs(3600));
+        assert_eq!(catalog.setting(&here, "signup").await.unwrap(), None);
+        assert_eq!(
+            catalog.lock().settings.get("signup"),
+            Some(&None),
+            "absence kept"
+        );
+        here.put_setting("signup", "false", T0).await.unwrap();
+        assert_eq!(
+            catalog.setting(&here, "signup").await.unwrap().as_deref(),
+            Some("false")
+        );
+        let generation = here.catalog_generation().await.unwrap();
+        there.delete_setting("signup").await.unwrap();
+        assert!(here.catalog_generation().await.unwrap() > generation);
+        let strict = Catalog::new(Duration::ZERO);
+        assert_eq!(strict.setting(&here, "signup").await.unwrap(), None);
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -36,5 +36,10 @@ pub async fn resolve(p: &Provider, name: &str) -> OAuthResult<Option<Connection>
 }
 
 async fn is_tenant_database_name(p: &Provider, name: &str) -> OAuthResult<bool> {
-    Ok(!name.is_empty() && p.store.get_setting(DATABASE_SETTING).await?.as_deref() == Some(name))
+    Ok(!name.is_empty()
+        && p.catalog
+            .setting(p.store.as_ref(), DATABASE_SETTING)
+            .await?
+            .as_deref()
+            == Some(name))
 }

@@ -41,7 +41,9 @@ pub async fn revoke(
         if live.record.client_id != client.client_id {
             return Err(foreign());
         }
-        p.store.revoke_access_token(&live.record.jti).await?;
+        p.store
+            .revoke_access_token(&live.record.jti, live.claims.exp)
+            .await?;
     }
     Ok(())
 }

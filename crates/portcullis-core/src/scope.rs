@@ -38,7 +38,11 @@ pub fn grantable(requested: &Scopes, api: Option<&Api>, strict: bool) -> OAuthRe
 
 /// Whether the tenant file set `[tenant] strict_scopes = true`.
 pub async fn strict(p: &crate::Provider) -> OAuthResult<bool> {
-    Ok(p.store.get_setting("strict_scopes").await?.as_deref() == Some("true"))
+    Ok(p.catalog
+        .setting(p.store.as_ref(), "strict_scopes")
+        .await?
+        .as_deref()
+        == Some("true"))
 }
 
 /// An ordered set of scope tokens.

@@ -376,11 +376,12 @@ impl portcullis_store::SettingStore for PostgresStore {
     }
 
     async fn put_setting(&self, name: &str, value: &str, now: UnixTime) -> StoreResult<()> {
-        put_setting(&self.pool, name, value, now).await
+        self.catalog_write(put_setting(&self.pool, name, value, now))
+            .await
     }
 
     async fn delete_setting(&self, name: &str) -> StoreResult<bool> {
-        delete_setting(&self.pool, name).await
+        self.catalog_write(delete_setting(&self.pool, name)).await
     }
 }
 

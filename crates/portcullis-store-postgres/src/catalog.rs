@@ -1,4 +1,4 @@
-//! `CatalogStore`: the generation of applications, APIs and client grants.
+//! `CatalogStore`: the generation of applications, APIs, client grants and settings.
 
 use crate::PostgresStore;
 use crate::error::db;
@@ -21,7 +21,7 @@ impl CatalogStore for PostgresStore {
 }
 
 impl PostgresStore {
-    /// Runs a write to applications, APIs or client grants, then counts it (after the commit,
+    /// Runs a write to applications, APIs, client grants or settings, then counts it (after the commit,
     /// or the failure: a catalog that kept those records forgets them either way).
     pub(crate) async fn catalog_write<T>(
         &self,

@@ -317,13 +317,40 @@ impl GrantStore for PostgresStore {
         .transpose()
     }
 
-    async fn revoke_access_token(&self, jti: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE access_tokens SET revoked = TRUE WHERE jti = $1")
+    async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> StoreResult<()> {
+        if crate::unstorable(jti) {
+            return Ok(());
+        }
+        sqlx::query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
             .bind(jti)
+            .bind(expires_at)
             .execute(&self.pool)
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn access_token_live(&self, jti: &str, grant_id: Option<&str>) -> StoreResult<bool> {
+        if grant_id.is_some_and(crate::unstorable) {
+            return Ok(false);
+        }
+        if crate::unstorable(jti) {
+            // Never stored, so never revoked: only the grant decides.
+            return Ok(match grant_id {
+                Some(grant_id) => self.get_grant(grant_id).await?.is_some_and(|g| !g.revoked),
+                None => true,
+            });
+        }
+        sqlx::query_scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1) \
+             AND ($2::TEXT IS NULL OR EXISTS \
+             (SELECT 1 FROM grants WHERE grant_id = $2 AND revoked = FALSE))",
+        )
+        .bind(jti)
+        .bind(grant_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
     }
 
     async fn purge_expired(&self, now: UnixTime) -> StoreResult<u64> {
@@ -334,6 +361,7 @@ impl GrantStore for PostgresStore {
             "DELETE FROM authorization_codes WHERE expires_at < $1",
             "DELETE FROM refresh_tokens WHERE expires_at < $1",
             "DELETE FROM access_tokens WHERE expires_at < $1",
+            "DELETE FROM revoked_access_tokens WHERE expires_at < $1",
             "DELETE FROM grants WHERE expires_at < $1 \
              AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.grant_id) \
              AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.grant_id)",

@@ -290,13 +290,27 @@ impl GrantStore for SqliteStore {
         .transpose()
     }
 
-    async fn revoke_access_token(&self, jti: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE access_tokens SET revoked = TRUE WHERE jti = ?")
+    async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> StoreResult<()> {
+        sqlx::query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING")
             .bind(jti)
+            .bind(expires_at)
             .execute(&self.pool)
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn access_token_live(&self, jti: &str, grant_id: Option<&str>) -> StoreResult<bool> {
+        sqlx::query_scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = ?1) \
+             AND (?2 IS NULL OR EXISTS \
+             (SELECT 1 FROM grants WHERE grant_id = ?2 AND revoked = FALSE))",
+        )
+        .bind(jti)
+        .bind(grant_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
     }
 
     async fn purge_expired(&self, now: UnixTime) -> StoreResult<u64> {
@@ -307,6 +321,7 @@ impl GrantStore for SqliteStore {
             "DELETE FROM authorization_codes WHERE expires_at < ?",
             "DELETE FROM refresh_tokens WHERE expires_at < ?",
             "DELETE FROM access_tokens WHERE expires_at < ?",
+            "DELETE FROM revoked_access_tokens WHERE expires_at < ?",
             "DELETE FROM grants WHERE expires_at < ? \
              AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.grant_id) \
              AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.grant_id)",

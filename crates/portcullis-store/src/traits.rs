@@ -77,11 +77,11 @@ pub trait IdentityStore: Send + Sync {
 /// memory: `portcullis_core::catalog`).
 #[async_trait]
 pub trait CatalogStore: Send + Sync {
-    /// A counter the database moves on every write to applications, APIs or client grants,
-    /// whoever makes it (a trigger): another replica's, the CLI's, this process's.
+    /// A counter the database moves on every write to applications, APIs, client grants or
+    /// settings, whoever makes it (a trigger): another replica's, the CLI's, this process's.
     async fn catalog_generation(&self) -> StoreResult<i64>;
-    /// How many writes to applications, APIs or client grants this store object (and its
-    /// clones) made, counted after each commits: free to read on every request.
+    /// How many writes to applications, APIs, client grants or settings this store object (and
+    /// its clones) made, counted after each commits: free to read on every request.
     fn local_catalog_writes(&self) -> u64;
 }
 
@@ -221,14 +221,26 @@ pub trait GrantStore: Send + Sync {
         now: UnixTime,
     ) -> StoreResult<()>;
 
+    /// Access tokens are not recorded when they are issued: they are JWTs, and whether one is
+    /// still good hangs on its grant and on a list of revoked `jti`s
+    /// ([`GrantStore::access_token_live`]). Records written by releases before migration 14
+    /// (and by older replicas during a rolling upgrade) are still read through
+    /// [`GrantStore::get_access_token`]; this release writes none, so this method is for
+    /// conformance tests of those records.
     async fn insert_access_token(&self, token: &AccessTokenRecord) -> StoreResult<()>;
+    /// A recorded access token (see [`GrantStore::insert_access_token`]).
     async fn get_access_token(&self, jti: &str) -> StoreResult<Option<AccessTokenRecord>>;
-    /// Marks one access token revoked. Unknown `jti` is not an error.
-    async fn revoke_access_token(&self, jti: &str) -> StoreResult<()>;
+    /// RFC 7009 §2.1 for access tokens: remembers `jti` as revoked until `expires_at` (the
+    /// token's `exp`; after it the token is dead anyway and the entry is purged). Revoking twice,
+    /// or a `jti` never seen, is not an error.
+    async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> StoreResult<()>;
+    /// Whether the database lets an access token live, in one read: `jti` was not revoked and,
+    /// for a token of a grant (`grant_id`), that grant exists and is not revoked.
+    async fn access_token_live(&self, jti: &str, grant_id: Option<&str>) -> StoreResult<bool>;
 
-    /// Deletes codes, refresh tokens and access-token records that expired before `now`
-    /// (`expires_at < now`), then grants that expired before `now` and have no refresh or access
-    /// token left. Returns how many rows went.
+    /// Deletes codes, refresh tokens, access-token records and revoked `jti`s that expired
+    /// before `now` (`expires_at < now`), then grants that expired before `now` and have no
+    /// refresh token or access-token record left. Returns how many rows went.
     async fn purge_expired(&self, now: UnixTime) -> StoreResult<u64>;
 }
 

@@ -87,7 +87,11 @@ pub async fn signup_enabled(p: &crate::Provider) -> crate::OAuthResult<bool> {
     if !p.config.signup_enabled {
         return Ok(false);
     }
-    Ok(p.store.get_setting("signup").await?.as_deref() != Some("false"))
+    Ok(p.catalog
+        .setting(p.store.as_ref(), "signup")
+        .await?
+        .as_deref()
+        != Some("false"))
 }
 
 /// A link token: 256 random bits.

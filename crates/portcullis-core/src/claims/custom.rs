@@ -221,7 +221,7 @@ pub fn check_rules(rules: &[CustomClaimRule]) -> Result<(), String> {
 /// The tenant's rules (none when the setting is absent). A stored value that no longer parses
 /// is logged and treated as no rules, so tokens keep being issued.
 pub async fn rules(p: &Provider) -> OAuthResult<Vec<CustomClaimRule>> {
-    let Some(text) = p.store.get_setting(SETTING).await? else {
+    let Some(text) = p.catalog.setting(p.store.as_ref(), SETTING).await? else {
         return Ok(Vec::new());
     };
     match serde_json::from_str(&text) {

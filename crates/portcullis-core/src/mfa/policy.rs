@@ -63,10 +63,12 @@ pub fn application_setting(client_id: &str) -> String {
 
 /// The tenant's policy: the tenant file's, else the configuration's.
 pub async fn tenant(p: &Provider) -> OAuthResult<MfaPolicy> {
-    Ok(match p.store.get_setting(TENANT_SETTING).await? {
-        Some(value) => value.parse().unwrap_or(p.config.mfa),
-        None => p.config.mfa,
-    })
+    Ok(
+        match p.catalog.setting(p.store.as_ref(), TENANT_SETTING).await? {
+            Some(value) => value.parse().unwrap_or(p.config.mfa),
+            None => p.config.mfa,
+        },
+    )
 }
 
 /// The policy for sign-ins to `client_id`: the application's own, else the tenant's.

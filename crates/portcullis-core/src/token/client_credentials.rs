@@ -63,8 +63,7 @@ pub(super) async fn exchange(
             permissions: rbac::for_client(&api, &scopes),
             custom: CustomClaims::new(),
         },
-    )
-    .await?;
+    )?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

@@ -9,7 +9,7 @@ use crate::error::OAuthResult;
 use crate::jwt::{self, TYP_ACCESS_TOKEN, TYP_JWT};
 use crate::paths;
 use crate::scope::{OPENID, Scopes};
-use portcullis_store::{AccessTokenRecord, Api, Grant, RefreshTokenRecord, User};
+use portcullis_store::{Api, Grant, RefreshTokenRecord, User};
 use serde::Serialize;
 
 /// The token endpoint's success body (RFC 6749 §5.1).
@@ -42,10 +42,11 @@ pub struct AccessTokenSpec<'a> {
     pub custom: CustomClaims,
 }
 
-/// Signs an access token and remembers its `jti` (so it can be revoked and introspected).
+/// Signs an access token. Nothing is written: whether it still lives hangs on its grant and its
+/// `jti` ([`crate::access_token`]).
 /// `aud` is the API identifier, plus the userinfo endpoint when `openid` was granted; without an
 /// API it is the userinfo endpoint alone (the token is then good only for /userinfo).
-pub async fn access_token(p: &Provider, spec: AccessTokenSpec<'_>) -> OAuthResult<String> {
+pub fn access_token(p: &Provider, spec: AccessTokenSpec<'_>) -> OAuthResult<String> {
     let now = p.now();
     let userinfo = p.config.issuer.endpoint(paths::USERINFO);
     let aud = match spec.audience {
@@ -53,7 +54,6 @@ pub async fn access_token(p: &Provider, spec: AccessTokenSpec<'_>) -> OAuthResul
         Some(api) => Audience::One(api.to_owned()),
         None => Audience::One(userinfo),
     };
-    let jti = random_token(16);
     let claims = AccessTokenClaims {
         iss: p.config.issuer.as_str().to_owned(),
         sub: spec.subject.to_owned(),
@@ -61,25 +61,18 @@ pub async fn access_token(p: &Provider, spec: AccessTokenSpec<'_>) -> OAuthResul
         iat: now,
         exp: now + spec.lifetime,
         scope: spec.scopes.to_string(),
-        jti: jti.clone(),
+        jti: crate::access_token::new_jti(spec.grant_id),
         client_id: spec.client_id.to_owned(),
         azp: spec.client_id.to_owned(),
         gty: spec.gty.map(str::to_owned),
         permissions: spec.permissions,
         custom: spec.custom,
     };
-    let token = jwt::sign(p.keys.ring().current(), TYP_ACCESS_TOKEN, &claims)?;
-    p.store
-        .insert_access_token(&AccessTokenRecord {
-            jti,
-            grant_id: spec.grant_id.map(str::to_owned),
-            client_id: spec.client_id.to_owned(),
-            subject: spec.subject.to_owned(),
-            expires_at: now + spec.lifetime,
-            revoked: false,
-        })
-        .await?;
-    Ok(token)
+    Ok(jwt::sign(
+        p.keys.ring().current(),
+        TYP_ACCESS_TOKEN,
+        &claims,
+    )?)
 }
 
 /// A user's token response for `grant`: an access token for the grant's API (or for /userinfo
@@ -110,8 +103,7 @@ pub async fn user_token_response(
             permissions: access.permissions,
             custom: custom::for_user(p, user, TokenKind::AccessToken).await?,
         },
-    )
-    .await?;
+    )?;
     // auth0-spa-js requires an ID token on every response, refresh included.
     let id_token = if scopes.contains(OPENID) {
         let authn = crate::mfa::amr::for_session(p, grant.session_id.as_deref()).await?;

@@ -338,3 +338,173 @@ async fn a_replay_racing_the_first_redemption_leaves_nothing_issued() {
         Err(portcullis_store::StoreError::Conflict(_))
     ));
 }
+
+/// Access tokens are not written when issued; a user's token lives while its grant does and
+/// until it is revoked by `jti` (RFC 7009 §2.1).
+#[tokio::test]
+async fn user_access_tokens_are_unrecorded_and_die_with_their_grant_or_revocation() {
+    let f = fixture().await;
+    let code = issue_code(&f, &[]).await;
+    let t = post(&f.p, "203.0.113.7", &code_form(&code, "web"))
+        .await
+        .unwrap();
+    let live = crate::access_token::check(&f.p, &t.access_token)
+        .await
+        .unwrap()
+        .expect("a fresh token is live");
+    let grant_id = live
+        .record
+        .grant_id
+        .clone()
+        .expect("a user token names its grant");
+    assert!(f.p.store.get_grant(&grant_id).await.unwrap().is_some());
+    assert_eq!(
+        f.p.store.get_access_token(&live.record.jti).await.unwrap(),
+        None,
+        "nothing recorded"
+    );
+
+    f.p.store
+        .revoke_access_token(&live.record.jti, live.claims.exp)
+        .await
+        .unwrap();
+    assert!(
+        crate::access_token::check(&f.p, &t.access_token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A second token of the same grant lives on, until the grant goes.
+    let refreshed = post(
+        &f.p,
+        "203.0.113.7",
+        &refresh_form(&t.refresh_token.unwrap()),
+    )
+    .await
+    .unwrap();
+    let check = |token: String| {
+        let p = &f.p;
+        async move {
+            crate::access_token::check(p, &token)
+                .await
+                .unwrap()
+                .is_some()
+        }
+    };
+    assert!(check(refreshed.access_token.clone()).await);
+    f.p.store.revoke_grant(&grant_id).await.unwrap();
+    assert!(!check(refreshed.access_token).await);
+}
+
+/// A client-credentials token has no grant: it lives until revoked or until its application
+/// is deleted.
+#[tokio::test]
+async fn client_access_tokens_die_with_their_application() {
+    let f = fixture().await;
+    let m2m = |scope: &str| {
+        crate::token::issue::access_token(
+            &f.p,
+            issue::AccessTokenSpec {
+                subject: "other@clients",
+                client_id: "other",
+                audience: Some(API),
+                scopes: &crate::scope::Scopes::parse(scope).unwrap(),
+                lifetime: 600,
+                grant_id: None,
+                gty: Some(crate::claims::access::GTY_CLIENT_CREDENTIALS),
+                permissions: None,
+                custom: crate::claims::CustomClaims::new(),
+            },
+        )
+        .unwrap()
+    };
+    let (kept, revoked) = (m2m("read:things"), m2m("read:things"));
+    let live = crate::access_token::check(&f.p, &revoked)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(live.record.grant_id, None);
+    f.p.store
+        .revoke_access_token(&live.record.jti, live.claims.exp)
+        .await
+        .unwrap();
+    assert!(
+        crate::access_token::check(&f.p, &revoked)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        crate::access_token::check(&f.p, &kept)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    f.p.store.delete_client("other").await.unwrap();
+    assert!(
+        crate::access_token::check(&f.p, &kept)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Tokens issued before migration 14 have a record and a bare `jti`: still honoured, and
+/// revocable like the others.
+#[tokio::test]
+async fn recorded_access_tokens_from_before_migration_14_still_work() {
+    let f = fixture().await;
+    let jti = crate::crypto::random_token(16);
+    let claims = crate::claims::AccessTokenClaims {
+        iss: f.p.config.issuer.as_str().to_owned(),
+        sub: f.user.user_id.clone(),
+        aud: crate::claims::Audience::One(API.to_owned()),
+        iat: T0,
+        exp: T0 + 600,
+        scope: "read:things".to_owned(),
+        jti: jti.clone(),
+        client_id: "web".to_owned(),
+        azp: "web".to_owned(),
+        gty: None,
+        permissions: None,
+        custom: crate::claims::CustomClaims::new(),
+    };
+    let token = crate::jwt::sign(
+        f.p.keys.ring().current(),
+        crate::jwt::TYP_ACCESS_TOKEN,
+        &claims,
+    )
+    .unwrap();
+    assert!(
+        crate::access_token::check(&f.p, &token)
+            .await
+            .unwrap()
+            .is_none(),
+        "a bare jti without a record is no token of ours"
+    );
+    f.p.store
+        .insert_access_token(&portcullis_store::AccessTokenRecord {
+            jti: jti.clone(),
+            grant_id: None,
+            client_id: "web".to_owned(),
+            subject: f.user.user_id.clone(),
+            expires_at: T0 + 600,
+            revoked: false,
+        })
+        .await
+        .unwrap();
+    assert!(
+        crate::access_token::check(&f.p, &token)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    f.p.store.revoke_access_token(&jti, T0 + 600).await.unwrap();
+    assert!(
+        crate::access_token::check(&f.p, &token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

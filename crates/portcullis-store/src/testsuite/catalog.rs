@@ -1,5 +1,6 @@
-//! `CatalogStore`: the generation moves on every write to applications, APIs and client grants
-//! (in the database, for every process, and in this store's own counter), and on nothing else.
+//! `CatalogStore`: the generation moves on every write to applications, APIs, client grants and
+//! settings (in the database, for every process, and in this store's own counter), and on
+//! nothing else.
 
 use super::sample::{T0, api, client, client_grant, user};
 use crate::*;
@@ -73,15 +74,30 @@ pub async fn catalog_generation_moves_on_every_catalog_write(store: &dyn Store) 
     at = moved(store, at, "delete_api").await;
     store.delete_client("c-1").await.expect("delete_client");
     at = moved(store, at, "delete_client").await;
+    store
+        .put_setting("signup", "false", T0)
+        .await
+        .expect("put_setting");
+    at = moved(store, at, "put_setting").await;
+    store
+        .put_setting("signup", "true", T0)
+        .await
+        .expect("put_setting");
+    at = moved(store, at, "put_setting (update)").await;
+    store
+        .delete_setting("signup")
+        .await
+        .expect("delete_setting");
+    at = moved(store, at, "delete_setting").await;
     // Other records leave it alone.
     store
         .create_user(&user("u-1", "ada@example.com", T0))
         .await
         .expect("create_user");
     store
-        .put_setting("signup", "false", T0)
+        .create_grant(&super::sample::grant("g-1", "c-2", "u-1", None, false))
         .await
-        .expect("put_setting");
+        .expect("create_grant");
     assert_eq!(
         store
             .catalog_generation()

@@ -274,9 +274,8 @@ pub async fn session_grants_revoke_including_offline(store: &dyn Store) {
     assert_eq!(third.expect("revoke_session_grants"), 0);
 }
 
-/// Access-token records round-trip; `revoke_access_token` revokes one, and an unknown `jti` is
-/// not an error.
-pub async fn access_token_insert_get_revoke(store: &dyn Store) {
+/// Access-token records (written before migration 14) round-trip; an unknown `jti` is `None`.
+pub async fn access_token_records_roundtrip(store: &dyn Store) {
     let user_token = sample::access("jti-1", Some("g-1"), "app", "u");
     let m2m_token = sample::access("jti-2", None, "m2m", "m2m");
     for token in [&user_token, &m2m_token] {
@@ -294,31 +293,45 @@ pub async fn access_token_insert_get_revoke(store: &dyn Store) {
             .expect("get_access_token"),
         None
     );
+}
 
+/// `access_token_live`: a token without a grant lives until its `jti` is revoked; a token of a
+/// grant also needs the grant to exist unrevoked. Revoking is idempotent, touches only that
+/// `jti`, and works for a `jti` never seen.
+pub async fn access_token_live_follows_revocations(store: &dyn Store) {
+    let live = |jti: &'static str, grant: Option<&'static str>| async move {
+        store
+            .access_token_live(jti, grant)
+            .await
+            .expect("access_token_live")
+    };
     store
-        .revoke_access_token("jti-1")
+        .create_grant(&sample::grant("g-1", "app", "u", Some("s"), false))
         .await
-        .expect("revoke_access_token");
-    let got = store
-        .get_access_token("jti-1")
-        .await
-        .expect("get_access_token");
-    assert_eq!(
-        got,
-        Some(AccessTokenRecord {
-            revoked: true,
-            ..user_token
-        })
-    );
-    let other = store
-        .get_access_token("jti-2")
-        .await
-        .expect("get_access_token");
-    assert_eq!(other, Some(m2m_token));
-    store
-        .revoke_access_token("nope")
-        .await
-        .expect("revoking an unknown jti");
+        .expect("create_grant");
+    assert!(live("m2m-1", None).await);
+    assert!(live("user-1", Some("g-1")).await);
+    assert!(!live("user-1", Some("g-unknown")).await, "unknown grant");
+
+    for _ in 0..2 {
+        store
+            .revoke_access_token("m2m-1", T0 + 60)
+            .await
+            .expect("revoke_access_token");
+    }
+    assert!(!live("m2m-1", None).await);
+    assert!(live("m2m-2", None).await, "another jti is untouched");
+    assert!(live("user-1", Some("g-1")).await);
+
+    store.revoke_grant("g-1").await.expect("revoke_grant");
+    assert!(!live("user-1", Some("g-1")).await, "revoked grant");
+    assert!(!live("m2m-1", Some("g-1")).await);
+
+    // Revoked entries go once the token would have expired anyway (after `T0 + 60`).
+    assert_eq!(store.purge_expired(T0 + 60).await.expect("purge"), 0);
+    assert!(!live("m2m-1", None).await);
+    assert_eq!(store.purge_expired(T0 + 61).await.expect("purge"), 1);
+    assert!(live("m2m-1", None).await);
 }
 
 /// `purge_expired(now)` deletes codes, refresh tokens and access-token records that expired

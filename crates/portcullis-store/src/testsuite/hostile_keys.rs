@@ -64,6 +64,12 @@ pub async fn lookups_by_keys_holding_nul_find_nothing(store: &dyn Store) {
         "get_access_token",
         access.expect("get_access_token").is_some(),
     );
+    let live = store.access_token_live(nul, Some(nul)).await;
+    none("access_token_live", live.expect("access_token_live"));
+    store
+        .revoke_access_token(nul, T0)
+        .await
+        .expect("revoke_access_token");
     none(
         "get_session",
         store.get_session(nul).await.expect("get_session").is_some(),
