@@ -113,6 +113,8 @@ pub struct KeyRing {
     current: Arc<SigningKey>,
     verifying: HashMap<String, VerifyingKey>,
     jwks: Value,
+    /// `jwks` serialized once: the JWKS endpoint answers with these bytes.
+    jwks_json: String,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -178,10 +180,12 @@ impl KeyRing {
                 }));
             }
         }
+        let jwks = json!({ "keys": published });
         Ok(KeyRing {
             current: current.ok_or(KeyError::NoCurrentKey)?,
             verifying,
-            jwks: json!({ "keys": published }),
+            jwks_json: jwks.to_string(),
+            jwks,
         })
     }
 
@@ -193,6 +197,11 @@ impl KeyRing {
     /// The public JWK Set (RFC 7517 §5): public members only.
     pub fn jwks(&self) -> &Value {
         &self.jwks
+    }
+
+    /// [`KeyRing::jwks`] as JSON text.
+    pub fn jwks_json(&self) -> &str {
+        &self.jwks_json
     }
 
     /// Verifies an RS256 signature by a published key.

@@ -10,12 +10,18 @@ pub struct AppState {
     pub trusted_proxies: Arc<TrustedProxies>,
     /// What the pages show of the provider (from its configuration).
     pub brand: Arc<crate::ui::Brand>,
+    /// The discovery document (OIDC Discovery §3), serialized once: it depends on the issuer
+    /// alone.
+    pub discovery_json: axum::body::Bytes,
 }
 
 impl AppState {
     pub fn new(provider: Provider, options: crate::WebOptions) -> Self {
         AppState {
             brand: Arc::new(crate::ui::Brand::of(&provider.config)),
+            discovery_json: portcullis_core::discovery::metadata(&provider.config.issuer)
+                .to_string()
+                .into(),
             provider,
             origins: Arc::new(crate::cors::OriginCache::default()),
             trusted_proxies: Arc::new(TrustedProxies::new(options.trusted_proxies)),
