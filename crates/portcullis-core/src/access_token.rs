@@ -7,11 +7,15 @@
 //! deleted user or application), its application (a client-credentials token dies with it),
 //! and the list of `jti`s revoked one by one (RFC 7009). The `jti` says which grant: see
 //! [`new_jti`].
+//!
+//! Two forms, as on Auth0: a token for an API is a JWT (RFC 9068) the API verifies itself; a
+//! token without an API is good only for /userinfo and is opaque ([`seal`]): the same claims,
+//! encrypted and authenticated under a key only the provider holds, so it costs no signature.
 
 use crate::Provider;
 use crate::claims::AccessTokenClaims;
 use crate::crypto::random_token;
-use crate::error::OAuthResult;
+use crate::error::{OAuthError, OAuthResult};
 use crate::jwt;
 use portcullis_store::AccessTokenRecord;
 use serde_json::Value;
@@ -74,19 +78,37 @@ impl<'a> Jti<'a> {
     }
 }
 
+/// The purpose opaque access tokens are sealed for (the AES-256-GCM associated data): nothing
+/// sealed for another use opens as an access token, and no access token opens as anything else.
+const OPAQUE: &str = "portcullis opaque access token v1";
+
+/// An opaque access token carrying `claims` (AES-256-GCM under a key derived from the master
+/// key, base64url: no `.`, so never mistaken for a JWT). Every replica with the same master key
+/// opens it.
+pub fn seal(p: &Provider, claims: &AccessTokenClaims) -> OAuthResult<String> {
+    p.sealer
+        .seal(claims, OPAQUE)
+        .map_err(OAuthError::server_error)
+}
+
+/// The claims of an access token we issued, in either form, once its signature or seal holds.
+fn claims_of(p: &Provider, token: &str) -> Option<AccessTokenClaims> {
+    if !token.contains('.') {
+        return p.sealer.unseal(token, OPAQUE);
+    }
+    let verified = jwt::verify(&p.keys.ring(), token).ok()?;
+    if verified.header.get("typ").and_then(Value::as_str) != Some(jwt::TYP_ACCESS_TOKEN) {
+        return None;
+    }
+    serde_json::from_value::<AccessTokenClaims>(Value::Object(verified.claims)).ok()
+}
+
 /// `Ok(None)` for anything that is not a live access token we issued.
 pub async fn check(p: &Provider, token: &str) -> OAuthResult<Option<LiveAccessToken>> {
     if token.len() > 8192 {
         return Ok(None);
     }
-    let Ok(verified) = jwt::verify(&p.keys.ring(), token) else {
-        return Ok(None);
-    };
-    if verified.header.get("typ").and_then(Value::as_str) != Some(jwt::TYP_ACCESS_TOKEN) {
-        return Ok(None);
-    }
-    let Ok(claims) = serde_json::from_value::<AccessTokenClaims>(Value::Object(verified.claims))
-    else {
+    let Some(claims) = claims_of(p, token) else {
         return Ok(None);
     };
     if claims.iss != p.config.issuer.as_str() || claims.exp <= p.now() {

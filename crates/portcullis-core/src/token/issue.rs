@@ -42,10 +42,11 @@ pub struct AccessTokenSpec<'a> {
     pub custom: CustomClaims,
 }
 
-/// Signs an access token. Nothing is written: whether it still lives hangs on its grant and its
-/// `jti` ([`crate::access_token`]).
-/// `aud` is the API identifier, plus the userinfo endpoint when `openid` was granted; without an
-/// API it is the userinfo endpoint alone (the token is then good only for /userinfo).
+/// Issues an access token. Nothing is written: whether it still lives hangs on its grant and
+/// its `jti` ([`crate::access_token`]). For an API it is a signed JWT whose `aud` is the API
+/// identifier, plus the userinfo endpoint when `openid` was granted. Without an API it is good
+/// only for /userinfo (`aud` is that endpoint alone) and, as on Auth0, opaque: sealed rather than
+/// signed, since nobody but this provider reads it ([`crate::access_token::seal`]).
 pub fn access_token(p: &Provider, spec: AccessTokenSpec<'_>) -> OAuthResult<String> {
     let now = p.now();
     let userinfo = p.config.issuer.endpoint(paths::USERINFO);
@@ -68,11 +69,14 @@ pub fn access_token(p: &Provider, spec: AccessTokenSpec<'_>) -> OAuthResult<Stri
         permissions: spec.permissions,
         custom: spec.custom,
     };
-    Ok(jwt::sign(
-        p.keys.ring().current(),
-        TYP_ACCESS_TOKEN,
-        &claims,
-    )?)
+    match spec.audience {
+        Some(_) => Ok(jwt::sign(
+            p.keys.ring().current(),
+            TYP_ACCESS_TOKEN,
+            &claims,
+        )?),
+        None => crate::access_token::seal(p, &claims),
+    }
 }
 
 /// A user's token response for `grant`: an access token for the grant's API (or for /userinfo

@@ -508,3 +508,51 @@ async fn recorded_access_tokens_from_before_migration_14_still_work() {
             .is_none()
     );
 }
+
+/// As on Auth0, an access token without an API is opaque (good for /userinfo alone): sealed,
+/// not signed. Only this provider opens it, only as an access token, and not once tampered with;
+/// a token for an API is a JWT.
+#[tokio::test]
+async fn access_tokens_without_an_api_are_opaque() {
+    let f = fixture().await;
+    let code = issue_code(&f, &[]).await;
+    let t = post(&f.p, "203.0.113.7", &code_form(&code, "web"))
+        .await
+        .unwrap();
+    assert!(
+        !t.access_token.contains('.'),
+        "not a JWT: {}",
+        t.access_token
+    );
+    let live = crate::access_token::check(&f.p, &t.access_token)
+        .await
+        .unwrap()
+        .expect("live");
+    let userinfo = f.p.config.issuer.endpoint(crate::paths::USERINFO);
+    assert_eq!(live.audiences(), vec![userinfo.as_str()]);
+    assert_eq!(live.claims.sub, f.user.user_id);
+
+    let mut tampered = t.access_token.clone().into_bytes();
+    let middle = tampered.len() / 2;
+    tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert!(
+        crate::access_token::check(&f.p, &tampered)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let other_purpose = f.p.sealer.seal(&live.claims, "login").unwrap();
+    assert!(
+        crate::access_token::check(&f.p, &other_purpose)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let code = issue_code(&f, &[("audience", API), ("scope", "openid read:things")]).await;
+    let t = post(&f.p, "203.0.113.7", &code_form(&code, "web"))
+        .await
+        .unwrap();
+    assert_eq!(t.access_token.matches('.').count(), 2, "a JWT for the API");
+}

@@ -37,7 +37,10 @@ async fn rotate_then_revoke_the_previous_key() {
     let one = m.get(&format!("keys/signing/{current}")).await;
     assert_eq!(one.ok(StatusCode::OK)["kid"], current.as_str());
 
-    let old_token = tokens(&m.server).await;
+    // A JWT access token (for an API, with openid): signed by the key about to be revoked.
+    let old_token = api_tokens(&m.server).await;
+    // An opaque one (no audience) is sealed, not signed: the signing key does not matter to it.
+    let opaque = tokens(&m.server).await;
     let rotated = m.post("keys/signing/rotate", &json!({})).await;
     let new_next = rotated.ok(StatusCode::CREATED)["kid"]
         .as_str()
@@ -101,6 +104,13 @@ async fn rotate_then_revoke_the_previous_key() {
         .await
         .unwrap();
     assert_eq!(userinfo.status(), StatusCode::UNAUTHORIZED);
+    let userinfo = reqwest::Client::new()
+        .get(m.server.url("userinfo"))
+        .bearer_auth(opaque["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status(), StatusCode::OK);
     m.call(Method::GET, "keys/signing/nope", &fresh, None)
         .await
         .error(StatusCode::NOT_FOUND, "inexistent_signing_key");

@@ -176,10 +176,22 @@ pub async fn redeem(server: &TestServer, code: &str) -> reqwest::Response {
         .unwrap()
 }
 
-/// Signs in and redeems: the token response JSON.
+/// Signs in and redeems: the token response JSON. No `audience`: the access token is opaque,
+/// good for /userinfo alone.
 pub async fn tokens(server: &TestServer) -> Value {
+    tokens_for(server, &web_params(server)).await
+}
+
+/// [`tokens`] for the API [`API`] with `openid`: the access token is a JWT that /userinfo also
+/// takes.
+pub async fn api_tokens(server: &TestServer) -> Value {
+    let params = with(with(web_params(server), "audience", API), "scope", "openid profile");
+    tokens_for(server, &params).await
+}
+
+async fn tokens_for(server: &TestServer, params: &[(&'static str, String)]) -> Value {
     let b = browser();
-    let cb = sign_in(server, &b, &web_params(server)).await;
+    let cb = sign_in(server, &b, params).await;
     let r = redeem(server, &cb["code"]).await;
     assert_eq!(r.status(), StatusCode::OK);
     r.json().await.unwrap()

@@ -78,8 +78,28 @@ async fn userinfo_with_bad_or_expired_token_is_invalid_token() {
             .unwrap()
             .contains("error=\"invalid_token\"")
     );
-    // A token with its signature replaced.
-    let at = t["access_token"].as_str().unwrap();
+    // An opaque token (no audience) altered by one character.
+    let opaque = t["access_token"].as_str().unwrap();
+    let mut altered = opaque.to_owned().into_bytes();
+    let middle = altered.len() / 2;
+    altered[middle] = if altered[middle] == b'A' { b'B' } else { b'A' };
+    let r = http
+        .get(s.url("userinfo"))
+        .bearer_auth(String::from_utf8(altered).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // A JWT access token (for an API, with openid) with its signature replaced.
+    let api = api_tokens(&s).await;
+    let at = api["access_token"].as_str().unwrap();
+    let r = http
+        .get(s.url("userinfo"))
+        .bearer_auth(at)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the unaltered JWT works");
     let forged = format!("{}.AAAA", at.rsplit_once('.').unwrap().0);
     let r = http
         .get(s.url("userinfo"))
@@ -97,15 +117,17 @@ async fn userinfo_with_bad_or_expired_token_is_invalid_token() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    // Expired.
+    // Expired, in either form.
     s.clock.advance(86_401);
-    let r = http
-        .get(s.url("userinfo"))
-        .bearer_auth(at)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    for token in [at, opaque] {
+        let r = http
+            .get(s.url("userinfo"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
 }
 
 #[tokio::test]
