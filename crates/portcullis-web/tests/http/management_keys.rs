@@ -97,20 +97,13 @@ async fn rotate_then_revoke_the_previous_key() {
     assert_eq!(state.ok(StatusCode::OK)["revoked"], true);
     assert!(!jwks_kids(&m).await.contains(&current), "left the JWKS");
     // Tokens signed by the revoked key no longer work here either.
-    let userinfo = reqwest::Client::new()
-        .get(m.server.url("userinfo"))
-        .bearer_auth(old_token["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(userinfo.status(), StatusCode::UNAUTHORIZED);
-    let userinfo = reqwest::Client::new()
-        .get(m.server.url("userinfo"))
-        .bearer_auth(opaque["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(userinfo.status(), StatusCode::OK);
+    let jwt = old_token["access_token"].as_str().unwrap();
+    assert_eq!(
+        userinfo_status(&m.server, jwt).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let opaque = opaque["access_token"].as_str().unwrap();
+    assert_eq!(userinfo_status(&m.server, opaque).await, StatusCode::OK);
     m.call(Method::GET, "keys/signing/nope", &fresh, None)
         .await
         .error(StatusCode::NOT_FOUND, "inexistent_signing_key");

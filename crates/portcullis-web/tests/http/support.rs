@@ -176,6 +176,17 @@ pub async fn redeem(server: &TestServer, code: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// The status of `GET /userinfo` with `token` as the Bearer credential.
+pub async fn userinfo_status(server: &TestServer, token: &str) -> StatusCode {
+    reqwest::Client::new()
+        .get(server.url("userinfo"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
 /// Signs in and redeems: the token response JSON. No `audience`: the access token is opaque,
 /// good for /userinfo alone.
 pub async fn tokens(server: &TestServer) -> Value {
@@ -185,7 +196,11 @@ pub async fn tokens(server: &TestServer) -> Value {
 /// [`tokens`] for the API [`API`] with `openid`: the access token is a JWT that /userinfo also
 /// takes.
 pub async fn api_tokens(server: &TestServer) -> Value {
-    let params = with(with(web_params(server), "audience", API), "scope", "openid profile");
+    let params = with(
+        with(web_params(server), "audience", API),
+        "scope",
+        "openid profile",
+    );
     tokens_for(server, &params).await
 }
 
