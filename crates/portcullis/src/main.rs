@@ -30,8 +30,27 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// The runtime, as `#[tokio::main]` builds it, except that an idle blocking-pool thread exits
+/// after one second instead of ten. Password hashing runs there: each thread that hashed keeps
+/// argon2id's 19 MiB block in its allocator heap until the thread allocates again or exits, so
+/// after a burst of sign-ins the resident size stayed ~40 MB higher; with threads that exit soon
+/// it comes back down (bench/README.md). Creating a thread again costs microseconds against a
+/// hash's ~20 ms.
+fn main() -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_keep_alive(std::time::Duration::from_secs(1))
+        .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(cli_main()),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn cli_main() -> ExitCode {
     let cli = Cli::parse();
     for warning in
         config::unknown_variables(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()))
