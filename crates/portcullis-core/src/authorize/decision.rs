@@ -104,9 +104,20 @@ pub async fn issue_id_token(
     };
     p.store.create_grant(&grant).await?;
     let authn = crate::mfa::amr::for_session(p, Some(&session.session_id)).await?;
-    let id_token =
-        crate::token::issue::id_token(p, &grant, user, &req.scopes, req.nonce.as_deref(), &authn)
-            .await?;
+    let kinds = [crate::claims::custom::TokenKind::IdToken];
+    let custom = crate::claims::custom::for_user(p, user, &kinds)
+        .await?
+        .pop()
+        .unwrap_or_default();
+    let id_token = crate::token::issue::id_token(
+        p,
+        &grant,
+        user,
+        &req.scopes,
+        req.nonce.as_deref(),
+        &authn,
+        custom,
+    )?;
     Ok(AuthorizationResponse::success(
         p,
         &req.redirect_uri,

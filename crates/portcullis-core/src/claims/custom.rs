@@ -233,16 +233,20 @@ pub async fn rules(p: &Provider) -> OAuthResult<Vec<CustomClaimRule>> {
     }
 }
 
-/// The custom claims of `user`'s token of kind `token`. Sources are read once per token.
-pub async fn for_user(p: &Provider, user: &User, token: TokenKind) -> OAuthResult<CustomClaims> {
-    let mut claims = CustomClaims::new();
-    let rules: Vec<CustomClaimRule> = rules(p)
-        .await?
-        .into_iter()
-        .filter(|r| r.tokens.contains(&token))
-        .collect();
+/// The custom claims of `user`'s tokens of each kind in `kinds`, in that order: one read of the
+/// rules and at most one of the user's roles, however many tokens (a code exchange issues an
+/// access token and an ID token).
+pub async fn for_user(
+    p: &Provider,
+    user: &User,
+    kinds: &[TokenKind],
+) -> OAuthResult<Vec<CustomClaims>> {
+    let mut claims = vec![CustomClaims::new(); kinds.len()];
     let mut role_names: Option<Vec<String>> = None;
-    for rule in rules {
+    for rule in rules(p).await? {
+        if !kinds.iter().any(|k| rule.tokens.contains(k)) {
+            continue;
+        }
         let value = match rule.from {
             ClaimSource::Roles => {
                 if role_names.is_none() {
@@ -253,8 +257,13 @@ pub async fn for_user(p: &Provider, user: &User, token: TokenKind) -> OAuthResul
             }
             ClaimSource::AppMetadata(path) => ClaimSource::metadata_value(&path, user),
         };
-        if !value.is_null() {
-            claims.insert(rule.name, value);
+        if value.is_null() {
+            continue;
+        }
+        for (kind, claims) in kinds.iter().zip(claims.iter_mut()) {
+            if rule.tokens.contains(kind) {
+                claims.insert(rule.name.clone(), value.clone());
+            }
         }
     }
     Ok(claims)

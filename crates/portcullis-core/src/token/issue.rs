@@ -94,6 +94,14 @@ pub async fn user_token_response(
 ) -> OAuthResult<TokenResponse> {
     let lifetime = api.map_or(p.config.userinfo_token_lifetime, |a| a.token_lifetime);
     let access = rbac::for_user(p, api, &user.user_id, scopes).await?;
+    let openid = scopes.contains(OPENID);
+    let kinds: &[TokenKind] = if openid {
+        &[TokenKind::AccessToken, TokenKind::IdToken]
+    } else {
+        &[TokenKind::AccessToken]
+    };
+    let mut custom = custom::for_user(p, user, kinds).await?.into_iter();
+    let access_custom = custom.next().unwrap_or_default();
     let access_token = access_token(
         p,
         AccessTokenSpec {
@@ -105,13 +113,14 @@ pub async fn user_token_response(
             grant_id: Some(&grant.grant_id),
             gty: None,
             permissions: access.permissions,
-            custom: custom::for_user(p, user, TokenKind::AccessToken).await?,
+            custom: access_custom,
         },
     )?;
     // auth0-spa-js requires an ID token on every response, refresh included.
-    let id_token = if scopes.contains(OPENID) {
+    let id_token = if openid {
         let authn = crate::mfa::amr::for_session(p, grant.session_id.as_deref()).await?;
-        Some(id_token(p, grant, user, scopes, nonce, &authn).await?)
+        let claims = custom.next().unwrap_or_default();
+        Some(id_token(p, grant, user, scopes, nonce, &authn, claims)?)
     } else {
         None
     };
@@ -127,14 +136,16 @@ pub async fn user_token_response(
 
 /// Signs an ID token (OIDC Core §2, §3.1.3.6). `nonce` only on code exchange (OIDC Core
 /// §12.2: a refreshed ID token has none); `auth_time` always, `sid` for logout; `amr` and
-/// `acr` from what the session's user did (RFC 8176, [`crate::mfa::amr`]).
-pub async fn id_token(
+/// `acr` from what the session's user did (RFC 8176, [`crate::mfa::amr`]); `custom` from the
+/// tenant's rules ([`custom::for_user`]).
+pub fn id_token(
     p: &Provider,
     grant: &Grant,
     user: &User,
     scopes: &Scopes,
     nonce: Option<&str>,
     authn: &crate::mfa::Authentication,
+    custom: CustomClaims,
 ) -> OAuthResult<String> {
     let now = p.now();
     let claims = IdTokenClaims {
@@ -149,7 +160,7 @@ pub async fn id_token(
         amr: (!authn.amr.is_empty()).then(|| authn.amr.clone()),
         acr: authn.acr.map(str::to_owned),
         user: UserClaims::new(user, scopes),
-        custom: custom::for_user(p, user, TokenKind::IdToken).await?,
+        custom,
     };
     Ok(jwt::sign(p.keys.ring().current(), TYP_JWT, &claims)?)
 }
