@@ -71,11 +71,12 @@ pub async fn tenant(p: &Provider) -> OAuthResult<MfaPolicy> {
     )
 }
 
-/// The policy for sign-ins to `client_id`: the application's own, else the tenant's.
+/// The policy for sign-ins to `client_id` (a registered application's id, so the settings the
+/// catalog keeps stay bounded): the application's own, else the tenant's.
 pub async fn for_application(p: &Provider, client_id: &str) -> OAuthResult<MfaPolicy> {
     match p
-        .store
-        .get_setting(&application_setting(client_id))
+        .catalog
+        .setting(p.store.as_ref(), &application_setting(client_id))
         .await?
         .and_then(|v| v.parse().ok())
     {
