@@ -1,5 +1,6 @@
 //! Checking our own access tokens (for /userinfo, revocation and introspection): signature by a
-//! published key, issuer, expiry, and that neither the token nor its grant was revoked.
+//! published key (or our seal), issuer, expiry, and that neither the token nor its grant was
+//! revoked.
 //!
 //! Access tokens are not written to the database when they are issued (a write per token
 //! request, for the rare token anyone revokes). What the database holds instead decides whether

@@ -21,8 +21,8 @@ impl CatalogStore for PostgresStore {
 }
 
 impl PostgresStore {
-    /// Runs a write to applications, APIs, client grants or settings, then counts it (after the commit,
-    /// or the failure: a catalog that kept those records forgets them either way).
+    /// Runs a write to applications, APIs, client grants or settings, then counts it (after the
+    /// commit, or the failure: a catalog that kept those records forgets them either way).
     pub(crate) async fn catalog_write<T>(
         &self,
         write: impl std::future::Future<Output = StoreResult<T>>,

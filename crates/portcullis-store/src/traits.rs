@@ -221,8 +221,8 @@ pub trait GrantStore: Send + Sync {
         now: UnixTime,
     ) -> StoreResult<()>;
 
-    /// Access tokens are not recorded when they are issued: they are JWTs, and whether one is
-    /// still good hangs on its grant and on a list of revoked `jti`s
+    /// Access tokens are not recorded when they are issued: they carry their claims (signed or
+    /// sealed), and whether one is still good hangs on its grant and on a list of revoked `jti`s
     /// ([`GrantStore::access_token_live`]). Records written by releases before migration 14
     /// (and by older replicas during a rolling upgrade) are still read through
     /// [`GrantStore::get_access_token`]; this release writes none, so this method is for
