@@ -210,3 +210,30 @@ async fn each_operation_needs_its_scope() {
     )
     .await;
 }
+
+/// Client-credentials tokens are not stored: one lives while its application does. Deleting the
+/// application ends its tokens at once, here at the Management API (which checks them with
+/// the same code as introspection and /userinfo); another application's token is untouched.
+#[tokio::test]
+async fn deleting_an_application_ends_its_client_credentials_tokens() {
+    let m = Mgmt::start().await;
+    let doomed = m.token(&["read:clients"]).await;
+    let kept = m.token(&["read:clients"]).await;
+    m.call(Method::GET, "clients", &doomed, None)
+        .await
+        .ok(StatusCode::OK);
+    // The token's `client_id` claim names its application.
+    let id = portcullis_testkit::jwt_claims(&doomed)["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    m.delete(&format!("clients/{id}"))
+        .await
+        .ok(StatusCode::NO_CONTENT);
+    m.call(Method::GET, "clients", &doomed, None)
+        .await
+        .error(StatusCode::UNAUTHORIZED, "invalid_token");
+    m.call(Method::GET, "clients", &kept, None)
+        .await
+        .ok(StatusCode::OK);
+}
