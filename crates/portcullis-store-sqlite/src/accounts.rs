@@ -1,14 +1,15 @@
 //! `EmailTokenStore` and `MailStore`.
 
 use crate::SqliteStore;
-use crate::error::db;
+use crate::error::Failure;
+use crate::rows;
+use crate::sql;
 use async_trait::async_trait;
 use portcullis_store::{
     EmailToken, EmailTokenPurpose, EmailTokenStore, MailStore, OutgoingMail, StoreError,
     StoreResult, UnixTime,
 };
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use rusqlite::{Row, params};
 
 macro_rules! token_columns {
     () => {
@@ -23,74 +24,77 @@ macro_rules! mail_columns {
     };
 }
 
-fn token(row: &SqliteRow) -> StoreResult<EmailToken> {
-    let purpose: String = row.try_get("purpose").map_err(StoreError::backend)?;
-    let attempts: i64 = row.try_get("attempts").map_err(StoreError::backend)?;
+fn token(row: &Row<'_>) -> rusqlite::Result<EmailToken> {
+    let purpose: String = row.get("purpose")?;
+    let attempts: i64 = row.get("attempts")?;
     Ok(EmailToken {
-        token_id: row.try_get("token_id").map_err(StoreError::backend)?,
-        purpose: purpose.parse().map_err(StoreError::backend)?,
-        email: row.try_get("email").map_err(StoreError::backend)?,
-        user_id: row.try_get("user_id").map_err(StoreError::backend)?,
-        token_hash: row.try_get("token_hash").map_err(StoreError::backend)?,
-        code_hash: row.try_get("code_hash").map_err(StoreError::backend)?,
+        token_id: row.get("token_id")?,
+        purpose: purpose
+            .parse()
+            .map_err(|e| rows::bad_text(row, "purpose", e))?,
+        email: row.get("email")?,
+        user_id: row.get("user_id")?,
+        token_hash: row.get("token_hash")?,
+        code_hash: row.get("code_hash")?,
         attempts: u32::try_from(attempts.max(0)).unwrap_or(u32::MAX),
-        payload: row.try_get("payload").map_err(StoreError::backend)?,
-        created_at: row.try_get("created_at").map_err(StoreError::backend)?,
-        expires_at: row.try_get("expires_at").map_err(StoreError::backend)?,
+        payload: row.get("payload")?,
+        created_at: row.get("created_at")?,
+        expires_at: row.get("expires_at")?,
     })
 }
 
-fn mail(row: &SqliteRow) -> StoreResult<OutgoingMail> {
-    let attempts: i64 = row.try_get("attempts").map_err(StoreError::backend)?;
-    let next: Option<i64> = row
-        .try_get("next_attempt_at")
-        .map_err(StoreError::backend)?;
-    let sent_at: Option<i64> = row.try_get("sent_at").map_err(StoreError::backend)?;
+fn mail(row: &Row<'_>) -> rusqlite::Result<OutgoingMail> {
+    let attempts: i64 = row.get("attempts")?;
+    let next: Option<i64> = row.get("next_attempt_at")?;
+    let sent_at: Option<i64> = row.get("sent_at")?;
     Ok(OutgoingMail {
-        mail_id: row.try_get("mail_id").map_err(StoreError::backend)?,
-        to: row.try_get("recipient").map_err(StoreError::backend)?,
-        subject: row.try_get("subject").map_err(StoreError::backend)?,
-        text_body: row.try_get("text_body").map_err(StoreError::backend)?,
-        html_body: row.try_get("html_body").map_err(StoreError::backend)?,
-        created_at: row.try_get("created_at").map_err(StoreError::backend)?,
+        mail_id: row.get("mail_id")?,
+        to: row.get("recipient")?,
+        subject: row.get("subject")?,
+        text_body: row.get("text_body")?,
+        html_body: row.get("html_body")?,
+        created_at: row.get("created_at")?,
         attempts: u32::try_from(attempts.max(0)).unwrap_or(u32::MAX),
         // A sent or abandoned mail has no next attempt; report it as never due.
         next_attempt_at: next.unwrap_or(i64::MAX),
         sent_at,
-        last_error: row.try_get("last_error").map_err(StoreError::backend)?,
+        last_error: row.get("last_error")?,
     })
 }
 
 #[async_trait]
 impl EmailTokenStore for SqliteStore {
     async fn put_email_token(&self, t: &EmailToken) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        sqlx::query("DELETE FROM email_tokens WHERE purpose = ? AND email = ?")
-            .bind(t.purpose.as_str())
-            .bind(&t.email)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        sqlx::query(concat!(
-            "INSERT INTO email_tokens (",
-            token_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&t.token_id)
-        .bind(t.purpose.as_str())
-        .bind(&t.email)
-        .bind(&t.user_id)
-        .bind(&t.token_hash)
-        .bind(&t.code_hash)
-        .bind(i64::from(t.attempts))
-        .bind(&t.payload)
-        .bind(t.created_at)
-        .bind(t.expires_at)
-        .execute(&mut *tx)
+        let t = t.clone();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                "DELETE FROM email_tokens WHERE purpose = ? AND email = ?",
+                params![t.purpose.as_str(), t.email],
+            )?;
+            sql::execute(
+                tx,
+                concat!(
+                    "INSERT INTO email_tokens (",
+                    token_columns!(),
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                params![
+                    t.token_id,
+                    t.purpose.as_str(),
+                    t.email,
+                    t.user_id,
+                    t.token_hash,
+                    t.code_hash,
+                    i64::from(t.attempts),
+                    t.payload,
+                    t.created_at,
+                    t.expires_at,
+                ],
+            )?;
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        tx.commit().await.map_err(db)?;
-        Ok(())
     }
 
     async fn get_email_token_by_hash(
@@ -98,17 +102,20 @@ impl EmailTokenStore for SqliteStore {
         purpose: EmailTokenPurpose,
         token_hash: &str,
     ) -> StoreResult<Option<EmailToken>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            token_columns!(),
-            " FROM email_tokens WHERE purpose = ? AND token_hash = ?"
-        ))
-        .bind(purpose.as_str())
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
+        let token_hash = token_hash.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!(
+                    "SELECT ",
+                    token_columns!(),
+                    " FROM email_tokens WHERE purpose = ? AND token_hash = ?"
+                ),
+                params![purpose.as_str(), token_hash],
+                token,
+            )?)
+        })
         .await
-        .map_err(db)?;
-        row.as_ref().map(token).transpose()
     }
 
     async fn get_email_token_for(
@@ -116,74 +123,92 @@ impl EmailTokenStore for SqliteStore {
         purpose: EmailTokenPurpose,
         email: &str,
     ) -> StoreResult<Option<EmailToken>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            token_columns!(),
-            " FROM email_tokens WHERE purpose = ? AND email = ?"
-        ))
-        .bind(purpose.as_str())
-        .bind(email)
-        .fetch_optional(&self.pool)
+        let email = email.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!(
+                    "SELECT ",
+                    token_columns!(),
+                    " FROM email_tokens WHERE purpose = ? AND email = ?"
+                ),
+                params![purpose.as_str(), email],
+                token,
+            )?)
+        })
         .await
-        .map_err(db)?;
-        row.as_ref().map(token).transpose()
     }
 
     async fn count_email_token_attempt(&self, token_id: &str) -> StoreResult<u32> {
-        let attempts: Option<i64> = sqlx::query_scalar(
-            "UPDATE email_tokens SET attempts = attempts + 1 WHERE token_id = ? RETURNING attempts",
-        )
-        .bind(token_id)
-        .fetch_optional(&self.pool)
+        let token_id = token_id.to_owned();
+        self.write(move |tx| {
+            let attempts: Option<i64> = sql::optional(
+                tx,
+                "UPDATE email_tokens SET attempts = attempts + 1 WHERE token_id = ? RETURNING attempts",
+                params![token_id],
+                |r| r.get(0),
+            )?;
+            match attempts {
+                Some(n) => Ok(u32::try_from(n.max(0)).unwrap_or(u32::MAX)),
+                None => Err(StoreError::NotFound.into()),
+            }
+        })
         .await
-        .map_err(db)?;
-        match attempts {
-            Some(n) => Ok(u32::try_from(n.max(0)).unwrap_or(u32::MAX)),
-            None => Err(StoreError::NotFound),
-        }
     }
 
     async fn take_email_token(&self, token_id: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM email_tokens WHERE token_id = ?")
-            .bind(token_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        let token_id = token_id.to_owned();
+        self.write(move |tx| {
+            let done = sql::execute(
+                tx,
+                "DELETE FROM email_tokens WHERE token_id = ?",
+                params![token_id],
+            )?;
+            Ok(done == 1)
+        })
+        .await
     }
 
     async fn purge_expired_email_tokens(&self, now: UnixTime) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM email_tokens WHERE expires_at <= ?")
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected())
+        self.write(move |tx| {
+            Ok(sql::execute(
+                tx,
+                "DELETE FROM email_tokens WHERE expires_at <= ?",
+                params![now],
+            )?)
+        })
+        .await
     }
 }
 
 #[async_trait]
 impl MailStore for SqliteStore {
     async fn enqueue_mail(&self, m: &OutgoingMail) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO outgoing_mail (",
-            mail_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&m.mail_id)
-        .bind(&m.to)
-        .bind(&m.subject)
-        .bind(&m.text_body)
-        .bind(&m.html_body)
-        .bind(m.created_at)
-        .bind(i64::from(m.attempts))
-        .bind(m.sent_at.is_none().then_some(m.next_attempt_at))
-        .bind(m.sent_at)
-        .bind(&m.last_error)
-        .execute(&self.pool)
+        let m = m.clone();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                concat!(
+                    "INSERT INTO outgoing_mail (",
+                    mail_columns!(),
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                params![
+                    m.mail_id,
+                    m.to,
+                    m.subject,
+                    m.text_body,
+                    m.html_body,
+                    m.created_at,
+                    i64::from(m.attempts),
+                    m.sent_at.is_none().then_some(m.next_attempt_at),
+                    m.sent_at,
+                    m.last_error,
+                ],
+            )?;
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        Ok(())
     }
 
     async fn claim_due_mail(
@@ -193,36 +218,39 @@ impl MailStore for SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<OutgoingMail>> {
         // One statement: SQLite serialises writers, so two workers never claim the same mail.
-        let rows = sqlx::query(concat!(
-            "UPDATE outgoing_mail SET next_attempt_at = ? WHERE mail_id IN ( \
-               SELECT mail_id FROM outgoing_mail \
-               WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? \
-               ORDER BY next_attempt_at, created_at LIMIT ?) \
-             RETURNING ",
-            mail_columns!()
-        ))
-        .bind(lease_until)
-        .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        let mut mails = rows.iter().map(mail).collect::<StoreResult<Vec<_>>>()?;
+        let mut mails = self
+            .write(move |tx| {
+                Ok(sql::all(
+                    tx,
+                    concat!(
+                        "UPDATE outgoing_mail SET next_attempt_at = ? WHERE mail_id IN ( \
+                           SELECT mail_id FROM outgoing_mail \
+                           WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? \
+                           ORDER BY next_attempt_at, created_at LIMIT ?) \
+                         RETURNING ",
+                        mail_columns!()
+                    ),
+                    params![lease_until, now, i64::from(limit)],
+                    mail,
+                )?)
+            })
+            .await?;
         mails.sort_by_key(|m| (m.created_at, m.mail_id.clone()));
         Ok(mails)
     }
 
     async fn mark_mail_sent(&self, mail_id: &str, now: UnixTime) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE outgoing_mail SET sent_at = ?, next_attempt_at = NULL, \
-             attempts = attempts + 1, last_error = NULL WHERE mail_id = ?",
-        )
-        .bind(now)
-        .bind(mail_id)
-        .execute(&self.pool)
+        let mail_id = mail_id.to_owned();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                "UPDATE outgoing_mail SET sent_at = ?, next_attempt_at = NULL, \
+                 attempts = attempts + 1, last_error = NULL WHERE mail_id = ?",
+                params![now, mail_id],
+            )?;
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        Ok(())
     }
 
     async fn mark_mail_failed(
@@ -231,65 +259,73 @@ impl MailStore for SqliteStore {
         error: &str,
         next_attempt_at: Option<UnixTime>,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE outgoing_mail SET attempts = attempts + 1, last_error = ?, \
-             next_attempt_at = ? WHERE mail_id = ?",
-        )
-        .bind(error)
-        .bind(next_attempt_at)
-        .bind(mail_id)
-        .execute(&self.pool)
+        let mail_id = mail_id.to_owned();
+        let error = error.to_owned();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                "UPDATE outgoing_mail SET attempts = attempts + 1, last_error = ?, \
+                 next_attempt_at = ? WHERE mail_id = ?",
+                params![error, next_attempt_at, mail_id],
+            )?;
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        Ok(())
     }
 
     async fn get_mail(&self, mail_id: &str) -> StoreResult<Option<OutgoingMail>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            mail_columns!(),
-            " FROM outgoing_mail WHERE mail_id = ?"
-        ))
-        .bind(mail_id)
-        .fetch_optional(&self.pool)
+        let mail_id = mail_id.to_owned();
+        self.read(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!(
+                    "SELECT ",
+                    mail_columns!(),
+                    " FROM outgoing_mail WHERE mail_id = ?"
+                ),
+                params![mail_id],
+                mail,
+            )?)
+        })
         .await
-        .map_err(db)?;
-        row.as_ref().map(mail).transpose()
     }
 
     async fn list_mail(&self, limit: u32) -> StoreResult<Vec<OutgoingMail>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            mail_columns!(),
-            " FROM outgoing_mail ORDER BY created_at DESC, mail_id DESC LIMIT ?"
-        ))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        self.read(move |c| {
+            Ok(sql::all(
+                c,
+                concat!(
+                    "SELECT ",
+                    mail_columns!(),
+                    " FROM outgoing_mail ORDER BY created_at DESC, mail_id DESC LIMIT ?"
+                ),
+                params![i64::from(limit)],
+                mail,
+            )?)
+        })
         .await
-        .map_err(db)?;
-        rows.iter().map(mail).collect()
     }
 
     async fn purge_mail(&self, before: UnixTime) -> StoreResult<u64> {
-        let done = sqlx::query(
-            "DELETE FROM outgoing_mail WHERE next_attempt_at IS NULL AND created_at < ?",
-        )
-        .bind(before)
-        .execute(&self.pool)
+        self.write(move |tx| {
+            Ok(sql::execute(
+                tx,
+                "DELETE FROM outgoing_mail WHERE next_attempt_at IS NULL AND created_at < ?",
+                params![before],
+            )?)
+        })
         .await
-        .map_err(db)?;
-        Ok(done.rows_affected())
     }
 }
 
-fn consent(row: &SqliteRow) -> StoreResult<portcullis_store::Consent> {
-    let scopes: String = row.try_get("scopes").map_err(StoreError::backend)?;
+fn consent(row: &Row<'_>) -> rusqlite::Result<portcullis_store::Consent> {
+    let scopes: String = row.get("scopes")?;
     Ok(portcullis_store::Consent {
-        user_id: row.try_get("user_id").map_err(StoreError::backend)?,
-        client_id: row.try_get("client_id").map_err(StoreError::backend)?,
-        scopes: serde_json::from_str(&scopes).map_err(StoreError::backend)?,
-        created_at: row.try_get("created_at").map_err(StoreError::backend)?,
-        updated_at: row.try_get("updated_at").map_err(StoreError::backend)?,
+        user_id: row.get("user_id")?,
+        client_id: row.get("client_id")?,
+        scopes: serde_json::from_str(&scopes).map_err(|e| rows::bad_text(row, "scopes", e))?,
+        created_at: row.get("created_at")?,
+        updated_at: row.get("updated_at")?,
     })
 }
 
@@ -300,112 +336,117 @@ impl portcullis_store::ConsentStore for SqliteStore {
         user_id: &str,
         client_id: &str,
     ) -> StoreResult<Option<portcullis_store::Consent>> {
-        let row = sqlx::query(
-            "SELECT user_id, client_id, scopes, created_at, updated_at FROM consents \
-             WHERE user_id = ? AND client_id = ?",
-        )
-        .bind(user_id)
-        .bind(client_id)
-        .fetch_optional(&self.pool)
+        let user_id = user_id.to_owned();
+        let client_id = client_id.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                "SELECT user_id, client_id, scopes, created_at, updated_at FROM consents \
+                 WHERE user_id = ? AND client_id = ?",
+                params![user_id, client_id],
+                consent,
+            )?)
+        })
         .await
-        .map_err(db)?;
-        row.as_ref().map(consent).transpose()
     }
 
     async fn put_consent(&self, c: &portcullis_store::Consent) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO consents (user_id, client_id, scopes, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, client_id) DO UPDATE SET \
-             scopes = excluded.scopes, updated_at = excluded.updated_at",
-        )
-        .bind(&c.user_id)
-        .bind(&c.client_id)
-        .bind(crate::rows::to_json(&c.scopes)?)
-        .bind(c.created_at)
-        .bind(c.updated_at)
-        .execute(&self.pool)
+        let scopes = crate::rows::to_json(&c.scopes)?;
+        let c = c.clone();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                "INSERT INTO consents (user_id, client_id, scopes, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, client_id) DO UPDATE SET \
+                 scopes = excluded.scopes, updated_at = excluded.updated_at",
+                params![c.user_id, c.client_id, scopes, c.created_at, c.updated_at],
+            )?;
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        Ok(())
     }
 
     async fn list_user_consents(
         &self,
         user_id: &str,
     ) -> StoreResult<Vec<portcullis_store::Consent>> {
-        let rows = sqlx::query(
-            "SELECT user_id, client_id, scopes, created_at, updated_at FROM consents \
-             WHERE user_id = ? ORDER BY client_id",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
+        let user_id = user_id.to_owned();
+        self.read(move |c| {
+            Ok(sql::all(
+                c,
+                "SELECT user_id, client_id, scopes, created_at, updated_at FROM consents \
+                 WHERE user_id = ? ORDER BY client_id",
+                params![user_id],
+                consent,
+            )?)
+        })
         .await
-        .map_err(db)?;
-        rows.iter().map(consent).collect()
     }
 
     async fn delete_consent(&self, user_id: &str, client_id: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM consents WHERE user_id = ? AND client_id = ?")
-            .bind(user_id)
-            .bind(client_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        let user_id = user_id.to_owned();
+        let client_id = client_id.to_owned();
+        self.write(move |tx| {
+            let done = sql::execute(
+                tx,
+                "DELETE FROM consents WHERE user_id = ? AND client_id = ?",
+                params![user_id, client_id],
+            )?;
+            Ok(done == 1)
+        })
+        .await
     }
 }
 
 #[async_trait]
 impl portcullis_store::SettingStore for SqliteStore {
     async fn get_setting(&self, name: &str) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)
+        let name = name.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                "SELECT value FROM settings WHERE name = ?",
+                params![name],
+                |r| r.get(0),
+            )?)
+        })
+        .await
     }
 
     async fn put_setting(&self, name: &str, value: &str, now: UnixTime) -> StoreResult<()> {
-        self.catalog_write(put_setting(&self.pool, name, value, now))
+        let name = name.to_owned();
+        let value = value.to_owned();
+        self.catalog_write(self.write(move |tx| put_setting(tx, &name, &value, now)))
             .await
     }
 
     async fn delete_setting(&self, name: &str) -> StoreResult<bool> {
-        self.catalog_write(delete_setting(&self.pool, name)).await
+        let name = name.to_owned();
+        self.catalog_write(self.write(move |tx| delete_setting(tx, &name)))
+            .await
     }
 }
 
-/// `put_setting` on any executor: the pool, or the transaction of
-/// `TenantStore::apply_tenant_changes`.
-pub(crate) async fn put_setting<'e>(
-    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+/// `put_setting` on any connection: the one of `put_setting`'s own transaction, or the
+/// transaction of `TenantStore::apply_tenant_changes`.
+pub(crate) fn put_setting(
+    c: &rusqlite::Connection,
     name: &str,
     value: &str,
     now: UnixTime,
-) -> StoreResult<()> {
-    sqlx::query(
+) -> Result<(), Failure> {
+    sql::execute(
+        c,
         "INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) \
          ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-    )
-    .bind(name)
-    .bind(value)
-    .bind(now)
-    .execute(e)
-    .await
-    .map_err(db)?;
+        params![name, value, now],
+    )?;
     Ok(())
 }
 
-/// `delete_setting` on any executor: the pool, or the transaction of
-/// `TenantStore::apply_tenant_changes`.
-pub(crate) async fn delete_setting<'e>(
-    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
-    name: &str,
-) -> StoreResult<bool> {
-    let done = sqlx::query("DELETE FROM settings WHERE name = ?")
-        .bind(name)
-        .execute(e)
-        .await
-        .map_err(db)?;
-    Ok(done.rows_affected() == 1)
+/// `delete_setting` on any connection: the one of `delete_setting`'s own transaction, or the
+/// transaction of `TenantStore::apply_tenant_changes`.
+pub(crate) fn delete_setting(c: &rusqlite::Connection, name: &str) -> Result<bool, Failure> {
+    let done = sql::execute(c, "DELETE FROM settings WHERE name = ?", params![name])?;
+    Ok(done == 1)
 }

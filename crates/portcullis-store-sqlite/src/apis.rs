@@ -1,92 +1,95 @@
 //! `ApiStore`: APIs and client grants.
 
 use crate::SqliteStore;
-use crate::error::db;
+use crate::error::Failure;
 use crate::rows::{self, api_columns, client_grant_columns, to_json};
+use crate::sql;
 use async_trait::async_trait;
 use portcullis_store::{Api, ApiStore, ClientGrant, StoreError, StoreResult};
+use rusqlite::params;
 
 #[async_trait]
 impl ApiStore for SqliteStore {
     async fn create_api(&self, api: &Api) -> StoreResult<()> {
-        self.catalog_write(create_api(&self.pool, api)).await
+        let api = api.clone();
+        self.catalog_write(self.write(move |tx| create_api(tx, &api)))
+            .await
     }
 
     async fn get_api(&self, api_id: &str) -> StoreResult<Option<Api>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            api_columns!(),
-            " FROM apis WHERE api_id = ?"
-        ))
-        .bind(api_id)
-        .fetch_optional(&self.pool)
+        let api_id = api_id.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!("SELECT ", api_columns!(), " FROM apis WHERE api_id = ?"),
+                params![api_id],
+                rows::api,
+            )?)
+        })
         .await
-        .map_err(db)?
-        .as_ref()
-        .map(rows::api)
-        .transpose()
     }
 
     async fn get_api_by_identifier(&self, identifier: &str) -> StoreResult<Option<Api>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            api_columns!(),
-            " FROM apis WHERE identifier = ?"
-        ))
-        .bind(identifier)
-        .fetch_optional(&self.pool)
+        let identifier = identifier.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!("SELECT ", api_columns!(), " FROM apis WHERE identifier = ?"),
+                params![identifier],
+                rows::api,
+            )?)
+        })
         .await
-        .map_err(db)?
-        .as_ref()
-        .map(rows::api)
-        .transpose()
     }
 
     async fn list_apis(&self) -> StoreResult<Vec<Api>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            api_columns!(),
-            " FROM apis ORDER BY created_at, api_id"
-        ))
-        .fetch_all(&self.pool)
+        self.read(|c| {
+            Ok(sql::all(
+                c,
+                concat!(
+                    "SELECT ",
+                    api_columns!(),
+                    " FROM apis ORDER BY created_at, api_id"
+                ),
+                [],
+                rows::api,
+            )?)
+        })
         .await
-        .map_err(db)?;
-        rows::all(rows, rows::api)
     }
 
     async fn update_api(&self, api: &Api) -> StoreResult<()> {
-        self.catalog_write(update_api(&self.pool, api)).await
+        let api = api.clone();
+        self.catalog_write(self.write(move |tx| update_api(tx, &api)))
+            .await
     }
 
     async fn delete_api(&self, api_id: &str) -> StoreResult<()> {
-        self.catalog_write(async {
-            let mut tx = self.write_tx().await?;
-            let identifier: Option<String> =
-                sqlx::query_scalar("DELETE FROM apis WHERE api_id = ? RETURNING identifier")
-                    .bind(api_id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db)?;
+        let api_id = api_id.to_owned();
+        self.catalog_write(self.write(move |tx| {
+            let identifier: Option<String> = sql::optional(
+                tx,
+                "DELETE FROM apis WHERE api_id = ? RETURNING identifier",
+                params![api_id],
+                |r| r.get(0),
+            )?;
             let Some(identifier) = identifier else {
-                return Err(StoreError::NotFound);
+                return Err(StoreError::NotFound.into());
             };
             for statement in [
                 "DELETE FROM client_grants WHERE audience = ?",
                 "DELETE FROM role_permissions WHERE resource_server_identifier = ?",
             ] {
-                sqlx::query(statement)
-                    .bind(&identifier)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
+                sql::execute(tx, statement, params![identifier])?;
             }
-            tx.commit().await.map_err(db)
-        })
+            Ok(())
+        }))
         .await
     }
 
     async fn create_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
-        self.catalog_write(create_client_grant(&self.pool, grant))
+        let grant = grant.clone();
+        self.catalog_write(self.write(move |tx| create_client_grant(tx, &grant)))
             .await
     }
 
@@ -95,148 +98,153 @@ impl ApiStore for SqliteStore {
         client_id: &str,
         audience: &str,
     ) -> StoreResult<Option<ClientGrant>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            client_grant_columns!(),
-            " FROM client_grants WHERE client_id = ? AND audience = ?"
-        ))
-        .bind(client_id)
-        .bind(audience)
-        .fetch_optional(&self.pool)
+        let client_id = client_id.to_owned();
+        let audience = audience.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!(
+                    "SELECT ",
+                    client_grant_columns!(),
+                    " FROM client_grants WHERE client_id = ? AND audience = ?"
+                ),
+                params![client_id, audience],
+                rows::client_grant,
+            )?)
+        })
         .await
-        .map_err(db)?
-        .as_ref()
-        .map(rows::client_grant)
-        .transpose()
     }
 
     async fn list_client_grants(&self) -> StoreResult<Vec<ClientGrant>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            client_grant_columns!(),
-            " FROM client_grants ORDER BY created_at, grant_id"
-        ))
-        .fetch_all(&self.pool)
+        self.read(|c| {
+            Ok(sql::all(
+                c,
+                concat!(
+                    "SELECT ",
+                    client_grant_columns!(),
+                    " FROM client_grants ORDER BY created_at, grant_id"
+                ),
+                [],
+                rows::client_grant,
+            )?)
+        })
         .await
-        .map_err(db)?;
-        rows::all(rows, rows::client_grant)
     }
 
     async fn update_client_grant(&self, grant: &ClientGrant) -> StoreResult<()> {
-        self.catalog_write(update_client_grant(&self.pool, grant))
+        let grant = grant.clone();
+        self.catalog_write(self.write(move |tx| update_client_grant(tx, &grant)))
             .await
     }
 
     async fn delete_client_grant(&self, grant_id: &str) -> StoreResult<()> {
-        self.catalog_write(async {
-            let done = sqlx::query("DELETE FROM client_grants WHERE grant_id = ?")
-                .bind(grant_id)
-                .execute(&self.pool)
-                .await
-                .map_err(db)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
+        let grant_id = grant_id.to_owned();
+        self.catalog_write(self.write(move |tx| {
+            let done = sql::execute(
+                tx,
+                "DELETE FROM client_grants WHERE grant_id = ?",
+                params![grant_id],
+            )?;
+            if done == 0 {
+                return Err(StoreError::NotFound.into());
             }
             Ok(())
-        })
+        }))
         .await
     }
 }
 
-/// `create_api` on any executor: the pool, or the transaction of
+/// `create_api` on a connection: inside its own write transaction, or that of
 /// `TenantStore::apply_tenant_changes`.
-pub(crate) async fn create_api<'e>(
-    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
-    api: &Api,
-) -> StoreResult<()> {
-    sqlx::query(concat!(
-        "INSERT INTO apis (",
-        api_columns!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    ))
-    .bind(&api.api_id)
-    .bind(&api.identifier)
-    .bind(&api.name)
-    .bind(to_json(&api.scopes)?)
-    .bind(api.token_lifetime)
-    .bind(api.allow_offline_access)
-    .bind(to_json(&api.introspection_clients)?)
-    .bind(api.created_at)
-    .bind(api.updated_at)
-    .bind(api.enforce_policies)
-    .bind(api.token_dialect.as_str())
-    .execute(e)
-    .await
-    .map_err(db)?;
+pub(crate) fn create_api(c: &rusqlite::Connection, api: &Api) -> Result<(), Failure> {
+    sql::execute(
+        c,
+        concat!(
+            "INSERT INTO apis (",
+            api_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ),
+        params![
+            api.api_id,
+            api.identifier,
+            api.name,
+            to_json(&api.scopes)?,
+            api.token_lifetime,
+            api.allow_offline_access,
+            to_json(&api.introspection_clients)?,
+            api.created_at,
+            api.updated_at,
+            api.enforce_policies,
+            api.token_dialect.as_str(),
+        ],
+    )?;
     Ok(())
 }
 
-/// `update_api` on any executor: the pool, or the transaction of
+/// `update_api` on a connection: inside its own write transaction, or that of
 /// `TenantStore::apply_tenant_changes`.
-pub(crate) async fn update_api<'e>(
-    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
-    api: &Api,
-) -> StoreResult<()> {
-    let done = sqlx::query(
+pub(crate) fn update_api(c: &rusqlite::Connection, api: &Api) -> Result<(), Failure> {
+    let done = sql::execute(
+        c,
         "UPDATE apis SET identifier = ?, name = ?, scopes = ?, token_lifetime = ?, \
          allow_offline_access = ?, introspection_clients = ?, updated_at = ?, \
          enforce_policies = ?, token_dialect = ? WHERE api_id = ?",
-    )
-    .bind(&api.identifier)
-    .bind(&api.name)
-    .bind(to_json(&api.scopes)?)
-    .bind(api.token_lifetime)
-    .bind(api.allow_offline_access)
-    .bind(to_json(&api.introspection_clients)?)
-    .bind(api.updated_at)
-    .bind(api.enforce_policies)
-    .bind(api.token_dialect.as_str())
-    .bind(&api.api_id)
-    .execute(e)
-    .await
-    .map_err(db)?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
+        params![
+            api.identifier,
+            api.name,
+            to_json(&api.scopes)?,
+            api.token_lifetime,
+            api.allow_offline_access,
+            to_json(&api.introspection_clients)?,
+            api.updated_at,
+            api.enforce_policies,
+            api.token_dialect.as_str(),
+            api.api_id,
+        ],
+    )?;
+    if done == 0 {
+        return Err(StoreError::NotFound.into());
     }
     Ok(())
 }
 
-/// `create_client_grant` on any executor: the pool, or the transaction of
+/// `create_client_grant` on a connection: inside its own write transaction, or that of
 /// `TenantStore::apply_tenant_changes`.
-pub(crate) async fn create_client_grant<'e>(
-    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+pub(crate) fn create_client_grant(
+    c: &rusqlite::Connection,
     grant: &ClientGrant,
-) -> StoreResult<()> {
-    sqlx::query(concat!(
-        "INSERT INTO client_grants (",
-        client_grant_columns!(),
-        ") VALUES (?, ?, ?, ?, ?)"
-    ))
-    .bind(&grant.grant_id)
-    .bind(&grant.client_id)
-    .bind(&grant.audience)
-    .bind(to_json(&grant.scopes)?)
-    .bind(grant.created_at)
-    .execute(e)
-    .await
-    .map_err(db)?;
+) -> Result<(), Failure> {
+    sql::execute(
+        c,
+        concat!(
+            "INSERT INTO client_grants (",
+            client_grant_columns!(),
+            ") VALUES (?, ?, ?, ?, ?)"
+        ),
+        params![
+            grant.grant_id,
+            grant.client_id,
+            grant.audience,
+            to_json(&grant.scopes)?,
+            grant.created_at,
+        ],
+    )?;
     Ok(())
 }
 
-/// `update_client_grant` on any executor: the pool, or the transaction of
+/// `update_client_grant` on a connection: inside its own write transaction, or that of
 /// `TenantStore::apply_tenant_changes`.
-pub(crate) async fn update_client_grant<'e>(
-    e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+pub(crate) fn update_client_grant(
+    c: &rusqlite::Connection,
     grant: &ClientGrant,
-) -> StoreResult<()> {
-    let done = sqlx::query("UPDATE client_grants SET scopes = ? WHERE grant_id = ?")
-        .bind(to_json(&grant.scopes)?)
-        .bind(&grant.grant_id)
-        .execute(e)
-        .await
-        .map_err(db)?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
+) -> Result<(), Failure> {
+    let done = sql::execute(
+        c,
+        "UPDATE client_grants SET scopes = ? WHERE grant_id = ?",
+        params![to_json(&grant.scopes)?, grant.grant_id],
+    )?;
+    if done == 0 {
+        return Err(StoreError::NotFound.into());
     }
     Ok(())
 }

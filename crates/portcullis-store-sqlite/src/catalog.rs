@@ -1,7 +1,7 @@
 //! `CatalogStore`: the generation of applications, APIs, client grants and settings.
 
 use crate::SqliteStore;
-use crate::error::db;
+use crate::sql;
 use async_trait::async_trait;
 use portcullis_store::{CatalogStore, StoreResult};
 use std::sync::atomic::Ordering;
@@ -9,10 +9,15 @@ use std::sync::atomic::Ordering;
 #[async_trait]
 impl CatalogStore for SqliteStore {
     async fn catalog_generation(&self) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT generation FROM catalog_generation WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db)
+        self.read(|c| {
+            Ok(sql::one(
+                c,
+                "SELECT generation FROM catalog_generation WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
     }
 
     fn local_catalog_writes(&self) -> u64 {

@@ -1,34 +1,63 @@
-//! From sqlx errors to `StoreError`.
+//! From SQLite errors to `StoreError`.
 
 use portcullis_store::StoreError;
+use rusqlite::ErrorCode;
 
-/// Maps a unique-constraint violation to `Conflict`, a database out of reach to `Unavailable`,
-/// anything else to `Backend`.
-pub(crate) fn db(err: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(e) = &err
-        && e.is_unique_violation()
-    {
-        // SQLite says "UNIQUE constraint failed: users.email"; keep the part naming the column.
-        let message = e.message();
-        let what = message
-            .strip_prefix("UNIQUE constraint failed: ")
-            .unwrap_or(message);
-        return StoreError::Conflict(format!("duplicate value for {what}"));
-    }
-    if unreachable(&err) {
-        return StoreError::Unavailable(Box::new(err));
-    }
-    StoreError::backend(err)
+/// What a closure run on a connection fails with: a statement's error, or a store error it
+/// decided on itself (`NotFound`, `AlreadyConsumed`, …). `?` converts both.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Sql(rusqlite::Error),
+    Store(StoreError),
 }
 
-/// Errors that say the database could not be reached, rather than that it refused a statement.
-fn unreachable(err: &sqlx::Error) -> bool {
-    matches!(
-        err,
-        sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed
-    )
+impl From<rusqlite::Error> for Failure {
+    fn from(e: rusqlite::Error) -> Self {
+        Failure::Sql(e)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+impl From<Failure> for StoreError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Store(e) => e,
+            Failure::Sql(e) => db(e),
+        }
+    }
+}
+
+/// Maps a unique-constraint violation to `Conflict`, a database out of reach (a file that
+/// cannot be opened or read, a lock held past the busy timeout) to `Unavailable`, anything else
+/// to `Backend`.
+pub(crate) fn db(err: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(e, message) = &err {
+        // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
+        if matches!(e.extended_code, 2067 | 1555) {
+            // SQLite says "UNIQUE constraint failed: users.email"; keep the part naming the
+            // column.
+            let message = message.as_deref().unwrap_or("a unique column");
+            let what = message
+                .strip_prefix("UNIQUE constraint failed: ")
+                .unwrap_or(message);
+            return StoreError::Conflict(format!("duplicate value for {what}"));
+        }
+        if matches!(
+            e.code,
+            ErrorCode::CannotOpen
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::DiskFull
+                | ErrorCode::OutOfMemory
+        ) {
+            return StoreError::Unavailable(Box::new(err));
+        }
+    }
+    StoreError::backend(err)
 }

@@ -1,13 +1,12 @@
 //! `GrantStore`: codes, grants, refresh tokens, access-token records.
-//!
-//! Statements with `RETURNING` are read with `fetch_all` (they return at most one row), so the
-//! statement always runs to completion and its write commits before the connection is reused.
 
 use crate::SqliteStore;
-use crate::error::db;
+use crate::error::Failure;
 use crate::rows::{self, access_columns, code_columns, grant_columns, refresh_columns};
+use crate::sql;
 use async_trait::async_trait;
 use portcullis_store::*;
+use rusqlite::{Connection, params};
 
 /// The grant filter of [`GrantOwner`], spliced into fixed statements at compile time (never
 /// from input). Binds: the owner's key, then `include_offline`.
@@ -38,89 +37,101 @@ macro_rules! revoke_statements {
 #[async_trait]
 impl GrantStore for SqliteStore {
     async fn insert_code(&self, code: &AuthorizationCode) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO authorization_codes (",
-            code_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&code.code_hash)
-        .bind(&code.grant_id)
-        .bind(&code.client_id)
-        .bind(&code.redirect_uri)
-        .bind(&code.user_id)
-        .bind(&code.session_id)
-        .bind(&code.scope)
-        .bind(&code.audience)
-        .bind(&code.nonce)
-        .bind(&code.code_challenge)
-        .bind(&code.code_challenge_method)
-        .bind(code.auth_time)
-        .bind(code.max_age_requested)
-        .bind(code.created_at)
-        .bind(code.expires_at)
-        .bind(code.used_at)
-        .execute(&self.pool)
+        let code = code.clone();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                concat!(
+                    "INSERT INTO authorization_codes (",
+                    code_columns!(),
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                params![
+                    code.code_hash,
+                    code.grant_id,
+                    code.client_id,
+                    code.redirect_uri,
+                    code.user_id,
+                    code.session_id,
+                    code.scope,
+                    code.audience,
+                    code.nonce,
+                    code.code_challenge,
+                    code.code_challenge_method,
+                    code.auth_time,
+                    code.max_age_requested,
+                    code.created_at,
+                    code.expires_at,
+                    code.used_at,
+                ],
+            )?;
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        Ok(())
     }
 
     async fn get_code(&self, code_hash: &str) -> StoreResult<Option<AuthorizationCode>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            code_columns!(),
-            " FROM authorization_codes WHERE code_hash = ?"
-        ))
-        .bind(code_hash)
-        .fetch_optional(&self.pool)
+        let code_hash = code_hash.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!(
+                    "SELECT ",
+                    code_columns!(),
+                    " FROM authorization_codes WHERE code_hash = ?"
+                ),
+                [code_hash],
+                rows::code,
+            )?)
+        })
         .await
-        .map_err(db)?;
-        row.as_ref().map(rows::code).transpose()
     }
 
     async fn consume_code(&self, code_hash: &str, now: UnixTime) -> StoreResult<AuthorizationCode> {
-        // One statement: of many concurrent callers, exactly one sees `used_at IS NULL`.
-        let claimed = sqlx::query(concat!(
-            "UPDATE authorization_codes SET used_at = ? \
-             WHERE code_hash = ? AND used_at IS NULL RETURNING ",
-            code_columns!()
-        ))
-        .bind(now)
-        .bind(code_hash)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        if let Some(row) = claimed.first() {
-            return rows::code(row);
-        }
-        // Not claimed: either it was used (used_at never goes back to NULL) or it does not exist.
-        let grant_id: Option<String> =
-            sqlx::query_scalar("SELECT grant_id FROM authorization_codes WHERE code_hash = ?")
-                .bind(code_hash)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
-        Err(match grant_id {
-            Some(grant_id) => StoreError::AlreadyConsumed { grant_id },
-            None => StoreError::NotFound,
+        let code_hash = code_hash.to_owned();
+        self.write(move |tx| {
+            // One statement: of many concurrent callers, exactly one sees `used_at IS NULL`.
+            let claimed = sql::optional(
+                tx,
+                concat!(
+                    "UPDATE authorization_codes SET used_at = ? \
+                     WHERE code_hash = ? AND used_at IS NULL RETURNING ",
+                    code_columns!()
+                ),
+                params![now, code_hash],
+                rows::code,
+            )?;
+            if let Some(code) = claimed {
+                return Ok(code);
+            }
+            // Not claimed: either it was used (used_at never goes back to NULL) or it does not
+            // exist.
+            let grant_id: Option<String> = sql::optional(
+                tx,
+                "SELECT grant_id FROM authorization_codes WHERE code_hash = ?",
+                [&code_hash],
+                |r| r.get(0),
+            )?;
+            Err(match grant_id {
+                Some(grant_id) => StoreError::AlreadyConsumed { grant_id },
+                None => StoreError::NotFound,
+            }
+            .into())
         })
+        .await
     }
 
     async fn revoke_user_client_grants(&self, user_id: &str, client_id: &str) -> StoreResult<u64> {
-        let mut tx = self.write_tx().await?;
-        let mut revoked = 0;
-        for statement in revoke_statements!("user_id = ? AND client_id = ?") {
-            revoked = sqlx::query(statement)
-                .bind(user_id)
-                .bind(client_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected();
-        }
-        tx.commit().await.map_err(db)?;
-        // The last statement's count: the grants.
-        Ok(revoked)
+        let (user_id, client_id) = (user_id.to_owned(), client_id.to_owned());
+        self.write(move |tx| {
+            let mut revoked = 0;
+            for statement in revoke_statements!("user_id = ? AND client_id = ?") {
+                revoked = sql::execute(tx, statement, params![user_id, client_id])?;
+            }
+            // The last statement's count: the grants.
+            Ok(revoked)
+        })
+        .await
     }
 
     async fn revoke_user_grants(&self, user_id: &str) -> StoreResult<u64> {
@@ -129,69 +140,79 @@ impl GrantStore for SqliteStore {
     }
 
     async fn session_client_ids(&self, session_id: &str) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar(
-            "SELECT client_id FROM grants WHERE session_id = ? \
-             GROUP BY client_id ORDER BY MIN(created_at), client_id",
-        )
-        .bind(session_id)
-        .fetch_all(&self.pool)
+        let session_id = session_id.to_owned();
+        self.read(move |c| {
+            Ok(sql::all(
+                c,
+                "SELECT client_id FROM grants WHERE session_id = ? \
+                 GROUP BY client_id ORDER BY MIN(created_at), client_id",
+                [session_id],
+                |r| r.get(0),
+            )?)
+        })
         .await
-        .map_err(db)
     }
 
     async fn create_grant(&self, grant: &Grant) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO grants (",
-            grant_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&grant.grant_id)
-        .bind(&grant.client_id)
-        .bind(&grant.user_id)
-        .bind(&grant.session_id)
-        .bind(&grant.scope)
-        .bind(&grant.audience)
-        .bind(&grant.nonce)
-        .bind(grant.auth_time)
-        .bind(grant.offline)
-        .bind(grant.revoked)
-        .bind(grant.created_at)
-        .bind(grant.expires_at)
-        .execute(&self.pool)
+        let grant = grant.clone();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                concat!(
+                    "INSERT INTO grants (",
+                    grant_columns!(),
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                params![
+                    grant.grant_id,
+                    grant.client_id,
+                    grant.user_id,
+                    grant.session_id,
+                    grant.scope,
+                    grant.audience,
+                    grant.nonce,
+                    grant.auth_time,
+                    grant.offline,
+                    grant.revoked,
+                    grant.created_at,
+                    grant.expires_at,
+                ],
+            )?;
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        Ok(())
     }
 
     async fn get_grant(&self, grant_id: &str) -> StoreResult<Option<Grant>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            grant_columns!(),
-            " FROM grants WHERE grant_id = ?"
-        ))
-        .bind(grant_id)
-        .fetch_optional(&self.pool)
+        let grant_id = grant_id.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!(
+                    "SELECT ",
+                    grant_columns!(),
+                    " FROM grants WHERE grant_id = ?"
+                ),
+                [grant_id],
+                rows::grant,
+            )?)
+        })
         .await
-        .map_err(db)?
-        .as_ref()
-        .map(rows::grant)
-        .transpose()
     }
 
     async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        for statement in [
-            "UPDATE grants SET revoked = TRUE WHERE grant_id = ?",
-            "UPDATE refresh_tokens SET revoked = TRUE WHERE grant_id = ?",
-            "UPDATE access_tokens SET revoked = TRUE WHERE grant_id = ?",
-        ] {
-            sqlx::query(statement)
-                .bind(grant_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
-        tx.commit().await.map_err(db)
+        let grant_id = grant_id.to_owned();
+        self.write(move |tx| {
+            for statement in [
+                "UPDATE grants SET revoked = TRUE WHERE grant_id = ?",
+                "UPDATE refresh_tokens SET revoked = TRUE WHERE grant_id = ?",
+                "UPDATE access_tokens SET revoked = TRUE WHERE grant_id = ?",
+            ] {
+                sql::execute(tx, statement, [&grant_id])?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn revoke_session_grants(
@@ -204,22 +225,25 @@ impl GrantStore for SqliteStore {
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
-        insert_refresh_token(&mut *self.pool.acquire().await.map_err(db)?, token).await
+        let token = token.clone();
+        self.write(move |tx| insert_refresh_token(tx, &token)).await
     }
 
     async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            refresh_columns!(),
-            " FROM refresh_tokens WHERE token_hash = ?"
-        ))
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
+        let token_hash = token_hash.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!(
+                    "SELECT ",
+                    refresh_columns!(),
+                    " FROM refresh_tokens WHERE token_hash = ?"
+                ),
+                [token_hash],
+                rows::refresh_token,
+            )?)
+        })
         .await
-        .map_err(db)?
-        .as_ref()
-        .map(rows::refresh_token)
-        .transpose()
     }
 
     async fn rotate_refresh_token(
@@ -228,135 +252,143 @@ impl GrantStore for SqliteStore {
         new: &RefreshTokenRecord,
         now: UnixTime,
     ) -> StoreResult<()> {
-        // Holding the write lock from the start: the claim and the insert commit together, and
-        // any early return drops (rolls back) the transaction.
-        let mut tx = self.write_tx().await?;
-        let claimed = sqlx::query(
-            "UPDATE refresh_tokens SET used_at = ? \
-             WHERE token_hash = ? AND used_at IS NULL AND revoked = FALSE",
-        )
-        .bind(now)
-        .bind(old_hash)
-        .execute(&mut *tx)
+        let (old_hash, new) = (old_hash.to_owned(), new.clone());
+        // One transaction holding the write lock from the start: the claim and the insert
+        // commit together, and any early return rolls both back.
+        self.write(move |tx| {
+            let claimed = sql::execute(
+                tx,
+                "UPDATE refresh_tokens SET used_at = ? \
+                 WHERE token_hash = ? AND used_at IS NULL AND revoked = FALSE",
+                params![now, old_hash],
+            )?;
+            if claimed == 0 {
+                let old: Option<(String, bool)> = sql::optional(
+                    tx,
+                    "SELECT grant_id, revoked FROM refresh_tokens WHERE token_hash = ?",
+                    [&old_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                return Err(match old {
+                    Some((grant_id, false)) => StoreError::AlreadyConsumed { grant_id },
+                    _ => StoreError::NotFound,
+                }
+                .into());
+            }
+            insert_refresh_token(tx, &new)
+        })
         .await
-        .map_err(db)?
-        .rows_affected();
-        if claimed == 0 {
-            let old: Option<(String, bool)> =
-                sqlx::query_as("SELECT grant_id, revoked FROM refresh_tokens WHERE token_hash = ?")
-                    .bind(old_hash)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db)?;
-            return Err(match old {
-                Some((grant_id, false)) => StoreError::AlreadyConsumed { grant_id },
-                _ => StoreError::NotFound,
-            });
-        }
-        insert_refresh_token(&mut tx, new).await?;
-        tx.commit().await.map_err(db)
     }
 
     async fn insert_access_token(&self, token: &AccessTokenRecord) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO access_tokens (",
-            access_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&token.jti)
-        .bind(&token.grant_id)
-        .bind(&token.client_id)
-        .bind(&token.subject)
-        .bind(token.expires_at)
-        .bind(token.revoked)
-        .execute(&self.pool)
+        let token = token.clone();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                concat!(
+                    "INSERT INTO access_tokens (",
+                    access_columns!(),
+                    ") VALUES (?, ?, ?, ?, ?, ?)"
+                ),
+                params![
+                    token.jti,
+                    token.grant_id,
+                    token.client_id,
+                    token.subject,
+                    token.expires_at,
+                    token.revoked,
+                ],
+            )?;
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        Ok(())
     }
 
     async fn get_access_token(&self, jti: &str) -> StoreResult<Option<AccessTokenRecord>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            access_columns!(),
-            " FROM access_tokens WHERE jti = ?"
-        ))
-        .bind(jti)
-        .fetch_optional(&self.pool)
+        let jti = jti.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!(
+                    "SELECT ",
+                    access_columns!(),
+                    " FROM access_tokens WHERE jti = ?"
+                ),
+                [jti],
+                rows::access_token,
+            )?)
+        })
         .await
-        .map_err(db)?
-        .as_ref()
-        .map(rows::access_token)
-        .transpose()
     }
 
     async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> StoreResult<()> {
-        sqlx::query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING")
-            .bind(jti)
-            .bind(expires_at)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(())
+        let jti = jti.to_owned();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                "INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?) \
+                 ON CONFLICT (jti) DO NOTHING",
+                params![jti, expires_at],
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     async fn access_token_live(&self, jti: &str, grant_id: Option<&str>) -> StoreResult<bool> {
-        sqlx::query_scalar(
-            "SELECT NOT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = ?1) \
-             AND (?2 IS NULL OR EXISTS \
-             (SELECT 1 FROM grants WHERE grant_id = ?2 AND revoked = FALSE))",
-        )
-        .bind(jti)
-        .bind(grant_id)
-        .fetch_one(&self.pool)
+        let (jti, grant_id) = (jti.to_owned(), grant_id.map(str::to_owned));
+        self.read_now(move |c| {
+            Ok(sql::one(
+                c,
+                "SELECT NOT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = ?1) \
+                 AND (?2 IS NULL OR EXISTS \
+                 (SELECT 1 FROM grants WHERE grant_id = ?2 AND revoked = FALSE))",
+                params![jti, grant_id],
+                |r| r.get(0),
+            )?)
+        })
         .await
-        .map_err(db)
     }
 
     async fn purge_expired(&self, now: UnixTime) -> StoreResult<u64> {
-        let mut tx = self.write_tx().await?;
-        let mut purged = 0;
-        // Tokens before grants: a grant goes only once none of its tokens is left.
-        for statement in [
-            "DELETE FROM authorization_codes WHERE expires_at < ?",
-            "DELETE FROM refresh_tokens WHERE expires_at < ?",
-            "DELETE FROM access_tokens WHERE expires_at < ?",
-            "DELETE FROM revoked_access_tokens WHERE expires_at < ?",
-            "DELETE FROM grants WHERE expires_at < ? \
-             AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.grant_id) \
-             AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.grant_id)",
-        ] {
-            purged += sqlx::query(statement)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected();
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(purged)
+        self.write(move |tx| {
+            let mut purged = 0;
+            // Tokens before grants: a grant goes only once none of its tokens is left.
+            for statement in [
+                "DELETE FROM authorization_codes WHERE expires_at < ?",
+                "DELETE FROM refresh_tokens WHERE expires_at < ?",
+                "DELETE FROM access_tokens WHERE expires_at < ?",
+                "DELETE FROM revoked_access_tokens WHERE expires_at < ?",
+                "DELETE FROM grants WHERE expires_at < ? \
+                 AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.grant_id) \
+                 AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.grant_id)",
+            ] {
+                purged += sql::execute(tx, statement, [now])?;
+            }
+            Ok(purged)
+        })
+        .await
     }
 }
 
-async fn insert_refresh_token(
-    conn: &mut sqlx::SqliteConnection,
-    token: &RefreshTokenRecord,
-) -> StoreResult<()> {
-    sqlx::query(concat!(
-        "INSERT INTO refresh_tokens (",
-        refresh_columns!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?)"
-    ))
-    .bind(&token.token_hash)
-    .bind(&token.grant_id)
-    .bind(&token.client_id)
-    .bind(token.created_at)
-    .bind(token.expires_at)
-    .bind(token.used_at)
-    .bind(token.revoked)
-    .execute(conn)
-    .await
-    .map_err(db)?;
+fn insert_refresh_token(conn: &Connection, token: &RefreshTokenRecord) -> Result<(), Failure> {
+    sql::execute(
+        conn,
+        concat!(
+            "INSERT INTO refresh_tokens (",
+            refresh_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ),
+        params![
+            token.token_hash,
+            token.grant_id,
+            token.client_id,
+            token.created_at,
+            token.expires_at,
+            token.used_at,
+            token.revoked,
+        ],
+    )?;
     Ok(())
 }
 
@@ -387,19 +419,15 @@ impl SqliteStore {
         key: &str,
         include_offline: bool,
     ) -> StoreResult<u64> {
-        let mut tx = self.write_tx().await?;
-        let mut revoked = 0;
-        for statement in owner.statements() {
-            revoked = sqlx::query(statement)
-                .bind(key)
-                .bind(include_offline)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected();
-        }
-        tx.commit().await.map_err(db)?;
-        // The last statement's count: the grants.
-        Ok(revoked)
+        let key = key.to_owned();
+        self.write(move |tx| {
+            let mut revoked = 0;
+            for statement in owner.statements() {
+                revoked = sql::execute(tx, statement, params![key, include_offline])?;
+            }
+            // The last statement's count: the grants.
+            Ok(revoked)
+        })
+        .await
     }
 }

@@ -1,11 +1,13 @@
 //! `IdentityStore`: accounts at upstream identity providers and the users they sign in.
 
 use crate::SqliteStore;
-use crate::error::db;
+use crate::error::Failure;
 use crate::rows;
+use crate::sql;
 use crate::users::insert_user;
 use async_trait::async_trait;
 use portcullis_store::{Identity, IdentityStore, StoreError, StoreResult, UnixTime, User};
+use rusqlite::params;
 
 macro_rules! identity_columns {
     () => {
@@ -17,65 +19,78 @@ macro_rules! identity_columns {
 #[async_trait]
 impl IdentityStore for SqliteStore {
     async fn create_upstream_user(&self, user: &User, identity: &Identity) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        insert_user(&mut *tx, user, Some(&identity.connection)).await?;
-        insert(identity).execute(&mut *tx).await.map_err(db)?;
-        tx.commit().await.map_err(db)
+        let user = user.clone();
+        let identity = identity.clone();
+        self.write(move |tx| {
+            insert_user(tx, &user, Some(&identity.connection))?;
+            insert(tx, &identity)
+        })
+        .await
     }
 
     async fn get_identity(&self, connection: &str, subject: &str) -> StoreResult<Option<Identity>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            identity_columns!(),
-            " FROM identities WHERE connection = ? AND subject = ?"
-        ))
-        .bind(connection)
-        .bind(subject)
-        .fetch_optional(&self.pool)
+        let connection = connection.to_owned();
+        let subject = subject.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!(
+                    "SELECT ",
+                    identity_columns!(),
+                    " FROM identities WHERE connection = ? AND subject = ?"
+                ),
+                params![connection, subject],
+                rows::identity,
+            )?)
+        })
         .await
-        .map_err(db)?
-        .as_ref()
-        .map(rows::identity)
-        .transpose()
     }
 
     async fn list_user_identities(&self, user_id: &str) -> StoreResult<Vec<Identity>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            identity_columns!(),
-            " FROM identities WHERE user_id = ? ORDER BY created_at, connection, subject"
-        ))
-        .bind(user_id)
-        .fetch_all(&self.pool)
+        let user_id = user_id.to_owned();
+        self.read(move |c| {
+            Ok(sql::all(
+                c,
+                concat!(
+                    "SELECT ",
+                    identity_columns!(),
+                    " FROM identities WHERE user_id = ? ORDER BY created_at, connection, subject"
+                ),
+                params![user_id],
+                rows::identity,
+            )?)
+        })
         .await
-        .map_err(db)?;
-        rows::all(rows, rows::identity)
     }
 
     async fn link_identity(&self, identity: &Identity) -> StoreResult<()> {
-        insert(identity).execute(&self.pool).await.map_err(db)?;
-        Ok(())
+        let identity = identity.clone();
+        self.write(move |tx| insert(tx, &identity)).await
     }
 
     async fn update_identity(&self, identity: &Identity) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE identities SET email = ?, email_verified = ?, name = ?, \
-             picture = ?, updated_at = ? WHERE connection = ? AND subject = ?",
-        )
-        .bind(&identity.email)
-        .bind(identity.email_verified)
-        .bind(&identity.name)
-        .bind(&identity.picture)
-        .bind(identity.updated_at)
-        .bind(&identity.connection)
-        .bind(&identity.subject)
-        .execute(&self.pool)
+        let identity = identity.clone();
+        self.write(move |tx| {
+            let done = sql::execute(
+                tx,
+                "UPDATE identities SET email = ?, email_verified = ?, name = ?, \
+                 picture = ?, updated_at = ? WHERE connection = ? AND subject = ?",
+                params![
+                    identity.email,
+                    identity.email_verified,
+                    identity.name,
+                    identity.picture,
+                    identity.updated_at,
+                    identity.connection,
+                    identity.subject,
+                ],
+            )?;
+            if done == 0 {
+                return Err(StoreError::NotFound.into());
+            }
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
     }
 
     async fn add_database_password(
@@ -85,76 +100,86 @@ impl IdentityStore for SqliteStore {
         password_hash: &str,
         now: UnixTime,
     ) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE users SET email = ?, upstream_email = NULL, connection = NULL, \
-             email_verified = TRUE, password_hash = ?, updated_at = ? \
-             WHERE user_id = ? AND password_hash IS NULL",
-        )
-        .bind(email.to_lowercase())
-        .bind(password_hash)
-        .bind(now)
-        .bind(user_id)
-        .execute(&self.pool)
+        let user_id = user_id.to_owned();
+        let email = email.to_lowercase();
+        let password_hash = password_hash.to_owned();
+        self.write(move |tx| {
+            let done = sql::execute(
+                tx,
+                "UPDATE users SET email = ?, upstream_email = NULL, connection = NULL, \
+                 email_verified = TRUE, password_hash = ?, updated_at = ? \
+                 WHERE user_id = ? AND password_hash IS NULL",
+                params![email, password_hash, now, user_id],
+            )?;
+            if done == 0 {
+                return Err(StoreError::NotFound.into());
+            }
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
     }
 
     async fn merge_upstream_user(&self, from: &str, into: &str) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        let from_row: Option<(Option<String>, Option<String>)> =
-            sqlx::query_as("SELECT password_hash, connection FROM users WHERE user_id = ?")
-                .bind(from)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
-        match from_row {
-            None => return Err(StoreError::NotFound),
-            Some((None, Some(_))) => {}
-            Some(_) => {
-                return Err(StoreError::Conflict(
-                    "the account to merge signs in with a password".to_owned(),
-                ));
+        let from = from.to_owned();
+        let into = into.to_owned();
+        self.write(move |tx| {
+            let from_row: Option<(Option<String>, Option<String>)> = sql::optional(
+                tx,
+                "SELECT password_hash, connection FROM users WHERE user_id = ?",
+                params![from],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            match from_row {
+                None => return Err(StoreError::NotFound.into()),
+                Some((None, Some(_))) => {}
+                Some(_) => {
+                    return Err(StoreError::Conflict(
+                        "the account to merge signs in with a password".to_owned(),
+                    )
+                    .into());
+                }
             }
-        }
-        let into_exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users WHERE user_id = ?")
-            .bind(into)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        if into_exists.is_none() {
-            return Err(StoreError::NotFound);
-        }
-        sqlx::query("UPDATE identities SET user_id = ? WHERE user_id = ?")
-            .bind(into)
-            .bind(from)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        crate::users::delete_user_rows(&mut tx, from).await?;
-        tx.commit().await.map_err(db)
+            let into_exists: Option<i32> = sql::optional(
+                tx,
+                "SELECT 1 FROM users WHERE user_id = ?",
+                params![into],
+                |r| r.get(0),
+            )?;
+            if into_exists.is_none() {
+                return Err(StoreError::NotFound.into());
+            }
+            sql::execute(
+                tx,
+                "UPDATE identities SET user_id = ? WHERE user_id = ?",
+                params![into, from],
+            )?;
+            crate::users::delete_user_rows(tx, &from)
+        })
+        .await
     }
 }
 
-fn insert(
-    identity: &Identity,
-) -> sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
-    sqlx::query(concat!(
-        "INSERT INTO identities (",
-        identity_columns!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    ))
-    .bind(&identity.connection)
-    .bind(&identity.strategy)
-    .bind(&identity.subject)
-    .bind(&identity.user_id)
-    .bind(&identity.email)
-    .bind(identity.email_verified)
-    .bind(&identity.name)
-    .bind(&identity.picture)
-    .bind(identity.created_at)
-    .bind(identity.updated_at)
+/// The INSERT of an identity.
+fn insert(c: &rusqlite::Connection, identity: &Identity) -> Result<(), Failure> {
+    sql::execute(
+        c,
+        concat!(
+            "INSERT INTO identities (",
+            identity_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ),
+        params![
+            identity.connection,
+            identity.strategy,
+            identity.subject,
+            identity.user_id,
+            identity.email,
+            identity.email_verified,
+            identity.name,
+            identity.picture,
+            identity.created_at,
+            identity.updated_at,
+        ],
+    )?;
+    Ok(())
 }

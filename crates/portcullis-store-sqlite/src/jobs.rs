@@ -1,11 +1,10 @@
 //! `JobStore`: background jobs of the Management API.
 
 use crate::SqliteStore;
-use crate::error::db;
+use crate::sql;
 use async_trait::async_trait;
 use portcullis_store::{Job, JobStore, StoreError, StoreResult, UnixTime};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use rusqlite::params;
 
 macro_rules! columns {
     () => {
@@ -14,85 +13,88 @@ macro_rules! columns {
     };
 }
 
-fn job(row: &SqliteRow) -> StoreResult<Job> {
-    let get = |e: sqlx::Error| StoreError::backend(e);
+fn job(row: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
     Ok(Job {
-        job_id: row.try_get("job_id").map_err(get)?,
-        job_type: row.try_get("job_type").map_err(get)?,
-        status: row.try_get("status").map_err(get)?,
-        connection_id: row.try_get("connection_id").map_err(get)?,
-        upsert: row.try_get("upsert").map_err(get)?,
-        external_id: row.try_get("external_id").map_err(get)?,
-        created_at: row.try_get("created_at").map_err(get)?,
-        updated_at: row.try_get("updated_at").map_err(get)?,
-        summary: row.try_get("summary").map_err(get)?,
-        errors: row.try_get("errors").map_err(get)?,
+        job_id: row.get("job_id")?,
+        job_type: row.get("job_type")?,
+        status: row.get("status")?,
+        connection_id: row.get("connection_id")?,
+        upsert: row.get("upsert")?,
+        external_id: row.get("external_id")?,
+        created_at: row.get("created_at")?,
+        updated_at: row.get("updated_at")?,
+        summary: row.get("summary")?,
+        errors: row.get("errors")?,
     })
 }
 
 #[async_trait]
 impl JobStore for SqliteStore {
     async fn create_job(&self, j: &Job) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO jobs (",
-            columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&j.job_id)
-        .bind(&j.job_type)
-        .bind(&j.status)
-        .bind(&j.connection_id)
-        .bind(j.upsert)
-        .bind(&j.external_id)
-        .bind(j.created_at)
-        .bind(j.updated_at)
-        .bind(&j.summary)
-        .bind(&j.errors)
-        .execute(&self.pool)
+        let j = j.clone();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                concat!(
+                    "INSERT INTO jobs (",
+                    columns!(),
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                params![
+                    j.job_id,
+                    j.job_type,
+                    j.status,
+                    j.connection_id,
+                    j.upsert,
+                    j.external_id,
+                    j.created_at,
+                    j.updated_at,
+                    j.summary,
+                    j.errors,
+                ],
+            )?;
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        Ok(())
     }
 
     async fn get_job(&self, job_id: &str) -> StoreResult<Option<Job>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM jobs WHERE job_id = ?"
-        ))
-        .bind(job_id)
-        .fetch_optional(&self.pool)
+        let job_id = job_id.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!("SELECT ", columns!(), " FROM jobs WHERE job_id = ?"),
+                params![job_id],
+                job,
+            )?)
+        })
         .await
-        .map_err(db)?
-        .as_ref()
-        .map(job)
-        .transpose()
     }
 
     async fn update_job(&self, j: &Job) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE jobs SET status = ?, updated_at = ?, summary = ?, errors = ? WHERE job_id = ?",
-        )
-        .bind(&j.status)
-        .bind(j.updated_at)
-        .bind(&j.summary)
-        .bind(&j.errors)
-        .bind(&j.job_id)
-        .execute(&self.pool)
+        let j = j.clone();
+        self.write(move |tx| {
+            let done = sql::execute(
+                tx,
+                "UPDATE jobs SET status = ?, updated_at = ?, summary = ?, errors = ? WHERE job_id = ?",
+                params![j.status, j.updated_at, j.summary, j.errors, j.job_id],
+            )?;
+            if done == 0 {
+                return Err(StoreError::NotFound.into());
+            }
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
     }
 
     async fn purge_jobs(&self, before: UnixTime) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM jobs WHERE created_at < ?")
-            .bind(before)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected())
+        self.write(move |tx| {
+            Ok(sql::execute(
+                tx,
+                "DELETE FROM jobs WHERE created_at < ?",
+                params![before],
+            )?)
+        })
+        .await
     }
 }

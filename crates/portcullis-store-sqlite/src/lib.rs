@@ -1,4 +1,4 @@
-//! SQLite storage for Portcullis: every trait of `portcullis-store`, on [`sqlx`].
+//! SQLite storage for Portcullis: every trait of `portcullis-store`, on [`rusqlite`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), portcullis_store::StoreError> {
@@ -11,17 +11,18 @@
 //! ```
 //!
 //! The database runs in WAL mode with foreign keys on and a busy timeout, and the embedded
-//! migrations (`migrations/`) run on connect. Queries are plain SQL with binds (no compile-time
-//! checked macros), kept close to what PostgreSQL accepts. Operations that must be atomic across
-//! replicas (`consume_code`, `rotate_refresh_token`, `rotate_keys`, `hit`) are single statements
-//! or `BEGIN IMMEDIATE` transactions, so concurrent writers queue on the write lock instead of
-//! failing.
+//! migrations (`migrations/`) run on connect. Queries are plain SQL with binds, kept close to
+//! what PostgreSQL accepts. Each store method runs all its statements in one step on one
+//! connection (see `db`): every write is one `BEGIN IMMEDIATE` transaction on the writer
+//! connection, so operations that must be atomic (`consume_code`, `rotate_refresh_token`,
+//! `rotate_keys`, `hit`) are, and concurrent writers queue instead of failing.
 
 mod accounts;
 mod apis;
 mod audit;
 mod catalog;
 mod clients;
+mod db;
 mod error;
 mod grants;
 mod identities;
@@ -29,37 +30,28 @@ mod import;
 mod jobs;
 mod keys;
 mod mfa;
+mod migrate;
 mod rate_limits;
 mod roles;
 mod rows;
 mod sessions;
+mod sql;
 mod tenant;
 mod users;
 
-use portcullis_store::{DatabaseTooNew, StoreError, StoreResult};
-use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{Sqlite, Transaction};
-use std::str::FromStr;
-use std::time::Duration;
+use crate::db::{Db, Location};
+use crate::error::Failure;
+use portcullis_store::{StoreError, StoreResult};
+use std::path::PathBuf;
+use std::sync::Arc;
 
-/// How long a statement waits for another connection's write lock before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections in a file-backed pool. SQLite has one writer at a time; readers run in parallel.
-const MAX_CONNECTIONS: u32 = 8;
-
-/// The schema migrations, embedded at compile time.
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
-
-/// A Portcullis store in one SQLite database. Cheap to clone (the pool is shared).
+/// A Portcullis store in one SQLite database. Cheap to clone (the connections are shared).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    db: Arc<Db>,
     /// Writes to applications, APIs and client grants made through this store (see
     /// `CatalogStore::local_catalog_writes`), shared by its clones.
-    catalog_writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    catalog_writes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SqliteStore {
@@ -68,55 +60,36 @@ impl SqliteStore {
     /// `url_or_path` is either a `sqlite:` URL (`sqlite:///var/lib/portcullis.db`,
     /// `sqlite://portcullis.db?mode=rwc`) or a plain file path. The file gets WAL journaling,
     /// `synchronous = NORMAL`, foreign keys and a busy timeout. An in-memory URL
-    /// (`sqlite::memory:`) gets a single-connection pool, like [`SqliteStore::in_memory`].
+    /// (`sqlite::memory:`, `mode=memory`) opens a private in-memory database, like
+    /// [`SqliteStore::in_memory`].
     pub async fn connect(url_or_path: &str) -> Result<SqliteStore, StoreError> {
-        let options = if url_or_path.starts_with("sqlite:") {
-            SqliteConnectOptions::from_str(url_or_path).map_err(StoreError::backend)?
-        } else {
-            SqliteConnectOptions::new().filename(url_or_path)
-        };
-        let memory = url_or_path.contains(":memory:") || url_or_path.contains("mode=memory");
-        let options = options
-            .create_if_missing(true)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        if memory {
-            return Self::open(single_connection(), options).await;
-        }
-        let options = options
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal);
-        let pool = pool_options().max_connections(MAX_CONNECTIONS);
-        Self::open(pool, options).await
+        Self::open(location_of(url_or_path)).await
     }
 
     /// A fresh, private, migrated in-memory database (for tests and throwaway runs).
     ///
-    /// It lives in the pool's single connection, which is never recycled; it is gone when the
-    /// store (every clone of it) is dropped.
+    /// It lives in one connection; it is gone when the store (every clone of it) is dropped.
     pub async fn in_memory() -> Result<SqliteStore, StoreError> {
-        let options = SqliteConnectOptions::new()
-            .in_memory(true)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        Self::open(single_connection(), options).await
+        Self::open(Location::Memory).await
     }
 
     /// The newest migration applied to the database.
     pub async fn schema_version(&self) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(StoreError::backend)
+        self.read(|c| {
+            Ok(sql::one(
+                c,
+                "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
     }
 
-    /// Whether the database answers (a `SELECT 1` through the pool).
+    /// Whether the database answers (a `SELECT 1` on a reader connection).
     pub async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
+        self.read(|c| Ok(sql::one(c, "SELECT 1", [], |r| r.get::<_, i64>(0)).map(|_| ())?))
             .await
-            .map(|_| ())
-            .map_err(StoreError::backend)
     }
 
     /// Writes a consistent copy of the whole database to `dest`, a path that must not exist
@@ -124,96 +97,117 @@ impl SqliteStore {
     /// working through, taken from one read snapshot. The copy is compacted and, unlike the
     /// live file, needs no WAL file beside it.
     pub async fn backup_into(&self, dest: &std::path::Path) -> StoreResult<()> {
-        let dest = dest.to_str().ok_or_else(|| {
-            StoreError::backend(std::io::Error::other("the backup path is not valid UTF-8"))
-        })?;
-        sqlx::query("VACUUM INTO ?")
-            .bind(dest)
-            .execute(&self.pool)
+        let dest = dest
+            .to_str()
+            .ok_or_else(|| {
+                StoreError::backend(std::io::Error::other("the backup path is not valid UTF-8"))
+            })?
+            .to_owned();
+        // `VACUUM` cannot run inside a transaction, so not through `write`; it only reads this
+        // database.
+        self.db
+            .with_writer(move |c| Ok(c.execute("VACUUM INTO ?1", [dest]).map(|_| ())?))
             .await
-            .map(|_| ())
-            .map_err(StoreError::backend)
     }
 
     /// `PRAGMA integrity_check`: `"ok"` when the database file is sound, else the problems
     /// SQLite found, one per line.
     pub async fn integrity_check(&self) -> StoreResult<String> {
-        let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::backend)?;
+        let rows: Vec<String> = self
+            .read(|c| Ok(sql::all(c, "PRAGMA integrity_check", [], |r| r.get(0))?))
+            .await?;
         Ok(rows.join("\n"))
     }
 
-    /// How many connections are open, idle and allowed.
+    /// How many connections are open, idle and kept.
     pub fn pool_stats(&self) -> portcullis_store::PoolStats {
-        let open = self.pool.size();
-        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(open);
-        portcullis_store::PoolStats {
-            open,
-            idle: idle.min(open),
-            max: self.pool.options().get_max_connections(),
-        }
+        self.db.stats()
     }
 
-    /// Closes every connection, waiting for those in use to be returned.
+    /// Closes every connection, waiting for a write in progress to finish.
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.db.close().await;
     }
 
-    async fn open(
-        pool: SqlitePoolOptions,
-        options: SqliteConnectOptions,
-    ) -> Result<SqliteStore, StoreError> {
-        let pool = pool
-            .connect_with(options)
-            .await
-            .map_err(StoreError::backend)?;
-        migrate(&pool).await?;
+    async fn open(location: Location) -> Result<SqliteStore, StoreError> {
+        let db = Db::open(location)?;
+        db.with_writer(migrate::run).await?;
         Ok(SqliteStore {
-            pool,
+            db: Arc::new(db),
             catalog_writes: Default::default(),
         })
     }
 
-    /// Starts a transaction that holds the write lock from its first statement
-    /// (`BEGIN IMMEDIATE`), so it never has to upgrade a read lock and cannot hit
-    /// `SQLITE_BUSY` mid-way; other writers wait up to the busy timeout.
-    async fn write_tx(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(error::db)
+    /// Runs `f` on a reader connection (see [`Db::read`]).
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T, Failure> + Send + 'static,
+    ) -> StoreResult<T> {
+        self.db.read(f).await
+    }
+
+    /// Runs a lookup by key on a reader connection on the calling thread (see
+    /// [`Db::read_now`]).
+    async fn read_now<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T, Failure>,
+    ) -> StoreResult<T> {
+        self.db.read_now(f).await
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer connection (see
+    /// [`Db::write`]): committed when it returns `Ok`, rolled back otherwise.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, Failure> + Send + 'static,
+    ) -> StoreResult<T> {
+        self.db.write(f).await
     }
 }
 
-/// Runs the pending migrations; refuses a database that has migrations this build lacks
-/// ([`DatabaseTooNew`]).
-async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
-    match MIGRATOR.run(pool).await {
-        Ok(()) => Ok(()),
-        Err(MigrateError::VersionMissing(found)) => Err(StoreError::backend(DatabaseTooNew {
-            found,
-            known: MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0),
-        })),
-        Err(e) => Err(StoreError::backend(e)),
+/// The database a `sqlite:` URL or plain path names. The URL forms are sqlx's:
+/// `sqlite://PATH`, `sqlite:PATH`, `sqlite::memory:`, with an optional `?query` of which
+/// `mode=memory` means an in-memory database (other parameters, such as `mode=rwc`, describe
+/// what every file store does anyway: open read-write, creating the file).
+fn location_of(url_or_path: &str) -> Location {
+    let Some(rest) = url_or_path.strip_prefix("sqlite:") else {
+        return Location::File(PathBuf::from(url_or_path));
+    };
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let memory_mode = query.split('&').any(|pair| pair == "mode=memory");
+    if path == ":memory:" || path.is_empty() || memory_mode {
+        return Location::Memory;
     }
+    let path = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    Location::File(PathBuf::from(path.as_ref()))
 }
 
-/// The pool settings every SQLite store shares. sqlx tests a connection when it goes back to
-/// the pool; testing it again on every checkout (`test_before_acquire`, on by default) would cost
-/// one more round trip to the connection's worker thread per query, and a connection to a local
-/// file cannot be lost while it sits idle.
-fn pool_options() -> SqlitePoolOptions {
-    SqlitePoolOptions::new().test_before_acquire(false)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// A pool of exactly one connection that is never closed for idleness or age, so an in-memory
-/// database (which lives as long as its connection) survives.
-fn single_connection() -> SqlitePoolOptions {
-    pool_options()
-        .max_connections(1)
-        .min_connections(1)
-        .idle_timeout(None)
-        .max_lifetime(None)
+    fn file(url: &str) -> Option<PathBuf> {
+        match location_of(url) {
+            Location::File(p) => Some(p),
+            Location::Memory => None,
+        }
+    }
+
+    #[test]
+    fn urls_and_paths_name_their_file() {
+        assert_eq!(file("/var/lib/p.db"), Some("/var/lib/p.db".into()));
+        assert_eq!(file("p.db"), Some("p.db".into()));
+        assert_eq!(file("sqlite:///var/lib/p.db"), Some("/var/lib/p.db".into()));
+        assert_eq!(file("sqlite://./data/p.db"), Some("./data/p.db".into()));
+        assert_eq!(file("sqlite:/var/p.db?mode=rwc"), Some("/var/p.db".into()));
+        assert_eq!(file("sqlite://my%20dir/p.db"), Some("my dir/p.db".into()));
+    }
+
+    #[test]
+    fn memory_urls_are_in_memory() {
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("sqlite://p.db?mode=memory"), None);
+        assert_eq!(file("sqlite://p.db?cache=shared&mode=memory"), None);
+    }
 }

@@ -1,11 +1,11 @@
 //! `MfaStore`: second factors, recovery codes, session factors and WebAuthn ceremony state.
 
 use crate::SqliteStore;
-use crate::error::db;
+use crate::rows;
+use crate::sql;
 use async_trait::async_trait;
-use portcullis_store::{MfaFactor, MfaStore, SessionFactor, StoreError, StoreResult, UnixTime};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use portcullis_store::{MfaFactor, MfaStore, SessionFactor, StoreResult, UnixTime};
+use rusqlite::params;
 
 macro_rules! factor_columns {
     () => {
@@ -14,68 +14,82 @@ macro_rules! factor_columns {
     };
 }
 
-fn factor(row: &SqliteRow) -> StoreResult<MfaFactor> {
-    let kind: String = row.try_get("kind").map_err(StoreError::backend)?;
+fn factor(row: &rusqlite::Row<'_>) -> rusqlite::Result<MfaFactor> {
+    let kind: String = row.get("kind")?;
     Ok(MfaFactor {
-        factor_id: row.try_get("factor_id").map_err(StoreError::backend)?,
-        user_id: row.try_get("user_id").map_err(StoreError::backend)?,
-        kind: kind.parse().map_err(StoreError::backend)?,
-        name: row.try_get("name").map_err(StoreError::backend)?,
-        secret: row.try_get("secret").map_err(StoreError::backend)?,
-        confirmed: row.try_get("confirmed").map_err(StoreError::backend)?,
-        last_used_step: row.try_get("last_used_step").map_err(StoreError::backend)?,
-        created_at: row.try_get("created_at").map_err(StoreError::backend)?,
-        last_used_at: row.try_get("last_used_at").map_err(StoreError::backend)?,
+        factor_id: row.get("factor_id")?,
+        user_id: row.get("user_id")?,
+        kind: kind.parse().map_err(|e| rows::bad_text(row, "kind", e))?,
+        name: row.get("name")?,
+        secret: row.get("secret")?,
+        confirmed: row.get("confirmed")?,
+        last_used_step: row.get("last_used_step")?,
+        created_at: row.get("created_at")?,
+        last_used_at: row.get("last_used_at")?,
     })
 }
 
 #[async_trait]
 impl MfaStore for SqliteStore {
     async fn create_mfa_factor(&self, f: &MfaFactor) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO mfa_factors (",
-            factor_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&f.factor_id)
-        .bind(&f.user_id)
-        .bind(f.kind.as_str())
-        .bind(&f.name)
-        .bind(&f.secret)
-        .bind(f.confirmed)
-        .bind(f.last_used_step)
-        .bind(f.created_at)
-        .bind(f.last_used_at)
-        .execute(&self.pool)
+        let f = f.clone();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                concat!(
+                    "INSERT INTO mfa_factors (",
+                    factor_columns!(),
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                params![
+                    f.factor_id,
+                    f.user_id,
+                    f.kind.as_str(),
+                    f.name,
+                    f.secret,
+                    f.confirmed,
+                    f.last_used_step,
+                    f.created_at,
+                    f.last_used_at,
+                ],
+            )?;
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        Ok(())
     }
 
     async fn list_mfa_factors(&self, user_id: &str) -> StoreResult<Vec<MfaFactor>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            factor_columns!(),
-            " FROM mfa_factors WHERE user_id = ? ORDER BY created_at, factor_id"
-        ))
-        .bind(user_id)
-        .fetch_all(&self.pool)
+        let user_id = user_id.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::all(
+                c,
+                concat!(
+                    "SELECT ",
+                    factor_columns!(),
+                    " FROM mfa_factors WHERE user_id = ? ORDER BY created_at, factor_id"
+                ),
+                params![user_id],
+                factor,
+            )?)
+        })
         .await
-        .map_err(db)?;
-        rows.iter().map(factor).collect()
     }
 
     async fn get_mfa_factor(&self, factor_id: &str) -> StoreResult<Option<MfaFactor>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            factor_columns!(),
-            " FROM mfa_factors WHERE factor_id = ?"
-        ))
-        .bind(factor_id)
-        .fetch_optional(&self.pool)
+        let factor_id = factor_id.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!(
+                    "SELECT ",
+                    factor_columns!(),
+                    " FROM mfa_factors WHERE factor_id = ?"
+                ),
+                params![factor_id],
+                factor,
+            )?)
+        })
         .await
-        .map_err(db)?;
-        row.as_ref().map(factor).transpose()
     }
 
     async fn confirm_mfa_factor(
@@ -85,34 +99,33 @@ impl MfaStore for SqliteStore {
         step: Option<i64>,
         now: UnixTime,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE mfa_factors SET confirmed = TRUE, last_used_step = ?, last_used_at = ? \
-             WHERE user_id = ? AND factor_id = ? AND confirmed = FALSE",
-        )
-        .bind(step)
-        .bind(now)
-        .bind(user_id)
-        .bind(factor_id)
-        .execute(&self.pool)
+        let user_id = user_id.to_owned();
+        let factor_id = factor_id.to_owned();
+        self.write(move |tx| {
+            let done = sql::execute(
+                tx,
+                "UPDATE mfa_factors SET confirmed = TRUE, last_used_step = ?, last_used_at = ? \
+                 WHERE user_id = ? AND factor_id = ? AND confirmed = FALSE",
+                params![step, now, user_id, factor_id],
+            )?;
+            Ok(done == 1)
+        })
         .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
     }
 
     async fn use_totp_step(&self, factor_id: &str, step: i64, now: UnixTime) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE mfa_factors SET last_used_step = ?, last_used_at = ? \
-             WHERE factor_id = ? AND confirmed = TRUE \
-             AND (last_used_step IS NULL OR last_used_step < ?)",
-        )
-        .bind(step)
-        .bind(now)
-        .bind(factor_id)
-        .bind(step)
-        .execute(&self.pool)
+        let factor_id = factor_id.to_owned();
+        self.write(move |tx| {
+            let done = sql::execute(
+                tx,
+                "UPDATE mfa_factors SET last_used_step = ?, last_used_at = ? \
+                 WHERE factor_id = ? AND confirmed = TRUE \
+                 AND (last_used_step IS NULL OR last_used_step < ?)",
+                params![step, now, factor_id, step],
+            )?;
+            Ok(done == 1)
+        })
         .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
     }
 
     async fn rename_mfa_factor(
@@ -121,15 +134,18 @@ impl MfaStore for SqliteStore {
         factor_id: &str,
         name: &str,
     ) -> StoreResult<bool> {
-        let done =
-            sqlx::query("UPDATE mfa_factors SET name = ? WHERE user_id = ? AND factor_id = ?")
-                .bind(name)
-                .bind(user_id)
-                .bind(factor_id)
-                .execute(&self.pool)
-                .await
-                .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        let user_id = user_id.to_owned();
+        let factor_id = factor_id.to_owned();
+        let name = name.to_owned();
+        self.write(move |tx| {
+            let done = sql::execute(
+                tx,
+                "UPDATE mfa_factors SET name = ? WHERE user_id = ? AND factor_id = ?",
+                params![name, user_id, factor_id],
+            )?;
+            Ok(done == 1)
+        })
+        .await
     }
 
     async fn update_mfa_factor_secret(
@@ -138,41 +154,49 @@ impl MfaStore for SqliteStore {
         secret: &str,
         now: UnixTime,
     ) -> StoreResult<bool> {
-        let done =
-            sqlx::query("UPDATE mfa_factors SET secret = ?, last_used_at = ? WHERE factor_id = ?")
-                .bind(secret)
-                .bind(now)
-                .bind(factor_id)
-                .execute(&self.pool)
-                .await
-                .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        let factor_id = factor_id.to_owned();
+        let secret = secret.to_owned();
+        self.write(move |tx| {
+            let done = sql::execute(
+                tx,
+                "UPDATE mfa_factors SET secret = ?, last_used_at = ? WHERE factor_id = ?",
+                params![secret, now, factor_id],
+            )?;
+            Ok(done == 1)
+        })
+        .await
     }
 
     async fn delete_mfa_factor(&self, user_id: &str, factor_id: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM mfa_factors WHERE user_id = ? AND factor_id = ?")
-            .bind(user_id)
-            .bind(factor_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        let user_id = user_id.to_owned();
+        let factor_id = factor_id.to_owned();
+        self.write(move |tx| {
+            let done = sql::execute(
+                tx,
+                "DELETE FROM mfa_factors WHERE user_id = ? AND factor_id = ?",
+                params![user_id, factor_id],
+            )?;
+            Ok(done == 1)
+        })
+        .await
     }
 
     async fn delete_user_mfa(&self, user_id: &str) -> StoreResult<u64> {
-        let mut tx = self.write_tx().await?;
-        let done = sqlx::query("DELETE FROM mfa_factors WHERE user_id = ?")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = ?")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)?;
-        Ok(done.rows_affected())
+        let user_id = user_id.to_owned();
+        self.write(move |tx| {
+            let done = sql::execute(
+                tx,
+                "DELETE FROM mfa_factors WHERE user_id = ?",
+                params![user_id],
+            )?;
+            sql::execute(
+                tx,
+                "DELETE FROM mfa_recovery_codes WHERE user_id = ?",
+                params![user_id],
+            )?;
+            Ok(done)
+        })
+        .await
     }
 
     async fn replace_recovery_codes(
@@ -181,26 +205,25 @@ impl MfaStore for SqliteStore {
         code_hashes: &[String],
         now: UnixTime,
     ) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = ?")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        for hash in code_hashes {
-            sqlx::query(
-                "INSERT INTO mfa_recovery_codes (user_id, code_hash, created_at, used_at) \
-                 VALUES (?, ?, ?, NULL)",
-            )
-            .bind(user_id)
-            .bind(hash)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(())
+        let user_id = user_id.to_owned();
+        let code_hashes = code_hashes.to_vec();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                "DELETE FROM mfa_recovery_codes WHERE user_id = ?",
+                params![user_id],
+            )?;
+            for hash in &code_hashes {
+                sql::execute(
+                    tx,
+                    "INSERT INTO mfa_recovery_codes (user_id, code_hash, created_at, used_at) \
+                     VALUES (?, ?, ?, NULL)",
+                    params![user_id, hash, now],
+                )?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn use_recovery_code(
@@ -209,27 +232,32 @@ impl MfaStore for SqliteStore {
         code_hash: &str,
         now: UnixTime,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE mfa_recovery_codes SET used_at = ? \
-             WHERE user_id = ? AND code_hash = ? AND used_at IS NULL",
-        )
-        .bind(now)
-        .bind(user_id)
-        .bind(code_hash)
-        .execute(&self.pool)
+        let user_id = user_id.to_owned();
+        let code_hash = code_hash.to_owned();
+        self.write(move |tx| {
+            let done = sql::execute(
+                tx,
+                "UPDATE mfa_recovery_codes SET used_at = ? \
+                 WHERE user_id = ? AND code_hash = ? AND used_at IS NULL",
+                params![now, user_id, code_hash],
+            )?;
+            Ok(done == 1)
+        })
         .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
     }
 
     async fn count_recovery_codes(&self, user_id: &str) -> StoreResult<u32> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM mfa_recovery_codes WHERE user_id = ? AND used_at IS NULL",
-        )
-        .bind(user_id)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)?;
+        let user_id = user_id.to_owned();
+        let n: i64 = self
+            .read(move |c| {
+                Ok(sql::one(
+                    c,
+                    "SELECT COUNT(*) FROM mfa_recovery_codes WHERE user_id = ? AND used_at IS NULL",
+                    params![user_id],
+                    |r| r.get(0),
+                )?)
+            })
+            .await?;
         Ok(u32::try_from(n.max(0)).unwrap_or(u32::MAX))
     }
 
@@ -238,32 +266,35 @@ impl MfaStore for SqliteStore {
         session_id: &str,
         factor: &SessionFactor,
     ) -> StoreResult<()> {
-        sqlx::query("INSERT INTO session_factors (session_id, method, at) VALUES (?, ?, ?)")
-            .bind(session_id)
-            .bind(&factor.method)
-            .bind(factor.at)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(())
+        let session_id = session_id.to_owned();
+        let factor = factor.clone();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                "INSERT INTO session_factors (session_id, method, at) VALUES (?, ?, ?)",
+                params![session_id, factor.method, factor.at],
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     async fn list_session_factors(&self, session_id: &str) -> StoreResult<Vec<SessionFactor>> {
-        let rows = sqlx::query(
-            "SELECT method, at FROM session_factors WHERE session_id = ? ORDER BY at, method",
-        )
-        .bind(session_id)
-        .fetch_all(&self.pool)
+        let session_id = session_id.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::all(
+                c,
+                "SELECT method, at FROM session_factors WHERE session_id = ? ORDER BY at, method",
+                params![session_id],
+                |row| {
+                    Ok(SessionFactor {
+                        method: row.get("method")?,
+                        at: row.get("at")?,
+                    })
+                },
+            )?)
+        })
         .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|row| {
-                Ok(SessionFactor {
-                    method: row.try_get("method").map_err(StoreError::backend)?,
-                    at: row.try_get("at").map_err(StoreError::backend)?,
-                })
-            })
-            .collect()
     }
 
     async fn put_webauthn_state(
@@ -272,42 +303,47 @@ impl MfaStore for SqliteStore {
         state: &str,
         expires_at: UnixTime,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO webauthn_states (state_id, state, expires_at) VALUES (?, ?, ?) \
-             ON CONFLICT (state_id) DO UPDATE SET state = excluded.state, \
-             expires_at = excluded.expires_at",
-        )
-        .bind(id)
-        .bind(state)
-        .bind(expires_at)
-        .execute(&self.pool)
+        let id = id.to_owned();
+        let state = state.to_owned();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                "INSERT INTO webauthn_states (state_id, state, expires_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (state_id) DO UPDATE SET state = excluded.state, \
+                 expires_at = excluded.expires_at",
+                params![id, state, expires_at],
+            )?;
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        Ok(())
     }
 
     async fn take_webauthn_state(&self, id: &str, now: UnixTime) -> StoreResult<Option<String>> {
+        let id = id.to_owned();
         // One statement: the row goes whether or not it expired (expired state is useless).
-        let taken: Option<(String, i64)> = sqlx::query_as(
-            "DELETE FROM webauthn_states WHERE state_id = ? RETURNING state, expires_at",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
+        let taken: Option<(String, i64)> = self
+            .write(move |tx| {
+                Ok(sql::optional(
+                    tx,
+                    "DELETE FROM webauthn_states WHERE state_id = ? RETURNING state, expires_at",
+                    params![id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .await?;
         Ok(taken
             .filter(|(_, expires_at)| *expires_at > now)
             .map(|(state, _)| state))
     }
 
     async fn purge_expired_webauthn_states(&self, now: UnixTime) -> StoreResult<u64> {
-        Ok(
-            sqlx::query("DELETE FROM webauthn_states WHERE expires_at <= ?")
-                .bind(now)
-                .execute(&self.pool)
-                .await
-                .map_err(db)?
-                .rows_affected(),
-        )
+        self.write(move |tx| {
+            Ok(sql::execute(
+                tx,
+                "DELETE FROM webauthn_states WHERE expires_at <= ?",
+                params![now],
+            )?)
+        })
+        .await
     }
 }

@@ -4,10 +4,10 @@
 //! `INSERT` statements use, so the SQL strings can be built with `concat!` at compile time.
 
 use portcullis_store::*;
+use rusqlite::Row;
+use rusqlite::types::{FromSql, Type};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 use std::str::FromStr;
 
 macro_rules! client_columns {
@@ -83,22 +83,32 @@ pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(StoreError::backend)
 }
 
-fn get<'r, T>(row: &'r SqliteRow, column: &str) -> StoreResult<T>
-where
-    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
-{
-    row.try_get(column).map_err(StoreError::backend)
+fn get<T: FromSql>(row: &Row<'_>, column: &str) -> rusqlite::Result<T> {
+    row.get(column)
 }
 
-fn get_json<T: DeserializeOwned>(row: &SqliteRow, column: &str) -> StoreResult<T> {
+/// A column whose text did not parse, as the error `query_row` and `query_map` pass on.
+pub(crate) fn bad_text(
+    row: &Row<'_>,
+    column: &str,
+    err: impl std::error::Error + Send + Sync + 'static,
+) -> rusqlite::Error {
+    let index = row.as_ref().column_index(column).unwrap_or(0);
+    rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(err))
+}
+
+fn get_json<T: DeserializeOwned>(row: &Row<'_>, column: &str) -> rusqlite::Result<T> {
     let text: String = get(row, column)?;
-    serde_json::from_str(&text).map_err(StoreError::backend)
+    serde_json::from_str(&text).map_err(|e| bad_text(row, column, e))
 }
 
 /// A nullable JSON text column (e.g. a user's structured `address`).
-fn get_optional_json<T: DeserializeOwned>(row: &SqliteRow, column: &str) -> StoreResult<Option<T>> {
+fn get_optional_json<T: DeserializeOwned>(
+    row: &Row<'_>,
+    column: &str,
+) -> rusqlite::Result<Option<T>> {
     let text: Option<String> = get(row, column)?;
-    text.map(|t| serde_json::from_str(&t).map_err(StoreError::backend))
+    text.map(|t| serde_json::from_str(&t).map_err(|e| bad_text(row, column, e)))
         .transpose()
 }
 
@@ -107,15 +117,15 @@ pub(crate) fn optional_json<T: Serialize>(value: Option<&T>) -> StoreResult<Opti
     value.map(to_json).transpose()
 }
 
-fn get_enum<T>(row: &SqliteRow, column: &str) -> StoreResult<T>
+fn get_enum<T>(row: &Row<'_>, column: &str) -> rusqlite::Result<T>
 where
     T: FromStr<Err = UnknownValue>,
 {
     let text: String = get(row, column)?;
-    text.parse().map_err(StoreError::backend)
+    text.parse().map_err(|e| bad_text(row, column, e))
 }
 
-pub(crate) fn client(row: &SqliteRow) -> StoreResult<Client> {
+pub(crate) fn client(row: &Row<'_>) -> rusqlite::Result<Client> {
     Ok(Client {
         client_id: get(row, "client_id")?,
         name: get(row, "name")?,
@@ -133,7 +143,7 @@ pub(crate) fn client(row: &SqliteRow) -> StoreResult<Client> {
     })
 }
 
-pub(crate) fn user(row: &SqliteRow) -> StoreResult<User> {
+pub(crate) fn user(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         user_id: get(row, "user_id")?,
         email: user_email(row)?,
@@ -160,11 +170,11 @@ pub(crate) fn user(row: &SqliteRow) -> StoreResult<User> {
 ///
 /// A query that selected only `user_columns!()` (no `connection`) reads database-connection
 /// users; for them `email` is the address.
-fn user_email(row: &SqliteRow) -> StoreResult<String> {
-    let connection: Option<String> = match row.try_get("connection") {
+fn user_email(row: &Row<'_>) -> rusqlite::Result<String> {
+    let connection: Option<String> = match row.get("connection") {
         Ok(c) => c,
-        Err(sqlx::Error::ColumnNotFound(_)) => None,
-        Err(e) => return Err(StoreError::backend(e)),
+        Err(rusqlite::Error::InvalidColumnName(_)) => None,
+        Err(e) => return Err(e),
     };
     match connection {
         None => get(row, "email"),
@@ -172,7 +182,7 @@ fn user_email(row: &SqliteRow) -> StoreResult<String> {
     }
 }
 
-pub(crate) fn identity(row: &SqliteRow) -> StoreResult<Identity> {
+pub(crate) fn identity(row: &Row<'_>) -> rusqlite::Result<Identity> {
     Ok(Identity {
         connection: get(row, "connection")?,
         strategy: get(row, "strategy")?,
@@ -187,7 +197,7 @@ pub(crate) fn identity(row: &SqliteRow) -> StoreResult<Identity> {
     })
 }
 
-pub(crate) fn api(row: &SqliteRow) -> StoreResult<Api> {
+pub(crate) fn api(row: &Row<'_>) -> rusqlite::Result<Api> {
     Ok(Api {
         api_id: get(row, "api_id")?,
         identifier: get(row, "identifier")?,
@@ -203,7 +213,7 @@ pub(crate) fn api(row: &SqliteRow) -> StoreResult<Api> {
     })
 }
 
-pub(crate) fn client_grant(row: &SqliteRow) -> StoreResult<ClientGrant> {
+pub(crate) fn client_grant(row: &Row<'_>) -> rusqlite::Result<ClientGrant> {
     Ok(ClientGrant {
         grant_id: get(row, "grant_id")?,
         client_id: get(row, "client_id")?,
@@ -213,7 +223,7 @@ pub(crate) fn client_grant(row: &SqliteRow) -> StoreResult<ClientGrant> {
     })
 }
 
-pub(crate) fn code(row: &SqliteRow) -> StoreResult<AuthorizationCode> {
+pub(crate) fn code(row: &Row<'_>) -> rusqlite::Result<AuthorizationCode> {
     Ok(AuthorizationCode {
         code_hash: get(row, "code_hash")?,
         grant_id: get(row, "grant_id")?,
@@ -234,7 +244,7 @@ pub(crate) fn code(row: &SqliteRow) -> StoreResult<AuthorizationCode> {
     })
 }
 
-pub(crate) fn grant(row: &SqliteRow) -> StoreResult<Grant> {
+pub(crate) fn grant(row: &Row<'_>) -> rusqlite::Result<Grant> {
     Ok(Grant {
         grant_id: get(row, "grant_id")?,
         client_id: get(row, "client_id")?,
@@ -251,7 +261,7 @@ pub(crate) fn grant(row: &SqliteRow) -> StoreResult<Grant> {
     })
 }
 
-pub(crate) fn refresh_token(row: &SqliteRow) -> StoreResult<RefreshTokenRecord> {
+pub(crate) fn refresh_token(row: &Row<'_>) -> rusqlite::Result<RefreshTokenRecord> {
     Ok(RefreshTokenRecord {
         token_hash: get(row, "token_hash")?,
         grant_id: get(row, "grant_id")?,
@@ -263,7 +273,7 @@ pub(crate) fn refresh_token(row: &SqliteRow) -> StoreResult<RefreshTokenRecord> 
     })
 }
 
-pub(crate) fn access_token(row: &SqliteRow) -> StoreResult<AccessTokenRecord> {
+pub(crate) fn access_token(row: &Row<'_>) -> rusqlite::Result<AccessTokenRecord> {
     Ok(AccessTokenRecord {
         jti: get(row, "jti")?,
         grant_id: get(row, "grant_id")?,
@@ -274,7 +284,7 @@ pub(crate) fn access_token(row: &SqliteRow) -> StoreResult<AccessTokenRecord> {
     })
 }
 
-pub(crate) fn session(row: &SqliteRow) -> StoreResult<Session> {
+pub(crate) fn session(row: &Row<'_>) -> rusqlite::Result<Session> {
     Ok(Session {
         session_id: get(row, "session_id")?,
         secret_hash: get(row, "secret_hash")?,
@@ -286,7 +296,7 @@ pub(crate) fn session(row: &SqliteRow) -> StoreResult<Session> {
     })
 }
 
-pub(crate) fn key(row: &SqliteRow) -> StoreResult<SigningKeyRecord> {
+pub(crate) fn key(row: &Row<'_>) -> rusqlite::Result<SigningKeyRecord> {
     Ok(SigningKeyRecord {
         kid: get(row, "kid")?,
         alg: get(row, "alg")?,
@@ -298,15 +308,7 @@ pub(crate) fn key(row: &SqliteRow) -> StoreResult<SigningKeyRecord> {
     })
 }
 
-/// Converts every row, stopping at the first bad one.
-pub(crate) fn all<T>(
-    rows: Vec<SqliteRow>,
-    convert: fn(&SqliteRow) -> StoreResult<T>,
-) -> StoreResult<Vec<T>> {
-    rows.iter().map(convert).collect()
-}
-
-pub(crate) fn role(row: &SqliteRow) -> StoreResult<Role> {
+pub(crate) fn role(row: &Row<'_>) -> rusqlite::Result<Role> {
     Ok(Role {
         role_id: get(row, "role_id")?,
         name: get(row, "name")?,
@@ -324,7 +326,7 @@ macro_rules! log_columns {
 }
 pub(crate) use log_columns;
 
-pub(crate) fn log_event(row: &SqliteRow) -> StoreResult<LogEvent> {
+pub(crate) fn log_event(row: &Row<'_>) -> rusqlite::Result<LogEvent> {
     Ok(LogEvent {
         log_id: get(row, "log_id")?,
         date_ms: get(row, "date_ms")?,

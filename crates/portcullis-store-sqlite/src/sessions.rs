@@ -1,111 +1,136 @@
 //! `SessionStore`.
 
 use crate::SqliteStore;
-use crate::error::db;
 use crate::rows::{self, session_columns};
+use crate::sql;
 use async_trait::async_trait;
 use portcullis_store::{Session, SessionStore, StoreResult, UnixTime};
+use rusqlite::params;
 
 #[async_trait]
 impl SessionStore for SqliteStore {
     async fn create_session(&self, session: &Session) -> StoreResult<()> {
-        sqlx::query(concat!(
-            "INSERT INTO sessions (",
-            session_columns!(),
-            ") VALUES (?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&session.session_id)
-        .bind(&session.secret_hash)
-        .bind(&session.user_id)
-        .bind(session.auth_time)
-        .bind(session.created_at)
-        .bind(session.idle_expires_at)
-        .bind(session.expires_at)
-        .execute(&self.pool)
+        let session = session.clone();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                concat!(
+                    "INSERT INTO sessions (",
+                    session_columns!(),
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?)"
+                ),
+                params![
+                    session.session_id,
+                    session.secret_hash,
+                    session.user_id,
+                    session.auth_time,
+                    session.created_at,
+                    session.idle_expires_at,
+                    session.expires_at
+                ],
+            )?;
+            Ok(())
+        })
         .await
-        .map_err(db)?;
-        Ok(())
     }
 
     async fn get_session_by_secret_hash(&self, secret_hash: &str) -> StoreResult<Option<Session>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            session_columns!(),
-            " FROM sessions WHERE secret_hash = ?"
-        ))
-        .bind(secret_hash)
-        .fetch_optional(&self.pool)
+        let secret_hash = secret_hash.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!(
+                    "SELECT ",
+                    session_columns!(),
+                    " FROM sessions WHERE secret_hash = ?"
+                ),
+                params![secret_hash],
+                rows::session,
+            )?)
+        })
         .await
-        .map_err(db)?
-        .as_ref()
-        .map(rows::session)
-        .transpose()
     }
 
     async fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            session_columns!(),
-            " FROM sessions WHERE session_id = ?"
-        ))
-        .bind(session_id)
-        .fetch_optional(&self.pool)
+        let session_id = session_id.to_owned();
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!(
+                    "SELECT ",
+                    session_columns!(),
+                    " FROM sessions WHERE session_id = ?"
+                ),
+                params![session_id],
+                rows::session,
+            )?)
+        })
         .await
-        .map_err(db)?
-        .as_ref()
-        .map(rows::session)
-        .transpose()
     }
 
     async fn touch_session(&self, session_id: &str, idle_expires_at: UnixTime) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET idle_expires_at = ? WHERE session_id = ?")
-            .bind(idle_expires_at)
-            .bind(session_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(())
+        let session_id = session_id.to_owned();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                "UPDATE sessions SET idle_expires_at = ? WHERE session_id = ?",
+                params![idle_expires_at, session_id],
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     async fn delete_session(&self, session_id: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE session_id = ?")
-            .bind(session_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(())
+        let session_id = session_id.to_owned();
+        self.write(move |tx| {
+            sql::execute(
+                tx,
+                "DELETE FROM sessions WHERE session_id = ?",
+                params![session_id],
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     async fn list_user_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            session_columns!(),
-            " FROM sessions WHERE user_id = ? ORDER BY created_at, session_id"
-        ))
-        .bind(user_id)
-        .fetch_all(&self.pool)
+        let user_id = user_id.to_owned();
+        self.read(move |c| {
+            Ok(sql::all(
+                c,
+                concat!(
+                    "SELECT ",
+                    session_columns!(),
+                    " FROM sessions WHERE user_id = ? ORDER BY created_at, session_id"
+                ),
+                params![user_id],
+                rows::session,
+            )?)
+        })
         .await
-        .map_err(db)?;
-        rows::all(rows, rows::session)
     }
 
     async fn delete_user_sessions(&self, user_id: &str) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
-            .bind(user_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected())
+        let user_id = user_id.to_owned();
+        self.write(move |tx| {
+            Ok(sql::execute(
+                tx,
+                "DELETE FROM sessions WHERE user_id = ?",
+                params![user_id],
+            )?)
+        })
+        .await
     }
 
     async fn purge_expired_sessions(&self, now: UnixTime) -> StoreResult<u64> {
-        let done =
-            sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR idle_expires_at <= ?")
-                .bind(now)
-                .bind(now)
-                .execute(&self.pool)
-                .await
-                .map_err(db)?;
-        Ok(done.rows_affected())
+        self.write(move |tx| {
+            Ok(sql::execute(
+                tx,
+                "DELETE FROM sessions WHERE expires_at <= ? OR idle_expires_at <= ?",
+                params![now, now],
+            )?)
+        })
+        .await
     }
 }

@@ -7,50 +7,45 @@ use portcullis_store::{StoreResult, TenantChange, TenantStore};
 #[async_trait]
 impl TenantStore for SqliteStore {
     async fn apply_tenant_changes(&self, changes: &[TenantChange]) -> StoreResult<()> {
-        self.catalog_write(async {
-            let mut tx = self.write_tx().await?;
-            for change in changes {
-                let conn = &mut *tx;
+        let changes = changes.to_vec();
+        self.catalog_write(self.write(move |tx| {
+            for change in &changes {
                 match change {
-                    TenantChange::CreateApi(api) => crate::apis::create_api(conn, api).await?,
-                    TenantChange::UpdateApi(api) => crate::apis::update_api(conn, api).await?,
-                    TenantChange::CreateClient(c) => crate::clients::create_client(conn, c).await?,
-                    TenantChange::UpdateClient(c) => crate::clients::update_client(conn, c).await?,
-                    TenantChange::CreateClientGrant(g) => {
-                        crate::apis::create_client_grant(conn, g).await?
-                    }
-                    TenantChange::UpdateClientGrant(g) => {
-                        crate::apis::update_client_grant(conn, g).await?
-                    }
-                    TenantChange::CreateUser(u) => crate::users::create_user(conn, u).await?,
-                    TenantChange::UpdateUser(u) => crate::users::update_user(conn, u).await?,
+                    TenantChange::CreateApi(api) => crate::apis::create_api(tx, api)?,
+                    TenantChange::UpdateApi(api) => crate::apis::update_api(tx, api)?,
+                    TenantChange::CreateClient(c) => crate::clients::create_client(tx, c)?,
+                    TenantChange::UpdateClient(c) => crate::clients::update_client(tx, c)?,
+                    TenantChange::CreateClientGrant(g) => crate::apis::create_client_grant(tx, g)?,
+                    TenantChange::UpdateClientGrant(g) => crate::apis::update_client_grant(tx, g)?,
+                    TenantChange::CreateUser(u) => crate::users::create_user(tx, u)?,
+                    TenantChange::UpdateUser(u) => crate::users::update_user(tx, u)?,
                     TenantChange::PutSetting { name, value, now } => {
-                        crate::accounts::put_setting(conn, name, value, *now).await?
+                        crate::accounts::put_setting(tx, name, value, *now)?
                     }
                     TenantChange::DeleteSetting(name) => {
-                        crate::accounts::delete_setting(conn, name).await?;
+                        crate::accounts::delete_setting(tx, name)?;
                     }
-                    TenantChange::CreateRole(role) => crate::roles::create_role(conn, role).await?,
-                    TenantChange::UpdateRole(role) => crate::roles::update_role(conn, role).await?,
+                    TenantChange::CreateRole(role) => crate::roles::create_role(tx, role)?,
+                    TenantChange::UpdateRole(role) => crate::roles::update_role(tx, role)?,
                     TenantChange::AddRolePermissions {
                         role_id,
                         permissions,
-                    } => crate::roles::add_role_permissions(conn, role_id, permissions).await?,
+                    } => crate::roles::add_role_permissions(tx, role_id, permissions)?,
                     TenantChange::RemoveRolePermissions {
                         role_id,
                         permissions,
-                    } => crate::roles::remove_role_permissions(conn, role_id, permissions).await?,
+                    } => crate::roles::remove_role_permissions(tx, role_id, permissions)?,
                     TenantChange::AssignUserRoles { user_id, role_ids } => {
-                        crate::roles::assign_user_roles(conn, user_id, role_ids).await?
+                        crate::roles::assign_user_roles(tx, user_id, role_ids)?
                     }
                     TenantChange::RemoveUserRoles { user_id, role_ids } => {
-                        crate::roles::remove_user_roles(conn, user_id, role_ids).await?
+                        crate::roles::remove_user_roles(tx, user_id, role_ids)?
                     }
                 }
             }
-            // Dropping the transaction on an early return above rolls it back.
-            tx.commit().await.map_err(crate::error::db)
-        })
+            // An error above returns early, and `write` rolls the transaction back.
+            Ok(())
+        }))
         .await
     }
 }

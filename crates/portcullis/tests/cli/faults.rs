@@ -48,20 +48,20 @@ async fn sqlite_killed_mid_write_restarts_with_nothing_committed_lost() {
 
     // The file as the crash left it (with its WAL): sound, and one live token per family.
     let db = sb.data_dir().join("portcullis.db");
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut conn)
-        .await
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(check, "ok");
-    let doubled: Vec<String> = sqlx::query_scalar(FAMILIES_WITH_TWO_LIVE_TOKENS)
-        .fetch_all(&mut conn)
-        .await
+    let doubled: Vec<String> = conn
+        .prepare(FAMILIES_WITH_TWO_LIVE_TOKENS)
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
         .unwrap();
     assert!(doubled.is_empty(), "{doubled:?}");
-    conn.close().await.unwrap();
+    drop(conn);
 
     let (mut server, base) = serve(&sb, &[]);
     wait_for(&format!("{base}/readyz"), &mut server).await;

@@ -114,9 +114,9 @@ async fn metrics_count_requests_tokens_sign_ins_and_the_pool_on_their_own_listen
         Some(2.0),
         "{text}"
     );
-    // The SQLite pool of the server: at most 8 connections.
+    // The SQLite connections of the server: one writer and at most four readers.
     let pool = |state| sample(&text, "portcullis_db_pool_connections", &[("state", state)]);
-    assert_eq!(pool("max"), Some(8.0), "{text}");
+    assert_eq!(pool("max"), Some(5.0), "{text}");
     assert!(pool("idle").is_some() && pool("in_use").is_some(), "{text}");
 
     // Not on the main listener; an unknown path there is counted under one label.

@@ -1,7 +1,6 @@
 //! Multi-factor authentication from the command line and the tenant file (issue #10).
 
 use super::support::Sandbox;
-use sqlx::Connection as _;
 
 #[test]
 fn the_tenant_file_sets_the_policy_for_the_tenant_and_per_application() {
@@ -43,30 +42,25 @@ fn users_factors_lists_and_reset_mfa_removes_them() {
     let user_id = user["user_id"].as_str().unwrap().to_owned();
     // A confirmed authenticator app, as enrolment would store it (the secret is opaque here).
     let db = sb.data_dir().join("portcullis.db");
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
-            .await
-            .unwrap();
-        sqlx::query(
-            "INSERT INTO mfa_factors (factor_id, user_id, kind, name, secret, confirmed, \
-             last_used_step, created_at, last_used_at) \
-             VALUES ('mfa_1', ?, 'totp', 'Authenticator app', 'sealed', TRUE, NULL, 1800000000, NULL)",
-        )
-        .bind(&user_id)
-        .execute(&mut conn)
-        .await
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10))
         .unwrap();
-        // And a passkey (its secret is the serialised credential; opaque here too).
-        sqlx::query(
-            "INSERT INTO mfa_factors (factor_id, user_id, kind, name, secret, confirmed, \
-             last_used_step, created_at, last_used_at) \
-             VALUES ('mfa_pk_2', ?, 'passkey', 'Work laptop', '{}', TRUE, NULL, 1800000001, NULL)",
-        )
-        .bind(&user_id)
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    });
+    conn.execute(
+        "INSERT INTO mfa_factors (factor_id, user_id, kind, name, secret, confirmed, \
+         last_used_step, created_at, last_used_at) \
+         VALUES ('mfa_1', ?, 'totp', 'Authenticator app', 'sealed', TRUE, NULL, 1800000000, NULL)",
+        [&user_id],
+    )
+    .unwrap();
+    // And a passkey (its secret is the serialised credential; opaque here too).
+    conn.execute(
+        "INSERT INTO mfa_factors (factor_id, user_id, kind, name, secret, confirmed, \
+         last_used_step, created_at, last_used_at) \
+         VALUES ('mfa_pk_2', ?, 'passkey', 'Work laptop', '{}', TRUE, NULL, 1800000001, NULL)",
+        [&user_id],
+    )
+    .unwrap();
+    drop(conn);
     let table = sb.run(&["users", "factors", "ana@example.com"]).success();
     assert!(table.starts_with("FACTOR ID"), "{table}");
     assert!(table.contains("mfa_1") && table.contains("totp"), "{table}");

@@ -4,7 +4,6 @@
 
 use super::flows::{apply_tenant, serve, sign_in_and_redeem};
 use super::support::{Sandbox, terminate, wait_for};
-use sqlx::Connection as _;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_online_backup_restored_into_a_new_data_directory_signs_in() {
@@ -18,20 +17,16 @@ async fn an_online_backup_restored_into_a_new_data_directory_signs_in() {
     let out = sb.run(&["backup", "backup.db"]).success();
     assert!(out.contains("backup.db"), "{out}");
     let backup = sb.path().join("backup.db");
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", backup.display()))
-        .await
-        .unwrap();
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut conn)
-        .await
+    let conn = rusqlite::Connection::open(&backup).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(check, "ok");
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&mut conn)
-        .await
+    let users: i64 = conn
+        .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
         .unwrap();
     assert_eq!(users, 1);
-    conn.close().await.unwrap();
+    drop(conn);
 
     // Never replaced without --force; with it, replaced.
     let size = std::fs::metadata(&backup).unwrap().len();
