@@ -100,17 +100,75 @@ impl GrantStore for PostgresStore {
         if let Some(row) = claimed.first() {
             return rows::code(row);
         }
-        // Not claimed: either it was used (used_at never goes back to NULL) or it does not exist.
-        let grant_id: Option<String> =
-            sqlx::query_scalar("SELECT grant_id FROM authorization_codes WHERE code_hash = $1")
-                .bind(code_hash)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
-        Err(match grant_id {
-            Some(grant_id) => StoreError::AlreadyConsumed { grant_id },
-            None => StoreError::NotFound,
-        })
+        Err(self.unclaimed_code(code_hash).await?)
+    }
+
+    async fn redeem_code(
+        &self,
+        code_hash: &str,
+        now: UnixTime,
+        grant: &Grant,
+        refresh: Option<&RefreshTokenRecord>,
+    ) -> StoreResult<()> {
+        if crate::unstorable(code_hash) {
+            return Err(StoreError::NotFound);
+        }
+        // One statement, so one round trip and atomic: the claim (of concurrent claims, one
+        // sees `used_at IS NULL`; the others wait for its row lock and re-check), the grant
+        // (only if claimed) and the refresh token (only if asked for and the grant was stored).
+        // A taken grant id fails the whole statement, claim included.
+        let placeholder = RefreshTokenRecord {
+            token_hash: String::new(),
+            grant_id: String::new(),
+            client_id: String::new(),
+            created_at: 0,
+            expires_at: 0,
+            used_at: None,
+            revoked: false,
+        };
+        let token = refresh.unwrap_or(&placeholder);
+        let claimed: i64 = sqlx::query_scalar(concat!(
+            "WITH claimed AS (UPDATE authorization_codes SET used_at = $1 \
+             WHERE code_hash = $2 AND used_at IS NULL RETURNING grant_id), \
+             new_grant AS (INSERT INTO grants (",
+            grant_columns!(),
+            ") SELECT $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM claimed \
+             RETURNING grant_id), \
+             new_refresh AS (INSERT INTO refresh_tokens (",
+            refresh_columns!(),
+            ") SELECT $15, $16, $17, $18, $19, $20, $21 FROM new_grant WHERE $22 \
+             RETURNING token_hash) \
+             SELECT COUNT(*) FROM claimed"
+        ))
+        .bind(now)
+        .bind(code_hash)
+        .bind(&grant.grant_id)
+        .bind(&grant.client_id)
+        .bind(&grant.user_id)
+        .bind(&grant.session_id)
+        .bind(&grant.scope)
+        .bind(&grant.audience)
+        .bind(&grant.nonce)
+        .bind(grant.auth_time)
+        .bind(grant.offline)
+        .bind(grant.revoked)
+        .bind(grant.created_at)
+        .bind(grant.expires_at)
+        .bind(&token.token_hash)
+        .bind(&token.grant_id)
+        .bind(&token.client_id)
+        .bind(token.created_at)
+        .bind(token.expires_at)
+        .bind(token.used_at)
+        .bind(token.revoked)
+        .bind(refresh.is_some())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        if claimed == 1 {
+            return Ok(());
+        }
+        Err(self.unclaimed_code(code_hash).await?)
     }
 
     async fn revoke_user_client_grants(&self, user_id: &str, client_id: &str) -> StoreResult<u64> {
@@ -250,35 +308,42 @@ impl GrantStore for PostgresStore {
         if crate::unstorable(old_hash) {
             return Err(StoreError::NotFound);
         }
-        // The claim and the insert commit together; any early return drops (rolls back) the
-        // transaction. A concurrent claim of the same row waits for this one's row lock, then
+        // One statement, so one round trip and atomic: the claim and the insert of its
+        // successor. A concurrent claim of the same row waits for this one's row lock, then
         // re-checks `used_at IS NULL` on the committed row (READ COMMITTED) and claims nothing.
-        let mut tx = self.begin().await?;
-        let claimed = sqlx::query(
-            "UPDATE refresh_tokens SET used_at = $1 \
-             WHERE token_hash = $2 AND used_at IS NULL AND revoked = FALSE",
-        )
+        let rotated = sqlx::query(concat!(
+            "WITH claimed AS (UPDATE refresh_tokens SET used_at = $1 \
+             WHERE token_hash = $2 AND used_at IS NULL AND revoked = FALSE RETURNING token_hash) \
+             INSERT INTO refresh_tokens (",
+            refresh_columns!(),
+            ") SELECT $3, $4, $5, $6, $7, $8, $9 FROM claimed"
+        ))
         .bind(now)
         .bind(old_hash)
-        .execute(&mut *tx)
+        .bind(&new.token_hash)
+        .bind(&new.grant_id)
+        .bind(&new.client_id)
+        .bind(new.created_at)
+        .bind(new.expires_at)
+        .bind(new.used_at)
+        .bind(new.revoked)
+        .execute(&self.pool)
         .await
         .map_err(db)?
         .rows_affected();
-        if claimed == 0 {
-            let old: Option<(String, bool)> = sqlx::query_as(
-                "SELECT grant_id, revoked FROM refresh_tokens WHERE token_hash = $1",
-            )
-            .bind(old_hash)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-            return Err(match old {
-                Some((grant_id, false)) => StoreError::AlreadyConsumed { grant_id },
-                _ => StoreError::NotFound,
-            });
+        if rotated == 1 {
+            return Ok(());
         }
-        insert_refresh_token(&mut tx, new).await?;
-        tx.commit().await.map_err(db)
+        let old: Option<(String, bool)> =
+            sqlx::query_as("SELECT grant_id, revoked FROM refresh_tokens WHERE token_hash = $1")
+                .bind(old_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Err(match old {
+            Some((grant_id, false)) => StoreError::AlreadyConsumed { grant_id },
+            _ => StoreError::NotFound,
+        })
     }
 
     async fn insert_access_token(&self, token: &AccessTokenRecord) -> StoreResult<()> {
@@ -398,6 +463,23 @@ async fn insert_refresh_token(
     .await
     .map_err(db)?;
     Ok(())
+}
+
+impl PostgresStore {
+    /// Why a code could not be claimed: it was used (`used_at` never goes back to NULL), or it
+    /// does not exist.
+    async fn unclaimed_code(&self, code_hash: &str) -> StoreResult<StoreError> {
+        let grant_id: Option<String> =
+            sqlx::query_scalar("SELECT grant_id FROM authorization_codes WHERE code_hash = $1")
+                .bind(code_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(match grant_id {
+            Some(grant_id) => StoreError::AlreadyConsumed { grant_id },
+            None => StoreError::NotFound,
+        })
+    }
 }
 
 /// Which column selects the grants to revoke.

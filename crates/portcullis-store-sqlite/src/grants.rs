@@ -89,34 +89,25 @@ impl GrantStore for SqliteStore {
 
     async fn consume_code(&self, code_hash: &str, now: UnixTime) -> StoreResult<AuthorizationCode> {
         let code_hash = code_hash.to_owned();
+        self.write(move |tx| claim_code(tx, &code_hash, now)).await
+    }
+
+    async fn redeem_code(
+        &self,
+        code_hash: &str,
+        now: UnixTime,
+        grant: &Grant,
+        refresh: Option<&RefreshTokenRecord>,
+    ) -> StoreResult<()> {
+        let (code_hash, grant, refresh) = (code_hash.to_owned(), grant.clone(), refresh.cloned());
+        // One transaction: an error anywhere rolls the claim back with the rest.
         self.write(move |tx| {
-            // One statement: of many concurrent callers, exactly one sees `used_at IS NULL`.
-            let claimed = sql::optional(
-                tx,
-                concat!(
-                    "UPDATE authorization_codes SET used_at = ? \
-                     WHERE code_hash = ? AND used_at IS NULL RETURNING ",
-                    code_columns!()
-                ),
-                params![now, code_hash],
-                rows::code,
-            )?;
-            if let Some(code) = claimed {
-                return Ok(code);
+            claim_code(tx, &code_hash, now)?;
+            insert_grant(tx, &grant)?;
+            if let Some(token) = &refresh {
+                insert_refresh_token(tx, token)?;
             }
-            // Not claimed: either it was used (used_at never goes back to NULL) or it does not
-            // exist.
-            let grant_id: Option<String> = sql::optional(
-                tx,
-                "SELECT grant_id FROM authorization_codes WHERE code_hash = ?",
-                [&code_hash],
-                |r| r.get(0),
-            )?;
-            Err(match grant_id {
-                Some(grant_id) => StoreError::AlreadyConsumed { grant_id },
-                None => StoreError::NotFound,
-            }
-            .into())
+            Ok(())
         })
         .await
     }
@@ -155,32 +146,7 @@ impl GrantStore for SqliteStore {
 
     async fn create_grant(&self, grant: &Grant) -> StoreResult<()> {
         let grant = grant.clone();
-        self.write(move |tx| {
-            sql::execute(
-                tx,
-                concat!(
-                    "INSERT INTO grants (",
-                    grant_columns!(),
-                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                ),
-                params![
-                    grant.grant_id,
-                    grant.client_id,
-                    grant.user_id,
-                    grant.session_id,
-                    grant.scope,
-                    grant.audience,
-                    grant.nonce,
-                    grant.auth_time,
-                    grant.offline,
-                    grant.revoked,
-                    grant.created_at,
-                    grant.expires_at,
-                ],
-            )?;
-            Ok(())
-        })
-        .await
+        self.write(move |tx| insert_grant(tx, &grant)).await
     }
 
     async fn get_grant(&self, grant_id: &str) -> StoreResult<Option<Grant>> {
@@ -369,6 +335,66 @@ impl GrantStore for SqliteStore {
         })
         .await
     }
+}
+
+/// Marks the code used and returns it. One statement: of many concurrent callers, exactly one
+/// sees `used_at IS NULL`.
+fn claim_code(
+    conn: &Connection,
+    code_hash: &str,
+    now: UnixTime,
+) -> Result<AuthorizationCode, Failure> {
+    let claimed = sql::optional(
+        conn,
+        concat!(
+            "UPDATE authorization_codes SET used_at = ? \
+             WHERE code_hash = ? AND used_at IS NULL RETURNING ",
+            code_columns!()
+        ),
+        params![now, code_hash],
+        rows::code,
+    )?;
+    if let Some(code) = claimed {
+        return Ok(code);
+    }
+    // Not claimed: either it was used (used_at never goes back to NULL) or it does not exist.
+    let grant_id: Option<String> = sql::optional(
+        conn,
+        "SELECT grant_id FROM authorization_codes WHERE code_hash = ?",
+        [code_hash],
+        |r| r.get(0),
+    )?;
+    Err(match grant_id {
+        Some(grant_id) => StoreError::AlreadyConsumed { grant_id },
+        None => StoreError::NotFound,
+    }
+    .into())
+}
+
+fn insert_grant(conn: &Connection, grant: &Grant) -> Result<(), Failure> {
+    sql::execute(
+        conn,
+        concat!(
+            "INSERT INTO grants (",
+            grant_columns!(),
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ),
+        params![
+            grant.grant_id,
+            grant.client_id,
+            grant.user_id,
+            grant.session_id,
+            grant.scope,
+            grant.audience,
+            grant.nonce,
+            grant.auth_time,
+            grant.offline,
+            grant.revoked,
+            grant.created_at,
+            grant.expires_at,
+        ],
+    )?;
+    Ok(())
 }
 
 fn insert_refresh_token(conn: &Connection, token: &RefreshTokenRecord) -> Result<(), Failure> {

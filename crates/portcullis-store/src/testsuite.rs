@@ -166,6 +166,9 @@ macro_rules! conformance_tests {
             code_consume_returns_the_code,
             code_consume_is_single_use,
             code_consume_unknown_is_not_found,
+            code_redeem_stores_grant_and_refresh_once,
+            code_redeem_without_refresh_stores_the_grant,
+            code_redeem_conflict_stores_nothing,
             code_get_reads_without_consuming,
             grant_create_get_roundtrip,
             grant_duplicate_id_conflicts,
@@ -238,6 +241,7 @@ macro_rules! conformance_tests {
         );
         $crate::__conformance_tests!(@owned $make;
             code_consume_concurrently_exactly_one_wins,
+            code_redeem_concurrently_exactly_one_wins,
             refresh_rotate_concurrently_exactly_one_wins,
             key_rotate_concurrently_keeps_one_current,
             rate_limit_concurrent_acquires_never_exceed_the_limit,

@@ -177,6 +177,27 @@ pub trait GrantStore: Send + Sync {
     /// `AlreadyConsumed { grant_id }`; an unknown hash returns `NotFound`. Expiry is the caller's
     /// check (the record carries `expires_at`).
     async fn consume_code(&self, code_hash: &str, now: UnixTime) -> StoreResult<AuthorizationCode>;
+    /// Redeems a code in one step, all or nothing: claims it (as [`GrantStore::consume_code`]:
+    /// `AlreadyConsumed { grant_id }` if it was used, `NotFound` if unknown), stores `grant`
+    /// (`Conflict` if its id is taken) and, when given, `refresh`. On any error nothing is
+    /// stored and the code is not claimed.
+    ///
+    /// The default runs the three calls one after the other, which is not all-or-nothing;
+    /// backends override it with one transaction.
+    async fn redeem_code(
+        &self,
+        code_hash: &str,
+        now: UnixTime,
+        grant: &Grant,
+        refresh: Option<&RefreshTokenRecord>,
+    ) -> StoreResult<()> {
+        self.consume_code(code_hash, now).await?;
+        self.create_grant(grant).await?;
+        if let Some(token) = refresh {
+            self.insert_refresh_token(token).await?;
+        }
+        Ok(())
+    }
     /// The code with this hash, used or not (`used_at` says), without changing it: the token
     /// endpoint checks the code's client, redirect URI and PKCE binding before consuming it.
     async fn get_code(&self, code_hash: &str) -> StoreResult<Option<AuthorizationCode>>;

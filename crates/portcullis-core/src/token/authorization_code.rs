@@ -32,19 +32,16 @@ pub(super) async fn exchange(
         return Err(replayed(p, &record.grant_id, client, now).await);
     }
     check_binding(&record, redirect_uri, params, now)?;
-    match p.store.consume_code(&code_hash, now).await {
-        Ok(_) => {}
-        // Another redemption by this client won the race: that is a replay too.
-        Err(StoreError::AlreadyConsumed { grant_id }) => {
-            return Err(replayed(p, &grant_id, client, now).await);
+    // The user may sign in, or the code is spent without issuing anything.
+    let user = match p.store.get_user(&record.user_id).await? {
+        Some(user) => user,
+        None => {
+            spend(p, &code_hash, client, now).await?;
+            return Err(OAuthError::invalid_grant("The user no longer exists."));
         }
-        Err(StoreError::NotFound) => return Err(invalid_code()),
-        Err(e) => return Err(e.into()),
-    }
-    let Some(user) = p.store.get_user(&record.user_id).await? else {
-        return Err(OAuthError::invalid_grant("The user no longer exists."));
     };
     if let Err(refusal) = crate::authorize::user_may_sign_in(&user) {
+        spend(p, &code_hash, client, now).await?;
         return Err(OAuthError::invalid_grant(refusal.description));
     }
     let scopes = Scopes::parse(&record.scope)?;
@@ -70,20 +67,21 @@ pub(super) async fn exchange(
         created_at: now,
         expires_at: now + p.config.refresh_token_lifetime,
     };
-    match p.store.create_grant(&grant).await {
+    let refresh = offline.then(|| issue::new_refresh_token(p, &grant));
+    // The claim, the grant and its refresh token, in one step.
+    let stored = refresh.as_ref().map(|(_, record)| record);
+    match p.store.redeem_code(&code_hash, now, &grant, stored).await {
         Ok(()) => {}
-        // A replay of this code got here first and left its grant revoked (see
-        // `revoke_replayed`): this redemption must not issue anything either.
-        Err(StoreError::Conflict(_)) => return Err(invalid_code()),
+        // Used already (possibly by a redemption racing this one): that is a replay.
+        Err(StoreError::AlreadyConsumed { grant_id }) => {
+            return Err(replayed(p, &grant_id, client, now).await);
+        }
+        // Gone, or a replay of this code left its grant id revoked (see `revoke_replayed`):
+        // nothing is issued.
+        Err(StoreError::NotFound | StoreError::Conflict(_)) => return Err(invalid_code()),
         Err(e) => return Err(e.into()),
     }
-    let refresh_token = if offline {
-        let (token, stored) = issue::new_refresh_token(p, &grant);
-        p.store.insert_refresh_token(&stored).await?;
-        Some(token)
-    } else {
-        None
-    };
+    let refresh_token = refresh.map(|(token, _)| token);
     issue::user_token_response(
         p,
         &grant,
@@ -94,6 +92,18 @@ pub(super) async fn exchange(
         refresh_token,
     )
     .await
+}
+
+/// Marks the code used without issuing anything (its user may not sign in); a code used
+/// already is a replay, as in a redemption.
+async fn spend(p: &Provider, code_hash: &str, client: &Client, now: i64) -> OAuthResult<()> {
+    match p.store.consume_code(code_hash, now).await {
+        Ok(_) | Err(StoreError::NotFound) => Ok(()),
+        Err(StoreError::AlreadyConsumed { grant_id }) => {
+            Err(replayed(p, &grant_id, client, now).await)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// RFC 6749 §4.1.2: a code used twice by its own client revokes the tokens its first use

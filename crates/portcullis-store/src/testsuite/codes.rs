@@ -99,3 +99,136 @@ pub async fn code_consume_concurrently_exactly_one_wins(store: Arc<dyn Store>) {
     }
     assert_eq!(winners, 1, "exactly one consumer wins");
 }
+
+/// `redeem_code` claims the code and stores the grant and its refresh token together; a second
+/// redemption is `AlreadyConsumed` with the code's grant id and stores nothing more.
+pub async fn code_redeem_stores_grant_and_refresh_once(store: &dyn Store) {
+    let code = sample::code("h-1", "g-1", "app", "u", "s");
+    store.insert_code(&code).await.expect("insert_code");
+    let grant = sample::grant("g-1", "app", "u", Some("s"), true);
+    let refresh = sample::refresh("rt-1", "g-1", "app");
+    store
+        .redeem_code("h-1", T0 + 1, &grant, Some(&refresh))
+        .await
+        .expect("redeem_code");
+    let used = store.get_code("h-1").await.expect("get_code");
+    assert_eq!(used.and_then(|c| c.used_at), Some(T0 + 1));
+    assert_eq!(
+        store.get_grant("g-1").await.expect("get_grant"),
+        Some(grant.clone())
+    );
+    assert_eq!(
+        store
+            .get_refresh_token("rt-1")
+            .await
+            .expect("get_refresh_token"),
+        Some(refresh)
+    );
+
+    let again = sample::grant("g-other", "app", "u", Some("s"), false);
+    assert_already_consumed(
+        store.redeem_code("h-1", T0 + 2, &again, None).await,
+        "g-1",
+        "second redemption",
+    );
+    assert_eq!(store.get_grant("g-other").await.expect("get_grant"), None);
+    assert_not_found(
+        store.redeem_code("nope", T0, &again, None).await,
+        "unknown code",
+    );
+    assert_eq!(store.get_grant("g-other").await.expect("get_grant"), None);
+}
+
+/// Without a refresh token, `redeem_code` stores the grant alone.
+pub async fn code_redeem_without_refresh_stores_the_grant(store: &dyn Store) {
+    store
+        .insert_code(&sample::code("h-1", "g-1", "app", "u", "s"))
+        .await
+        .expect("insert_code");
+    let grant = sample::grant("g-1", "app", "u", Some("s"), false);
+    store
+        .redeem_code("h-1", T0 + 1, &grant, None)
+        .await
+        .expect("redeem_code");
+    assert_eq!(
+        store.get_grant("g-1").await.expect("get_grant"),
+        Some(grant)
+    );
+}
+
+/// A grant id already taken (a replay's revoked tombstone) fails the redemption as `Conflict`,
+/// and all of it: the code stays unclaimed and no refresh token is stored.
+pub async fn code_redeem_conflict_stores_nothing(store: &dyn Store) {
+    store
+        .insert_code(&sample::code("h-1", "g-1", "app", "u", "s"))
+        .await
+        .expect("insert_code");
+    let tombstone = Grant {
+        revoked: true,
+        ..sample::grant("g-1", "app", "u", None, false)
+    };
+    store.create_grant(&tombstone).await.expect("create_grant");
+    let grant = sample::grant("g-1", "app", "u", Some("s"), true);
+    let refresh = sample::refresh("rt-1", "g-1", "app");
+    let got = store
+        .redeem_code("h-1", T0 + 1, &grant, Some(&refresh))
+        .await;
+    assert!(matches!(got, Err(StoreError::Conflict(_))), "{got:?}");
+    let code = store.get_code("h-1").await.expect("get_code");
+    assert_eq!(
+        code.and_then(|c| c.used_at),
+        None,
+        "the code is not claimed"
+    );
+    assert_eq!(
+        store
+            .get_refresh_token("rt-1")
+            .await
+            .expect("get_refresh_token"),
+        None
+    );
+    assert_eq!(
+        store.get_grant("g-1").await.expect("get_grant"),
+        Some(tombstone)
+    );
+}
+
+/// Sixteen tasks redeem the same code at once: exactly one stores its grant, the others get
+/// `AlreadyConsumed { grant_id }` and store nothing.
+pub async fn code_redeem_concurrently_exactly_one_wins(store: Arc<dyn Store>) {
+    store
+        .insert_code(&sample::code("h-race", "g-race", "app", "u", "s"))
+        .await
+        .expect("insert_code");
+    let results = race(16, |i| {
+        let store = Arc::clone(&store);
+        async move {
+            let grant = sample::grant(&format!("g-{i}"), "app", "u", Some("s"), true);
+            let refresh = sample::refresh(&format!("rt-{i}"), &grant.grant_id, "app");
+            store
+                .redeem_code("h-race", T0 + 1, &grant, Some(&refresh))
+                .await
+        }
+    })
+    .await;
+    let mut winners = 0;
+    for result in results {
+        match result {
+            Ok(()) => winners += 1,
+            other => assert_already_consumed(other, "g-race", "losing redemption"),
+        }
+    }
+    assert_eq!(winners, 1, "exactly one redemption wins");
+    let mut stored = 0;
+    for i in 0..16 {
+        if store
+            .get_refresh_token(&format!("rt-{i}"))
+            .await
+            .expect("get_refresh_token")
+            .is_some()
+        {
+            stored += 1;
+        }
+    }
+    assert_eq!(stored, 1, "one refresh token, the winner's");
+}
