@@ -127,7 +127,7 @@ impl GrantStore for PostgresStore {
             revoked: false,
         };
         let token = refresh.unwrap_or(&placeholder);
-        let claimed: i64 = sqlx::query_scalar(concat!(
+        let query = sqlx::query(concat!(
             "WITH claimed AS (UPDATE authorization_codes SET used_at = $1 \
              WHERE code_hash = $2 AND used_at IS NULL RETURNING grant_id), \
              new_grant AS (INSERT INTO grants (",
@@ -141,30 +141,14 @@ impl GrantStore for PostgresStore {
              SELECT COUNT(*) FROM claimed"
         ))
         .bind(now)
-        .bind(code_hash)
-        .bind(&grant.grant_id)
-        .bind(&grant.client_id)
-        .bind(&grant.user_id)
-        .bind(&grant.session_id)
-        .bind(&grant.scope)
-        .bind(&grant.audience)
-        .bind(&grant.nonce)
-        .bind(grant.auth_time)
-        .bind(grant.offline)
-        .bind(grant.revoked)
-        .bind(grant.created_at)
-        .bind(grant.expires_at)
-        .bind(&token.token_hash)
-        .bind(&token.grant_id)
-        .bind(&token.client_id)
-        .bind(token.created_at)
-        .bind(token.expires_at)
-        .bind(token.used_at)
-        .bind(token.revoked)
-        .bind(refresh.is_some())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)?;
+        .bind(code_hash);
+        let query = bind_refresh_token(bind_grant(query, grant), token);
+        let claimed: i64 = query
+            .bind(refresh.is_some())
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|row| sqlx::Row::try_get(&row, 0))
+            .map_err(db)?;
         if claimed == 1 {
             return Ok(());
         }
@@ -211,26 +195,15 @@ impl GrantStore for PostgresStore {
     }
 
     async fn create_grant(&self, grant: &Grant) -> StoreResult<()> {
-        sqlx::query(concat!(
+        let query = sqlx::query(concat!(
             "INSERT INTO grants (",
             grant_columns!(),
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-        ))
-        .bind(&grant.grant_id)
-        .bind(&grant.client_id)
-        .bind(&grant.user_id)
-        .bind(&grant.session_id)
-        .bind(&grant.scope)
-        .bind(&grant.audience)
-        .bind(&grant.nonce)
-        .bind(grant.auth_time)
-        .bind(grant.offline)
-        .bind(grant.revoked)
-        .bind(grant.created_at)
-        .bind(grant.expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
+        ));
+        bind_grant(query, grant)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 
@@ -311,7 +284,7 @@ impl GrantStore for PostgresStore {
         // One statement, so one round trip and atomic: the claim and the insert of its
         // successor. A concurrent claim of the same row waits for this one's row lock, then
         // re-checks `used_at IS NULL` on the committed row (READ COMMITTED) and claims nothing.
-        let rotated = sqlx::query(concat!(
+        let query = sqlx::query(concat!(
             "WITH claimed AS (UPDATE refresh_tokens SET used_at = $1 \
              WHERE token_hash = $2 AND used_at IS NULL AND revoked = FALSE RETURNING token_hash) \
              INSERT INTO refresh_tokens (",
@@ -319,18 +292,12 @@ impl GrantStore for PostgresStore {
             ") SELECT $3, $4, $5, $6, $7, $8, $9 FROM claimed"
         ))
         .bind(now)
-        .bind(old_hash)
-        .bind(&new.token_hash)
-        .bind(&new.grant_id)
-        .bind(&new.client_id)
-        .bind(new.created_at)
-        .bind(new.expires_at)
-        .bind(new.used_at)
-        .bind(new.revoked)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?
-        .rows_affected();
+        .bind(old_hash);
+        let rotated = bind_refresh_token(query, new)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?
+            .rows_affected();
         if rotated == 1 {
             return Ok(());
         }
@@ -447,22 +414,48 @@ async fn insert_refresh_token(
     conn: &mut sqlx::PgConnection,
     token: &RefreshTokenRecord,
 ) -> StoreResult<()> {
-    sqlx::query(concat!(
+    let query = sqlx::query(concat!(
         "INSERT INTO refresh_tokens (",
         refresh_columns!(),
         ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
-    ))
-    .bind(&token.token_hash)
-    .bind(&token.grant_id)
-    .bind(&token.client_id)
-    .bind(token.created_at)
-    .bind(token.expires_at)
-    .bind(token.used_at)
-    .bind(token.revoked)
-    .execute(conn)
-    .await
-    .map_err(db)?;
+    ));
+    bind_refresh_token(query, token)
+        .execute(conn)
+        .await
+        .map_err(db)?;
     Ok(())
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds a grant's columns, in `grant_columns!()` order, after the query's binds so far.
+fn bind_grant<'q>(query: PgQuery<'q>, grant: &'q Grant) -> PgQuery<'q> {
+    query
+        .bind(&grant.grant_id)
+        .bind(&grant.client_id)
+        .bind(&grant.user_id)
+        .bind(&grant.session_id)
+        .bind(&grant.scope)
+        .bind(&grant.audience)
+        .bind(&grant.nonce)
+        .bind(grant.auth_time)
+        .bind(grant.offline)
+        .bind(grant.revoked)
+        .bind(grant.created_at)
+        .bind(grant.expires_at)
+}
+
+/// Binds a refresh token's columns, in `refresh_columns!()` order, after the query's binds so
+/// far.
+fn bind_refresh_token<'q>(query: PgQuery<'q>, token: &'q RefreshTokenRecord) -> PgQuery<'q> {
+    query
+        .bind(&token.token_hash)
+        .bind(&token.grant_id)
+        .bind(&token.client_id)
+        .bind(token.created_at)
+        .bind(token.expires_at)
+        .bind(token.used_at)
+        .bind(token.revoked)
 }
 
 impl PostgresStore {
