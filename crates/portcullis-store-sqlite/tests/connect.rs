@@ -104,12 +104,11 @@ async fn a_database_migrated_by_a_newer_release_is_refused() {
     );
 }
 
-/// A migration that failed half-way (sqlx's bookkeeping says `success = false`) stops the store
-/// from opening, rather than running on a schema of unknown shape.
-#[tokio::test]
-async fn a_partially_applied_migration_is_refused() {
+/// Migrates a new database, changes its migration bookkeeping with `tamper` (as a failed or
+/// edited migration would leave it), and returns why reopening it is refused.
+async fn reopen_after(tamper: &str) -> StoreError {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("dirty.db");
+    let path = dir.path().join("tampered.db");
     let path = path.to_str().expect("utf-8 path");
     SqliteStore::connect(path)
         .await
@@ -117,16 +116,18 @@ async fn a_partially_applied_migration_is_refused() {
         .close()
         .await;
     let conn = rusqlite::Connection::open(path).expect("open directly");
-    conn.execute(
-        "UPDATE _sqlx_migrations SET success = FALSE WHERE version = 2",
-        [],
-    )
-    .expect("mark a migration failed");
+    assert_eq!(conn.execute(tamper, []).expect("tamper"), 1, "{tamper}");
     drop(conn);
-
-    let err = SqliteStore::connect(path)
+    SqliteStore::connect(path)
         .await
-        .expect_err("a dirty database is refused");
+        .expect_err("the tampered database is refused")
+}
+
+/// A migration that failed half-way (sqlx's bookkeeping says `success = false`) stops the store
+/// from opening, rather than running on a schema of unknown shape.
+#[tokio::test]
+async fn a_partially_applied_migration_is_refused() {
+    let err = reopen_after("UPDATE _sqlx_migrations SET success = FALSE WHERE version = 2").await;
     assert!(
         err.to_string()
             .contains("migration 2 was partially applied"),
@@ -138,25 +139,7 @@ async fn a_partially_applied_migration_is_refused() {
 /// number (an edited migration) is refused, not silently skipped.
 #[tokio::test]
 async fn an_edited_migration_is_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("edited.db");
-    let path = path.to_str().expect("utf-8 path");
-    SqliteStore::connect(path)
-        .await
-        .expect("connect")
-        .close()
-        .await;
-    let conn = rusqlite::Connection::open(path).expect("open directly");
-    conn.execute(
-        "UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1",
-        [],
-    )
-    .expect("change a checksum");
-    drop(conn);
-
-    let err = SqliteStore::connect(path)
-        .await
-        .expect_err("an edited migration is refused");
+    let err = reopen_after("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1").await;
     assert!(
         err.to_string()
             .contains("migration 1 was applied from a different file"),
