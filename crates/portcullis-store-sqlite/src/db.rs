@@ -24,7 +24,7 @@
 //! A semaphore bounds the reads in flight to the reader connections there are. An in-memory
 //! database lives in exactly one connection, which then serves reads too.
 
-use crate::error::Failure;
+use crate::error::{Failure, db};
 use portcullis_store::{StoreError, StoreResult};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 use std::path::PathBuf;
@@ -74,10 +74,10 @@ impl Db {
             Location::Memory => Connection::open_in_memory(),
             Location::File(path) => Connection::open(path),
         }
-        .map_err(|e| StoreError::from(Failure::from(e)))?;
+        .map_err(db)?;
         configure(&writer, &location)
             .and_then(|()| writer.busy_timeout(Duration::ZERO))
-            .map_err(|e| StoreError::from(Failure::from(e)))?;
+            .map_err(db)?;
         Ok(Db {
             location,
             writer: Arc::new(tokio::sync::Mutex::new(Some(writer))),
@@ -121,20 +121,13 @@ impl Db {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, Failure> + Send + 'static,
     ) -> StoreResult<T> {
         let mut guard = Arc::clone(&self.writer).lock_owned().await;
-        let file = matches!(self.location, Location::File(_));
         let mut job = Some(f);
-        // `None`: the write lock is taken; `job` is still to run.
+        // `None`: the write lock is taken (never, in memory); `job` is still to run.
         let inline = {
             let Some(conn) = guard.as_mut() else {
                 return Err(closed());
             };
-            let begun = if file {
-                try_begin_immediate(conn)
-            } else {
-                conn.transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map(Some)
-            };
-            match begun {
+            match try_begin_immediate(conn) {
                 Ok(Some(tx)) => job.take().map(|f| run_transaction(tx, f)),
                 Ok(None) => None,
                 Err(e) => Some(Err(Failure::from(e))),
@@ -156,7 +149,7 @@ impl Db {
             }
             (None, None) => Err(closed()),
         };
-        if file && out.is_ok() {
+        if matches!(self.location, Location::File(_)) && out.is_ok() {
             self.after_commit();
         }
         out
@@ -179,7 +172,7 @@ impl Db {
             let done = blocking(move || match guard.as_ref() {
                 Some(conn) => conn
                     .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                    .map_err(|e| StoreError::from(Failure::from(e))),
+                    .map_err(db),
                 None => Ok(()),
             })
             .await;
@@ -196,7 +189,7 @@ impl Db {
         f: impl FnOnce(&Connection) -> Result<T, Failure> + Send + 'static,
     ) -> StoreResult<T> {
         if let Location::Memory = self.location {
-            return self.with_writer(move |conn| f(conn)).await;
+            return self.read_now(f).await;
         }
         let permit = Arc::clone(&self.read_permits)
             .acquire_owned()
@@ -205,17 +198,14 @@ impl Db {
         let db = Arc::clone(self);
         blocking(move || {
             let _permit = permit;
-            let conn = db.take_reader()?;
-            let out = f(&conn).map_err(StoreError::from);
-            db.return_reader(conn);
-            out
+            db.on_reader(f)
         })
         .await
     }
 
-    /// Runs `f` on a reader connection on the calling thread, without a hand-off to the
-    /// blocking pool: for lookups by key that read a row or two (microseconds, and in WAL mode a
-    /// reader never waits for a writer). Anything that may read many rows uses [`Db::read`].
+    /// Runs a lookup by key on a reader connection on the calling thread, without a hand-off to
+    /// the blocking pool: for statements that read a row or two (microseconds, and in WAL mode
+    /// a reader never waits for a writer). Anything that may read many rows uses [`Db::read`].
     pub(crate) async fn read_now<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&Connection) -> Result<T, Failure>,
@@ -228,6 +218,12 @@ impl Db {
             };
         }
         let _permit = self.read_permits.acquire().await.map_err(|_| closed())?;
+        self.on_reader(f)
+    }
+
+    /// Runs `f` on an idle reader connection (or a new one), then puts it back. The caller
+    /// holds a read permit.
+    fn on_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Failure>) -> StoreResult<T> {
         let conn = self.take_reader()?;
         let out = f(&conn).map_err(StoreError::from);
         self.return_reader(conn);
@@ -247,7 +243,7 @@ impl Db {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
             .and_then(|conn| configure(&conn, &self.location).map(|()| conn))
-            .map_err(|e| StoreError::from(Failure::from(e)))?;
+            .map_err(db)?;
         self.open_readers.fetch_add(1, Ordering::AcqRel);
         Ok(conn)
     }
