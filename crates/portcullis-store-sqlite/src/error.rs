@@ -37,8 +37,7 @@ impl From<Failure> for StoreError {
 /// to `Backend`.
 pub(crate) fn db(err: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(e, message) = &err {
-        // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
-        if matches!(e.extended_code, 2067 | 1555) {
+        if is_unique_violation(&err) {
             // SQLite says "UNIQUE constraint failed: users.email"; keep the part naming the
             // column.
             let message = message.as_deref().unwrap_or("a unique column");
@@ -60,4 +59,10 @@ pub(crate) fn db(err: rusqlite::Error) -> StoreError {
         }
     }
     StoreError::backend(err)
+}
+
+/// Whether a statement was refused for a value a unique column already holds
+/// (`SQLITE_CONSTRAINT_UNIQUE` or `SQLITE_CONSTRAINT_PRIMARYKEY`).
+pub(crate) fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(err, rusqlite::Error::SqliteFailure(e, _) if matches!(e.extended_code, 2067 | 1555))
 }

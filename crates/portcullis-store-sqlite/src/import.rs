@@ -1,7 +1,7 @@
 //! `UserImportStore`: users in batches, one transaction per batch.
 
 use crate::SqliteStore;
-use crate::rows::user_columns;
+use crate::error::{Failure, is_unique_violation};
 use crate::sql;
 use async_trait::async_trait;
 use portcullis_store::{
@@ -16,35 +16,14 @@ impl UserImportStore for SqliteStore {
         self.write(move |tx| {
             let mut outcomes = Vec::with_capacity(users.len());
             for user in &users {
-                let email = user.email.to_lowercase();
-                let inserted = sql::execute(
-                    tx,
-                    concat!(
-                        "INSERT INTO users (",
-                        user_columns!(),
-                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-                    ),
-                    params![
-                        user.user_id,
-                        email,
-                        user.email_verified,
-                        user.name,
-                        user.given_name,
-                        user.family_name,
-                        user.nickname,
-                        user.picture,
-                        user.password_hash,
-                        user.blocked,
-                        crate::rows::to_json(&user.app_metadata)?,
-                        crate::rows::to_json(&user.user_metadata)?,
-                        user.created_at,
-                        user.updated_at,
-                        user.phone_number,
-                        user.phone_number_verified,
-                        crate::rows::optional_json(user.address.as_ref())?,
-                    ],
-                )?;
-                if inserted == 1 {
+                // A user whose email or id is taken is not inserted (and then, with `upsert`,
+                // updated by email); the failed statement leaves the transaction as it was.
+                let inserted = match crate::users::create_user(tx, user) {
+                    Ok(()) => true,
+                    Err(Failure::Sql(e)) if is_unique_violation(&e) => false,
+                    Err(e) => return Err(e),
+                };
+                if inserted {
                     outcomes.push(ImportOutcome::Created);
                     continue;
                 }
@@ -52,6 +31,7 @@ impl UserImportStore for SqliteStore {
                     outcomes.push(ImportOutcome::Duplicate);
                     continue;
                 }
+                let email = user.email.to_lowercase();
                 let updated = sql::execute(
                     tx,
                     "UPDATE users SET email_verified = ?, name = COALESCE(?, name), \
