@@ -103,10 +103,8 @@ impl SqliteStore {
                 StoreError::backend(std::io::Error::other("the backup path is not valid UTF-8"))
             })?
             .to_owned();
-        // `VACUUM` cannot run inside a transaction, so not through `write`; it only reads this
-        // database.
-        self.db
-            .with_writer(move |c| Ok(c.execute("VACUUM INTO ?1", [dest]).map(|_| ())?))
+        // It only reads this database: on a reader connection, so writers go on meanwhile.
+        self.read(move |c| Ok(c.execute("VACUUM INTO ?1", [dest]).map(|_| ())?))
             .await
     }
 
