@@ -12,7 +12,9 @@ use portcullis_store::{KeyState, KeyStore, SigningKeyRecord, StoreResult, UnixTi
 impl KeyStore for PostgresStore {
     async fn insert_key(&self, key: &SigningKeyRecord) -> StoreResult<()> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        insert_key(&mut conn, key, key.state).await
+        insert_key(&mut conn, key, key.state).await?;
+        conn.release();
+        Ok(())
     }
 
     async fn list_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {

@@ -37,6 +37,7 @@ mod import;
 mod jobs;
 mod keys;
 mod mfa;
+mod pool;
 mod rate_limits;
 mod roles;
 mod rows;
@@ -51,7 +52,6 @@ pub use portcullis_store::DatabaseTooNew;
 use portcullis_store::{StoreError, StoreResult};
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -67,7 +67,7 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// A Portcullis store in one PostgreSQL database. Cheap to clone (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
-    pool: PgPool,
+    pool: pool::Pool,
     /// Writes to applications, APIs and client grants made through this store (see
     /// `CatalogStore::local_catalog_writes`), shared by its clones.
     catalog_writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -92,7 +92,7 @@ impl PostgresStore {
             .map_err(StoreError::backend)?;
         migrate(&pool).await?;
         Ok(PostgresStore {
-            pool,
+            pool: pool::Pool::new(pool),
             catalog_writes: Default::default(),
         })
     }
@@ -121,7 +121,7 @@ impl PostgresStore {
         portcullis_store::PoolStats {
             open,
             idle: idle.min(open),
-            max: self.pool.options().get_max_connections(),
+            max: self.pool.max_connections(),
         }
     }
 
@@ -131,7 +131,7 @@ impl PostgresStore {
     }
 
     /// Starts a transaction (READ COMMITTED, PostgreSQL's default).
-    async fn begin(&self) -> StoreResult<Transaction<'static, Postgres>> {
+    async fn begin(&self) -> StoreResult<pool::Tx<'_>> {
         self.pool.begin().await.map_err(error::db)
     }
 }
