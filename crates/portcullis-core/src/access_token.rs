@@ -106,6 +106,24 @@ fn claims_of(p: &Provider, token: &str) -> Option<AccessTokenClaims> {
 
 /// `Ok(None)` for anything that is not a live access token we issued.
 pub async fn check(p: &Provider, token: &str) -> OAuthResult<Option<LiveAccessToken>> {
+    let Some(verified) = verified(p, token).await? else {
+        return Ok(None);
+    };
+    let record = &verified.record;
+    if !p
+        .store
+        .access_token_live(&record.jti, record.grant_id.as_deref())
+        .await?
+    {
+        return Ok(None);
+    }
+    Ok(Some(verified))
+}
+
+/// What [`check`] checks, but for the database's say on revocation (the caller asks the store:
+/// `access_token_live`, or `live_token_user` together with the user). `Ok(None)` when the token
+/// is not ours, expired, or its application is gone.
+pub async fn verified(p: &Provider, token: &str) -> OAuthResult<Option<LiveAccessToken>> {
     if token.len() > 8192 {
         return Ok(None);
     }
@@ -135,13 +153,6 @@ pub async fn check(p: &Provider, token: &str) -> OAuthResult<Option<LiveAccessTo
         .client(p.store.as_ref(), &record.client_id)
         .await?;
     if client.is_none() {
-        return Ok(None);
-    }
-    if !p
-        .store
-        .access_token_live(&record.jti, record.grant_id.as_deref())
-        .await?
-    {
         return Ok(None);
     }
     Ok(Some(LiveAccessToken { claims, record }))

@@ -11,7 +11,7 @@ use crate::scope::{OPENID, Scopes};
 /// anything not live, `insufficient_scope` without `openid`.
 pub async fn userinfo(p: &Provider, token: &str) -> OAuthResult<UserClaims> {
     let invalid = || OAuthError::invalid_token("The access token is invalid or has expired.");
-    let Some(live) = access_token::check(p, token).await? else {
+    let Some(live) = access_token::verified(p, token).await? else {
         return Err(invalid());
     };
     if !live.has_audience(&p.config.issuer.endpoint(paths::USERINFO)) {
@@ -24,7 +24,13 @@ pub async fn userinfo(p: &Provider, token: &str) -> OAuthResult<UserClaims> {
             "The access token was not granted the openid scope.",
         ));
     }
-    let Some(user) = p.store.get_user(&live.record.subject).await? else {
+    // Whether the token was revoked and who the user is now, in one read.
+    let record = &live.record;
+    let Some(user) = p
+        .store
+        .live_token_user(&record.jti, record.grant_id.as_deref(), &record.subject)
+        .await?
+    else {
         return Err(invalid());
     };
     if user.blocked {

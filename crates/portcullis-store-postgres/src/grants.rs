@@ -5,9 +5,13 @@
 
 use crate::PostgresStore;
 use crate::error::db;
-use crate::rows::{self, access_columns, code_columns, grant_columns, refresh_columns};
+use crate::rows::{
+    self, access_columns, code_columns, grant_columns, refresh_columns, user_columns,
+};
 use async_trait::async_trait;
 use portcullis_store::*;
+use sqlx::Row as _;
+use std::sync::LazyLock;
 
 /// The grant filter of [`GrantOwner`], spliced into fixed statements at compile time (never
 /// from input). Binds: the owner's key, then `include_offline`.
@@ -251,7 +255,10 @@ impl GrantStore for PostgresStore {
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
-        insert_refresh_token(&mut *self.pool.acquire().await.map_err(db)?, token).await
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        insert_refresh_token(&mut conn, token).await?;
+        conn.release();
+        Ok(())
     }
 
     async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
@@ -270,6 +277,56 @@ impl GrantStore for PostgresStore {
         .as_ref()
         .map(rows::refresh_token)
         .transpose()
+    }
+
+    async fn get_refresh_token_in_use(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<RefreshTokenInUse>> {
+        if crate::unstorable(token_hash) {
+            return Ok(None);
+        }
+        /// The token, its grant and the grant's user in one statement: one round trip.
+        static SELECT: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT {}, {}, {} FROM refresh_tokens r \
+                 LEFT JOIN grants g ON g.grant_id = r.grant_id \
+                 LEFT JOIN users u ON u.user_id = g.user_id \
+                 WHERE r.token_hash = $1",
+                rows::aliased("r", refresh_columns!()),
+                rows::aliased("g", grant_columns!()),
+                rows::aliased(
+                    "u",
+                    concat!(user_columns!(), ", connection, upstream_email")
+                ),
+            )
+        });
+        let Some(row) = sqlx::query(SELECT.as_str())
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+        else {
+            return Ok(None);
+        };
+        let present = |column: &str| {
+            row.try_get::<Option<String>, _>(column)
+                .map(|key| key.is_some())
+                .map_err(StoreError::backend)
+        };
+        let grant = match present("g_grant_id")? {
+            true => Some(rows::grant_in(&row, "g_")?),
+            false => None,
+        };
+        let user = match present("u_user_id")? {
+            true => Some(rows::user_in(&row, "u_")?),
+            false => None,
+        };
+        Ok(Some(RefreshTokenInUse {
+            token: rows::refresh_token_in(&row, "r_")?,
+            grant,
+            user,
+        }))
     }
 
     async fn rotate_refresh_token(
@@ -383,6 +440,36 @@ impl GrantStore for PostgresStore {
         .fetch_one(&self.pool)
         .await
         .map_err(db)
+    }
+
+    async fn live_token_user(
+        &self,
+        jti: &str,
+        grant_id: Option<&str>,
+        user_id: &str,
+    ) -> StoreResult<Option<User>> {
+        if crate::unstorable(user_id) || grant_id.is_some_and(crate::unstorable) {
+            return Ok(None);
+        }
+        // A `jti` that cannot be stored was never revoked: bound as NULL, it matches nothing.
+        let jti = (!crate::unstorable(jti)).then_some(jti);
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            ", connection, upstream_email FROM users WHERE user_id = $1",
+            " AND NOT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $2)",
+            " AND ($3::TEXT IS NULL OR EXISTS",
+            " (SELECT 1 FROM grants WHERE grant_id = $3 AND revoked = FALSE))"
+        ))
+        .bind(user_id)
+        .bind(jti)
+        .bind(grant_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::user)
+        .transpose()
     }
 
     async fn purge_expired(&self, now: UnixTime) -> StoreResult<u64> {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
+use std::borrow::Cow;
 use std::str::FromStr;
 
 macro_rules! client_columns {
@@ -83,6 +84,27 @@ pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(StoreError::backend)
 }
 
+/// `prefix` + `column`: the name [`aliased`] gives a column in a joined query.
+fn prefixed(prefix: &str, column: &'static str) -> Cow<'static, str> {
+    if prefix.is_empty() {
+        Cow::Borrowed(column)
+    } else {
+        Cow::Owned(format!("{prefix}{column}"))
+    }
+}
+
+/// A select list for `columns` (a `*_columns!` list) of the table known as `table` in a joined
+/// query, each column renamed with the prefix `{table}_`: `g.scope AS g_scope, …`. Mappers read
+/// them with their `_in` variant and that prefix.
+pub(crate) fn aliased(table: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(str::trim)
+        .map(|column| format!("{table}.{column} AS {table}_{column}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn get<'r, T>(row: &'r PgRow, column: &str) -> StoreResult<T>
 where
     T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
@@ -134,24 +156,30 @@ pub(crate) fn client(row: &PgRow) -> StoreResult<Client> {
 }
 
 pub(crate) fn user(row: &PgRow) -> StoreResult<User> {
+    user_in(row, "")
+}
+
+/// A user whose columns carry `prefix` (a joined query, see [`aliased`]).
+pub(crate) fn user_in(row: &PgRow, prefix: &str) -> StoreResult<User> {
+    let col = |column| prefixed(prefix, column);
     Ok(User {
-        user_id: get(row, "user_id")?,
-        email: user_email(row)?,
-        email_verified: get(row, "email_verified")?,
-        name: get(row, "name")?,
-        given_name: get(row, "given_name")?,
-        family_name: get(row, "family_name")?,
-        nickname: get(row, "nickname")?,
-        picture: get(row, "picture")?,
-        password_hash: get(row, "password_hash")?,
-        blocked: get(row, "blocked")?,
-        app_metadata: get_json(row, "app_metadata")?,
-        user_metadata: get_json(row, "user_metadata")?,
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
-        phone_number: get(row, "phone_number")?,
-        phone_number_verified: get(row, "phone_number_verified")?,
-        address: get_optional_json(row, "address")?,
+        user_id: get(row, &col("user_id"))?,
+        email: user_email(row, prefix)?,
+        email_verified: get(row, &col("email_verified"))?,
+        name: get(row, &col("name"))?,
+        given_name: get(row, &col("given_name"))?,
+        family_name: get(row, &col("family_name"))?,
+        nickname: get(row, &col("nickname"))?,
+        picture: get(row, &col("picture"))?,
+        password_hash: get(row, &col("password_hash"))?,
+        blocked: get(row, &col("blocked"))?,
+        app_metadata: get_json(row, &col("app_metadata"))?,
+        user_metadata: get_json(row, &col("user_metadata"))?,
+        created_at: get(row, &col("created_at"))?,
+        updated_at: get(row, &col("updated_at"))?,
+        phone_number: get(row, &col("phone_number"))?,
+        phone_number_verified: get(row, &col("phone_number_verified"))?,
+        address: get_optional_json(row, &col("address"))?,
     })
 }
 
@@ -160,15 +188,16 @@ pub(crate) fn user(row: &PgRow) -> StoreResult<User> {
 ///
 /// A query that selected only `user_columns!()` (no `connection`) reads database-connection
 /// users; for them `email` is the address.
-fn user_email(row: &PgRow) -> StoreResult<String> {
-    let connection: Option<String> = match row.try_get("connection") {
+fn user_email(row: &PgRow, prefix: &str) -> StoreResult<String> {
+    let col = |column| prefixed(prefix, column);
+    let connection: Option<String> = match row.try_get(&*col("connection")) {
         Ok(c) => c,
         Err(sqlx::Error::ColumnNotFound(_)) => None,
         Err(e) => return Err(StoreError::backend(e)),
     };
     match connection {
-        None => get(row, "email"),
-        Some(_) => Ok(get::<Option<String>>(row, "upstream_email")?.unwrap_or_default()),
+        None => get(row, &col("email")),
+        Some(_) => Ok(get::<Option<String>>(row, &col("upstream_email"))?.unwrap_or_default()),
     }
 }
 
@@ -235,31 +264,43 @@ pub(crate) fn code(row: &PgRow) -> StoreResult<AuthorizationCode> {
 }
 
 pub(crate) fn grant(row: &PgRow) -> StoreResult<Grant> {
+    grant_in(row, "")
+}
+
+/// [`grant`] with columns that carry `prefix` (a joined query, see [`aliased`]).
+pub(crate) fn grant_in(row: &PgRow, prefix: &str) -> StoreResult<Grant> {
+    let col = |column| prefixed(prefix, column);
     Ok(Grant {
-        grant_id: get(row, "grant_id")?,
-        client_id: get(row, "client_id")?,
-        user_id: get(row, "user_id")?,
-        session_id: get(row, "session_id")?,
-        scope: get(row, "scope")?,
-        audience: get(row, "audience")?,
-        nonce: get(row, "nonce")?,
-        auth_time: get(row, "auth_time")?,
-        offline: get(row, "offline")?,
-        revoked: get(row, "revoked")?,
-        created_at: get(row, "created_at")?,
-        expires_at: get(row, "expires_at")?,
+        grant_id: get(row, &col("grant_id"))?,
+        client_id: get(row, &col("client_id"))?,
+        user_id: get(row, &col("user_id"))?,
+        session_id: get(row, &col("session_id"))?,
+        scope: get(row, &col("scope"))?,
+        audience: get(row, &col("audience"))?,
+        nonce: get(row, &col("nonce"))?,
+        auth_time: get(row, &col("auth_time"))?,
+        offline: get(row, &col("offline"))?,
+        revoked: get(row, &col("revoked"))?,
+        created_at: get(row, &col("created_at"))?,
+        expires_at: get(row, &col("expires_at"))?,
     })
 }
 
 pub(crate) fn refresh_token(row: &PgRow) -> StoreResult<RefreshTokenRecord> {
+    refresh_token_in(row, "")
+}
+
+/// [`refresh_token`] with columns that carry `prefix` (a joined query, see [`aliased`]).
+pub(crate) fn refresh_token_in(row: &PgRow, prefix: &str) -> StoreResult<RefreshTokenRecord> {
+    let col = |column| prefixed(prefix, column);
     Ok(RefreshTokenRecord {
-        token_hash: get(row, "token_hash")?,
-        grant_id: get(row, "grant_id")?,
-        client_id: get(row, "client_id")?,
-        created_at: get(row, "created_at")?,
-        expires_at: get(row, "expires_at")?,
-        used_at: get(row, "used_at")?,
-        revoked: get(row, "revoked")?,
+        token_hash: get(row, &col("token_hash"))?,
+        grant_id: get(row, &col("grant_id"))?,
+        client_id: get(row, &col("client_id"))?,
+        created_at: get(row, &col("created_at"))?,
+        expires_at: get(row, &col("expires_at"))?,
+        used_at: get(row, &col("used_at"))?,
+        revoked: get(row, &col("revoked"))?,
     })
 }
 

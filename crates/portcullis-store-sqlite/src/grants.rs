@@ -2,8 +2,11 @@
 
 use crate::SqliteStore;
 use crate::error::Failure;
-use crate::rows::{self, access_columns, code_columns, grant_columns, refresh_columns};
+use crate::rows::{
+    self, access_columns, code_columns, grant_columns, refresh_columns, user_columns,
+};
 use crate::sql;
+use crate::users;
 use async_trait::async_trait;
 use portcullis_store::*;
 use rusqlite::{Connection, params};
@@ -151,19 +154,7 @@ impl GrantStore for SqliteStore {
 
     async fn get_grant(&self, grant_id: &str) -> StoreResult<Option<Grant>> {
         let grant_id = grant_id.to_owned();
-        self.read_now(move |c| {
-            Ok(sql::optional(
-                c,
-                concat!(
-                    "SELECT ",
-                    grant_columns!(),
-                    " FROM grants WHERE grant_id = ?"
-                ),
-                [grant_id],
-                rows::grant,
-            )?)
-        })
-        .await
+        self.read_now(move |c| select_grant(c, &grant_id)).await
     }
 
     async fn revoke_grant(&self, grant_id: &str) -> StoreResult<()> {
@@ -197,17 +188,25 @@ impl GrantStore for SqliteStore {
 
     async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
         let token_hash = token_hash.to_owned();
+        self.read_now(move |c| select_refresh_token(c, &token_hash))
+            .await
+    }
+
+    async fn get_refresh_token_in_use(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<RefreshTokenInUse>> {
+        let token_hash = token_hash.to_owned();
         self.read_now(move |c| {
-            Ok(sql::optional(
-                c,
-                concat!(
-                    "SELECT ",
-                    refresh_columns!(),
-                    " FROM refresh_tokens WHERE token_hash = ?"
-                ),
-                [token_hash],
-                rows::refresh_token,
-            )?)
+            let Some(token) = select_refresh_token(c, &token_hash)? else {
+                return Ok(None);
+            };
+            let grant = select_grant(c, &token.grant_id)?;
+            let user = match &grant {
+                Some(grant) => users::select_user(c, &grant.user_id)?,
+                None => None,
+            };
+            Ok(Some(RefreshTokenInUse { token, grant, user }))
         })
         .await
     }
@@ -316,6 +315,35 @@ impl GrantStore for SqliteStore {
         .await
     }
 
+    async fn live_token_user(
+        &self,
+        jti: &str,
+        grant_id: Option<&str>,
+        user_id: &str,
+    ) -> StoreResult<Option<User>> {
+        let (jti, grant_id, user_id) = (
+            jti.to_owned(),
+            grant_id.map(str::to_owned),
+            user_id.to_owned(),
+        );
+        self.read_now(move |c| {
+            Ok(sql::optional(
+                c,
+                concat!(
+                    "SELECT ",
+                    user_columns!(),
+                    ", connection, upstream_email FROM users WHERE user_id = ?1",
+                    " AND NOT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = ?2)",
+                    " AND (?3 IS NULL OR EXISTS",
+                    " (SELECT 1 FROM grants WHERE grant_id = ?3 AND revoked = FALSE))"
+                ),
+                params![user_id, jti, grant_id],
+                rows::user,
+            )?)
+        })
+        .await
+    }
+
     async fn purge_expired(&self, now: UnixTime) -> StoreResult<u64> {
         self.write(move |tx| {
             let mut purged = 0;
@@ -369,6 +397,35 @@ fn claim_code(
         None => StoreError::NotFound,
     }
     .into())
+}
+
+fn select_grant(c: &Connection, grant_id: &str) -> Result<Option<Grant>, Failure> {
+    Ok(sql::optional(
+        c,
+        concat!(
+            "SELECT ",
+            grant_columns!(),
+            " FROM grants WHERE grant_id = ?"
+        ),
+        [grant_id],
+        rows::grant,
+    )?)
+}
+
+fn select_refresh_token(
+    c: &Connection,
+    token_hash: &str,
+) -> Result<Option<RefreshTokenRecord>, Failure> {
+    Ok(sql::optional(
+        c,
+        concat!(
+            "SELECT ",
+            refresh_columns!(),
+            " FROM refresh_tokens WHERE token_hash = ?"
+        ),
+        [token_hash],
+        rows::refresh_token,
+    )?)
 }
 
 fn insert_grant(conn: &Connection, grant: &Grant) -> Result<(), Failure> {

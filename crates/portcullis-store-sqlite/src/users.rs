@@ -19,20 +19,7 @@ impl UserStore for SqliteStore {
 
     async fn get_user(&self, user_id: &str) -> StoreResult<Option<User>> {
         let user_id = user_id.to_owned();
-        self.read_now(move |c| {
-            Ok(sql::optional(
-                c,
-                concat!(
-                    "SELECT ",
-                    user_columns!(),
-                    ", connection, upstream_email",
-                    " FROM users WHERE user_id = ?"
-                ),
-                params![user_id],
-                rows::user,
-            )?)
-        })
-        .await
+        self.read_now(move |c| select_user(c, &user_id)).await
     }
 
     async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
@@ -83,6 +70,24 @@ impl UserStore for SqliteStore {
 
 /// `create_user` on any connection: the one of `create_user`'s own transaction, or the
 /// transaction of `TenantStore::apply_tenant_changes`.
+/// The user with this id.
+pub(crate) fn select_user(
+    c: &rusqlite::Connection,
+    user_id: &str,
+) -> Result<Option<User>, Failure> {
+    Ok(sql::optional(
+        c,
+        concat!(
+            "SELECT ",
+            user_columns!(),
+            ", connection, upstream_email",
+            " FROM users WHERE user_id = ?"
+        ),
+        params![user_id],
+        rows::user,
+    )?)
+}
+
 pub(crate) fn create_user(c: &rusqlite::Connection, user: &User) -> Result<(), Failure> {
     insert_user(c, user, None)
 }

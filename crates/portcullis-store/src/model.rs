@@ -354,6 +354,17 @@ pub struct RefreshTokenRecord {
     pub revoked: bool,
 }
 
+/// A refresh token with what its use needs, as stored now
+/// ([`crate::GrantStore::get_refresh_token_in_use`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTokenInUse {
+    pub token: RefreshTokenRecord,
+    /// The token's grant; `None` when it is gone.
+    pub grant: Option<Grant>,
+    /// The grant's user; `None` when the grant or the user is gone.
+    pub user: Option<User>,
+}
+
 /// An issued JWT access token, remembered by `jti` so it can be revoked and introspected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessTokenRecord {

@@ -230,6 +230,13 @@ pub trait GrantStore: Send + Sync {
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()>;
     async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
+    /// The refresh token with this hash, its grant and the grant's user, in one read (what
+    /// `get_refresh_token`, `get_grant` and `get_user` would return): a refresh needs all
+    /// three before it rotates the token.
+    async fn get_refresh_token_in_use(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<RefreshTokenInUse>>;
     /// Atomically marks `old_hash` used (at `now`) and stores `new`. Exactly one of many
     /// concurrent callers succeeds. When `old_hash` was already used, returns
     /// `AlreadyConsumed { grant_id }` and changes nothing (the caller revokes the family); when
@@ -258,6 +265,15 @@ pub trait GrantStore: Send + Sync {
     /// Whether the database lets an access token live, in one read: `jti` was not revoked and,
     /// for a token of a grant (`grant_id`), that grant exists and is not revoked.
     async fn access_token_live(&self, jti: &str, grant_id: Option<&str>) -> StoreResult<bool>;
+    /// The user `user_id` when the access token is live (as [`GrantStore::access_token_live`]
+    /// says), in one read: what /userinfo needs. `None` when the token is not live or the user
+    /// does not exist.
+    async fn live_token_user(
+        &self,
+        jti: &str,
+        grant_id: Option<&str>,
+        user_id: &str,
+    ) -> StoreResult<Option<User>>;
 
     /// Deletes codes, refresh tokens, access-token records and revoked `jti`s that expired
     /// before `now` (`expires_at < now`), then grants that expired before `now` and have no

@@ -7,7 +7,7 @@ use crate::Provider;
 use crate::error::{OAuthError, OAuthResult};
 use crate::params::Params;
 use crate::scope::Scopes;
-use portcullis_store::{Client, StoreError};
+use portcullis_store::{Client, RefreshTokenInUse, StoreError};
 
 /// The description auth0-spa-js looks for ("invalid refresh token") to fall back to the iframe.
 const UNKNOWN_TOKEN: &str = "Unknown or invalid refresh token.";
@@ -20,7 +20,13 @@ pub(super) async fn exchange(
     let presented = params.require("refresh_token")?;
     let now = p.now();
     let hash = p.hasher.hash(presented);
-    let Some(record) = p.store.get_refresh_token(&hash).await? else {
+    // The token, its grant and its user in one read.
+    let Some(RefreshTokenInUse {
+        token: record,
+        grant,
+        user,
+    }) = p.store.get_refresh_token_in_use(&hash).await?
+    else {
         return Err(OAuthError::invalid_grant(UNKNOWN_TOKEN));
     };
     // RFC 6749 §10.4: bound to the client it was issued to.
@@ -35,7 +41,7 @@ pub(super) async fn exchange(
     if record.revoked || record.expires_at <= now {
         return Err(OAuthError::invalid_grant(UNKNOWN_TOKEN));
     }
-    let Some(grant) = p.store.get_grant(&record.grant_id).await? else {
+    let Some(grant) = grant else {
         return Err(OAuthError::invalid_grant(UNKNOWN_TOKEN));
     };
     if grant.revoked || grant.expires_at <= now {
@@ -62,7 +68,7 @@ pub(super) async fn exchange(
             "audience differs from the one this refresh token was issued for.",
         ));
     }
-    let Some(user) = p.store.get_user(&grant.user_id).await? else {
+    let Some(user) = user else {
         p.store.revoke_grant(&grant.grant_id).await?;
         return Err(OAuthError::invalid_grant(UNKNOWN_TOKEN));
     };

@@ -334,6 +334,47 @@ pub async fn access_token_live_follows_revocations(store: &dyn Store) {
     assert!(live("m2m-1", None).await);
 }
 
+/// `live_token_user`: the user, current, when `access_token_live` would say yes; `None` when it
+/// would say no, or when the user is gone.
+pub async fn live_token_user_reads_the_user_of_a_live_token(store: &dyn Store) {
+    let user_of = |jti: &'static str, grant: Option<&'static str>, user: &'static str| async move {
+        store
+            .live_token_user(jti, grant, user)
+            .await
+            .expect("live_token_user")
+            .map(|u| (u.user_id, u.name))
+    };
+    let mut alice = sample::user("u-alice", "alice@example.com", T0);
+    alice.name = Some("Alice".into());
+    store.create_user(&alice).await.expect("create_user");
+    store
+        .create_grant(&sample::grant("g-1", "app", "u-alice", Some("s"), false))
+        .await
+        .expect("create_grant");
+    let alice_now = Some(("u-alice".to_owned(), Some("Alice".to_owned())));
+    assert_eq!(user_of("at-1", Some("g-1"), "u-alice").await, alice_now);
+    assert_eq!(user_of("at-1", None, "u-alice").await, alice_now);
+    assert_eq!(user_of("at-1", Some("g-1"), "u-nobody").await, None);
+    assert_eq!(user_of("at-1", Some("g-unknown"), "u-alice").await, None);
+
+    // The user as stored now, not as when the token was issued.
+    alice.name = Some("Alice Liddell".into());
+    store.update_user(&alice).await.expect("update_user");
+    assert_eq!(
+        user_of("at-1", Some("g-1"), "u-alice").await,
+        Some(("u-alice".to_owned(), Some("Alice Liddell".to_owned())))
+    );
+
+    store
+        .revoke_access_token("at-1", T0 + 60)
+        .await
+        .expect("revoke_access_token");
+    assert_eq!(user_of("at-1", Some("g-1"), "u-alice").await, None);
+    assert!(user_of("at-2", Some("g-1"), "u-alice").await.is_some());
+    store.revoke_grant("g-1").await.expect("revoke_grant");
+    assert_eq!(user_of("at-2", Some("g-1"), "u-alice").await, None);
+}
+
 /// `purge_expired(now)` deletes codes, refresh tokens and access-token records that expired
 /// before `now` (not at `now`), and expired grants left with no tokens; it returns the count.
 pub async fn purge_expired_removes_only_expired(store: &dyn Store) {

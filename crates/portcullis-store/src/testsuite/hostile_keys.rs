@@ -55,6 +55,11 @@ pub async fn lookups_by_keys_holding_nul_find_nothing(store: &dyn Store) {
         "get_refresh_token",
         refresh.expect("get_refresh_token").is_some(),
     );
+    let in_use = store.get_refresh_token_in_use(nul).await;
+    none(
+        "get_refresh_token_in_use",
+        in_use.expect("get_refresh_token_in_use").is_some(),
+    );
     let rotated = store
         .rotate_refresh_token(nul, &sample::refresh("r-new", "g", "app"), T0)
         .await;
@@ -66,6 +71,10 @@ pub async fn lookups_by_keys_holding_nul_find_nothing(store: &dyn Store) {
     );
     let live = store.access_token_live(nul, Some(nul)).await;
     none("access_token_live", live.expect("access_token_live"));
+    for (jti, grant, user) in [(nul, None, "u"), ("j", Some(nul), "u"), ("j", None, nul)] {
+        let user = store.live_token_user(jti, grant, user).await;
+        none("live_token_user", user.expect("live_token_user").is_some());
+    }
     store
         .revoke_access_token(nul, T0)
         .await

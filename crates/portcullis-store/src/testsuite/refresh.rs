@@ -30,6 +30,61 @@ pub async fn refresh_token_insert_get_roundtrip(store: &dyn Store) {
     assert_eq!(get(store, "nope").await, None);
 }
 
+/// `get_refresh_token_in_use` reads the token with its grant and user, each as stored now, and
+/// says which of them is gone.
+pub async fn refresh_token_in_use_reads_token_grant_and_user(store: &dyn Store) {
+    let in_use = |hash: &'static str| async move {
+        store
+            .get_refresh_token_in_use(hash)
+            .await
+            .expect("get_refresh_token_in_use")
+    };
+    let mut user = sample::user("u-1", "one@example.com", T0);
+    user.app_metadata.insert("plan".into(), "pro".into());
+    store.create_user(&user).await.expect("create_user");
+    let grant = sample::grant("g-1", "app", "u-1", Some("s"), true);
+    store.create_grant(&grant).await.expect("create_grant");
+    let orphan = sample::grant("g-orphan", "app", "u-gone", None, true);
+    store.create_grant(&orphan).await.expect("create_grant");
+    let used = RefreshTokenRecord {
+        used_at: Some(T0 + 5),
+        ..sample::refresh("rt-used", "g-1", "app")
+    };
+    for token in [
+        &sample::refresh("rt-1", "g-1", "app"),
+        &used,
+        &sample::refresh("rt-orphan", "g-orphan", "app"),
+        &sample::refresh("rt-no-grant", "g-unknown", "app"),
+    ] {
+        store
+            .insert_refresh_token(token)
+            .await
+            .expect("insert_refresh_token");
+    }
+
+    let found = in_use("rt-1").await.expect("rt-1");
+    assert_eq!(found.token, sample::refresh("rt-1", "g-1", "app"));
+    assert_eq!(found.grant.as_ref(), Some(&grant));
+    assert_eq!(found.user.as_ref(), Some(&user));
+    assert_eq!(in_use("rt-used").await.map(|f| f.token), Some(used));
+
+    let found = in_use("rt-orphan").await.expect("rt-orphan");
+    assert_eq!(found.grant.as_ref(), Some(&orphan));
+    assert_eq!(found.user, None, "the grant's user is gone");
+    let found = in_use("rt-no-grant").await.expect("rt-no-grant");
+    assert_eq!((found.grant, found.user), (None, None));
+    assert_eq!(in_use("nope").await, None);
+
+    // As stored now: a revoked grant, a blocked user.
+    store.revoke_grant("g-1").await.expect("revoke_grant");
+    user.blocked = true;
+    store.update_user(&user).await.expect("update_user");
+    let found = in_use("rt-1").await.expect("rt-1");
+    assert!(found.token.revoked, "revoking the grant revokes its tokens");
+    assert!(found.grant.is_some_and(|g| g.revoked));
+    assert!(found.user.is_some_and(|u| u.blocked));
+}
+
 /// `rotate_refresh_token` marks the old token used at `now` and stores the new one.
 pub async fn refresh_rotate_marks_old_used_and_stores_new(store: &dyn Store) {
     store
