@@ -46,6 +46,9 @@ pub fn web_options(config: &crate::config::Config) -> portcullis_web::WebOptions
 /// queued in the database (a claimed mail is retried once its lease ends).
 const MAIL_STOP_GRACE: Duration = Duration::from_secs(10);
 
+/// How long shutdown waits for the audit log's queued events to be written.
+const AUDIT_FLUSH_GRACE: Duration = Duration::from_secs(5);
+
 /// Serves `provider` on every listener until ctrl-c or SIGTERM, then finishes in-flight
 /// requests; delivers queued mail through `mail` meanwhile.
 pub async fn run(
@@ -73,6 +76,7 @@ pub async fn run(
     ));
     let (mail_stop, mail_stop_rx) = tokio::sync::watch::channel(false);
     let mut mailer = tokio::spawn(crate::mail::worker(provider.clone(), mail, mail_stop_rx));
+    let audit = provider.audit.clone();
     let app = portcullis_web::router_with(provider, options);
     // Install the signal handlers before accepting connections, so a SIGTERM that arrives as
     // soon as the server answers is never missed.
@@ -105,6 +109,13 @@ pub async fn run(
         }
     }
     maintenance.abort();
+    // Events recorded by the last requests may still be queued for the audit writer.
+    if tokio::time::timeout(AUDIT_FLUSH_GRACE, audit.flush())
+        .await
+        .is_err()
+    {
+        tracing::warn!("stopped before the audit log's last events were written");
+    }
     let _ = mail_stop.send(true);
     if tokio::time::timeout(MAIL_STOP_GRACE, &mut mailer)
         .await

@@ -13,6 +13,37 @@ fn hidden_field(page: &str, name: &str) -> String {
     page[start..end].to_owned()
 }
 
+/// One password sign-in through the hosted login page (an `s` or `fp` event), in a browser of
+/// its own (no SSO session from an earlier one).
+async fn sign_in(base: &str, password: &str) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .user_agent("cli-audit-test")
+        .build()
+        .unwrap();
+    let r = http
+        .get(format!(
+            "{base}/authorize?client_id=web&response_type=code&scope=openid&state=s&redirect_uri=http://localhost:3000/callback"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    let login = format!("{base}{}", r.headers()["location"].to_str().unwrap());
+    let page = http.get(&login).send().await.unwrap().text().await.unwrap();
+    http.post(format!("{base}/u/login"))
+        .form(&[
+            ("state", hidden_field(&page, "state").as_str()),
+            ("csrf", hidden_field(&page, "csrf").as_str()),
+            ("email", "ana@example.com"),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn sign_ins_reach_the_log_command_and_stdout_as_auth0_json_lines() {
     let sb = Sandbox::new();
@@ -41,33 +72,8 @@ async fn sign_ins_reach_the_log_command_and_stdout_as_auth0_json_lines() {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     wait_for(&format!("{base}/healthz"), &mut child).await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .user_agent("cli-audit-test")
-        .build()
-        .unwrap();
     for attempt in [wrong, password] {
-        let r = http
-            .get(format!(
-                "{base}/authorize?client_id=web&response_type=code&scope=openid&state=s&redirect_uri=http://localhost:3000/callback"
-            ))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 302);
-        let login = format!("{base}{}", r.headers()["location"].to_str().unwrap());
-        let page = http.get(&login).send().await.unwrap().text().await.unwrap();
-        http.post(format!("{base}/u/login"))
-            .form(&[
-                ("state", hidden_field(&page, "state").as_str()),
-                ("csrf", hidden_field(&page, "csrf").as_str()),
-                ("email", "ana@example.com"),
-                ("password", attempt),
-            ])
-            .send()
-            .await
-            .unwrap();
+        sign_in(&base, attempt).await;
     }
 
     // The writer works in the background: wait (bounded) until both events are readable.
@@ -107,7 +113,18 @@ async fn sign_ins_reach_the_log_command_and_stdout_as_auth0_json_lines() {
     let err = sb.run(&["logs", "--since", "yesterday"]).failure();
     assert!(err.contains("--since"), "{err}");
 
+    // A graceful stop writes the events still queued: the last request's is in the log as soon
+    // as the server has exited.
+    sign_in(&base, wrong).await;
     assert!(terminate(&mut child));
+    let events = sb.run(&["logs", "--json"]).json();
+    let types: Vec<_> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["fp", "s", "fp"], "{events}");
     let mut out = String::new();
     child
         .stdout
@@ -121,7 +138,7 @@ async fn sign_ins_reach_the_log_command_and_stdout_as_auth0_json_lines() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let types: Vec<_> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["fp", "s"], "{out}");
+    assert_eq!(types, ["fp", "s", "fp"], "{out}");
     assert!(
         !out.contains(password) && !out.contains(wrong),
         "no password: {out}"
