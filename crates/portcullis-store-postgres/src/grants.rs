@@ -13,6 +13,13 @@ use portcullis_store::*;
 use sqlx::Row as _;
 use std::sync::LazyLock;
 
+/// Whether a LEFT JOINed table matched: its key column (`key`) is not NULL.
+fn present(row: &sqlx::postgres::PgRow, key: &str) -> StoreResult<bool> {
+    row.try_get::<Option<String>, _>(key)
+        .map(|key| key.is_some())
+        .map_err(StoreError::backend)
+}
+
 /// The grant filter of [`GrantOwner`], spliced into fixed statements at compile time (never
 /// from input). Binds: the owner's key, then `include_offline`.
 macro_rules! revoke_statements {
@@ -83,6 +90,44 @@ impl GrantStore for PostgresStore {
         .await
         .map_err(db)?;
         row.as_ref().map(rows::code).transpose()
+    }
+
+    async fn get_code_in_use(
+        &self,
+        code_hash: &str,
+    ) -> StoreResult<Option<AuthorizationCodeInUse>> {
+        if crate::unstorable(code_hash) {
+            return Ok(None);
+        }
+        /// The code, its user and its session's factors in one statement: one round trip.
+        static SELECT: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT {}, {}, {} FROM authorization_codes c \
+                 LEFT JOIN users u ON u.user_id = c.user_id \
+                 WHERE c.code_hash = $1",
+                rows::aliased("c", code_columns!()),
+                rows::aliased(
+                    "u",
+                    concat!(user_columns!(), ", connection, upstream_email")
+                ),
+                rows::session_factor_arrays("c.session_id"),
+            )
+        });
+        let Some(row) = sqlx::query(SELECT.as_str())
+            .bind(code_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(AuthorizationCodeInUse {
+            code: rows::code_in(&row, "c_")?,
+            user: present(&row, "u_user_id")?
+                .then(|| rows::user_in(&row, "u_"))
+                .transpose()?,
+            session_factors: rows::session_factors(&row)?,
+        }))
     }
 
     async fn consume_code(&self, code_hash: &str, now: UnixTime) -> StoreResult<AuthorizationCode> {
@@ -286,10 +331,11 @@ impl GrantStore for PostgresStore {
         if crate::unstorable(token_hash) {
             return Ok(None);
         }
-        /// The token, its grant and the grant's user in one statement: one round trip.
+        /// The token, its grant, the grant's user and the session's factors in one statement:
+        /// one round trip.
         static SELECT: LazyLock<String> = LazyLock::new(|| {
             format!(
-                "SELECT {}, {}, {} FROM refresh_tokens r \
+                "SELECT {}, {}, {}, {} FROM refresh_tokens r \
                  LEFT JOIN grants g ON g.grant_id = r.grant_id \
                  LEFT JOIN users u ON u.user_id = g.user_id \
                  WHERE r.token_hash = $1",
@@ -299,6 +345,7 @@ impl GrantStore for PostgresStore {
                     "u",
                     concat!(user_columns!(), ", connection, upstream_email")
                 ),
+                rows::session_factor_arrays("g.session_id"),
             )
         });
         let Some(row) = sqlx::query(SELECT.as_str())
@@ -309,23 +356,17 @@ impl GrantStore for PostgresStore {
         else {
             return Ok(None);
         };
-        let present = |column: &str| {
-            row.try_get::<Option<String>, _>(column)
-                .map(|key| key.is_some())
-                .map_err(StoreError::backend)
-        };
-        let grant = match present("g_grant_id")? {
-            true => Some(rows::grant_in(&row, "g_")?),
-            false => None,
-        };
-        let user = match present("u_user_id")? {
-            true => Some(rows::user_in(&row, "u_")?),
-            false => None,
-        };
+        let grant = present(&row, "g_grant_id")?
+            .then(|| rows::grant_in(&row, "g_"))
+            .transpose()?;
+        let user = present(&row, "u_user_id")?
+            .then(|| rows::user_in(&row, "u_"))
+            .transpose()?;
         Ok(Some(RefreshTokenInUse {
             token: rows::refresh_token_in(&row, "r_")?,
             grant,
             user,
+            session_factors: rows::session_factors(&row)?,
         }))
     }
 

@@ -105,6 +105,31 @@ pub(crate) fn aliased(table: &str, columns: &str) -> String {
         .join(", ")
 }
 
+/// Select-list items for the factors of the session `session_id` (an SQL expression of the
+/// query): their methods and times as two arrays in `list_session_factors`' order, read by
+/// [`session_factors`].
+pub(crate) fn session_factor_arrays(session_id: &str) -> String {
+    let select = |column: &str| {
+        format!(
+            "ARRAY(SELECT f.{column} FROM session_factors f WHERE f.session_id = {session_id} \
+             ORDER BY f.at, f.method) AS f_{column}s"
+        )
+    };
+    format!("{}, {}", select("method"), select("at"))
+}
+
+/// The factors selected by [`session_factor_arrays`] (two arrays of one subquery's rows, so of
+/// one length).
+pub(crate) fn session_factors(row: &PgRow) -> StoreResult<Vec<SessionFactor>> {
+    let methods: Vec<String> = get(row, "f_methods")?;
+    let times: Vec<UnixTime> = get(row, "f_ats")?;
+    Ok(methods
+        .into_iter()
+        .zip(times)
+        .map(|(method, at)| SessionFactor { method, at })
+        .collect())
+}
+
 fn get<'r, T>(row: &'r PgRow, column: &str) -> StoreResult<T>
 where
     T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
@@ -243,23 +268,29 @@ pub(crate) fn client_grant(row: &PgRow) -> StoreResult<ClientGrant> {
 }
 
 pub(crate) fn code(row: &PgRow) -> StoreResult<AuthorizationCode> {
+    code_in(row, "")
+}
+
+/// [`code`] with columns that carry `prefix` (a joined query, see [`aliased`]).
+pub(crate) fn code_in(row: &PgRow, prefix: &str) -> StoreResult<AuthorizationCode> {
+    let col = |column| prefixed(prefix, column);
     Ok(AuthorizationCode {
-        code_hash: get(row, "code_hash")?,
-        grant_id: get(row, "grant_id")?,
-        client_id: get(row, "client_id")?,
-        redirect_uri: get(row, "redirect_uri")?,
-        user_id: get(row, "user_id")?,
-        session_id: get(row, "session_id")?,
-        scope: get(row, "scope")?,
-        audience: get(row, "audience")?,
-        nonce: get(row, "nonce")?,
-        code_challenge: get(row, "code_challenge")?,
-        code_challenge_method: get(row, "code_challenge_method")?,
-        auth_time: get(row, "auth_time")?,
-        max_age_requested: get(row, "max_age_requested")?,
-        created_at: get(row, "created_at")?,
-        expires_at: get(row, "expires_at")?,
-        used_at: get(row, "used_at")?,
+        code_hash: get(row, &col("code_hash"))?,
+        grant_id: get(row, &col("grant_id"))?,
+        client_id: get(row, &col("client_id"))?,
+        redirect_uri: get(row, &col("redirect_uri"))?,
+        user_id: get(row, &col("user_id"))?,
+        session_id: get(row, &col("session_id"))?,
+        scope: get(row, &col("scope"))?,
+        audience: get(row, &col("audience"))?,
+        nonce: get(row, &col("nonce"))?,
+        code_challenge: get(row, &col("code_challenge"))?,
+        code_challenge_method: get(row, &col("code_challenge_method"))?,
+        auth_time: get(row, &col("auth_time"))?,
+        max_age_requested: get(row, &col("max_age_requested"))?,
+        created_at: get(row, &col("created_at"))?,
+        expires_at: get(row, &col("expires_at"))?,
+        used_at: get(row, &col("used_at"))?,
     })
 }
 

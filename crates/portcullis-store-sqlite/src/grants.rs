@@ -6,7 +6,7 @@ use crate::rows::{
     self, access_columns, code_columns, grant_columns, refresh_columns, user_columns,
 };
 use crate::sql;
-use crate::users;
+use crate::{mfa, users};
 use async_trait::async_trait;
 use portcullis_store::*;
 use rusqlite::{Connection, params};
@@ -75,17 +75,23 @@ impl GrantStore for SqliteStore {
 
     async fn get_code(&self, code_hash: &str) -> StoreResult<Option<AuthorizationCode>> {
         let code_hash = code_hash.to_owned();
+        self.read_now(move |c| select_code(c, &code_hash)).await
+    }
+
+    async fn get_code_in_use(
+        &self,
+        code_hash: &str,
+    ) -> StoreResult<Option<AuthorizationCodeInUse>> {
+        let code_hash = code_hash.to_owned();
         self.read_now(move |c| {
-            Ok(sql::optional(
-                c,
-                concat!(
-                    "SELECT ",
-                    code_columns!(),
-                    " FROM authorization_codes WHERE code_hash = ?"
-                ),
-                [code_hash],
-                rows::code,
-            )?)
+            let Some(code) = select_code(c, &code_hash)? else {
+                return Ok(None);
+            };
+            Ok(Some(AuthorizationCodeInUse {
+                user: users::select_user(c, &code.user_id)?,
+                session_factors: mfa::select_session_factors(c, &code.session_id)?,
+                code,
+            }))
         })
         .await
     }
@@ -206,7 +212,16 @@ impl GrantStore for SqliteStore {
                 Some(grant) => users::select_user(c, &grant.user_id)?,
                 None => None,
             };
-            Ok(Some(RefreshTokenInUse { token, grant, user }))
+            let session_factors = match grant.as_ref().and_then(|g| g.session_id.as_deref()) {
+                Some(session_id) => mfa::select_session_factors(c, session_id)?,
+                None => Vec::new(),
+            };
+            Ok(Some(RefreshTokenInUse {
+                token,
+                grant,
+                user,
+                session_factors,
+            }))
         })
         .await
     }
@@ -397,6 +412,19 @@ fn claim_code(
         None => StoreError::NotFound,
     }
     .into())
+}
+
+fn select_code(c: &Connection, code_hash: &str) -> Result<Option<AuthorizationCode>, Failure> {
+    Ok(sql::optional(
+        c,
+        concat!(
+            "SELECT ",
+            code_columns!(),
+            " FROM authorization_codes WHERE code_hash = ?"
+        ),
+        [code_hash],
+        rows::code,
+    )?)
 }
 
 fn select_grant(c: &Connection, grant_id: &str) -> Result<Option<Grant>, Failure> {

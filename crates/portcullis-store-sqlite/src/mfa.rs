@@ -1,6 +1,7 @@
 //! `MfaStore`: second factors, recovery codes, session factors and WebAuthn ceremony state.
 
 use crate::SqliteStore;
+use crate::error::Failure;
 use crate::rows;
 use crate::sql;
 use async_trait::async_trait;
@@ -281,20 +282,8 @@ impl MfaStore for SqliteStore {
 
     async fn list_session_factors(&self, session_id: &str) -> StoreResult<Vec<SessionFactor>> {
         let session_id = session_id.to_owned();
-        self.read_now(move |c| {
-            Ok(sql::all(
-                c,
-                "SELECT method, at FROM session_factors WHERE session_id = ? ORDER BY at, method",
-                params![session_id],
-                |row| {
-                    Ok(SessionFactor {
-                        method: row.get("method")?,
-                        at: row.get("at")?,
-                    })
-                },
-            )?)
-        })
-        .await
+        self.read_now(move |c| select_session_factors(c, &session_id))
+            .await
     }
 
     async fn put_webauthn_state(
@@ -346,4 +335,22 @@ impl MfaStore for SqliteStore {
         })
         .await
     }
+}
+
+/// What a session's user authenticated with, oldest first.
+pub(crate) fn select_session_factors(
+    c: &rusqlite::Connection,
+    session_id: &str,
+) -> Result<Vec<SessionFactor>, Failure> {
+    Ok(sql::all(
+        c,
+        "SELECT method, at FROM session_factors WHERE session_id = ? ORDER BY at, method",
+        params![session_id],
+        |row| {
+            Ok(SessionFactor {
+                method: row.get("method")?,
+                at: row.get("at")?,
+            })
+        },
+    )?)
 }

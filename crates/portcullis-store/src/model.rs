@@ -363,6 +363,21 @@ pub struct RefreshTokenInUse {
     pub grant: Option<Grant>,
     /// The grant's user; `None` when the grant or the user is gone.
     pub user: Option<User>,
+    /// What the user of the grant's sign-in session authenticated with, as
+    /// `list_session_factors` lists them; empty without a grant, session or factor.
+    pub session_factors: Vec<SessionFactor>,
+}
+
+/// An authorization code with what its redemption needs, as stored now
+/// ([`crate::GrantStore::get_code_in_use`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationCodeInUse {
+    pub code: AuthorizationCode,
+    /// The code's user; `None` when the user is gone.
+    pub user: Option<User>,
+    /// What the user of the code's sign-in session authenticated with, as
+    /// `list_session_factors` lists them.
+    pub session_factors: Vec<SessionFactor>,
 }
 
 /// An issued JWT access token, remembered by `jti` so it can be revoked and introspected.

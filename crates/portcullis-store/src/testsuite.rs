@@ -170,6 +170,7 @@ macro_rules! conformance_tests {
             code_redeem_without_refresh_stores_the_grant,
             code_redeem_conflict_stores_nothing,
             code_get_reads_without_consuming,
+            code_in_use_reads_code_user_and_session_factors,
             grant_create_get_roundtrip,
             grant_duplicate_id_conflicts,
             grant_revoke_revokes_its_tokens,

@@ -201,6 +201,10 @@ pub trait GrantStore: Send + Sync {
     /// The code with this hash, used or not (`used_at` says), without changing it: the token
     /// endpoint checks the code's client, redirect URI and PKCE binding before consuming it.
     async fn get_code(&self, code_hash: &str) -> StoreResult<Option<AuthorizationCode>>;
+    /// The code with this hash (as [`GrantStore::get_code`]), its user and its session's
+    /// factors, in one read: what the token endpoint checks before it redeems the code.
+    async fn get_code_in_use(&self, code_hash: &str)
+    -> StoreResult<Option<AuthorizationCodeInUse>>;
 
     /// Fails with `Conflict` when the id exists.
     async fn create_grant(&self, grant: &Grant) -> StoreResult<()>;
@@ -230,9 +234,10 @@ pub trait GrantStore: Send + Sync {
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()>;
     async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
-    /// The refresh token with this hash, its grant and the grant's user, in one read (what
-    /// `get_refresh_token`, `get_grant` and `get_user` would return): a refresh needs all
-    /// three before it rotates the token.
+    /// The refresh token with this hash, its grant, the grant's user and its session's factors,
+    /// in one read (what `get_refresh_token`, `get_grant`, `get_user` and
+    /// `list_session_factors` would return): a refresh needs them all before it rotates the
+    /// token.
     async fn get_refresh_token_in_use(
         &self,
         token_hash: &str,

@@ -6,7 +6,9 @@ use crate::error::{OAuthError, OAuthResult};
 use crate::params::Params;
 use crate::pkce;
 use crate::scope::{OFFLINE_ACCESS, Scopes};
-use portcullis_store::{AuthorizationCode, Client, Grant, GrantType, StoreError};
+use portcullis_store::{
+    AuthorizationCode, AuthorizationCodeInUse, Client, Grant, GrantType, StoreError,
+};
 
 pub(super) async fn exchange(
     p: &Provider,
@@ -17,7 +19,13 @@ pub(super) async fn exchange(
     let redirect_uri = params.require("redirect_uri")?;
     let now = p.now();
     let code_hash = p.hasher.hash(code);
-    let Some(record) = p.store.get_code(&code_hash).await? else {
+    // The code, its user and its session's factors in one read.
+    let Some(AuthorizationCodeInUse {
+        code: record,
+        user,
+        session_factors,
+    }) = p.store.get_code_in_use(&code_hash).await?
+    else {
         return Err(invalid_code());
     };
     // Everything about the code is checked before it is consumed: a stolen code presented by
@@ -33,7 +41,7 @@ pub(super) async fn exchange(
     }
     check_binding(&record, redirect_uri, params, now)?;
     // The user may sign in, or the code is spent without issuing anything.
-    let user = match p.store.get_user(&record.user_id).await? {
+    let user = match user {
         Some(user) => user,
         None => {
             spend(p, &code_hash, client, now).await?;
@@ -88,7 +96,10 @@ pub(super) async fn exchange(
         api.as_ref(),
         &user,
         &scopes,
-        record.nonce.as_deref(),
+        issue::SignInFacts {
+            nonce: record.nonce.as_deref(),
+            session_factors: Some(&session_factors),
+        },
         refresh_token,
     )
     .await

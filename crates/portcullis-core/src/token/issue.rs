@@ -7,9 +7,10 @@ use crate::claims::{AccessTokenClaims, Audience, CustomClaims, IdTokenClaims, Us
 use crate::crypto::{new_id, random_token};
 use crate::error::OAuthResult;
 use crate::jwt::{self, TYP_ACCESS_TOKEN, TYP_JWT};
+use crate::mfa::amr::Authentication;
 use crate::paths;
 use crate::scope::{OPENID, Scopes};
-use portcullis_store::{Api, Grant, RefreshTokenRecord, User};
+use portcullis_store::{Api, Grant, RefreshTokenRecord, SessionFactor, User};
 use serde::Serialize;
 
 /// The token endpoint's success body (RFC 6749 §5.1).
@@ -79,17 +80,27 @@ pub fn access_token(p: &Provider, spec: AccessTokenSpec<'_>) -> OAuthResult<Stri
     }
 }
 
+/// What a user's ID token says about the sign-in, beyond the grant and the user.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SignInFacts<'a> {
+    /// The authorization request's `nonce`: only on code exchange (OIDC Core §12.2).
+    pub nonce: Option<&'a str>,
+    /// The factors of the grant's session, when the caller read them along with the code or
+    /// refresh token (one read instead of two); `None`: [`user_token_response`] reads them.
+    pub session_factors: Option<&'a [SessionFactor]>,
+}
+
 /// A user's token response for `grant`: an access token for the grant's API (or for /userinfo
-/// alone), the ID token when `openid` was granted, and `refresh_token` as given. `nonce` only on
-/// code exchange (OIDC Core §12.2). The API's RBAC settings narrow `scopes` and may add
-/// `permissions` ([`rbac`]); the tenant's custom-claim rules add their claims to both tokens.
+/// alone), the ID token when `openid` was granted, and `refresh_token` as given. The API's RBAC
+/// settings narrow `scopes` and may add `permissions` ([`rbac`]); the tenant's custom-claim rules
+/// add their claims to both tokens.
 pub async fn user_token_response(
     p: &Provider,
     grant: &Grant,
     api: Option<&Api>,
     user: &User,
     scopes: &Scopes,
-    nonce: Option<&str>,
+    sign_in: SignInFacts<'_>,
     refresh_token: Option<String>,
 ) -> OAuthResult<TokenResponse> {
     let lifetime = api.map_or(p.config.userinfo_token_lifetime, |a| a.token_lifetime);
@@ -118,9 +129,20 @@ pub async fn user_token_response(
     )?;
     // auth0-spa-js requires an ID token on every response, refresh included.
     let id_token = if openid {
-        let authn = crate::mfa::amr::for_session(p, grant.session_id.as_deref()).await?;
+        let authn = match sign_in.session_factors {
+            Some(factors) => Authentication::from_factors(factors),
+            None => crate::mfa::amr::for_session(p, grant.session_id.as_deref()).await?,
+        };
         let claims = custom.next().unwrap_or_default();
-        Some(id_token(p, grant, user, scopes, nonce, &authn, claims)?)
+        Some(id_token(
+            p,
+            grant,
+            user,
+            scopes,
+            sign_in.nonce,
+            &authn,
+            claims,
+        )?)
     } else {
         None
     };

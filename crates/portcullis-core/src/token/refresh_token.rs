@@ -20,11 +20,12 @@ pub(super) async fn exchange(
     let presented = params.require("refresh_token")?;
     let now = p.now();
     let hash = p.hasher.hash(presented);
-    // The token, its grant and its user in one read.
+    // The token, its grant, its user and its session's factors in one read.
     let Some(RefreshTokenInUse {
         token: record,
         grant,
         user,
+        session_factors,
     }) = p.store.get_refresh_token_in_use(&hash).await?
     else {
         return Err(OAuthError::invalid_grant(UNKNOWN_TOKEN));
@@ -96,7 +97,10 @@ pub(super) async fn exchange(
         api.as_ref(),
         &user,
         &scopes,
-        None,
+        issue::SignInFacts {
+            nonce: None,
+            session_factors: Some(&session_factors),
+        },
         Some(new_token),
     )
     .await

@@ -47,7 +47,16 @@ pub(super) async fn issue_for_user(
     } else {
         None
     };
-    issue::user_token_response(p, &grant, api.as_ref(), user, &scopes, None, refresh_token).await
+    issue::user_token_response(
+        p,
+        &grant,
+        api.as_ref(),
+        user,
+        &scopes,
+        issue::SignInFacts::default(),
+        refresh_token,
+    )
+    .await
 }
 
 /// Grants that take a user's secret at the token endpoint are for the tenant's own (first-party)

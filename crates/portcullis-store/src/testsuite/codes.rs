@@ -50,6 +50,71 @@ pub async fn code_get_reads_without_consuming(store: &dyn Store) {
     assert_eq!(store.get_code("nope").await.expect("get_code"), None);
 }
 
+/// `get_code_in_use` reads the code with its user and its session's factors, as stored now.
+pub async fn code_in_use_reads_code_user_and_session_factors(store: &dyn Store) {
+    let user = sample::user("u-1", "one@example.com", T0);
+    store.create_user(&user).await.expect("create_user");
+    store
+        .create_session(&sample::session("s-1", "sh-1", "u-1"))
+        .await
+        .expect("create_session");
+    store
+        .create_session(&sample::session("s-bare", "sh-2", "u-1"))
+        .await
+        .expect("create_session");
+    // Recorded out of order: read back oldest first.
+    for (method, at) in [("otp", T0 + 2), ("pwd", T0 + 1)] {
+        let factor = SessionFactor {
+            method: method.to_owned(),
+            at,
+        };
+        store
+            .add_session_factor("s-1", &factor)
+            .await
+            .expect("add_session_factor");
+    }
+    let code = sample::code("h-1", "g-1", "app", "u-1", "s-1");
+    let bare = sample::code("h-2", "g-2", "app", "u-1", "s-bare");
+    let orphan = sample::code("h-3", "g-3", "app", "u-gone", "s-gone");
+    for c in [&code, &bare, &orphan] {
+        store.insert_code(c).await.expect("insert_code");
+    }
+    let in_use = |hash: &'static str| async move {
+        store.get_code_in_use(hash).await.expect("get_code_in_use")
+    };
+
+    let found = in_use("h-1").await.expect("h-1");
+    assert_eq!(found.code, code);
+    assert_eq!(found.user.as_ref(), Some(&user));
+    let factors: Vec<_> = found
+        .session_factors
+        .iter()
+        .map(|f| (f.method.as_str(), f.at))
+        .collect();
+    assert_eq!(factors, [("pwd", T0 + 1), ("otp", T0 + 2)]);
+    assert_eq!(
+        found.session_factors,
+        store.list_session_factors("s-1").await.expect("list")
+    );
+
+    let found = in_use("h-2").await.expect("h-2");
+    assert_eq!(
+        (found.user.is_some(), found.session_factors.len()),
+        (true, 0)
+    );
+    let found = in_use("h-3").await.expect("h-3");
+    assert_eq!(found.code, orphan);
+    assert_eq!((found.user, found.session_factors.len()), (None, 0));
+    assert_eq!(in_use("nope").await, None);
+
+    store
+        .consume_code("h-1", T0 + 9)
+        .await
+        .expect("consume_code");
+    let found = in_use("h-1").await.expect("h-1");
+    assert_eq!(found.code.used_at, Some(T0 + 9), "as stored now");
+}
+
 /// A second `consume_code` is `AlreadyConsumed` carrying the code's grant id, even after expiry.
 pub async fn code_consume_is_single_use(store: &dyn Store) {
     let code = sample::code("h-1", "g-1", "app", "u", "s");

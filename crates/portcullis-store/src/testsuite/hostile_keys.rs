@@ -55,6 +55,8 @@ pub async fn lookups_by_keys_holding_nul_find_nothing(store: &dyn Store) {
         "get_refresh_token",
         refresh.expect("get_refresh_token").is_some(),
     );
+    let code = store.get_code_in_use(nul).await;
+    none("get_code_in_use", code.expect("get_code_in_use").is_some());
     let in_use = store.get_refresh_token_in_use(nul).await;
     none(
         "get_refresh_token_in_use",

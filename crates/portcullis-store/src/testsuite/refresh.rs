@@ -42,6 +42,18 @@ pub async fn refresh_token_in_use_reads_token_grant_and_user(store: &dyn Store) 
     let mut user = sample::user("u-1", "one@example.com", T0);
     user.app_metadata.insert("plan".into(), "pro".into());
     store.create_user(&user).await.expect("create_user");
+    store
+        .create_session(&sample::session("s", "sh", "u-1"))
+        .await
+        .expect("create_session");
+    let pwd = SessionFactor {
+        method: "pwd".to_owned(),
+        at: T0 + 1,
+    };
+    store
+        .add_session_factor("s", &pwd)
+        .await
+        .expect("add_session_factor");
     let grant = sample::grant("g-1", "app", "u-1", Some("s"), true);
     store.create_grant(&grant).await.expect("create_grant");
     let orphan = sample::grant("g-orphan", "app", "u-gone", None, true);
@@ -66,11 +78,13 @@ pub async fn refresh_token_in_use_reads_token_grant_and_user(store: &dyn Store) 
     assert_eq!(found.token, sample::refresh("rt-1", "g-1", "app"));
     assert_eq!(found.grant.as_ref(), Some(&grant));
     assert_eq!(found.user.as_ref(), Some(&user));
+    assert_eq!(found.session_factors, [pwd]);
     assert_eq!(in_use("rt-used").await.map(|f| f.token), Some(used));
 
     let found = in_use("rt-orphan").await.expect("rt-orphan");
     assert_eq!(found.grant.as_ref(), Some(&orphan));
     assert_eq!(found.user, None, "the grant's user is gone");
+    assert_eq!(found.session_factors, [], "a grant without a session");
     let found = in_use("rt-no-grant").await.expect("rt-no-grant");
     assert_eq!((found.grant, found.user), (None, None));
     assert_eq!(in_use("nope").await, None);
