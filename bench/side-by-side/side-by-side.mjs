@@ -421,7 +421,7 @@ const scenarios = {
     ),
   code: async (s, i, opts, prepared) => {
     // Enough codes for the run at a generous rate; a thread that spent its share stops early.
-    const n = opts.smoke ? 200 : Math.max(2000, opts.seconds * 2500);
+    const n = opts.smoke ? 200 : Math.max(2000, opts.seconds * 4000);
     const codes = await mintCodes(s, i.base, prepared.browser, n);
     const file = join(tmpdir(), `bench-codes-${process.pid}`);
     writeFileSync(file, codes.join('\n') + '\n');
