@@ -1,17 +1,9 @@
 //! `portcullis logs`, `audit_log_stdout`, and `portcullis import auth0`.
 
-use super::support::{Sandbox, free_port, terminate, wait_for};
+use super::support::{Sandbox, free_port, post_password, terminate, wait_for};
 use std::io::Read as _;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-/// The value of the hidden form field `name` in an HTML page.
-fn hidden_field(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).unwrap() + marker.len();
-    let end = start + page[start..].find('"').unwrap();
-    page[start..end].to_owned()
-}
 
 /// One password sign-in through the hosted login page (an `s` or `fp` event), in a browser of
 /// its own (no SSO session from an earlier one).
@@ -22,26 +14,10 @@ async fn sign_in(base: &str, password: &str) {
         .user_agent("cli-audit-test")
         .build()
         .unwrap();
-    let r = http
-        .get(format!(
-            "{base}/authorize?client_id=web&response_type=code&scope=openid&state=s&redirect_uri=http://localhost:3000/callback"
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 302);
-    let login = format!("{base}{}", r.headers()["location"].to_str().unwrap());
-    let page = http.get(&login).send().await.unwrap().text().await.unwrap();
-    http.post(format!("{base}/u/login"))
-        .form(&[
-            ("state", hidden_field(&page, "state").as_str()),
-            ("csrf", hidden_field(&page, "csrf").as_str()),
-            ("email", "ana@example.com"),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let authorize = format!(
+        "{base}/authorize?client_id=web&response_type=code&scope=openid&state=s&redirect_uri=http://localhost:3000/callback"
+    );
+    post_password(&http, base, &authorize, "ana@example.com", password).await;
 }
 
 #[tokio::test]

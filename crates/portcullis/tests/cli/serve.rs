@@ -1,4 +1,4 @@
-use super::support::{Sandbox, free_port, terminate, wait_for};
+use super::support::{Sandbox, free_port, post_password, terminate, wait_for};
 use std::io::Read as _;
 use std::process::Stdio;
 
@@ -165,16 +165,6 @@ async fn serve_applies_the_tenant_file_and_listens_where_configured() {
     assert!(logs.contains("created"), "{logs}");
 }
 
-/// The value of the hidden form field `name` in an HTML page.
-fn hidden_field(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {page}"))
-        + marker.len();
-    page[start..].split('"').next().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn rejected_requests_are_logged_at_info_with_the_client_and_reason_never_a_secret() {
     let sb = Sandbox::new();
@@ -237,25 +227,8 @@ async fn rejected_requests_are_logged_at_info_with_the_client_and_reason_never_a
     assert_eq!(r.status(), 401);
 
     // A wrong password on the hosted sign-in page.
-    let r = http
-        .get(authorize("web", "http://localhost:3000/callback"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 302);
-    let login = format!("{base}{}", r.headers()["location"].to_str().unwrap());
-    let page = http.get(&login).send().await.unwrap().text().await.unwrap();
-    let r = http
-        .post(format!("{base}/u/login"))
-        .form(&[
-            ("state", hidden_field(&page, "state").as_str()),
-            ("csrf", hidden_field(&page, "csrf").as_str()),
-            ("email", "ana@example.com"),
-            ("password", wrong_password),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let sign_in = authorize("web", "http://localhost:3000/callback");
+    let r = post_password(&http, &base, &sign_in, "ana@example.com", wrong_password).await;
     assert_eq!(r.status(), 401);
 
     assert!(terminate(&mut child));

@@ -156,3 +156,38 @@ pub fn terminate(child: &mut std::process::Child) -> bool {
     assert!(killed.success());
     child.wait().unwrap().success()
 }
+
+/// The value of the hidden form field `name` in an HTML page.
+fn hidden_field(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Follows `authorize_url` (which must redirect to the hosted sign-in page) with `http` and posts
+/// `email` and `password` on that page; returns the answer to the post.
+pub async fn post_password(
+    http: &reqwest::Client,
+    base: &str,
+    authorize_url: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let r = http.get(authorize_url).send().await.unwrap();
+    assert_eq!(r.status(), 302);
+    let login = format!("{base}{}", r.headers()["location"].to_str().unwrap());
+    let page = http.get(&login).send().await.unwrap().text().await.unwrap();
+    http.post(format!("{base}/u/login"))
+        .form(&[
+            ("state", hidden_field(&page, "state").as_str()),
+            ("csrf", hidden_field(&page, "csrf").as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
