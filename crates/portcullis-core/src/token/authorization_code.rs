@@ -98,7 +98,7 @@ pub(super) async fn exchange(
         &scopes,
         issue::SignInFacts {
             nonce: record.nonce.as_deref(),
-            session_factors: Some(&session_factors),
+            session_factors: &session_factors,
         },
         refresh_token,
     )

@@ -85,9 +85,9 @@ pub fn access_token(p: &Provider, spec: AccessTokenSpec<'_>) -> OAuthResult<Stri
 pub struct SignInFacts<'a> {
     /// The authorization request's `nonce`: only on code exchange (OIDC Core §12.2).
     pub nonce: Option<&'a str>,
-    /// The factors of the grant's session, when the caller read them along with the code or
-    /// refresh token (one read instead of two); `None`: [`user_token_response`] reads them.
-    pub session_factors: Option<&'a [SessionFactor]>,
+    /// What the user of the grant's session authenticated with (`amr`, `acr`), read by the
+    /// caller along with the code or refresh token; none for a grant without a session.
+    pub session_factors: &'a [SessionFactor],
 }
 
 /// A user's token response for `grant`: an access token for the grant's API (or for /userinfo
@@ -129,10 +129,7 @@ pub async fn user_token_response(
     )?;
     // auth0-spa-js requires an ID token on every response, refresh included.
     let id_token = if openid {
-        let authn = match sign_in.session_factors {
-            Some(factors) => Authentication::from_factors(factors),
-            None => crate::mfa::amr::for_session(p, grant.session_id.as_deref()).await?,
-        };
+        let authn = Authentication::from_factors(sign_in.session_factors);
         let claims = custom.next().unwrap_or_default();
         Some(id_token(
             p,

@@ -99,7 +99,7 @@ pub(super) async fn exchange(
         &scopes,
         issue::SignInFacts {
             nonce: None,
-            session_factors: Some(&session_factors),
+            session_factors: &session_factors,
         },
         Some(new_token),
     )

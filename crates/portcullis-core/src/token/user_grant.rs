@@ -53,6 +53,7 @@ pub(super) async fn issue_for_user(
         api.as_ref(),
         user,
         &scopes,
+        // No browser session: no nonce, no session factors.
         issue::SignInFacts::default(),
         refresh_token,
     )
