@@ -10,15 +10,7 @@ use crate::rows::{
 };
 use async_trait::async_trait;
 use portcullis_store::*;
-use sqlx::Row as _;
 use std::sync::LazyLock;
-
-/// Whether a LEFT JOINed table matched: its key column (`key`) is not NULL.
-fn present(row: &sqlx::postgres::PgRow, key: &str) -> StoreResult<bool> {
-    row.try_get::<Option<String>, _>(key)
-        .map(|key| key.is_some())
-        .map_err(StoreError::backend)
-}
 
 /// The grant filter of [`GrantOwner`], spliced into fixed statements at compile time (never
 /// from input). Binds: the owner's key, then `include_offline`.
@@ -123,9 +115,7 @@ impl GrantStore for PostgresStore {
         };
         Ok(Some(AuthorizationCodeInUse {
             code: rows::code_in(&row, "c_")?,
-            user: present(&row, "u_user_id")?
-                .then(|| rows::user_in(&row, "u_"))
-                .transpose()?,
+            user: rows::joined(&row, "u_", "user_id", rows::user_in)?,
             session_factors: rows::session_factors(&row)?,
         }))
     }
@@ -356,16 +346,10 @@ impl GrantStore for PostgresStore {
         else {
             return Ok(None);
         };
-        let grant = present(&row, "g_grant_id")?
-            .then(|| rows::grant_in(&row, "g_"))
-            .transpose()?;
-        let user = present(&row, "u_user_id")?
-            .then(|| rows::user_in(&row, "u_"))
-            .transpose()?;
         Ok(Some(RefreshTokenInUse {
             token: rows::refresh_token_in(&row, "r_")?,
-            grant,
-            user,
+            grant: rows::joined(&row, "g_", "grant_id", rows::grant_in)?,
+            user: rows::joined(&row, "u_", "user_id", rows::user_in)?,
             session_factors: rows::session_factors(&row)?,
         }))
     }

@@ -66,11 +66,6 @@ impl Pool {
         }
     }
 
-    /// sqlx's pool, for what needs it whole (migrations).
-    pub fn sqlx(&self) -> &PgPool {
-        &self.shared.inner
-    }
-
     /// A connection: a clean one from the list when there is one, else one from sqlx's pool.
     /// Fails with [`Error::PoolTimedOut`] after the pool's acquire timeout.
     pub async fn acquire(&self) -> Result<Conn<'_>, Error> {
@@ -127,16 +122,12 @@ impl Shared {
             .await
             .map_err(|_| Error::PoolTimedOut)?
             .map_err(|_| Error::PoolClosed)?;
-        if let Some(conn) = self.take_clean() {
-            return Ok(Conn {
-                conn: Some(conn),
-                pool: self,
-                _permit: permit,
-            });
-        }
-        let conn = tokio::time::timeout_at(deadline, self.inner.acquire())
-            .await
-            .map_err(|_| Error::PoolTimedOut)??;
+        let conn = match self.take_clean() {
+            Some(conn) => conn,
+            None => tokio::time::timeout_at(deadline, self.inner.acquire())
+                .await
+                .map_err(|_| Error::PoolTimedOut)??,
+        };
         Ok(Conn {
             conn: Some(conn),
             pool: self,

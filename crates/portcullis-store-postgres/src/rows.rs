@@ -105,6 +105,19 @@ pub(crate) fn aliased(table: &str, columns: &str) -> String {
         .join(", ")
 }
 
+/// The record a `LEFT JOIN` brought in, its columns renamed with `prefix` (see [`aliased`]) and
+/// read by `read` (a mapper's `_in` variant); `None` when the join matched no row, which its
+/// key column `prefix` + `key` says by being NULL.
+pub(crate) fn joined<T>(
+    row: &PgRow,
+    prefix: &str,
+    key: &'static str,
+    read: fn(&PgRow, &str) -> StoreResult<T>,
+) -> StoreResult<Option<T>> {
+    let key: Option<String> = get(row, &prefixed(prefix, key))?;
+    key.map(|_| read(row, prefix)).transpose()
+}
+
 /// Select-list items for the factors of the session `session_id` (an SQL expression of the
 /// query): their methods and times as two arrays in `list_session_factors`' order, read by
 /// [`session_factors`].
