@@ -67,7 +67,7 @@ pub(crate) struct Db {
     commits: AtomicU64,
     /// A read-write connection of its own for the first pass of each checkpoint (files only;
     /// opened on first need).
-    checkpointer: Arc<Mutex<Option<Connection>>>,
+    checkpointer: Mutex<Option<Connection>>,
 }
 
 impl Db {
@@ -178,15 +178,8 @@ impl Db {
         }
         let db = Arc::clone(self);
         tokio::spawn(async move {
-            let first = match db.location.clone() {
-                Location::File(_) if db.closed.load(Ordering::Acquire) => return,
-                Location::File(path) => {
-                    let checkpointer = Arc::clone(&db.checkpointer);
-                    blocking(move || checkpoint_beside_the_writer(&checkpointer, &path)).await
-                }
-                Location::Memory => Ok(()),
-            };
-            if let Err(e) = first {
+            let beside = Arc::clone(&db);
+            if let Err(e) = blocking(move || beside.checkpoint_beside_the_writer()).await {
                 tracing::warn!(error = %e, "SQLite checkpoint failed; the next one retries");
             }
             let guard = Arc::clone(&db.writer).lock_owned().await;
@@ -292,6 +285,29 @@ impl Db {
         }
     }
 
+    /// [`checkpoint`] on the checkpointer connection, opened (read-write) on first use and kept;
+    /// nothing for an in-memory database or once the store is closed.
+    fn checkpoint_beside_the_writer(&self) -> StoreResult<()> {
+        let Location::File(path) = &self.location else {
+            return Ok(());
+        };
+        let mut slot = self.checkpointer.lock().unwrap_or_else(|e| e.into_inner());
+        if self.closed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        if slot.is_none() {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = Connection::open_with_flags(path, flags)
+                .and_then(|conn| configure(&conn, &self.location).map(|()| conn))
+                .map_err(db)?;
+            *slot = Some(conn);
+        }
+        match slot.as_ref() {
+            Some(conn) => checkpoint(conn),
+            None => Ok(()),
+        }
+    }
+
     /// Closes every connection, waiting for the writer to finish what it is doing; readers in
     /// use close when returned.
     pub(crate) async fn close(&self) {
@@ -315,26 +331,6 @@ impl Db {
 fn checkpoint(conn: &Connection) -> StoreResult<()> {
     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
         .map_err(db)
-}
-
-/// [`checkpoint`] on the checkpointer connection of the database at `path`, opened (read-write)
-/// on first use and kept.
-fn checkpoint_beside_the_writer(
-    checkpointer: &Mutex<Option<Connection>>,
-    path: &std::path::Path,
-) -> StoreResult<()> {
-    let mut slot = checkpointer.lock().unwrap_or_else(|e| e.into_inner());
-    if slot.is_none() {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)
-            .and_then(|conn| configure(&conn, &Location::File(path.to_owned())).map(|()| conn))
-            .map_err(db)?;
-        *slot = Some(conn);
-    }
-    match slot.as_ref() {
-        Some(conn) => checkpoint(conn),
-        None => Ok(()),
-    }
 }
 
 /// The pragmas of every connection: foreign keys enforced, the busy timeout, a bigger
